@@ -1,0 +1,45 @@
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsIP,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ALL_EVENT_TYPES, EntityType, EventType } from './event-types';
+
+/** Request context captured at the gateway (seed 001 `metadata`). */
+export class EventMetadata {
+  @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
+  @IsOptional() @IsIP() ipAddress?: string;
+  @IsOptional() @IsString() @MaxLength(128) sessionId?: string;
+  /** ISO-8601, UTC: when the request that caused the event was received. */
+  @IsISO8601() timestamp!: string;
+}
+
+/**
+ * The one envelope every TaskFlow event travels in (ARCHITECTURE.md "Contracts").
+ * `eventId` is a UUIDv7 and the idempotency key of every consumer.
+ */
+export class EventEnvelope<P extends object = Record<string, unknown>> {
+  @IsUUID() eventId!: string;
+  @IsIn(ALL_EVENT_TYPES) type!: EventType;
+  @IsInt() @Min(1) schemaVersion!: number;
+  /** ISO-8601, UTC: when the state change committed. */
+  @IsISO8601() occurredAt!: string;
+  /** The user who caused the event, or `system` for scheduled/operational work. */
+  @IsString() @MaxLength(64) actorId!: string;
+  @IsString() @MaxLength(64) entityId!: string;
+  @IsIn(['task', 'user', 'system']) entityType!: EntityType;
+  @IsOptional() @IsString() @MaxLength(128) correlationId?: string;
+  @IsOptional() @IsUUID() causationId?: string;
+  @ValidateNested() @Type(() => EventMetadata) metadata!: EventMetadata;
+  @IsDefined() @IsObject() payload!: P;
+}

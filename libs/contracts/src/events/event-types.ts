@@ -1,0 +1,32 @@
+/** Every domain event type TaskFlow emits (seed 001 "Event Types", plus role changes and task restores). */
+export const EventType = {
+  TaskCreated: 'task.created',
+  TaskUpdated: 'task.updated',
+  TaskAssigned: 'task.assigned',
+  TaskDeleted: 'task.deleted',
+  TaskRestored: 'task.restored',
+  TaskStatusChanged: 'task.status_changed',
+  UserRegistered: 'user.registered',
+  UserLogin: 'user.login',
+  UserLogout: 'user.logout',
+  UserProfileUpdated: 'user.profile_updated',
+  UserRoleChanged: 'user.role_changed',
+  SystemBackupStarted: 'system.backup.started',
+  SystemBackupCompleted: 'system.backup.completed',
+  SystemMaintenanceStarted: 'system.maintenance.started',
+} as const;
+
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+export const ALL_EVENT_TYPES: readonly EventType[] = Object.values(EventType);
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (ALL_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** The entity kind an event is about; also the `entityType` field of the envelope. */
+export type EntityType = 'task' | 'user' | 'system';
+
+export function entityTypeOf(type: EventType): EntityType {
+  return type.split('.')[0] as EntityType;
+}

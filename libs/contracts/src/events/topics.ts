@@ -1,0 +1,24 @@
+import { EntityType } from './event-types';
+
+/**
+ * One topic per producing context, keyed by entity id so all events of one entity stay ordered
+ * whatever their type. The event type lives in the envelope.
+ */
+export const Topics = {
+  task: 'taskflow.task.events.v1',
+  user: 'taskflow.user.events.v1',
+  system: 'taskflow.system.events.v1',
+} as const satisfies Record<EntityType, string>;
+
+export type Topic = (typeof Topics)[EntityType];
+
+export const ALL_TOPICS: readonly Topic[] = Object.values(Topics);
+
+/** Dead letters of `topic` go to `<topic>.dlq`, with the reason in the message headers. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+export function topicForEntity(entityType: EntityType): Topic {
+  return Topics[entityType];
+}
