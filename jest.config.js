@@ -1,5 +1,5 @@
 // Root Jest config: every project, one global setup that brings the real infrastructure up once per run.
-const { transform, moduleNameMapper } = require('./jest.preset');
+const { transform, transformIgnorePatterns, moduleNameMapper } = require('./jest.preset');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,6 +13,7 @@ const projects = ['apps', 'libs'].flatMap((dir) =>
 module.exports = {
   projects,
   transform,
+  transformIgnorePatterns,
   moduleNameMapper,
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',

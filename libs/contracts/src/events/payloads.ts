@@ -1,14 +1,4 @@
-import {
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Min,
-} from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Min } from 'class-validator';
 import { EventType } from './event-types';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;

@@ -2,7 +2,8 @@
  * Stable error codes shared by the services and the gateway. A service answers an RPC failure as
  * `RpcErrorBody`; the gateway maps `kind` to an HTTP status (see nest-kit's problem filter).
  */
-export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'precondition_failed' | 'unavailable';
+export type ErrorKind =
+  'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'precondition_failed' | 'unavailable';
 
 export interface FieldError {
   field: string;

@@ -1,0 +1,109 @@
+/**
+ * Typed, fail-fast reading of environment variables. Only `config/` modules of the apps call this;
+ * every problem names the variable and says what is wrong, all at once, before anything connects.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Source = Record<string, string | undefined>;
+type Reader<T> = (source: Source, problems: string[]) => T;
+
+function read<T>(name: string, fallback: T | undefined, parse: (raw: string) => T | string): Reader<T> {
+  return (source, problems) => {
+    const raw = source[name]?.trim();
+    if (raw === undefined || raw === '') {
+      if (fallback === undefined) problems.push(`${name}: is required but not set`);
+      return fallback as T;
+    }
+    const parsed = parse(raw);
+    if (typeof parsed === 'string' && parsed.startsWith('!')) {
+      problems.push(`${name}: ${parsed.slice(1)} (got ${JSON.stringify(raw)})`);
+      return fallback as T;
+    }
+    return parsed as T;
+  };
+}
+
+/** Variable readers. A parse failure is reported as a problem string starting with `!`. */
+export const env = {
+  string: (name: string, fallback?: string) => read<string>(name, fallback, (raw) => raw),
+  int: (name: string, fallback?: number, range: { min?: number; max?: number } = {}) =>
+    read<number>(name, fallback, (raw) => {
+      const value = Number(raw);
+      if (!Number.isInteger(value)) return '!must be an integer' as unknown as number;
+      if (range.min !== undefined && value < range.min) return `!must be >= ${range.min}` as unknown as number;
+      if (range.max !== undefined && value > range.max) return `!must be <= ${range.max}` as unknown as number;
+      return value;
+    }),
+  bool: (name: string, fallback?: boolean) =>
+    read<boolean>(name, fallback, (raw) => {
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      return '!must be true or false' as unknown as boolean;
+    }),
+  oneOf: <T extends string>(name: string, allowed: readonly T[], fallback?: T) =>
+    read<T>(name, fallback, (raw) =>
+      (allowed as readonly string[]).includes(raw) ? (raw as T) : (`!must be one of ${allowed.join(', ')}` as T),
+    ),
+  url: (name: string, protocols: string[], fallback?: string) =>
+    read<string>(name, fallback, (raw) => {
+      try {
+        const url = new URL(raw);
+        if (!protocols.includes(url.protocol.replace(/:$/, ''))) return `!must use ${protocols.join(' or ')}://`;
+        return raw;
+      } catch {
+        return '!is not a valid URL';
+      }
+    }),
+  urlList: (name: string, protocols: string[], fallback?: string[]) =>
+    read<string[]>(name, fallback, (raw) => {
+      const urls = raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      for (const candidate of urls) {
+        try {
+          if (!protocols.includes(new URL(candidate).protocol.replace(/:$/, ''))) {
+            return `!each entry must use ${protocols.join(' or ')}://` as unknown as string[];
+          }
+        } catch {
+          return `!${JSON.stringify(candidate)} is not a valid URL` as unknown as string[];
+        }
+      }
+      return urls;
+    }),
+  /** Comma-separated `host:port` list, e.g. Kafka brokers. */
+  hostPorts: (name: string, fallback?: string[]) =>
+    read<string[]>(name, fallback, (raw) => {
+      const entries = raw.split(',').map((part) => part.trim());
+      const bad = entries.find(
+        (entry) => !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(entry) || Number(entry.split(':')[1]) > 65535,
+      );
+      return bad !== undefined ? (`!${JSON.stringify(bad)} is not host:port` as unknown as string[]) : entries;
+    }),
+};
+
+export type ConfigSpec<T> = { [K in keyof T]: Reader<T[K]> | ConfigSpec<T[K]> };
+
+/** Reads a whole spec; throws one ConfigError listing every problem. */
+export function loadConfig<T>(spec: ConfigSpec<T>, source: Source = process.env): T {
+  const problems: string[] = [];
+  const result = readSpec(spec, source, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result;
+}
+
+function readSpec<T>(spec: ConfigSpec<T>, source: Source, problems: string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(spec as Record<string, unknown>)) {
+    out[key] =
+      typeof entry === 'function'
+        ? (entry as Reader<unknown>)(source, problems)
+        : readSpec(entry as ConfigSpec<unknown>, source, problems);
+  }
+  return out as T;
+}

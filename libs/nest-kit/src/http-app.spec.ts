@@ -1,0 +1,118 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IsString, MaxLength } from 'class-validator';
+import type { InjectOptions } from 'fastify';
+import { AppError } from './errors';
+import { createHttpApp } from './http-app';
+import { createLogger } from './logger';
+import { OpsModule } from './ops.module';
+import { currentCorrelationId } from './request-context';
+
+class EchoDto {
+  @IsString() @MaxLength(5) name!: string;
+}
+
+@Controller('echo')
+class EchoController {
+  @Post()
+  echo(@Body() body: EchoDto) {
+    return { name: body.name, correlationId: currentCorrelationId() };
+  }
+
+  @Get('missing')
+  missing() {
+    throw new AppError('not_found', 'THING.NOT_FOUND', 'No such thing.');
+  }
+
+  @Get('boom')
+  boom() {
+    throw new Error('secret internals');
+  }
+}
+
+@Module({ imports: [OpsModule.forApp({ name: 'kit-test', version: '0.0.0' })], controllers: [EchoController] })
+class TestModule {}
+
+describe('createHttpApp', () => {
+  let app: NestFastifyApplication;
+  const inject = (options: InjectOptions) => app.getHttpAdapter().getInstance().inject(options);
+
+  beforeAll(async () => {
+    app = await createHttpApp(TestModule, { logger: createLogger('kit-test', 'silent'), bodyLimit: 200 });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(() => app.close());
+
+  it('should answer liveness', async () => {
+    const response = await inject({ method: 'GET', url: '/health/live' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('should propagate a valid client correlation id into the handler and the response', async () => {
+    const response = await inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'x-correlation-id': 'abc-123' },
+      payload: { name: 'ok' },
+    });
+    expect(response.headers['x-correlation-id']).toBe('abc-123');
+    expect(response.json()).toEqual({ name: 'ok', correlationId: 'abc-123' });
+  });
+
+  it('should replace an unsafe correlation id with a generated one', async () => {
+    const response = await inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-correlation-id': 'a b\n<script>' },
+    });
+    expect(response.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('should reject unknown and invalid fields as problem+json with field errors', async () => {
+    const response = await inject({ method: 'POST', url: '/echo', payload: { name: 'toolongname', role: 'admin' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const body = response.json();
+    expect(body.code).toBe('REQUEST.VALIDATION_FAILED');
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'role', reason: 'property role should not exist' },
+        { field: 'name', reason: expect.stringContaining('shorter than or equal to 5') },
+      ]),
+    );
+  });
+
+  it('should map an AppError to its status', async () => {
+    const response = await inject({ method: 'GET', url: '/echo/missing' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ status: 404, code: 'THING.NOT_FOUND', title: 'Not Found' });
+  });
+
+  it('should hide the details of an unexpected error', async () => {
+    const response = await inject({ method: 'GET', url: '/echo/boom' });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret internals');
+  });
+
+  it('should answer malformed JSON and oversized bodies with 4xx problem+json', async () => {
+    const bad = await inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(bad.statusCode).toBe(400);
+    const big = await inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(500) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('should count requests in /metrics', async () => {
+    const response = await inject({ method: 'GET', url: '/metrics' });
+    expect(response.body).toMatch(
+      /taskflow_http_requests_total\{route="\/health\/live",method="GET",status="200",app="kit-test"\} \d+/,
+    );
+  });
+});
