@@ -1,0 +1,73 @@
+# syntax=docker/dockerfile:1.7
+# One image definition for all four TaskFlow apps:
+#   docker build --build-arg APP=api-gateway -t taskflow/api-gateway:0.1.0 .
+# APP is one of api-gateway | user-service | task-service | audit-service.
+# The `backup` target is the operations image used by the backup CronJobs / compose `backup` service:
+#   docker build --target backup -t taskflow/backup:0.1.0 .
+# Stages: deps (all deps, for the build) -> build (swc) ; prod-deps (npm ci --omit=dev) ; backup ; runtime (default, last).
+
+ARG NODE_VERSION=20.19
+
+# ---- build: full dependency tree + swc compile of apps and libs -------------------------------------------
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY .swcrc tsconfig.base.json tsconfig.json ./
+COPY apps ./apps
+COPY libs ./libs
+# The root .swcrc rewrites the @taskflow/* path aliases to relative requires.
+RUN npx swc apps libs -d dist
+
+# ---- prod-deps: production dependencies only (native modules such as bcrypt compile here) ----------------
+FROM node:${NODE_VERSION}-bookworm AS prod-deps
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ---- backup: operations image for scripts/backup (pg_dump 16, mongodump, redis-cli, openssl, node) ------
+# Needs network at build time for the PostgreSQL (PGDG) and MongoDB tool packages.
+FROM node:${NODE_VERSION}-bookworm-slim AS backup
+ARG MONGO_TOOLS_VERSION=100.10.0
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends ca-certificates curl gnupg openssl redis-tools bash coreutils findutils; \
+    install -d /usr/share/postgresql-common/pgdg; \
+    curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc; \
+    echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" > /etc/apt/sources.list.d/pgdg.list; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends postgresql-client-16; \
+    curl -fsSL -o /tmp/mongo-tools.deb "https://fastdl.mongodb.org/tools/db/mongodb-database-tools-debian12-x86_64-${MONGO_TOOLS_VERSION}.deb"; \
+    apt-get install -y --no-install-recommends /tmp/mongo-tools.deb; \
+    rm -rf /tmp/mongo-tools.deb /var/lib/apt/lists/*; \
+    groupadd --system --gid 10001 taskflow; \
+    useradd --system --uid 10001 --gid taskflow --home-dir /app --shell /usr/sbin/nologin taskflow
+WORKDIR /app
+ENV NODE_ENV=production BACKUP_ROOT=/backups
+COPY --from=prod-deps --chown=root:root /src/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root scripts/backup ./scripts/backup
+USER 10001:10001
+ENTRYPOINT ["bash"]
+CMD ["scripts/backup/backup-all.sh"]
+
+# ---- runtime (default target): one app, non-root, production deps only ----------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ARG APP
+RUN test -n "$APP" || (echo "build with --build-arg APP=<api-gateway|user-service|task-service|audit-service>" && exit 1)
+RUN groupadd --system --gid 10001 taskflow \
+    && useradd --system --uid 10001 --gid taskflow --home-dir /app --shell /usr/sbin/nologin taskflow
+WORKDIR /app
+ENV NODE_ENV=production APP=${APP}
+# Application files are owned by root and read-only for the app user (works with readOnlyRootFilesystem).
+COPY --from=prod-deps --chown=root:root /src/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root ops/docker/healthcheck.js ./ops/docker/healthcheck.js
+USER 10001:10001
+EXPOSE 3000 3001 3002 3003 4001 4002
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["node", "ops/docker/healthcheck.js"]
+# exec: node becomes PID 1's direct replacement and receives SIGTERM for graceful shutdown.
+CMD ["sh", "-c", "exec node dist/apps/$APP/src/main.js"]
