@@ -1,0 +1,113 @@
+import { createEnvelope, decodeEnvelope, parseEnvelope } from './envelope.factory';
+import { ALL_EVENT_TYPES, EventType } from './event-types';
+import { EVENT_PAYLOADS } from './payloads';
+import { ALL_TOPICS, deadLetterTopic, topicForEntity } from './topics';
+
+const TASK_ID = '0195f7a0-0000-7000-8000-000000000001';
+const USER_ID = '0195f7a0-0000-7000-8000-000000000002';
+
+/** One valid payload per event type: the contract fixtures. Adding an event type without one fails the build. */
+const FIXTURES: Record<EventType, object> = {
+  'task.created': { task: taskSnapshot() },
+  'task.updated': { task: taskSnapshot(), changedFields: ['title'] },
+  'task.assigned': { taskId: TASK_ID, assigneeId: USER_ID, previousAssigneeId: null, version: 2 },
+  'task.status_changed': { taskId: TASK_ID, from: 'todo', to: 'done', version: 3 },
+  'task.deleted': { taskId: TASK_ID, deletedAt: '2026-01-01T00:00:00.000Z', version: 4 },
+  'task.restored': { taskId: TASK_ID, version: 5 },
+  'user.registered': { userId: USER_ID, email: 'a@example.com', role: 'user' },
+  'user.login': { userId: USER_ID, sessionId: 's-1' },
+  'user.logout': { userId: USER_ID, sessionId: 's-1' },
+  'user.profile_updated': { userId: USER_ID, changedFields: ['firstName'] },
+  'user.role_changed': { userId: USER_ID, from: 'user', to: 'admin' },
+  'system.backup.started': { backupId: 'b-1', target: 'postgres' },
+  'system.backup.completed': { backupId: 'b-1', target: 'postgres', outcome: 'succeeded', sizeBytes: 10 },
+  'system.maintenance.started': { reason: 'upgrade' },
+};
+
+function taskSnapshot() {
+  return {
+    id: TASK_ID,
+    title: 'Write tests',
+    description: null,
+    status: 'todo',
+    priority: 'medium',
+    assigneeId: null,
+    creatorId: USER_ID,
+    dueDate: null,
+    completedAt: null,
+    deletedAt: null,
+    version: 1,
+  };
+}
+
+describe('event contracts', () => {
+  it.each(ALL_EVENT_TYPES)('should build, serialise and parse a %s event', (type) => {
+    const envelope = createEnvelope({
+      type,
+      actorId: USER_ID,
+      entityId: type.startsWith('system') ? 'system' : TASK_ID,
+      payload: FIXTURES[type],
+      correlationId: 'corr-1',
+    });
+    expect(envelope.schemaVersion).toBe(EVENT_PAYLOADS[type].version);
+    expect(envelope.entityType).toBe(type.split('.')[0]);
+    const decoded = decodeEnvelope(Buffer.from(JSON.stringify(envelope)));
+    expect(decoded).toEqual({ ok: true, envelope: JSON.parse(JSON.stringify(envelope)) });
+  });
+
+  it('should give every event a time-ordered UUIDv7 id', () => {
+    const first = createEnvelope({
+      type: 'user.login',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.login'],
+    });
+    const second = createEnvelope({
+      type: 'user.login',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.login'],
+    });
+    expect(first.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(second.eventId > first.eventId).toBe(true);
+  });
+
+  it('should refuse to build an event whose payload breaks its contract', () => {
+    expect(() =>
+      createEnvelope({
+        type: 'task.status_changed',
+        actorId: USER_ID,
+        entityId: TASK_ID,
+        payload: { taskId: TASK_ID, to: 'nope' },
+      }),
+    ).toThrow(/invalid task.status_changed event: payload: .*from/);
+  });
+
+  it.each([
+    ['not JSON', Buffer.from('{oops'), /not JSON/],
+    ['an array', Buffer.from('[]'), /not a JSON object/],
+    ['an unknown type', Buffer.from(JSON.stringify({ type: 'task.exploded' })), /unknown event type/],
+    ['an empty value', null, /empty/],
+  ])('should reject %s with a reason', (_label, value, reason) => {
+    const result = decodeEnvelope(value);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it('should reject an unsupported schema version', () => {
+    const envelope = createEnvelope({
+      type: 'user.logout',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.logout'],
+    });
+    const result = parseEnvelope({ ...envelope, schemaVersion: 9 });
+    expect(!result.ok && result.reason).toMatch(/unsupported schemaVersion 9/);
+  });
+
+  it('should route every entity to its own topic with a .dlq twin', () => {
+    expect(ALL_TOPICS).toEqual(['taskflow.task.events.v1', 'taskflow.user.events.v1', 'taskflow.system.events.v1']);
+    expect(topicForEntity('task')).toBe('taskflow.task.events.v1');
+    expect(deadLetterTopic('taskflow.task.events.v1')).toBe('taskflow.task.events.v1.dlq');
+  });
+});
