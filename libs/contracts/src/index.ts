@@ -5,3 +5,4 @@ export * from './events/envelope.factory';
 export * from './events/payloads';
 export * from './rpc/error-codes';
 export * from './rpc/patterns';
+export * from './rpc/user.rpc';
