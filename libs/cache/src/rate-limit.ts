@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+
+/** One fixed-window counter: `limit` hits per `windowSeconds` under `key`. */
+export interface RateLimitRule {
+  scope: string;
+  key: string;
+  limit: number;
+  windowSeconds: number;
+  /** How much one request counts (1 unless a route is weighted). */
+  cost?: number;
+}
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** The rule closest to (or over) its limit; its numbers go into the RateLimit-* headers. */
+  scope: string;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window of that rule resets. */
+  resetSeconds: number;
+  windowSeconds: number;
+}
+
+// All counters in one round trip and atomically: INCRBY, and set the expiry when the window starts
+// (or lost its TTL), then report each counter with its remaining TTL.
+const SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCRBY', key, tonumber(ARGV[i * 2]))
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, tonumber(ARGV[i * 2 - 1]))
+    ttl = tonumber(ARGV[i * 2 - 1])
+  end
+  out[#out + 1] = count
+  out[#out + 1] = ttl
+end
+return out`;
+
+/** Counts a request against every rule; rejects with the rule that is exhausted. */
+export async function hitRateLimits(redis: Redis, rules: RateLimitRule[]): Promise<RateLimitDecision> {
+  const args = rules.flatMap((rule) => [rule.windowSeconds, rule.cost ?? 1]);
+  const raw = (await redis.eval(SCRIPT, rules.length, ...rules.map((rule) => rule.key), ...args)) as number[];
+  return decide(
+    rules,
+    rules.map((_, i) => ({ count: Number(raw[i * 2]), ttl: Number(raw[i * 2 + 1]) })),
+  );
+}
+
+/** Pure rate-limit math: allowed only when every counter is within its limit. */
+export function decide(rules: RateLimitRule[], counters: { count: number; ttl: number }[]): RateLimitDecision {
+  const decisions = rules.map((rule, i) => ({
+    allowed: counters[i].count <= rule.limit,
+    scope: rule.scope,
+    limit: rule.limit,
+    remaining: Math.max(0, rule.limit - counters[i].count),
+    resetSeconds: Math.max(1, counters[i].ttl),
+    windowSeconds: rule.windowSeconds,
+  }));
+  const rejected = decisions.filter((d) => !d.allowed).sort((a, b) => b.resetSeconds - a.resetSeconds);
+  if (rejected.length > 0) return rejected[0];
+  return decisions.reduce((tightest, d) =>
+    d.remaining / d.limit < tightest.remaining / tightest.limit ? d : tightest,
+  );
+}
+
+/** Headers of draft-ietf-httpapi-ratelimit-headers, plus Retry-After on a rejection. */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  const headers: Record<string, string> = {
+    'RateLimit-Limit': String(decision.limit),
+    'RateLimit-Remaining': String(decision.remaining),
+    'RateLimit-Reset': String(decision.resetSeconds),
+    'RateLimit-Policy': `${decision.limit};w=${decision.windowSeconds}`,
+  };
+  if (!decision.allowed) headers['Retry-After'] = String(decision.resetSeconds);
+  return headers;
+}
