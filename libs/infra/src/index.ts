@@ -1,0 +1,12 @@
+export * from './types';
+export { infraDir, loadConfig, workspaceRoot } from './config';
+export type { InfraConfig } from './config';
+export { infraUp, infraDown, infraStatus, infraEnv, describeBackend, ENV_VARS } from './resolver';
+export type { UpOptions, StatusLine } from './resolver';
+export { ensureKafkaTopics, systemTopics } from './topics';
+export type { TopicOptions } from './topics';
+export { isMongoStandIn, mongoProvider } from './mongo-flavor';
+export { parseKafkaBrokers, probeMongo, probePostgres, probeRedis, probeKafka, redact } from './probes';
+export { dockerAvailable } from './docker';
+export { isPortOpen, waitUntil, freePort } from './net';
+export { statePath, readState } from './state';

@@ -1,0 +1,6 @@
+export { createScratchDatabase } from './scratch-database';
+export type { ScratchDatabase } from './scratch-database';
+export { uniqueName } from './unique-name';
+export { waitFor } from './wait-for';
+export type { WaitForOptions } from './wait-for';
+export { requireRealMongo } from './real-mongo';

@@ -1,0 +1,33 @@
+// Jest global setup: bring the real infrastructure up once per run, through the one resolver of libs/infra.
+// If `node tools/run.js test` already did (TASKFLOW_INFRA_READY=1 with the URLs in the environment), this
+// only reports the providers. Otherwise what is started here is stopped again by global-teardown.ts.
+// Relative import on purpose: Jest does not apply moduleNameMapper (the @taskflow/* aliases) to globalSetup.
+import { BACKENDS, InfraError } from '../../../infra/src/types';
+import { describeBackend, ENV_VARS, infraEnv, infraUp } from '../../../infra/src/resolver';
+
+export const STARTED_BY_JEST = 'TASKFLOW_INFRA_STARTED_BY_JEST';
+
+export default async function globalSetup(): Promise<void> {
+  console.log('');
+  if (process.env.TASKFLOW_INFRA_READY === '1') {
+    for (const name of BACKENDS) {
+      const provider = process.env[`TASKFLOW_${name.toUpperCase()}_PROVIDER`] ?? 'env';
+      console.log(`[infra] ${name.padEnd(8)} provider=${provider} (${ENV_VARS[name]} from tools/run.js)`);
+    }
+    return;
+  }
+  try {
+    const up = await infraUp({ log: (line) => console.log(line) });
+    Object.assign(process.env, infraEnv(up.backends));
+    process.env[STARTED_BY_JEST] = up.startedNow.join(',');
+    for (const name of BACKENDS) console.log(`[infra] ${describeBackend(up.backends[name])}`);
+  } catch (error) {
+    if (error instanceof InfraError) {
+      // One clear message, not a stack trace.
+      const clean = new Error(`Infrastructure could not be brought up:\n${error.message}`);
+      clean.stack = clean.message;
+      throw clean;
+    }
+    throw error;
+  }
+}
