@@ -6,3 +6,4 @@ export * from './events/payloads';
 export * from './rpc/error-codes';
 export * from './rpc/patterns';
 export * from './rpc/user.rpc';
+export * from './rpc/task.rpc';
