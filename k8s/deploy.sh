@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Deploys one overlay in the order the system needs (plain kustomize has no hooks):
+#   1. namespace, config, policies, services, backends, cron jobs (everything but migrations and apps);
+#      the Secret template only if no taskflow-secrets exists yet (a real Secret is never overwritten)
+#   2. the migration and topic Jobs; wait until both completed
+#   3. the apps (Deployments, HPAs, PDBs); wait for the rollout
+# Usage: k8s/deploy.sh <dev|staging|prod> [--dry-run]
+set -euo pipefail
+
+ENV_NAME="${1:?usage: k8s/deploy.sh <dev|staging|prod> [--dry-run]}"
+DRY_RUN="${2:-}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+NS="taskflow-${ENV_NAME}"
+RENDERED="$(mktemp)"
+trap 'rm -f "$RENDERED"' EXIT
+
+kubectl kustomize "$HERE/overlays/$ENV_NAME" > "$RENDERED"
+APPLY=(kubectl apply -f "$RENDERED")
+if [[ "$DRY_RUN" == "--dry-run" ]]; then APPLY+=(--dry-run=client); fi
+
+echo "== 1/3 platform: config, policies, services, backends, cron jobs"
+"${APPLY[@]}" -l 'app.kubernetes.io/component notin (app,migration),taskflow.io/secret-template!=true'
+if ! kubectl -n "$NS" get secret taskflow-secrets > /dev/null 2>&1; then
+  if [[ "$ENV_NAME" != "dev" && "$DRY_RUN" != "--dry-run" ]]; then
+    echo "ERROR: secret $NS/taskflow-secrets does not exist; create it from real values first (docs/deployment.md)" >&2
+    exit 1
+  fi
+  echo "   creating the placeholder Secret template (dev only)"
+  "${APPLY[@]}" -l 'taskflow.io/secret-template=true'
+elif kubectl -n "$NS" get secret taskflow-secrets -o jsonpath='{.data}' | grep -q "$(printf 'REPLACE_ME' | base64)"; then
+  [[ "$ENV_NAME" == "dev" ]] || { echo "ERROR: $NS/taskflow-secrets still holds REPLACE_ME placeholders" >&2; exit 1; }
+fi
+if [[ "$DRY_RUN" != "--dry-run" && "$ENV_NAME" == "dev" ]]; then
+  kubectl -n "$NS" rollout status statefulset --timeout=10m
+fi
+
+echo "== 2/3 migrations and Kafka topics (Job specs are immutable: the previous run is replaced)"
+if [[ "$DRY_RUN" != "--dry-run" ]]; then
+  kubectl -n "$NS" delete job -l app.kubernetes.io/component=migration --ignore-not-found --wait=true
+fi
+"${APPLY[@]}" -l 'app.kubernetes.io/component=migration'
+if [[ "$DRY_RUN" != "--dry-run" ]]; then
+  kubectl -n "$NS" wait --for=condition=complete job/taskflow-migrate job/taskflow-kafka-topics --timeout=15m
+fi
+
+echo "== 3/3 apps"
+"${APPLY[@]}" -l 'app.kubernetes.io/component=app'
+if [[ "$DRY_RUN" != "--dry-run" ]]; then
+  for app in api-gateway user-service task-service audit-service; do
+    kubectl -n "$NS" rollout status "deployment/$app" --timeout=10m
+  done
+fi
+echo "== deployed $ENV_NAME"

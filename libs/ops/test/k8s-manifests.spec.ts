@@ -1,0 +1,383 @@
+import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
+import 'reflect-metadata';
+import {
+  allowedEgress,
+  allowedIngress,
+  K8sObject,
+  kubectlVersion,
+  modelClass,
+  podLabelsOf,
+  podSpecOf,
+  renderOverlay,
+} from '../src/testing/k8s';
+import { isPinnedImage, readRepoFile } from '../src/testing/repo';
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+const APPS = ['api-gateway', 'user-service', 'task-service', 'audit-service'];
+const HTTP_PORT: Record<string, number> = {
+  'api-gateway': 3000,
+  'user-service': 3001,
+  'task-service': 3002,
+  'audit-service': 3003,
+};
+const MANAGED_CIDR = '10.200.0.0/16';
+
+const kubectl = kubectlVersion();
+if (!kubectl) {
+  console.log('SKIPPED k8s manifest tests: `kubectl` is not on PATH, so the overlays cannot be rendered here.');
+}
+const describeIfKubectl = kubectl ? describe : describe.skip;
+
+/** Expected egress of each workload besides DNS; in-cluster peers in dev, the managed subnet elsewhere. */
+function expectedEgress(env: string, name: string): string[] {
+  const backends: Record<string, [string, number][]> = {
+    'api-gateway': [['redis', 6379]],
+    'user-service': [
+      ['postgres', 5432],
+      ['kafka', 9092],
+    ],
+    'task-service': [
+      ['postgres', 5432],
+      ['kafka', 9092],
+    ],
+    'audit-service': [
+      ['kafka', 9092],
+      ['mongo', 27017],
+    ],
+    'taskflow-migrate': [['postgres', 5432]],
+    'taskflow-kafka-topics': [['kafka', 9092]],
+    'taskflow-backup': [
+      ['postgres', 5432],
+      ['mongo', 27017],
+      ['redis', 6379],
+      ['kafka', 9092],
+    ],
+  };
+  const apps: Record<string, string[]> = {
+    'api-gateway': ['pod:user-service:4001', 'pod:task-service:4002', 'pod:audit-service:3003'],
+  };
+  const fromBackends = backends[name].flatMap(([backend, port]) =>
+    env === 'dev' ? [`pod:${backend}:${port}`] : [`pod:${backend}:${port}`, `cidr:${MANAGED_CIDR}:${port}`],
+  );
+  return [...(apps[name] ?? []), ...fromBackends, 'dns:53'].sort();
+}
+
+describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
+  let objects: K8sObject[];
+  const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const named = (kind: string, name: string) => {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!found) throw new Error(`${kind}/${name} missing in ${env}`);
+    return found;
+  };
+  const workloads = () => objects.filter((o) => podSpecOf(o) !== undefined);
+
+  beforeAll(() => {
+    objects = renderOverlay(env);
+  });
+
+  it('renders and every object validates against the Kubernetes schema (kubernetes-models)', () => {
+    expect(objects.length).toBeGreaterThan(30);
+    const failures: string[] = [];
+    for (const obj of objects) {
+      try {
+        const Model = modelClass(obj.apiVersion, obj.kind);
+        new Model(obj).validate();
+      } catch (error) {
+        failures.push(`${obj.kind}/${obj.metadata.name}: ${(error as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(new Set(objects.map((o) => o.metadata.namespace ?? o.metadata.name))).toEqual(new Set([`taskflow-${env}`]));
+  });
+
+  it('deploys the four apps with Services, pinned images and the environment namespace', () => {
+    for (const app of APPS) {
+      const deployment = named('Deployment', app);
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(new RegExp(`taskflow/${app}:0\\.1\\.0$`));
+      expect(named('Service', app).spec.ports[0].port).toBe(HTTP_PORT[app]);
+    }
+    for (const obj of workloads()) {
+      const spec = podSpecOf(obj);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect({
+          where: `${obj.kind}/${obj.metadata.name}/${c.name}`,
+          image: c.image,
+          pinned: isPinnedImage(c.image),
+        }).toEqual({ where: `${obj.kind}/${obj.metadata.name}/${c.name}`, image: c.image, pinned: true });
+      }
+    }
+  });
+
+  it('every container has requests+limits, runs as non-root without privilege escalation or capabilities', () => {
+    for (const obj of workloads()) {
+      const spec = podSpecOf(obj);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const where = `${obj.kind}/${obj.metadata.name}/${c.name}`;
+        expect({ where, limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({
+          where,
+          limits: ['cpu', 'memory'],
+        });
+        expect({ where, requests: Object.keys(c.resources?.requests ?? {}).sort() }).toEqual({
+          where,
+          requests: ['cpu', 'memory'],
+        });
+        const nonRoot = c.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot;
+        const uid = c.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+        expect({ where, nonRoot, uidNotRoot: uid !== 0 }).toEqual({ where, nonRoot: true, uidNotRoot: true });
+        expect({ where, ape: c.securityContext?.allowPrivilegeEscalation }).toEqual({ where, ape: false });
+        expect({ where, drop: c.securityContext?.capabilities?.drop }).toEqual({ where, drop: ['ALL'] });
+      }
+    }
+  });
+
+  it('long-running containers have liveness and readiness probes; apps probe /health/live and /health/ready', () => {
+    for (const obj of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
+      for (const c of obj.spec.template.spec.containers) {
+        const where = `${obj.kind}/${obj.metadata.name}/${c.name}`;
+        expect({ where, liveness: !!c.livenessProbe, readiness: !!c.readinessProbe }).toEqual({
+          where,
+          liveness: true,
+          readiness: true,
+        });
+      }
+    }
+    for (const app of APPS) {
+      const spec = named('Deployment', app).spec.template.spec;
+      const c = spec.containers[0];
+      expect(c.startupProbe.httpGet.path).toBe('/health/live');
+      expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+      expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  it('jobs and cron jobs also run with a read-only root filesystem', () => {
+    for (const obj of [...ofKind('Job'), ...ofKind('CronJob')]) {
+      const spec = podSpecOf(obj);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect({ where: `${obj.metadata.name}/${c.name}`, ro: c.securityContext.readOnlyRootFilesystem }).toEqual({
+          where: `${obj.metadata.name}/${c.name}`,
+          ro: true,
+        });
+      }
+    }
+  });
+
+  it('resolves every $(VAR) in env values from the ConfigMap or an earlier env entry', () => {
+    const configKeys = Object.keys(named('ConfigMap', 'taskflow-config').data);
+    for (const obj of workloads()) {
+      const spec = podSpecOf(obj);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const known = new Set<string>(
+          (c.envFrom ?? []).some((e: { configMapRef?: { name: string } }) => e.configMapRef?.name === 'taskflow-config')
+            ? configKeys
+            : [],
+        );
+        for (const e of c.env ?? []) {
+          for (const [, ref] of String(e.value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)) {
+            expect({ where: `${obj.metadata.name}/${c.name}/${e.name}`, ref, known: known.has(ref) }).toEqual({
+              where: `${obj.metadata.name}/${c.name}/${e.name}`,
+              ref,
+              known: true,
+            });
+          }
+          known.add(e.name);
+        }
+      }
+    }
+  });
+
+  it('every Secret is a template: marked, placeholder values only', () => {
+    const secrets = ofKind('Secret');
+    expect(secrets.map((s) => s.metadata.name)).toEqual(['taskflow-secrets']);
+    for (const secret of secrets) {
+      expect(secret.metadata.labels['taskflow.io/secret-template']).toBe('true');
+      expect(secret.data).toBeUndefined();
+      for (const [key, value] of Object.entries(secret.stringData as Record<string, string>)) {
+        expect({ key, placeholder: /^REPLACE_ME/.test(value) }).toEqual({ key, placeholder: true });
+      }
+    }
+    // Every secret key a workload references exists in the template.
+    const templateKeys = Object.keys(secrets[0].stringData);
+    for (const obj of workloads()) {
+      const spec = podSpecOf(obj);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (ref)
+            expect({ name: ref.name, has: templateKeys.includes(ref.key) }).toEqual({
+              name: 'taskflow-secrets',
+              has: true,
+            });
+        }
+      }
+    }
+  });
+
+  it('exposes only the gateway: one Ingress to api-gateway, ClusterIP services only', () => {
+    const ingresses = ofKind('Ingress');
+    expect(ingresses).toHaveLength(1);
+    const backends = ingresses[0].spec.rules.flatMap(
+      (r: { http: { paths: { backend: { service: { name: string } } }[] } }) =>
+        r.http.paths.map((p) => p.backend.service.name),
+    );
+    expect(backends).toEqual(['api-gateway']);
+    for (const svc of ofKind('Service')) expect([undefined, 'ClusterIP']).toContain(svc.spec.type);
+    for (const obj of workloads()) {
+      for (const c of podSpecOf(obj).containers) {
+        for (const p of c.ports ?? []) expect(p.hostPort).toBeUndefined();
+      }
+      expect(podSpecOf(obj).hostNetwork).toBeUndefined();
+    }
+  });
+
+  it('network policies: default deny, only the gateway reachable from outside the namespace', () => {
+    const policies = ofKind('NetworkPolicy');
+    const deny = named('NetworkPolicy', 'default-deny-all');
+    expect(deny.spec.podSelector).toEqual({});
+    expect(deny.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(deny.spec.ingress).toBeUndefined();
+    expect(deny.spec.egress).toBeUndefined();
+
+    for (const obj of workloads()) {
+      const name = obj.metadata.name;
+      const ingress = allowedIngress(podLabelsOf(obj), policies);
+      expect({ name, open: ingress.includes('ANY') }).toEqual({ name, open: false });
+      const external = ingress.filter((peer) => peer.startsWith('ns:ingress-nginx') || peer.startsWith('cidr:'));
+      expect({ name, external }).toEqual({ name, external: name === 'api-gateway' ? ['ns:ingress-nginx:3000'] : [] });
+    }
+    expect(allowedIngress({ 'app.kubernetes.io/name': 'user-service' }, policies)).toEqual([
+      'ns:monitoring:3001',
+      'pod:api-gateway:4001',
+    ]);
+  });
+
+  it('network policies: each app and job reaches only its own backends (plus DNS)', () => {
+    const policies = ofKind('NetworkPolicy');
+    const subjects = [...APPS, 'taskflow-migrate', 'taskflow-kafka-topics', 'taskflow-backup'];
+    for (const name of subjects) {
+      expect({ name, egress: allowedEgress({ 'app.kubernetes.io/name': name }, policies) }).toEqual({
+        name,
+        egress: expectedEgress(env, name),
+      });
+    }
+  });
+
+  it('runs migrations in a Job before rollout: user-service first, then task-service; topics explicitly', () => {
+    const job = named('Job', 'taskflow-migrate');
+    const spec = job.spec.template.spec;
+    expect(spec.initContainers.map((c: { command: string[] }) => c.command.join(' '))).toEqual([
+      'node dist/apps/user-service/src/migrate.js',
+    ]);
+    expect(spec.containers.map((c: { command: string[] }) => c.command.join(' '))).toEqual([
+      'node dist/apps/task-service/src/migrate.js',
+    ]);
+    expect(job.metadata.labels['app.kubernetes.io/component']).toBe('migration');
+    for (const app of APPS) {
+      expect(named('Deployment', app).metadata.labels['app.kubernetes.io/component']).toBe('app');
+    }
+    expect(named('ConfigMap', 'taskflow-config').data.MIGRATIONS_RUN).toBe('false');
+    const topics = named('Job', 'taskflow-kafka-topics').spec.template.spec.containers[0].command.join(' ');
+    for (const topic of ALL_TOPICS) expect(topics).toContain(topic);
+    expect(topics).toContain('"$base.dlq"');
+    expect(deadLetterTopic('x')).toBe('x.dlq');
+  });
+
+  it('k8s/deploy.sh phases partition the objects: platform, secret template, migrations, apps', () => {
+    const script = readRepoFile('k8s/deploy.sh');
+    // The selectors deploy.sh uses, evaluated here the way kubectl evaluates them.
+    expect(script).toContain(
+      "-l 'app.kubernetes.io/component notin (app,migration),taskflow.io/secret-template!=true'",
+    );
+    expect(script).toContain("-l 'taskflow.io/secret-template=true'");
+    expect(script).toContain("-l 'app.kubernetes.io/component=migration'");
+    expect(script).toContain("-l 'app.kubernetes.io/component=app'");
+    const component = (o: K8sObject) => o.metadata.labels?.['app.kubernetes.io/component'];
+    const template = (o: K8sObject) => o.metadata.labels?.['taskflow.io/secret-template'] === 'true';
+    const phases = objects.map((o) => {
+      if (template(o)) return 'secret';
+      if (component(o) === 'migration') return 'migration';
+      if (component(o) === 'app') return 'app';
+      return 'platform';
+    });
+    const inPhase = (phase: string) =>
+      objects.filter((_, i) => phases[i] === phase).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(inPhase('migration').sort()).toEqual(['Job/taskflow-kafka-topics', 'Job/taskflow-migrate']);
+    expect(inPhase('app').sort()).toEqual(APPS.flatMap((a) => [`Deployment/${a}`, `Service/${a}`]).sort());
+    expect(inPhase('secret')).toEqual(['Secret/taskflow-secrets']);
+    expect(inPhase('platform')).toContain('ConfigMap/taskflow-config');
+    expect(inPhase('platform')).toContain('NetworkPolicy/default-deny-all');
+  });
+
+  it('schedules backup CronJobs for PostgreSQL, MongoDB and Redis, plus retention pruning', () => {
+    const crons = ofKind('CronJob');
+    const byTarget = Object.fromEntries(crons.map((c) => [c.metadata.labels['taskflow.io/backup-target'], c]));
+    expect(Object.keys(byTarget).sort()).toEqual(['mongo', 'postgres', 'prune', 'redis']);
+    const commandOf = (target: string) => byTarget[target].spec.jobTemplate.spec.template.spec.containers[0].command;
+    expect(commandOf('postgres')).toEqual(['bash', 'scripts/backup/backup-postgres.sh']);
+    expect(commandOf('mongo')).toEqual(['bash', 'scripts/backup/backup-mongo.sh']);
+    expect(commandOf('redis')).toEqual(['bash', 'scripts/backup/backup-redis.sh']);
+    expect(commandOf('prune')).toEqual(['bash', 'scripts/backup/prune-backups.sh']);
+    // RPO < 1 h for the event store needs at least hourly MongoDB dumps.
+    expect(byTarget.mongo.spec.schedule).toMatch(/^\d+ \* \* \* \*$/);
+    for (const cron of crons) expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+  });
+
+  it('scales the request path with HPAs and protects every app with a PodDisruptionBudget', () => {
+    const hpaTargets = ofKind('HorizontalPodAutoscaler')
+      .map((h) => h.spec.scaleTargetRef.name)
+      .sort();
+    expect(hpaTargets).toEqual(['api-gateway', 'task-service', 'user-service']);
+    expect(
+      ofKind('PodDisruptionBudget')
+        .map((p) => p.spec.selector.matchLabels['app.kubernetes.io/name'])
+        .sort(),
+    ).toEqual([...APPS].sort());
+  });
+
+  it(env === 'dev' ? 'runs the backends in-cluster as StatefulSets with volumes' : 'uses managed backends only', () => {
+    const statefulSets = ofKind('StatefulSet');
+    const config = named('ConfigMap', 'taskflow-config').data;
+    if (env === 'dev') {
+      expect(statefulSets.map((s) => s.metadata.name).sort()).toEqual(
+        ['taskflow-kafka', 'taskflow-mongo', 'taskflow-postgres', 'taskflow-redis'].sort(),
+      );
+      for (const sts of statefulSets) expect(sts.spec.volumeClaimTemplates.length).toBeGreaterThan(0);
+      const kafkaEnv = Object.fromEntries(
+        statefulSets
+          .find((s) => s.metadata.name === 'taskflow-kafka')!
+          .spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+      );
+      expect(kafkaEnv.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+      expect(kafkaEnv.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+      expect(config.POSTGRES_HOST).toBe('taskflow-postgres');
+      named('Service', 'taskflow-postgres');
+    } else {
+      expect(statefulSets).toEqual([]);
+      expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).toEqual([
+        'taskflow-backups',
+      ]);
+      expect(config.POSTGRES_HOST).toMatch(/\.managed\./);
+      expect(config.POSTGRES_SSLMODE).toBe('require');
+      expect(config.REDIS_SCHEME).toBe('rediss');
+      expect(config.MONGO_OPTIONS).toContain('tls=true');
+      expect(config.KAFKA_TOPIC_REPLICATION_FACTOR).toBe('3');
+    }
+  });
+
+  if (env === 'prod') {
+    it('runs more replicas and larger limits than the base', () => {
+      for (const app of APPS) {
+        const d = named('Deployment', app);
+        expect(d.spec.replicas).toBeGreaterThanOrEqual(3);
+        expect(d.spec.template.spec.containers[0].resources.limits.memory).toBe('1Gi');
+      }
+      expect(named('HorizontalPodAutoscaler', 'api-gateway').spec.maxReplicas).toBe(20);
+    });
+  }
+});
