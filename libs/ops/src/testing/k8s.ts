@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { parseYamlStream, repoPath } from './repo';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are read at arbitrary paths */
+
 /** A rendered Kubernetes object (loosely typed: the tests read arbitrary paths). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = {
   apiVersion: string;
   kind: string;
@@ -34,14 +35,12 @@ type ModelClass = new (data: unknown) => { validate(): void };
 export function modelClass(apiVersion: string, kind: string): ModelClass {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const modulePath = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const model = (require(modulePath) as Record<string, ModelClass | undefined>)[kind];
   if (!model) throw new Error(`no kubernetes-models class for ${apiVersion} ${kind}`);
   return model;
 }
 
 /** The pod template spec of a workload (Deployment, StatefulSet, Job, CronJob), if any. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function podSpecOf(obj: K8sObject): any | undefined {
   if (obj.kind === 'CronJob') return obj.spec?.jobTemplate?.spec?.template?.spec;
   if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(obj.kind)) return obj.spec?.template?.spec;
