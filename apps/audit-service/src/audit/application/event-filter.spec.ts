@@ -1,0 +1,102 @@
+import { AppError } from '@taskflow/nest-kit';
+import {
+  decodeCursor,
+  encodeCursor,
+  FILTER_KEYS,
+  PAGE_KEYS,
+  parseBucket,
+  parseEventFilter,
+  parsePage,
+} from './event-filter';
+
+const UUID = '0192f0c4-8f6e-7cc0-9a55-3b8c7f1a2b3c';
+
+function problems(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return (error as AppError).fieldErrors;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('parseEventFilter', () => {
+  it('should accept one, many and prefix types', () => {
+    expect(parseEventFilter({ type: 'task.created' })).toEqual({ types: ['task.created'] });
+    expect(parseEventFilter({ type: ['user.login', 'user.logout'] })).toEqual({ types: ['user.login', 'user.logout'] });
+    expect(parseEventFilter({ type: 'task.,system.backup.' })).toEqual({ typePrefixes: ['task.', 'system.backup.'] });
+  });
+
+  it('should parse entity, actor, correlation and range filters', () => {
+    expect(
+      parseEventFilter({
+        entityType: 'task',
+        entityId: UUID,
+        actorId: 'system',
+        correlationId: 'req-1',
+        from: '2026-01-01T00:00:00Z',
+        to: '2026-02-01',
+      }),
+    ).toEqual({
+      entityType: 'task',
+      entityId: UUID,
+      actorId: 'system',
+      correlationId: 'req-1',
+      from: new Date('2026-01-01T00:00:00Z'),
+      to: new Date('2026-02-01T00:00:00Z'),
+    });
+  });
+
+  it.each([
+    [{ type: 'task.exploded' }, 'type', 'unknown event type task.exploded'],
+    [{ type: 'billing.' }, 'type', 'unknown type prefix billing.'],
+    [{ entityId: UUID }, 'entityType', 'is required with entityId'],
+    [{ entityType: 'task', entityId: 'not-a-uuid' }, 'entityId', 'must be a UUID for entityType task'],
+    [{ entityType: 'invoice' }, 'entityType', 'must be one of task, user, system'],
+    [{ actorId: 'a b' }, 'actorId', expect.stringContaining('malformed')],
+    [{ from: 'yesterday' }, 'from', 'must be an ISO-8601 date-time'],
+    [{ from: '2026-02-01', to: '2026-01-01' }, 'from', 'is after to'],
+    [{ colour: 'red' }, 'colour', 'is not a known parameter'],
+    [{ actorId: ['a', 'b'] }, 'actorId', 'must be given once'],
+  ])('should reject %j', (query, field, reason) => {
+    expect(problems(() => parseEventFilter(query))).toContainEqual({ field, reason });
+  });
+});
+
+describe('parsePage', () => {
+  it('should default, cap and validate the page size', () => {
+    expect(parsePage({}).limit).toBe(50);
+    expect(parsePage({ limit: '200' }).limit).toBe(200);
+    expect(problems(() => parsePage({ limit: '201' }))).toContainEqual({ field: 'limit', reason: 'must be <= 200' });
+    expect(problems(() => parsePage({ limit: '0' }))).toContainEqual({
+      field: 'limit',
+      reason: 'must be a positive integer',
+    });
+  });
+
+  it('should round-trip a cursor and reject a forged one', () => {
+    const cursor = { createdAt: new Date('2026-03-04T05:06:07.089Z'), eventId: UUID };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(parsePage({ cursor: encodeCursor(cursor) }).cursor).toEqual(cursor);
+    expect(problems(() => parsePage({ cursor: 'garbage' }))).toContainEqual({
+      field: 'cursor',
+      reason: 'is malformed',
+    });
+  });
+
+  it('should let list endpoints accept page keys', () => {
+    expect(parseEventFilter({ limit: '5' }, [...FILTER_KEYS, ...PAGE_KEYS])).toEqual({});
+  });
+});
+
+describe('parseBucket', () => {
+  it('should accept hour, day and week only', () => {
+    expect(parseBucket({ bucket: 'week' })).toBe('week');
+    expect(parseBucket({})).toBe('day');
+    expect(problems(() => parseBucket({ bucket: 'month' }))).toContainEqual({
+      field: 'bucket',
+      reason: 'must be one of hour, day, week',
+    });
+  });
+});

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { AnyBulkWriteOperation, Collection, Filter, FindCursor, MongoBulkWriteError } from 'mongodb';
+import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
+import { EventLog } from '../../domain/event-log';
+import { RetentionPolicy } from '../../domain/retention-policy';
+import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
+import { AuditDatabase } from './audit-database';
+import { EVENT_LOGS } from './migrations';
+
+const DUPLICATE_KEY = 11000;
+const HIDE_ID = { projection: { _id: 0 } } as const;
+const TRAIL_CAP = 1000;
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+  /** Documents MongoDB refused for a reason other than a duplicate key (dead-lettered by the caller). */
+  rejected: { index: number; reason: string }[];
+}
+
+export interface Page {
+  items: Omit<EventLog, never>[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class EventLogRepository {
+  constructor(private readonly database: AuditDatabase) {}
+
+  get collection(): Collection<EventLog> {
+    return this.database.db.collection<EventLog>(EVENT_LOGS);
+  }
+
+  /**
+   * One unordered bulk insert through the native driver. Duplicate keys on `eventId` are redeliveries and
+   * are counted, not failures; anything else that is not a per-document error (network, no primary) throws.
+   */
+  async insertBatch(docs: EventLog[]): Promise<InsertResult> {
+    try {
+      // The driver adds _id to the objects it is given; copies keep a retried batch free of stale ids.
+      await this.collection.insertMany(
+        docs.map((doc) => ({ ...doc })),
+        { ordered: false },
+      );
+      return { inserted: docs.length, duplicates: 0, rejected: [] };
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError) || !error.writeErrors) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (writeErrors.length === 0) throw error;
+      const duplicates = writeErrors.filter((e) => e.code === DUPLICATE_KEY).length;
+      const rejected = writeErrors
+        .filter((e) => e.code !== DUPLICATE_KEY)
+        .map((e) => ({ index: e.index, reason: `MongoDB ${e.code}: ${e.errmsg ?? 'rejected'}` }));
+      // Counted from the errors, not from the reply's insertedCount (the stand-in server misreports it).
+      return { inserted: docs.length - writeErrors.length, duplicates, rejected };
+    }
+  }
+
+  /** Newest first; the cursor is the (createdAt, eventId) of the last item, so new arrivals never shift pages. */
+  async findPage(filter: EventFilter, page: PageRequest, now = new Date()): Promise<Page> {
+    const items = await this.collection
+      .find(toQuery(filter, now, page.cursor), HIDE_ID)
+      .sort({ createdAt: -1, eventId: -1 })
+      .limit(page.limit + 1)
+      .toArray();
+    const more = items.length > page.limit;
+    const pageItems = items.slice(0, page.limit);
+    const last = pageItems.at(-1);
+    return { items: pageItems, nextCursor: more && last ? encodeCursor(last) : null };
+  }
+
+  /** One request's trail, oldest first. */
+  findTrail(correlationId: string, now = new Date()): Promise<EventLog[]> {
+    return this.collection
+      .find(toQuery({ correlationId }, now), HIDE_ID)
+      .sort({ createdAt: 1, eventId: 1 })
+      .limit(TRAIL_CAP)
+      .toArray();
+  }
+
+  /** A cursor for streaming exports; documents are pulled in driver batches as the client reads. */
+  streamAll(filter: EventFilter, now = new Date()): FindCursor<EventLog> {
+    return this.collection.find(toQuery(filter, now), HIDE_ID).sort({ createdAt: -1, eventId: -1 }).batchSize(500);
+  }
+
+  countBy(field: 'type' | 'actorId', filter: EventFilter, limit: number, now = new Date()) {
+    return this.collection
+      .aggregate<{ key: string; count: number }>([
+        { $match: toQuery(filter, now) },
+        { $group: { _id: `$${field}`, count: { $sum: 1 } } },
+        { $sort: { count: -1, _id: 1 } },
+        { $limit: limit },
+        { $project: { _id: 0, key: '$_id', count: 1 } },
+      ])
+      .toArray();
+  }
+
+  /**
+   * Counts per UTC bucket with epoch arithmetic ($dateTrunc is missing on the stand-in server):
+   * bucketStart = createdAt - ((createdAt - origin) mod size), the same as domain `bucketStart`.
+   */
+  countByBucket(bucket: TimeBucket, filter: EventFilter, now = new Date()) {
+    const origin = new Date(bucket === 'week' ? WEEK_ORIGIN_MS : 0);
+    return this.collection
+      .aggregate<{ bucket: Date; count: number }>([
+        { $match: toQuery(filter, now) },
+        {
+          $group: {
+            _id: { $subtract: ['$createdAt', { $mod: [{ $subtract: ['$createdAt', origin] }, BUCKET_MS[bucket]] }] },
+            count: { $sum: 1 },
+          },
+        },
+        { $sort: { _id: 1 } },
+        { $project: { _id: 0, bucket: '$_id', count: 1 } },
+      ])
+      .toArray();
+  }
+
+  /**
+   * Re-stamps `expiresAt` of existing events after a policy change. Computed client-side in bulk batches
+   * because the stand-in server lacks pipeline updates ({$set: {$add: [...]}}).
+   */
+  async restamp(policy: RetentionPolicy): Promise<number> {
+    let updated = 0;
+    for (const [type] of policy.entries()) {
+      let ops: AnyBulkWriteOperation<EventLog>[] = [];
+      const flush = async () => {
+        if (ops.length === 0) return;
+        const result = await this.collection.bulkWrite(ops, { ordered: false });
+        updated += result.modifiedCount;
+        ops = [];
+      };
+      const cursor = this.collection.find({ type }, { projection: { _id: 1, createdAt: 1, expiresAt: 1 } });
+      for await (const doc of cursor) {
+        const expiresAt = policy.expiresAt(type, doc.createdAt);
+        if (doc.expiresAt?.getTime() === expiresAt.getTime()) continue;
+        ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { expiresAt } } } });
+        if (ops.length >= 1000) await flush();
+      }
+      await flush();
+    }
+    return updated;
+  }
+}
+
+/** Every query hides records past `expiresAt`: the TTL monitor deletes them only about once a minute. */
+export function toQuery(filter: EventFilter, now: Date, cursor?: Cursor): Filter<EventLog> {
+  const and: Filter<EventLog>[] = [{ expiresAt: { $gt: now } }];
+  const typeClauses: Filter<EventLog>[] = [
+    ...(filter.types?.length ? [{ type: { $in: filter.types } }] : []),
+    ...(filter.typePrefixes ?? []).map((prefix) => ({ type: { $regex: `^${prefix.replace(/\./g, '\\.')}` } })),
+  ];
+  if (typeClauses.length === 1) and.push(typeClauses[0]);
+  if (typeClauses.length > 1) and.push({ $or: typeClauses });
+  if (filter.actorId) and.push({ actorId: filter.actorId });
+  if (filter.entityId) and.push({ entityId: filter.entityId });
+  if (filter.entityType) and.push({ entityType: filter.entityType });
+  if (filter.correlationId) and.push({ correlationId: filter.correlationId });
+  if (filter.from || filter.to) {
+    and.push({ createdAt: { ...(filter.from && { $gte: filter.from }), ...(filter.to && { $lt: filter.to }) } });
+  }
+  if (cursor) {
+    and.push({
+      $or: [
+        { createdAt: { $lt: cursor.createdAt } },
+        { createdAt: cursor.createdAt, eventId: { $lt: cursor.eventId } },
+      ],
+    });
+  }
+  return and.length === 1 ? and[0] : { $and: and };
+}

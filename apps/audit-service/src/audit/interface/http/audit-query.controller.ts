@@ -1,0 +1,109 @@
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import {
+  EventFilter,
+  FILTER_KEYS,
+  invalid,
+  PAGE_KEYS,
+  parseBucket,
+  parseEventFilter,
+  parsePage,
+} from '../../application/event-filter';
+import { EventLog } from '../../domain/event-log';
+import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
+import { JwtAuthGuard } from './jwt-auth.guard';
+
+type Query = Record<string, string | string[] | undefined>;
+const TOP_N = 200;
+const CSV_COLUMNS = [
+  'eventId',
+  'type',
+  'schemaVersion',
+  'createdAt',
+  'actorId',
+  'entityType',
+  'entityId',
+  'correlationId',
+  'payload',
+] as const;
+
+/** Read-only API for analysts (admin or auditor). Every query hides records past their expiresAt. */
+@Controller('api/v1/audit')
+@UseGuards(JwtAuthGuard)
+export class AuditQueryController {
+  constructor(private readonly events: EventLogRepository) {}
+
+  @Get('events')
+  list(@Query() query: Query) {
+    const filter = parseEventFilter(query, [...FILTER_KEYS, ...PAGE_KEYS]);
+    return this.events.findPage(filter, parsePage(query));
+  }
+
+  @Get('entities/:entityType/:entityId/history')
+  history(@Param('entityType') entityType: string, @Param('entityId') entityId: string, @Query() query: Query) {
+    const filter = parseEventFilter({ ...query, entityType, entityId }, [...FILTER_KEYS, ...PAGE_KEYS]);
+    return this.events.findPage(filter, parsePage(query));
+  }
+
+  @Get('correlations/:correlationId')
+  async trail(@Param('correlationId') correlationId: string) {
+    const filter = parseEventFilter({ correlationId });
+    return { items: await this.events.findTrail(filter.correlationId!) };
+  }
+
+  @Get('stats/by-type')
+  async byType(@Query() query: Query) {
+    return { items: await this.events.countBy('type', parseEventFilter(query), TOP_N) };
+  }
+
+  @Get('stats/by-actor')
+  async byActor(@Query() query: Query) {
+    return { items: await this.events.countBy('actorId', parseEventFilter(query), TOP_N) };
+  }
+
+  @Get('stats/by-time')
+  async byTime(@Query() query: Query) {
+    const { bucket: _bucket, ...rest } = query;
+    const bucket = parseBucket(query);
+    return { bucket, items: await this.events.countByBucket(bucket, parseEventFilter(rest)) };
+  }
+
+  /** Streams straight from a MongoDB cursor: memory stays flat whatever the size of the range. */
+  @Get('export')
+  export(@Query() query: Query, @Res() reply: FastifyReply) {
+    const { format = 'ndjson', ...rest } = query;
+    if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
+    const filter: EventFilter = parseEventFilter(rest);
+    const cursor = this.events.streamAll(filter);
+    const lines = format === 'csv' ? toCsv(cursor) : toNdjson(cursor);
+    return reply
+      .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('content-disposition', `attachment; filename="audit-events.${format}"`)
+      .send(Readable.from(lines));
+  }
+}
+
+async function* toNdjson(docs: AsyncIterable<EventLog>) {
+  for await (const doc of docs) yield `${JSON.stringify(doc)}\n`;
+}
+
+async function* toCsv(docs: AsyncIterable<EventLog>) {
+  yield `${CSV_COLUMNS.join(',')}\n`;
+  for await (const doc of docs) {
+    const cells = CSV_COLUMNS.map((column) => {
+      const value = doc[column];
+      if (value === undefined || value === null) return '';
+      return csvCell(
+        value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value),
+      );
+    });
+    yield `${cells.join(',')}\n`;
+  }
+}
+
+export function csvCell(value: string): string {
+  // Quote always-safe; leading =+-@ are neutralised against spreadsheet formula injection.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) || safe !== value ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
