@@ -1,0 +1,115 @@
+import { Client } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import type { DbConfig } from '../config/user-service.config';
+import { USER_MIGRATIONS, USER_MIGRATIONS_TABLE } from '../migrations';
+import { UserOrmEntity } from '../user/infrastructure/persistence/user.orm-entity';
+
+export const USER_ENTITIES = [UserOrmEntity];
+
+/** The URL with its password masked, safe for logs and error messages. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/**
+ * TypeORM options: pool limits from config, optional read replicas (TypeORM replication routes plain
+ * reads to a replica; transactions and `createQueryRunner('master')` go to the primary).
+ */
+export function dataSourceOptions(db: DbConfig, applicationName = 'user-service'): DataSourceOptions {
+  const extra = {
+    max: db.poolMax,
+    idleTimeoutMillis: db.idleTimeoutMs,
+    connectionTimeoutMillis: db.connectTimeoutMs,
+    application_name: applicationName,
+    ...(db.statementTimeoutMs > 0 ? { statement_timeout: db.statementTimeoutMs } : {}),
+  };
+  return {
+    type: 'postgres',
+    ...(db.readUrls.length > 0
+      ? { replication: { master: { url: db.url }, slaves: db.readUrls.map((url) => ({ url })) } }
+      : { url: db.url }),
+    extra,
+    // gen_random_uuid() is built into PostgreSQL 13+; the app role may not create extensions.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    entities: USER_ENTITIES,
+    migrations: USER_MIGRATIONS,
+    migrationsTableName: USER_MIGRATIONS_TABLE,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+  };
+}
+
+/** Connects, or fails with a message naming the variable to fix. */
+export async function connect(db: DbConfig, applicationName?: string): Promise<DataSource> {
+  const dataSource = new DataSource(dataSourceOptions(db, applicationName));
+  try {
+    await dataSource.initialize();
+    await dataSource.query('SELECT 1');
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(db.url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return dataSource;
+}
+
+/** Creates the database named in `url` when it does not exist yet (connecting to the `postgres` database). */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(admin.toString())}: ${(error as Error).message}`);
+  }
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount) return false;
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+export interface SchemaStatus {
+  applied: string[];
+  pending: string[];
+  /** Applied migrations this code does not know: the schema is newer than the code (allowed during rollouts). */
+  unknown: string[];
+}
+
+export async function schemaStatus(dataSource: DataSource): Promise<SchemaStatus> {
+  const known = USER_MIGRATIONS.map((migration) => new migration().name!);
+  const table = await dataSource.query(`SELECT to_regclass($1) AS oid`, [USER_MIGRATIONS_TABLE]);
+  const applied: string[] = table[0].oid
+    ? (await dataSource.query(`SELECT name FROM "${USER_MIGRATIONS_TABLE}" ORDER BY id`)).map(
+        (row: { name: string }) => row.name,
+      )
+    : [];
+  return {
+    applied,
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !known.includes(name)),
+  };
+}
+
+/** Refuses to run this code against a schema older than it (seed 000: schema version check). */
+export async function assertSchemaCurrent(dataSource: DataSource): Promise<SchemaStatus> {
+  const status = await schemaStatus(dataSource);
+  if (status.pending.length > 0) {
+    throw new Error(
+      `database schema is older than this code: ${status.pending.length} pending migration(s) ` +
+        `(${status.pending.join(', ')}). Run \`npx nx run user-service:migrate\` or start with MIGRATIONS_RUN=true.`,
+    );
+  }
+  return status;
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { createLogger } from '@taskflow/nest-kit';
+import { loadUserServiceConfig } from './config/user-service.config';
+import { connect, ensureDatabase, schemaStatus } from './database/data-source';
+
+/**
+ * `node dist/apps/user-service/src/migrate.js [up|down|status]` (default up). Runs as the schema owner
+ * role; user-service migrates before task-service because `tasks` references `users(id)`.
+ */
+async function main(command = process.argv[2] ?? 'up'): Promise<void> {
+  const config = loadUserServiceConfig();
+  const logger = createLogger('user-service-migrate', config.logLevel);
+  if (command === 'up' && (await ensureDatabase(config.db.url))) logger.info('created the database');
+  const dataSource = await connect(config.db, 'user-service-migrate');
+  try {
+    if (command === 'up') {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      logger.info({ applied: applied.map((migration) => migration.name) }, `applied ${applied.length} migration(s)`);
+    } else if (command === 'down') {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      logger.info('reverted the last migration');
+    } else if (command === 'status') {
+      logger.info(await schemaStatus(dataSource), 'schema status');
+    } else {
+      throw new Error(`unknown command ${command}: use up, down or status`);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`user-service migrate failed: ${error.message}\n`);
+  process.exit(1);
+});

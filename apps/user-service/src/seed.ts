@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { createLogger } from '@taskflow/nest-kit';
+import { loadUserServiceConfig } from './config/user-service.config';
+import { assertSchemaCurrent, connect } from './database/data-source';
+import { PasswordHasher } from './user/application/password-hasher';
+import { UserService } from './user/application/user.service';
+import { Profile, Role } from './user/domain/user';
+
+/** Development users of seed 001. Well-known passwords: never for production. */
+export const DEV_USERS: { email: string; password: string; role: Role; profile: Profile }[] = [
+  {
+    email: 'admin@taskflow.com',
+    password: 'admin123',
+    role: 'admin',
+    profile: { firstName: 'Admin', lastName: 'User' },
+  },
+  { email: 'user@taskflow.com', password: 'user123', role: 'user', profile: { firstName: 'John', lastName: 'Doe' } },
+];
+
+/** Idempotent: an existing email is left untouched. Each created user emits `user.registered` like any other. */
+export async function seedDevUsers(users: UserService): Promise<string[]> {
+  const created: string[] = [];
+  for (const user of DEV_USERS) {
+    if (await users.createIfAbsent(user.email, user.password, user.role, user.profile)) created.push(user.email);
+  }
+  return created;
+}
+
+async function main(): Promise<void> {
+  const config = loadUserServiceConfig();
+  const logger = createLogger('user-service-seed', config.logLevel);
+  if (config.nodeEnv === 'production') throw new Error('NODE_ENV=production: the dev seed only runs in development');
+  const dataSource = await connect(config.db, 'user-service-seed');
+  try {
+    await assertSchemaCurrent(dataSource);
+    const created = await seedDevUsers(new UserService(dataSource, new PasswordHasher(config.bcryptCost)));
+    logger.info({ created }, `seeded ${created.length} user(s)`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    process.stderr.write(`user-service seed failed: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,221 @@
+import {
+  AuthenticateData,
+  ChangeRoleData,
+  createEnvelope,
+  EventType,
+  GetUserByIdData,
+  GetUsersByIdsData,
+  ListUsersQuery,
+  RecordLogoutData,
+  RegisterUserData,
+  RpcContext,
+  UpdateProfileData,
+  UserPage,
+  UserView,
+} from '@taskflow/contracts';
+import { appendToOutbox } from '@taskflow/outbox';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { USER_OUTBOX_TABLE } from '../../migrations/1767225600001-create-user-outbox';
+import { canEditProfile, mergeProfile, normalizeEmail, Profile, Role } from '../domain/user';
+import { toDomain, toView } from '../infrastructure/persistence/user.mapper';
+import { UserOrmEntity } from '../infrastructure/persistence/user.orm-entity';
+import { PasswordHasher } from './password-hasher';
+import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
+
+const UNIQUE_VIOLATION = '23505';
+const DEFAULT_PAGE_SIZE = 20;
+type Actor = NonNullable<RpcContext['actor']>;
+
+/**
+ * The user use cases. Every write and the event it causes commit in one transaction (outbox);
+ * plain reads may be served by a read replica, reads that precede a write go to the primary.
+ */
+export class UserService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user'): Promise<UserView> {
+    const email = normalizeEmail(data.email);
+    const passwordHash = await this.hasher.hash(data.password);
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const profile = mergeProfile({}, { ...data.profile }).profile;
+        const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
+        await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, row.id);
+        return toView(toDomain(row));
+      });
+    } catch (error) {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw emailTaken();
+      throw error;
+    }
+  }
+
+  async authenticate(ctx: RpcContext, data: AuthenticateData): Promise<UserView> {
+    // Primary: a login right after registering must see the new row even if replicas lag.
+    const row = await this.onPrimary((manager) =>
+      manager.findOne(UserOrmEntity, { where: { email: normalizeEmail(data.email) } }),
+    );
+    const valid = row
+      ? await this.hasher.verify(data.password, row.passwordHash)
+      : await this.hasher.verifyDummy(data.password);
+    if (!row || !valid) throw invalidCredentials();
+    await this.dataSource.transaction((manager) =>
+      this.emit(
+        manager,
+        { ...ctx, sessionId: data.sessionId },
+        EventType.UserLogin,
+        row.id,
+        { userId: row.id, sessionId: data.sessionId },
+        row.id,
+      ),
+    );
+    return toView(toDomain(row));
+  }
+
+  async recordLogout(ctx: RpcContext, data: RecordLogoutData): Promise<{ ok: true }> {
+    const actor = requireActor(ctx);
+    if (!canEditProfile(actor, data.userId)) throw forbidden("record another user's logout");
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await manager.exists(UserOrmEntity, { where: { id: data.userId } }))) throw userNotFound(data.userId);
+      await this.emit(manager, { ...ctx, sessionId: data.sessionId }, EventType.UserLogout, data.userId, {
+        userId: data.userId,
+        sessionId: data.sessionId,
+      });
+    });
+    return { ok: true };
+  }
+
+  async getById(ctx: RpcContext, data: GetUserByIdData): Promise<UserView> {
+    requireActor(ctx);
+    const row = await this.dataSource.manager.findOne(UserOrmEntity, { where: { id: data.id } });
+    if (!row) throw userNotFound(data.id);
+    return toView(toDomain(row));
+  }
+
+  async getManyByIds(ctx: RpcContext, data: GetUsersByIdsData): Promise<UserView[]> {
+    requireActor(ctx);
+    const rows = await this.dataSource.manager.find(UserOrmEntity, { where: { id: In([...new Set(data.ids)]) } });
+    return rows.map((row) => toView(toDomain(row)));
+  }
+
+  async updateProfile(ctx: RpcContext, data: UpdateProfileData): Promise<UserView> {
+    const actor = requireActor(ctx);
+    if (!canEditProfile(actor, data.userId)) throw forbidden("update another user's profile");
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.lockUser(manager, data.userId);
+      const { profile, changed } = mergeProfile(row.profile ?? {}, { ...data.profile });
+      if (changed.length === 0) return toView(toDomain(row));
+      const updated = await this.update(manager, row, { profile });
+      await this.emit(manager, ctx, EventType.UserProfileUpdated, row.id, { userId: row.id, changedFields: changed });
+      return toView(toDomain(updated));
+    });
+  }
+
+  async changeRole(ctx: RpcContext, data: ChangeRoleData): Promise<UserView> {
+    const actor = requireActor(ctx);
+    if (actor.role !== 'admin') throw forbidden('change roles');
+    // An admin demoting themself could leave the system without any admin.
+    if (actor.id === data.userId) throw forbidden('change your own role');
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.lockUser(manager, data.userId);
+      if (row.role === data.role) return toView(toDomain(row));
+      const updated = await this.update(manager, row, { role: data.role });
+      await this.emit(manager, ctx, EventType.UserRoleChanged, row.id, {
+        userId: row.id,
+        from: row.role,
+        to: data.role,
+      });
+      return toView(toDomain(updated));
+    });
+  }
+
+  async list(ctx: RpcContext, query: ListUsersQuery): Promise<UserPage> {
+    const actor = requireActor(ctx);
+    if (actor.role !== 'admin') throw forbidden('list users');
+    const page = query.page ?? 1;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const builder = this.dataSource.manager
+      .createQueryBuilder(UserOrmEntity, 'u')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .skip((page - 1) * limit)
+      .take(limit);
+    if (query.role) builder.andWhere('u.role = :role', { role: query.role });
+    if (query.search?.trim()) {
+      const pattern = `%${query.search
+        .trim()
+        .toLowerCase()
+        .replace(/[\\%_]/g, '\\$&')}%`;
+      builder.andWhere(
+        `(lower(u.email) LIKE :pattern OR lower(u.profile->>'firstName') LIKE :pattern ` +
+          `OR lower(u.profile->>'lastName') LIKE :pattern)`,
+        { pattern },
+      );
+    }
+    const [rows, total] = await builder.getManyAndCount();
+    return { items: rows.map((row) => toView(toDomain(row))), total, page, limit };
+  }
+
+  /** Creates a user unless the email exists; used by the dev seed. Returns null when it already existed. */
+  async createIfAbsent(email: string, password: string, role: Role, profile: Profile): Promise<UserView | null> {
+    const exists = await this.onPrimary((manager) =>
+      manager.exists(UserOrmEntity, { where: { email: normalizeEmail(email) } }),
+    );
+    if (exists) return null;
+    try {
+      return await this.register({}, { email, password, profile }, role);
+    } catch (error) {
+      if ((error as { code?: string }).code === emailTaken().code) return null;
+      throw error;
+    }
+  }
+
+  private async lockUser(manager: EntityManager, id: string): Promise<UserOrmEntity> {
+    const row = await manager.findOne(UserOrmEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!row) throw userNotFound(id);
+    return row;
+  }
+
+  private update(manager: EntityManager, row: UserOrmEntity, changes: Partial<UserOrmEntity>): Promise<UserOrmEntity> {
+    return manager.save(UserOrmEntity, { ...row, ...changes });
+  }
+
+  private async onPrimary<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      return await fn(runner.manager);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private emit(
+    manager: EntityManager,
+    ctx: RpcContext,
+    type: EventType,
+    userId: string,
+    payload: Record<string, unknown>,
+    fallbackActorId = 'system',
+  ): Promise<void> {
+    const envelope = createEnvelope({
+      type,
+      actorId: ctx.actor?.id ?? fallbackActorId,
+      entityId: userId,
+      payload,
+      correlationId: ctx.correlationId,
+      metadata: definedOnly({ sessionId: ctx.sessionId, ipAddress: ctx.ipAddress, userAgent: ctx.userAgent }),
+    });
+    return appendToOutbox(manager, USER_OUTBOX_TABLE, envelope);
+  }
+}
+
+function requireActor(ctx: RpcContext): Actor {
+  if (!ctx.actor) throw unauthenticated();
+  return ctx.actor;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

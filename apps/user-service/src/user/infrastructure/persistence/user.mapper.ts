@@ -1,0 +1,19 @@
+import { UserView } from '@taskflow/contracts';
+import { User } from '../../domain/user';
+import { UserOrmEntity } from './user.orm-entity';
+
+export function toDomain(row: UserOrmEntity): User {
+  return { ...row, profile: row.profile ?? {} };
+}
+
+/** Whitelists the public fields: the password hash can never leak through a view. */
+export function toView(user: User): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    profile: user.profile,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,84 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { IsDefined, IsOptional } from 'class-validator';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  AuthenticateData,
+  ChangeRoleData,
+  GetUserByIdData,
+  GetUsersByIdsData,
+  ListUsersQuery,
+  RecordLogoutData,
+  RegisterUserData,
+  RpcContext,
+  UpdateProfileData,
+  UserPatterns,
+} from '@taskflow/contracts';
+import { acceptOrCreateCorrelationId, runWithContext } from '@taskflow/nest-kit';
+import { UserService } from '../../application/user.service';
+import { RpcContextDto, validatePayload } from './rpc-validation';
+import { UserRpcErrorFilter } from './user-rpc-error.filter';
+
+/** The `UserPatterns` request/reply handlers: validate, then call the use case. */
+@Controller()
+@UseFilters(UserRpcErrorFilter)
+export class UserRpcController {
+  constructor(private readonly users: UserService) {}
+
+  @MessagePattern(UserPatterns.register)
+  register(@Payload() request: unknown) {
+    return this.handle(request, RegisterUserData, (ctx, data) => this.users.register(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.authenticate)
+  authenticate(@Payload() request: unknown) {
+    return this.handle(request, AuthenticateData, (ctx, data) => this.users.authenticate(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.recordLogout)
+  recordLogout(@Payload() request: unknown) {
+    return this.handle(request, RecordLogoutData, (ctx, data) => this.users.recordLogout(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.getById)
+  getById(@Payload() request: unknown) {
+    return this.handle(request, GetUserByIdData, (ctx, data) => this.users.getById(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.getManyByIds)
+  getManyByIds(@Payload() request: unknown) {
+    return this.handle(request, GetUsersByIdsData, (ctx, data) => this.users.getManyByIds(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.updateProfile)
+  updateProfile(@Payload() request: unknown) {
+    return this.handle(request, UpdateProfileData, (ctx, data) => this.users.updateProfile(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.changeRole)
+  changeRole(@Payload() request: unknown) {
+    return this.handle(request, ChangeRoleData, (ctx, data) => this.users.changeRole(ctx, data));
+  }
+
+  @MessagePattern(UserPatterns.list)
+  list(@Payload() request: unknown) {
+    return this.handle(request, ListUsersQuery, (ctx, data) => this.users.list(ctx, data));
+  }
+
+  private async handle<T extends object, R>(
+    request: unknown,
+    type: new () => T,
+    useCase: (ctx: RpcContext, data: T) => Promise<R>,
+  ): Promise<R> {
+    const body = validatePayload(RequestShape, request, 'request');
+    const ctx = validatePayload(RpcContextDto, body.context ?? {}, 'context');
+    const data = validatePayload(type, body.data, 'data');
+    const correlationId = acceptOrCreateCorrelationId(ctx.correlationId);
+    return runWithContext({ correlationId }, () => useCase({ ...ctx, correlationId }, data));
+  }
+}
+
+/** Only the envelope keys; context and data are validated on their own. */
+class RequestShape {
+  @IsOptional() context?: unknown;
+  @IsDefined() data!: unknown;
+}
