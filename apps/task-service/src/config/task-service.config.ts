@@ -1,0 +1,46 @@
+import { env, loadConfig } from '@taskflow/config';
+
+/** Everything task-service reads from the environment; the only place that does. */
+export const taskServiceConfigSpec = {
+  nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
+  logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
+  db: {
+    url: env.url('DATABASE_URL', ['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/taskflow'),
+    /** Owner role for DDL (migrate command, MIGRATIONS_RUN); defaults to DATABASE_URL. */
+    migrationUrl: env.url('DATABASE_MIGRATION_URL', ['postgres', 'postgresql'], ''),
+    readUrls: env.urlList('DATABASE_READ_URLS', ['postgres', 'postgresql'], []),
+    // Pool numbers of seed 001 ("Connection Pooling").
+    poolMax: env.int('DB_POOL_MAX', 20, { min: 1, max: 1000 }),
+    idleTimeoutMs: env.int('DB_IDLE_TIMEOUT_MS', 30_000, { min: 0 }),
+    connectTimeoutMs: env.int('DB_CONNECT_TIMEOUT_MS', 2_000, { min: 1 }),
+    /** 0 = no statement timeout. */
+    statementTimeoutMs: env.int('DB_STATEMENT_TIMEOUT_MS', 10_000, { min: 0 }),
+    migrationsRun: env.bool('MIGRATIONS_RUN', false),
+  },
+  kafka: {
+    brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+    clientId: env.string('TASK_SERVICE_KAFKA_CLIENT_ID', 'task-service'),
+  },
+  outbox: {
+    pollIntervalMs: env.int('OUTBOX_POLL_INTERVAL_MS', 200, { min: 10 }),
+    batchSize: env.int('OUTBOX_BATCH_SIZE', 200, { min: 1, max: 10_000 }),
+    /** How long sent rows are kept before pruning (default 7 days). */
+    retentionMs: env.int('OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
+    backoffMaxMs: env.int('OUTBOX_BACKOFF_MAX_MS', 30_000, { min: 100 }),
+  },
+  rpc: {
+    host: env.string('TASK_SERVICE_HOST', '127.0.0.1'),
+    port: env.int('TASK_SERVICE_PORT', 4002, { min: 0, max: 65535 }),
+  },
+  http: {
+    host: env.string('TASK_SERVICE_HTTP_HOST', '0.0.0.0'),
+    port: env.int('TASK_SERVICE_HTTP_PORT', 3002, { min: 0, max: 65535 }),
+  },
+};
+
+export type TaskServiceConfig = ReturnType<typeof loadTaskServiceConfig>;
+export type DbConfig = TaskServiceConfig['db'];
+
+export function loadTaskServiceConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(taskServiceConfigSpec, source);
+}
