@@ -1,0 +1,42 @@
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Roles } from '../auth/auth.decorators';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
+import { ProblemException } from '../http/problem.exception';
+
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'content-disposition'];
+
+/** Read-only pass-through to audit-service's query API, behind the gateway's session and role checks. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditProxyController {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  @Get('*')
+  @Roles('admin', 'auditor')
+  async forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const target = new URL(request.url, this.config.services.auditUrl);
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        headers: {
+          authorization: request.headers.authorization ?? '',
+          'x-correlation-id': String(request.headers['x-correlation-id'] ?? ''),
+        },
+        signal: AbortSignal.timeout(this.config.services.timeoutMs),
+        redirect: 'error',
+      });
+    } catch {
+      throw new ProblemException(503, 'SERVICE.UNAVAILABLE', 'The audit service is unavailable, try again later.', {
+        'Retry-After': '5',
+      });
+    }
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = response.headers.get(name);
+      if (value) void reply.header(name, value);
+    }
+    return reply.status(response.status).send(Buffer.from(await response.arrayBuffer()));
+  }
+}

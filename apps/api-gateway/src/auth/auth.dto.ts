@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@taskflow/contracts';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ProfileDto } from '../users/users.dto';
+
+export class RegisterRequestDto {
+  @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @MaxLength(255) email!: string;
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+  @ApiPropertyOptional({ type: () => ProfileDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProfileDto)
+  profile?: ProfileDto;
+}
+
+export class LoginRequestDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(255) email!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(PASSWORD_MAX_LENGTH) password!: string;
+}
+
+export class RefreshRequestDto {
+  @ApiProperty({ description: 'The refresh token from login or the previous refresh (single use).' })
+  @IsString()
+  @Matches(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{20,100}$/)
+  refreshToken!: string;
+}
+
+export class TokenResponseDto {
+  @ApiProperty() accessToken!: string;
+  @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
+  @ApiProperty({ description: 'Seconds until the access token expires.' }) expiresIn!: number;
+  @ApiProperty({ description: 'Single-use; rotated by POST /auth/refresh.' }) refreshToken!: string;
+}

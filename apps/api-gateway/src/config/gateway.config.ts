@@ -1,0 +1,70 @@
+import { env, loadConfig } from '@taskflow/config';
+
+/** Everything the gateway reads from the environment, validated at boot. */
+export interface GatewayConfig {
+  http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+    corsOrigins: string[];
+    docs: boolean;
+  };
+  redis: { url: string; commandTimeoutMs: number };
+  services: {
+    user: { host: string; port: number };
+    task: { host: string; port: number };
+    timeoutMs: number;
+    auditUrl: string;
+  };
+  auth: {
+    jwtSecret: string;
+    accessTtlSeconds: number;
+    /** What authenticated routes do while Redis (the session store) is unreachable. */
+    sessionFailureMode: 'closed' | 'open';
+  };
+  rateLimit: { userPerMinute: number; ipPerHour: number; loginPerMinute: number };
+}
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+  const config = loadConfig<GatewayConfig>(
+    {
+      http: {
+        port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
+        host: env.string('GATEWAY_HOST', '0.0.0.0'),
+        bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
+        trustProxy: env.bool('TRUST_PROXY', false),
+        corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),
+        docs: env.bool('API_DOCS_ENABLED', true),
+      },
+      redis: {
+        url: env.url('REDIS_URL', ['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+        commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),
+      },
+      services: {
+        user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },
+        task: { host: env.string('TASK_SERVICE_HOST', '127.0.0.1'), port: env.int('TASK_SERVICE_PORT', 4002) },
+        timeoutMs: env.int('RPC_TIMEOUT_MS', 3000, { min: 50 }),
+        auditUrl: env.url('AUDIT_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
+      },
+      auth: {
+        jwtSecret: env.string('JWT_SECRET'),
+        accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
+        sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'closed'),
+      },
+      rateLimit: {
+        userPerMinute: env.int('RATE_LIMIT_USER_PER_MINUTE', 300, { min: 1 }),
+        ipPerHour: env.int('RATE_LIMIT_IP_PER_HOUR', 10_000, { min: 1 }),
+        loginPerMinute: env.int('RATE_LIMIT_LOGIN_PER_MINUTE', 10, { min: 1 }),
+      },
+    },
+    source,
+  );
+  if (config.auth.jwtSecret.length < 32) {
+    throw new Error('Invalid configuration:\n  - JWT_SECRET: must be at least 32 characters');
+  }
+  return config;
+}
+
+/** DI token for the loaded config. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

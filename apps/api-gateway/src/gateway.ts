@@ -1,0 +1,76 @@
+import helmet from '@fastify/helmet';
+import { RequestMethod, Type } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createHttpApp, ProblemDetailsFilter } from '@taskflow/nest-kit';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { GatewayConfig } from './config/gateway.config';
+import { GatewayProblemFilter } from './http/problem.exception';
+
+const EXPOSED_HEADERS = [
+  'ETag',
+  'Location',
+  'Cache-Status',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'Idempotency-Replayed',
+  'x-correlation-id',
+];
+
+/** Builds the gateway app (not listening yet), so tests and main share one wiring. */
+export async function createGateway(config: GatewayConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // NestFactory accepts a dynamic module; createHttpApp's signature only names the class form.
+  const root = AppModule.forRoot(config, logger) as unknown as Type<unknown>;
+  const app = await createHttpApp(root, {
+    logger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+  });
+  app.useGlobalFilters(new GatewayProblemFilter(new ProblemDetailsFilter(logger)));
+  app.setGlobalPrefix('api/v1', {
+    exclude: ['health/live', 'health/ready', 'health/database', 'status', 'metrics'].map((path) => ({
+      path,
+      method: RequestMethod.GET,
+    })),
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    exposedHeaders: EXPOSED_HEADERS,
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'If-Match',
+      'If-None-Match',
+      'Idempotency-Key',
+      'x-correlation-id',
+    ],
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+  });
+  if (config.http.docs) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('TaskFlow API')
+        .setVersion('1')
+        .setDescription('Errors are RFC 9457 application/problem+json. POSTs accept Idempotency-Key.')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', useGlobalPrefix: false });
+  }
+  return app;
+}

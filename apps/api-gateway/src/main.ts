@@ -1,0 +1,15 @@
+import { createLogger, listen } from '@taskflow/nest-kit';
+import { loadGatewayConfig } from './config/gateway.config';
+import { createGateway } from './gateway';
+
+async function bootstrap(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger('api-gateway');
+  const app = await createGateway(config, logger);
+  await listen(app, config.http.port, config.http.host, logger);
+}
+
+bootstrap().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});

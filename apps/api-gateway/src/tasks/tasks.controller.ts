@@ -1,0 +1,171 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { TaskPatterns, TaskView } from '@taskflow/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthUser, CurrentUser } from '../auth/auth.decorators';
+import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
+import { rpcContext } from '../http/rpc-context';
+import {
+  AssignTaskRequestDto,
+  ChangeStatusRequestDto,
+  CreateTaskRequestDto,
+  ListTasksQueryDto,
+  SearchTasksQueryDto,
+  TaskIdParamDto,
+  UpdateTaskRequestDto,
+} from './tasks.dto';
+import { TasksService } from './tasks.service';
+
+const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag of the version you read, e.g. "v3".' };
+
+@ApiTags('tasks')
+@ApiBearerAuth()
+@Controller('tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Post()
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateTaskRequestDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const task = await this.tasks.create(body, user, rpcContext(request, user));
+    void reply.header('ETag', etagOf(task.version)).header('Location', `/api/v1/tasks/${task.id}`);
+    return task;
+  }
+
+  @Get()
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListTasksQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.tasks.list(query, user, rpcContext(request, user));
+    void reply.header('Cache-Status', cacheStatus(cache));
+    return value;
+  }
+
+  @Get('search')
+  async search(
+    @CurrentUser() user: AuthUser,
+    @Query() query: SearchTasksQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.tasks.search(query, user, rpcContext(request, user));
+    void reply.header('Cache-Status', cacheStatus(cache));
+    return value;
+  }
+
+  @Get('stats/me')
+  async stats(
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.tasks.stats(user, rpcContext(request, user));
+    void reply.header('Cache-Status', cacheStatus(cache));
+    return value;
+  }
+
+  @Get(':id')
+  @ApiHeader({ name: 'If-None-Match', required: false })
+  async get(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.tasks.get(id, user, rpcContext(request, user));
+    void reply.header('ETag', etagOf(value.version)).header('Cache-Status', cacheStatus(cache));
+    if (noneMatch(ifNoneMatch, value.version)) {
+      void reply.status(304);
+      return '';
+    }
+    return value;
+  }
+
+  @Patch(':id')
+  @ApiHeader(IF_MATCH)
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Body() body: UpdateTaskRequestDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.versioned(TaskPatterns.update, id, body, ifMatch, user, request, reply);
+  }
+
+  @Patch(':id/status')
+  @ApiHeader(IF_MATCH)
+  changeStatus(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Body() body: ChangeStatusRequestDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.versioned(TaskPatterns.changeStatus, id, body, ifMatch, user, request, reply);
+  }
+
+  @Patch(':id/assignee')
+  @ApiHeader(IF_MATCH)
+  assign(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Body() body: AssignTaskRequestDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.versioned(TaskPatterns.assign, id, body, ifMatch, user, request, reply);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiHeader(IF_MATCH)
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+  ) {
+    await this.tasks.write(TaskPatterns.delete, id, {}, ifMatch, user, rpcContext(request, user), false);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async restore(
+    @CurrentUser() user: AuthUser,
+    @Param() { id }: TaskIdParamDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const task = await this.tasks.restore(id, user, rpcContext(request, user));
+    void reply.header('ETag', etagOf(task.version));
+    return task;
+  }
+
+  private async versioned(
+    pattern: string,
+    id: string,
+    body: object,
+    ifMatch: string | undefined,
+    user: AuthUser,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<TaskView | undefined> {
+    const task = await this.tasks.write(pattern, id, body, ifMatch, user, rpcContext(request, user));
+    if (task) void reply.header('ETag', etagOf(task.version));
+    return task;
+  }
+}

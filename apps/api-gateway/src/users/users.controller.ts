@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthUser, CurrentUser, Roles } from '../auth/auth.decorators';
+import { cacheStatus } from '../http/http-caching';
+import { rpcContext } from '../http/rpc-context';
+import { ChangeRoleRequestDto, ListUsersQueryDto, ProfileDto, UserIdParamDto } from './users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  async me(
+    @CurrentUser() user: AuthUser,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.users.profile(user.id, rpcContext(request, user));
+    void reply.header('Cache-Status', cacheStatus(cache));
+    return value;
+  }
+
+  @Patch('me')
+  updateMe(@CurrentUser() user: AuthUser, @Body() body: ProfileDto, @Req() request: FastifyRequest) {
+    return this.users.updateProfile(user.id, body, rpcContext(request, user));
+  }
+
+  @Get()
+  @Roles('admin')
+  list(@CurrentUser() user: AuthUser, @Query() query: ListUsersQueryDto, @Req() request: FastifyRequest) {
+    return this.users.list(query, rpcContext(request, user));
+  }
+
+  @Patch(':id/role')
+  @Roles('admin')
+  changeRole(
+    @CurrentUser() user: AuthUser,
+    @Param() params: UserIdParamDto,
+    @Body() body: ChangeRoleRequestDto,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.users.changeRole(params.id, body.role, rpcContext(request, user));
+  }
+}
