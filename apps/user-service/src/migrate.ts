@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { createLogger } from '@taskflow/nest-kit';
 import { loadUserServiceConfig } from './config/user-service.config';
 import { connect, ensureDatabase, schemaStatus } from './database/data-source';
+import { leastPrivilegeSql } from './database/least-privilege';
 
 /**
- * `node dist/apps/user-service/src/migrate.js [up|down|status]` (default up). Runs as the schema owner
+ * `node dist/apps/user-service/src/migrate.js [up|down|status|grants [role]]` (default up). Runs as the schema owner
  * role; user-service migrates before task-service because `tasks` references `users(id)`.
  */
 async function main(command = process.argv[2] ?? 'up'): Promise<void> {
@@ -19,10 +20,16 @@ async function main(command = process.argv[2] ?? 'up'): Promise<void> {
     } else if (command === 'down') {
       await dataSource.undoLastMigration({ transaction: 'each' });
       logger.info('reverted the last migration');
+    } else if (command === 'grants') {
+      // Prints the least-privilege grants for the app role, to pipe into psql as the owner role.
+      const role = process.argv[3] ?? 'taskflow_app';
+      const database = new URL(config.db.url).pathname.slice(1);
+      const owner = (await dataSource.query('SELECT current_user AS owner'))[0].owner;
+      process.stdout.write(leastPrivilegeSql(role, database, owner).join(';\n') + ';\n');
     } else if (command === 'status') {
       logger.info(await schemaStatus(dataSource), 'schema status');
     } else {
-      throw new Error(`unknown command ${command}: use up, down or status`);
+      throw new Error(`unknown command ${command}: use up, down, status or grants`);
     }
   } finally {
     await dataSource.destroy();

@@ -39,7 +39,8 @@ export function dataSourceOptions(db: DbConfig, applicationName = 'user-service'
     migrationsTableName: USER_MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // TypeORM would log failed queries with their parameters, password hashes included.
+    logging: false,
   };
 }
 
@@ -68,7 +69,9 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(admin.toString())}: ${(error as Error).message}`);
+    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(admin.toString())}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

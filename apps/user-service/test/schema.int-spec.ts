@@ -1,0 +1,124 @@
+import { DataSource } from 'typeorm';
+import { assertSchemaCurrent, connect, ensureDatabase, schemaStatus } from '../src/database/data-source';
+import { USER_MIGRATIONS } from '../src/migrations';
+import { dbConfig, onMaintenance, scratchDatabase, SERVER_URL, uniqueName, withDatabase } from './support';
+
+const HASH = '$2b$04$abcdefghijklmnopqrstuuFakeHashForConstraintTestsOnly000';
+
+describe('users schema and migrations', () => {
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await scratchDatabase('us_schema');
+    dataSource = await connect(dbConfig(db.url));
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('should refuse to start on a schema older than the code, naming the command to run', async () => {
+    await expect(assertSchemaCurrent(dataSource)).rejects.toThrow(
+      /older than this code: 2 pending .*user-service:migrate/,
+    );
+  });
+
+  it('should apply all migrations, revert all, and apply all again', async () => {
+    await dataSource.runMigrations({ transaction: 'each' });
+    expect((await schemaStatus(dataSource)).pending).toEqual([]);
+    for (let i = 0; i < USER_MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
+    const tables = await dataSource.query(`SELECT to_regclass('users') AS users, to_regclass('user_outbox') AS outbox`);
+    expect(tables[0]).toEqual({ users: null, outbox: null });
+    expect(await dataSource.query(`SELECT 1 FROM pg_type WHERE typname = 'user_role'`)).toHaveLength(0);
+    await dataSource.runMigrations({ transaction: 'each' });
+    await expect(assertSchemaCurrent(dataSource)).resolves.toMatchObject({ pending: [], unknown: [] });
+  });
+
+  it('should leave no pending schema diff between the entities and the migrated schema', async () => {
+    const diff = await dataSource.driver.createSchemaBuilder().log();
+    expect(diff.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('should have every index of seed 001 plus the case-insensitive one', async () => {
+    const rows: { indexname: string }[] = await dataSource.query(
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY indexname`,
+    );
+    expect(rows.map((row) => row.indexname)).toEqual([
+      'idx_users_created_at',
+      'idx_users_email',
+      'idx_users_email_lower',
+      'idx_users_profile_first_name',
+      'idx_users_profile_last_name',
+      'idx_users_role',
+      'pk_users',
+    ]);
+  });
+
+  describe('constraints', () => {
+    const insert = (email: string, role = 'user') =>
+      dataSource.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id`, [
+        email,
+        HASH,
+        role,
+      ]);
+
+    it('should reject an email that differs only in case', async () => {
+      await insert('Case@Example.com');
+      await expect(insert('case@example.COM')).rejects.toThrow(/idx_users_email_lower/);
+    });
+
+    it('should reject an exact duplicate email', async () => {
+      await insert('dup@example.com');
+      await expect(insert('dup@example.com')).rejects.toThrow(/duplicate key/);
+    });
+
+    it('should reject a malformed email', async () => {
+      await expect(insert('not-an-email')).rejects.toThrow(/chk_users_email_format/);
+      await expect(insert('a b@example.com')).rejects.toThrow(/chk_users_email_format/);
+    });
+
+    it('should reject a role outside the enum and accept auditor', async () => {
+      await expect(insert('root@example.com', 'root')).rejects.toThrow(/invalid input value for enum user_role/);
+      await expect(insert('auditor@example.com', 'auditor')).resolves.toHaveLength(1);
+    });
+
+    it('should reject a missing password hash', async () => {
+      await expect(
+        dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('nohash@example.com', NULL)`),
+      ).rejects.toThrow(/password_hash/);
+    });
+
+    it('should generate the id and the timestamps and default the role to user', async () => {
+      const [row] = await dataSource.query(
+        `INSERT INTO users (email, password_hash) VALUES ('defaults@example.com', $1) RETURNING id, role, created_at, updated_at`,
+        [HASH],
+      );
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row.role).toBe('user');
+      expect(row.created_at).toBeInstanceOf(Date);
+      expect(row.updated_at).toBeInstanceOf(Date);
+    });
+  });
+});
+
+describe('database bootstrap', () => {
+  it('should create the database when it is missing, and only once', async () => {
+    const name = uniqueName('us_ensure');
+    const url = withDatabase(SERVER_URL, name);
+    try {
+      await expect(ensureDatabase(url)).resolves.toBe(true);
+      await expect(ensureDatabase(url)).resolves.toBe(false);
+    } finally {
+      await onMaintenance((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
+  });
+
+  it('should fail fast naming DATABASE_URL when the server is unreachable, without leaking the password', async () => {
+    const started = Date.now();
+    await expect(
+      connect(dbConfig('postgres://app:s3cret@127.0.0.1:1/taskflow', { connectTimeoutMs: 500 })),
+    ).rejects.toThrow(/^DATABASE_URL: cannot connect to postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/taskflow/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { Topics } from '@taskflow/contracts';
+import { createLogger } from '@taskflow/nest-kit';
+import type { DbConfig } from '../src/config/user-service.config';
+
+export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const silentLogger = createLogger('user-service-test', 'silent');
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function withDatabase(url: string, database: string, user?: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  if (user) {
+    parsed.username = user;
+    parsed.password = '';
+  }
+  return parsed.toString();
+}
+
+export async function onMaintenance<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: withDatabase(SERVER_URL, 'postgres') });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A uniquely named database for one suite; `drop` removes it (and only it). */
+export async function scratchDatabase(
+  prefix: string,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = uniqueName(prefix);
+  await onMaintenance((client) => client.query(`CREATE DATABASE "${name}"`));
+  return {
+    name,
+    url: withDatabase(SERVER_URL, name),
+    drop: () =>
+      onMaintenance((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export function dbConfig(url: string, overrides: Partial<DbConfig> = {}): DbConfig {
+  return {
+    url,
+    readUrls: [],
+    poolMax: 5,
+    idleTimeoutMs: 1000,
+    connectTimeoutMs: 2000,
+    statementTimeoutMs: 5000,
+    migrationsRun: false,
+    ...overrides,
+  };
+}
+
+/** Broker auto-creation is off: create the user topic (a no-op when it exists). */
+export async function ensureUserTopic(): Promise<void> {
+  const admin = new Kafka({
+    clientId: uniqueName('us-admin'),
+    brokers: KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic: Topics.user, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
