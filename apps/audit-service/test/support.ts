@@ -1,0 +1,186 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createHttpApp, createLogger } from '@taskflow/nest-kit';
+import { sign } from 'jsonwebtoken';
+import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { Db, MongoClient } from 'mongodb';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createAppModule } from '../src/app.module';
+import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
+
+export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const MONGO_BASE = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+export const JWT_SECRET = 'audit-int-test-secret';
+
+/** Names unique per suite run: topics, database and consumer group never collide with other engineers'. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+}
+
+export function testConfig(env: Record<string, string>): AuditConfig {
+  return loadAuditConfig({
+    KAFKA_BROKERS: BROKERS,
+    JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
+    ...env,
+  });
+}
+
+export async function startApp(config: AuditConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger('audit-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await createHttpApp(createAppModule(config, logger), { logger });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+export function token(role: string, secret = JWT_SECRET): string {
+  return sign({ sub: randomUUID(), role, sid: randomUUID() }, secret, { algorithm: 'HS256', expiresIn: '5m' });
+}
+
+export class KafkaFixture {
+  readonly kafka = new Kafka({ clientId: 'audit-int-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
+  readonly admin: Admin = this.kafka.admin();
+  readonly producer: Producer = this.kafka.producer({ allowAutoTopicCreation: false });
+  private readonly created: string[] = [];
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+    await this.producer.connect();
+  }
+
+  /** Creates each topic and its dead-letter topic (auto-create is off on the shared broker). */
+  async createTopics(topics: string[], numPartitions = 2): Promise<void> {
+    const all = topics.flatMap((topic) => [topic, deadLetterTopic(topic)]);
+    await this.admin.createTopics({ waitForLeaders: true, topics: all.map((topic) => ({ topic, numPartitions })) });
+    this.created.push(...all);
+  }
+
+  async publish(topic: string, events: (EventEnvelope | string)[]): Promise<void> {
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((event) =>
+        typeof event === 'string' ? { value: event } : { key: event.entityId, value: JSON.stringify(event) },
+      ),
+    });
+  }
+
+  /** Reads every message of a topic from the beginning (a throwaway group). */
+  async readAll(topic: string, expected: number, timeoutMs = 20_000): Promise<KafkaMessage[]> {
+    const consumer = this.kafka.consumer({ groupId: uniqueName('audit-int-reader') });
+    const messages: KafkaMessage[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+    await waitFor(async () => messages.length >= expected, timeoutMs).finally(() => consumer.disconnect());
+    return messages;
+  }
+
+  async close(): Promise<void> {
+    if (this.created.length > 0) await this.admin.deleteTopics({ topics: this.created }).catch(() => undefined);
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+export async function openDb(url: string): Promise<{ client: MongoClient; db: Db }> {
+  const client = await MongoClient.connect(url, { serverSelectionTimeoutMS: 3000 });
+  return { client, db: client.db() };
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+const TASK_ID = () => randomUUID();
+
+/** A valid event of each seed 001 class, cycling through task, user and system types. */
+export function sampleEvent(
+  i: number,
+  overrides: { occurredAt?: Date; correlationId?: string; actorId?: string } = {},
+) {
+  const actorId = overrides.actorId ?? randomUUID();
+  const common = { actorId, correlationId: overrides.correlationId, occurredAt: overrides.occurredAt };
+  switch (i % 4) {
+    case 0: {
+      const taskId = TASK_ID();
+      return createEnvelope({
+        ...common,
+        type: EventType.TaskStatusChanged,
+        entityId: taskId,
+        payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },
+      });
+    }
+    case 1:
+      return createEnvelope({
+        ...common,
+        type: EventType.UserLogin,
+        entityId: actorId,
+        payload: { userId: actorId, sessionId: randomUUID() },
+      });
+    case 2:
+      return createEnvelope({
+        ...common,
+        type: EventType.UserRegistered,
+        entityId: actorId,
+        payload: { userId: actorId, email: `u${i}@example.com`, role: 'user' },
+      });
+    default:
+      return createEnvelope({
+        ...common,
+        type: EventType.SystemBackupStarted,
+        entityId: randomUUID(),
+        payload: { backupId: `b-${i}`, target: 'mongo' },
+      });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Our own mongo-java-server (never the shared one): started and killed by PID, data kept in an H2 file. */
+export async function startOwnMongo(port: number, h2File: string): Promise<ChildProcess> {
+  const root = `${__dirname}/../../..`;
+  const child = spawn(
+    'java',
+    ['-cp', `${root}/.infra/lib/mongo/*`, `${root}/infra/mongo/MongoLauncher.java`, '127.0.0.1', String(port), h2File],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('mongo-java-server did not start in 60 s')), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`mongo-java-server exited with ${code}`)));
+  });
+  return child;
+}
+
+export async function stopOwnMongo(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
