@@ -1,0 +1,287 @@
+import { RpcContext, UserView } from '@taskflow/contracts';
+import { AppError } from '@taskflow/nest-kit';
+import { DataSource } from 'typeorm';
+import { connect } from '../src/database/data-source';
+import { leastPrivilegeSql } from '../src/database/least-privilege';
+import { seedDevUsers } from '../src/seed';
+import { PasswordHasher } from '../src/user/application/password-hasher';
+import { UserService } from '../src/user/application/user.service';
+import { dbConfig, onMaintenance, scratchDatabase, uniqueName, withDatabase } from './support';
+
+interface OutboxRow {
+  event_type: string;
+  message_key: string;
+  payload: {
+    actorId: string;
+    correlationId?: string;
+    payload: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
+}
+
+/** The use cases against real PostgreSQL, connected as a least-privilege role (SELECT/INSERT/UPDATE/DELETE only). */
+describe('UserService (PostgreSQL, app role)', () => {
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let owner: DataSource;
+  let app: DataSource;
+  let hasher: PasswordHasher;
+  let users: UserService;
+  const appRole = uniqueName('us_app');
+
+  const outbox = (): Promise<OutboxRow[]> =>
+    owner.query(`SELECT event_type, message_key, payload FROM user_outbox ORDER BY created_at, id`);
+  const newEvents = async (before: number) => (await outbox()).slice(before);
+  const email = () => `${uniqueName('u')}@example.com`;
+  const register = (address = email(), password = 'correct horse') =>
+    users.register({ correlationId: 'corr-1' }, { email: address, password });
+  const as = (user: UserView): RpcContext => ({ actor: { id: user.id, role: user.role }, correlationId: 'corr-2' });
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (error: AppError) => error.toRpcBody(),
+    );
+
+  beforeAll(async () => {
+    db = await scratchDatabase('us_service');
+    owner = await connect(dbConfig(db.url));
+    await owner.runMigrations({ transaction: 'each' });
+    await onMaintenance((client) => client.query(`CREATE ROLE "${appRole}" LOGIN`));
+    const [{ current_user: ownerRole }] = await owner.query('SELECT current_user');
+    for (const statement of leastPrivilegeSql(appRole, db.name, ownerRole)) await owner.query(statement);
+    app = await connect(dbConfig(withDatabase(db.url, db.name, appRole)));
+    hasher = new PasswordHasher(4);
+    users = new UserService(app, hasher);
+  });
+  afterAll(async () => {
+    await app?.destroy();
+    await owner?.destroy();
+    await db?.drop();
+    await onMaintenance((client) => client.query(`DROP ROLE IF EXISTS "${appRole}"`));
+  });
+
+  it('should run as a role that cannot change the schema', async () => {
+    await expect(app.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
+    await expect(app.query('ALTER TABLE users ADD COLUMN x int')).rejects.toThrow(/must be owner/);
+    await expect(app.query(`DELETE FROM user_migrations`)).rejects.toThrow(/permission denied/);
+  });
+
+  describe('register', () => {
+    it('should store a bcrypt hash, answer a view without it and append one user.registered row', async () => {
+      const before = (await outbox()).length;
+      const address = email();
+      const view = await users.register(
+        { correlationId: 'corr-reg', ipAddress: '10.0.0.1', userAgent: 'jest' },
+        { email: address.toUpperCase(), password: 'correct horse', profile: { firstName: 'Ada' } },
+      );
+      expect(view).toEqual({
+        id: expect.any(String),
+        email: address,
+        role: 'user',
+        profile: { firstName: 'Ada' },
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
+      const [{ password_hash }] = await owner.query('SELECT password_hash FROM users WHERE id = $1', [view.id]);
+      expect(password_hash).toMatch(/^\$2b\$04\$/);
+      const events = await newEvents(before);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        event_type: 'user.registered',
+        message_key: view.id,
+        payload: {
+          actorId: view.id,
+          correlationId: 'corr-reg',
+          payload: { userId: view.id, email: address, role: 'user' },
+          metadata: { ipAddress: '10.0.0.1', userAgent: 'jest' },
+        },
+      });
+      expect(JSON.stringify(events)).not.toContain(password_hash);
+    });
+
+    it('should answer EMAIL_TAKEN for an email that differs only in case, and append nothing', async () => {
+      const address = email();
+      await register(address);
+      const before = (await outbox()).length;
+      expect(await failure(register(address.toUpperCase()))).toMatchObject({
+        kind: 'conflict',
+        code: 'USER.EMAIL_TAKEN',
+      });
+      expect(await newEvents(before)).toEqual([]);
+    });
+  });
+
+  describe('authenticate', () => {
+    it('should answer the user view and append user.login with the session id', async () => {
+      const user = await register();
+      const before = (await outbox()).length;
+      const view = await users.authenticate(
+        { correlationId: 'corr-login' },
+        { email: user.email.toUpperCase(), password: 'correct horse', sessionId: 'sess-1' },
+      );
+      expect(view).toEqual(user);
+      const events = await newEvents(before);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        event_type: 'user.login',
+        payload: {
+          actorId: user.id,
+          payload: { userId: user.id, sessionId: 'sess-1' },
+          metadata: { sessionId: 'sess-1' },
+        },
+      });
+    });
+
+    it('should give the same error for a wrong password and an unknown email, comparing a dummy hash for the latter', async () => {
+      const user = await register();
+      const dummy = jest.spyOn(hasher, 'verifyDummy');
+      const before = (await outbox()).length;
+      const wrong = await failure(users.authenticate({}, { email: user.email, password: 'wrong!', sessionId: 's' }));
+      expect(dummy).not.toHaveBeenCalled();
+      const unknown = await failure(users.authenticate({}, { email: email(), password: 'wrong!', sessionId: 's' }));
+      expect(dummy).toHaveBeenCalledTimes(1);
+      expect(wrong).toEqual({
+        kind: 'unauthorized',
+        code: 'USER.INVALID_CREDENTIALS',
+        message: 'Invalid email or password.',
+      });
+      expect(unknown).toEqual(wrong);
+      expect(await newEvents(before)).toEqual([]);
+      dummy.mockRestore();
+    });
+  });
+
+  describe('profile and roles', () => {
+    it('should let a user update their own profile, with one user.profile_updated row naming the fields', async () => {
+      const user = await register();
+      const before = (await outbox()).length;
+      const view = await users.updateProfile(as(user), { userId: user.id, profile: { firstName: 'Grace', bio: 'x' } });
+      expect(view.profile).toEqual({ firstName: 'Grace', bio: 'x' });
+      expect(new Date(view.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(user.updatedAt).getTime());
+      const events = await newEvents(before);
+      expect(events.map((event) => [event.event_type, event.payload.payload])).toEqual([
+        ['user.profile_updated', { userId: user.id, changedFields: ['bio', 'firstName'] }],
+      ]);
+      await users.updateProfile(as(user), { userId: user.id, profile: { firstName: 'Grace' } });
+      expect(await newEvents(before)).toHaveLength(1); // a no-op is not a write
+    });
+
+    it("should forbid updating another user's profile unless the actor is an admin", async () => {
+      const [alice, bob] = [await register(), await register()];
+      expect(
+        await failure(users.updateProfile(as(alice), { userId: bob.id, profile: { firstName: 'X' } })),
+      ).toMatchObject({ kind: 'forbidden', code: 'USER.FORBIDDEN' });
+      const admin = { id: alice.id, role: 'admin' as const };
+      await expect(
+        users.updateProfile({ actor: admin }, { userId: bob.id, profile: { lastName: 'Y' } }),
+      ).resolves.toMatchObject({ profile: { lastName: 'Y' } });
+    });
+
+    it('should forbid a non-admin to change roles and append nothing', async () => {
+      const [alice, bob] = [await register(), await register()];
+      const before = (await outbox()).length;
+      expect(await failure(users.changeRole(as(alice), { userId: bob.id, role: 'admin' }))).toMatchObject({
+        kind: 'forbidden',
+        code: 'USER.FORBIDDEN',
+      });
+      expect(await failure(users.changeRole({}, { userId: bob.id, role: 'admin' }))).toMatchObject({
+        kind: 'unauthorized',
+      });
+      const [{ role }] = await owner.query('SELECT role FROM users WHERE id = $1', [bob.id]);
+      expect(role).toBe('user');
+      expect(await newEvents(before)).toEqual([]);
+    });
+
+    it('should let an admin change a role, with one user.role_changed row', async () => {
+      const [admin, bob] = [await register(), await register()];
+      const before = (await outbox()).length;
+      const view = await users.changeRole(
+        { actor: { id: admin.id, role: 'admin' } },
+        { userId: bob.id, role: 'auditor' },
+      );
+      expect(view.role).toBe('auditor');
+      const events = await newEvents(before);
+      expect(events.map((event) => [event.event_type, event.payload.actorId, event.payload.payload])).toEqual([
+        ['user.role_changed', admin.id, { userId: bob.id, from: 'user', to: 'auditor' }],
+      ]);
+    });
+
+    it('should answer not_found for an unknown user', async () => {
+      const admin = { actor: { id: '00000000-0000-4000-8000-000000000001', role: 'admin' as const } };
+      expect(
+        await failure(users.changeRole(admin, { userId: '00000000-0000-4000-8000-000000000002', role: 'user' })),
+      ).toMatchObject({ kind: 'not_found', code: 'USER.NOT_FOUND' });
+    });
+  });
+
+  it('should roll back the state change when appending its event fails, leaving no outbox row', async () => {
+    const user = await register();
+    const before = (await outbox()).length;
+    await owner.query(`
+      CREATE FUNCTION fail_profile_events() RETURNS trigger AS $$
+      BEGIN IF NEW.event_type = 'user.profile_updated' THEN RAISE EXCEPTION 'simulated outbox failure'; END IF; RETURN NEW; END
+      $$ LANGUAGE plpgsql`);
+    await owner.query(
+      `CREATE TRIGGER fail_profile_events BEFORE INSERT ON user_outbox FOR EACH ROW EXECUTE FUNCTION fail_profile_events()`,
+    );
+    try {
+      await expect(
+        users.updateProfile(as(user), { userId: user.id, profile: { firstName: 'Rolled back' } }),
+      ).rejects.toThrow(/simulated outbox failure/);
+    } finally {
+      await owner.query('DROP TRIGGER fail_profile_events ON user_outbox');
+      await owner.query('DROP FUNCTION fail_profile_events()');
+    }
+    const [{ profile }] = await owner.query('SELECT profile FROM users WHERE id = $1', [user.id]);
+    expect(profile).toEqual({});
+    expect(await newEvents(before)).toEqual([]);
+  });
+
+  describe('reads', () => {
+    it('should get one and many by id, and require an actor', async () => {
+      const [a, b] = [await register(), await register()];
+      await expect(users.getById(as(a), { id: b.id })).resolves.toEqual(b);
+      const many = await users.getManyByIds(as(a), { ids: [a.id, b.id, '00000000-0000-4000-8000-000000000009'] });
+      expect(many.map((user) => user.id).sort()).toEqual([a.id, b.id].sort());
+      expect(await failure(users.getById({}, { id: b.id }))).toMatchObject({ code: 'USER.UNAUTHENTICATED' });
+    });
+
+    it('should list and search users for admins only, newest first, paginated', async () => {
+      const tag = uniqueName('srch');
+      const created: UserView[] = [];
+      for (const firstName of ['Zed', 'Amy', 'Zelda']) {
+        created.push(
+          await users.register(
+            {},
+            { email: `${tag}.${firstName}@example.com`, password: 'correct horse', profile: { firstName } },
+          ),
+        );
+      }
+      const admin = { actor: { id: created[0].id, role: 'admin' as const } };
+      const page1 = await users.list(admin, { search: tag.toUpperCase(), limit: 2 });
+      expect(page1).toMatchObject({ total: 3, page: 1, limit: 2 });
+      expect(page1.items.map((user) => user.profile.firstName)).toEqual(['Zelda', 'Amy']);
+      const page2 = await users.list(admin, { search: tag, limit: 2, page: 2 });
+      expect(page2.items.map((user) => user.profile.firstName)).toEqual(['Zed']);
+      const byName = await users.list(admin, { search: 'zeLD' });
+      expect(byName.items.map((user) => user.id)).toContain(created[2].id);
+      expect(await failure(users.list(as(created[1]), {}))).toMatchObject({ kind: 'forbidden' });
+    });
+
+    it('should treat LIKE wildcards in the search as plain characters', async () => {
+      const admin = { actor: { id: '00000000-0000-4000-8000-000000000001', role: 'admin' as const } };
+      await expect(users.list(admin, { search: '%' })).resolves.toMatchObject({ total: 0 });
+    });
+  });
+
+  it('should seed the dev users idempotently, with working passwords', async () => {
+    expect(await seedDevUsers(users)).toEqual(['admin@taskflow.com', 'user@taskflow.com']);
+    expect(await seedDevUsers(users)).toEqual([]);
+    const admin = await users.authenticate({}, { email: 'admin@taskflow.com', password: 'admin123', sessionId: 's' });
+    expect(admin).toMatchObject({ role: 'admin', profile: { firstName: 'Admin', lastName: 'User' } });
+    await expect(
+      users.authenticate({}, { email: 'user@taskflow.com', password: 'user123', sessionId: 's' }),
+    ).resolves.toMatchObject({ role: 'user' });
+  });
+});
