@@ -1,0 +1,43 @@
+import { ConfigError } from '@taskflow/config';
+import { PasswordHasher } from '../user/application/password-hasher';
+import { loadUserServiceConfig } from './user-service.config';
+
+describe('user-service config', () => {
+  it('should default to seed 001 values: bcrypt cost 12, pool 20/30s/2s, local backends', () => {
+    const config = loadUserServiceConfig({});
+    expect(config.bcryptCost).toBe(12);
+    expect(config.db).toMatchObject({
+      url: 'postgres://postgres@127.0.0.1:5432/taskflow',
+      readUrls: [],
+      poolMax: 20,
+      idleTimeoutMs: 30_000,
+      connectTimeoutMs: 2_000,
+      migrationsRun: false,
+    });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001 });
+    expect(config.http.port).toBe(3001);
+  });
+
+  it('should hash with cost 12 by default', async () => {
+    const hash = await new PasswordHasher(loadUserServiceConfig({}).bcryptCost).hash('correct horse');
+    expect(hash).toMatch(/^\$2b\$12\$/);
+  });
+
+  it('should name every bad variable', () => {
+    expect(() =>
+      loadUserServiceConfig({ DATABASE_URL: 'mysql://x/y', BCRYPT_COST: '3', DATABASE_READ_URLS: 'nope' }),
+    ).toThrow(ConfigError);
+    expect(() => loadUserServiceConfig({ DATABASE_URL: 'mysql://x/y' })).toThrow(/DATABASE_URL: must use postgres/);
+    expect(() => loadUserServiceConfig({ BCRYPT_COST: '3' })).toThrow(/BCRYPT_COST: must be >= 4/);
+  });
+
+  it('should read replicas and MIGRATIONS_RUN', () => {
+    const config = loadUserServiceConfig({
+      DATABASE_READ_URLS: 'postgres://r1/taskflow, postgres://r2/taskflow',
+      MIGRATIONS_RUN: 'true',
+    });
+    expect(config.db.readUrls).toEqual(['postgres://r1/taskflow', 'postgres://r2/taskflow']);
+    expect(config.db.migrationsRun).toBe(true);
+  });
+});

@@ -1,0 +1,210 @@
+import { createServer } from 'node:net';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { decodeEnvelope, RpcErrorBody, RpcRequest, Topics, UserPatterns, UserView } from '@taskflow/contracts';
+import { KafkaPublisher } from '@taskflow/messaging-kafka';
+import { AppMetrics } from '@taskflow/nest-kit';
+import { OutboxRelay } from '@taskflow/outbox';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { firstValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { createUserServiceApp } from '../src/bootstrap';
+import { connect } from '../src/database/data-source';
+import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
+import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** The whole service as main.ts wires it: TCP request/reply, HTTP ops endpoints, outbox relay to real Kafka. */
+describe('user-service over TCP (end to end)', () => {
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let dataSource: DataSource;
+  let app: NestFastifyApplication;
+  let client: ClientProxy;
+  let publisher: KafkaPublisher;
+  let relay: OutboxRelay;
+  let consumer: Consumer;
+  const received: { key: string; value: string }[] = [];
+
+  const call = <T>(pattern: string, request: RpcRequest<unknown> | unknown) =>
+    firstValueFrom(client.send<T>(pattern, request));
+  const callFails = (pattern: string, request: unknown): Promise<RpcErrorBody> =>
+    call(pattern, request).then(
+      () => {
+        throw new Error('expected an RPC error');
+      },
+      (error: RpcErrorBody) => error,
+    );
+  const inject = (url: string) => app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+
+  beforeAll(async () => {
+    await ensureUserTopic();
+    db = await scratchDatabase('us_rpc');
+    dataSource = await connect(dbConfig(db.url));
+    await dataSource.runMigrations({ transaction: 'each' });
+
+    consumer = new Kafka({
+      clientId: uniqueName('us-test'),
+      brokers: KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+    }).consumer({
+      groupId: uniqueName('us-rpc-test'),
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: Topics.user, fromBeginning: false });
+    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        received.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+      },
+    });
+    await joined; // writes made before the group owns its partitions would be skipped (fromBeginning: false)
+
+    const metrics = new AppMetrics('user-service');
+    publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: uniqueName('us-rpc'), logger: silentLogger });
+    relay = new OutboxRelay({
+      dataSource,
+      table: USER_OUTBOX_TABLE,
+      publisher,
+      logger: silentLogger,
+      metrics,
+      pollIntervalMs: 50,
+    });
+    const port = await freePort();
+    app = await createUserServiceApp(
+      { dataSource, bcryptCost: 4, publisher, metrics, logger: silentLogger },
+      { host: '127.0.0.1', port },
+    );
+    await app.init();
+    await app.startAllMicroservices();
+    await app.getHttpAdapter().getInstance().ready();
+    relay.start();
+    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    await client.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await relay?.stop();
+    await app?.close();
+    await publisher?.disconnect();
+    await consumer?.disconnect();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('should register, authenticate and read a user without ever answering the hash', async () => {
+    const email = `${uniqueName('rpc')}@example.com`;
+    const registered = await call<UserView>(UserPatterns.register, {
+      context: { correlationId: 'corr-rpc' },
+      data: { email, password: 'correct horse', profile: { firstName: 'Ada' } },
+    });
+    expect(registered).toMatchObject({ email, role: 'user', profile: { firstName: 'Ada' } });
+    const authenticated = await call<UserView>(UserPatterns.authenticate, {
+      context: {},
+      data: { email, password: 'correct horse', sessionId: 'sess-rpc' },
+    });
+    const read = await call<UserView>(UserPatterns.getById, {
+      context: { actor: { id: registered.id, role: 'user' } },
+      data: { id: registered.id },
+    });
+    for (const response of [registered, authenticated, read]) {
+      expect(Object.keys(response).sort()).toEqual(['createdAt', 'email', 'id', 'profile', 'role', 'updatedAt']);
+      expect(JSON.stringify(response)).not.toMatch(/\$2[aby]\$|password/i);
+    }
+  });
+
+  it('should answer a validation error with field errors as RpcErrorBody', async () => {
+    const error = await callFails(UserPatterns.register, {
+      context: {},
+      data: { email: 'not-an-email', password: 'short', role: 'admin' },
+    });
+    expect(error).toMatchObject({ kind: 'validation', code: 'USER.VALIDATION_FAILED' });
+    expect(error.fieldErrors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'data.email' }),
+        expect.objectContaining({ field: 'data.password' }),
+        { field: 'data.role', reason: 'property role should not exist' },
+      ]),
+    );
+    expect(JSON.stringify(error)).not.toContain('short');
+  });
+
+  it('should reject a forged actor in the context', async () => {
+    const error = await callFails(UserPatterns.list, { context: { actor: { id: 'x', role: 'root' } }, data: {} });
+    expect(error).toMatchObject({ kind: 'validation' });
+    expect(error.fieldErrors?.map((field) => field.field)).toEqual(
+      expect.arrayContaining(['context.actor.id', 'context.actor.role']),
+    );
+  });
+
+  it('should map not_found, unauthorized and forbidden to RpcErrorBody', async () => {
+    const actor = { id: '00000000-0000-4000-8000-000000000001', role: 'user' };
+    await expect(
+      callFails(UserPatterns.getById, { context: { actor }, data: { id: '00000000-0000-4000-8000-000000000002' } }),
+    ).resolves.toEqual({
+      kind: 'not_found',
+      code: 'USER.NOT_FOUND',
+      message: 'User 00000000-0000-4000-8000-000000000002 not found.',
+    });
+    await expect(
+      callFails(UserPatterns.authenticate, {
+        context: {},
+        data: { email: 'nobody@example.com', password: 'x', sessionId: 's' },
+      }),
+    ).resolves.toMatchObject({ kind: 'unauthorized', code: 'USER.INVALID_CREDENTIALS' });
+    await expect(
+      callFails(UserPatterns.changeRole, { context: { actor }, data: { userId: actor.id, role: 'admin' } }),
+    ).resolves.toMatchObject({ kind: 'forbidden', code: 'USER.FORBIDDEN' });
+  });
+
+  it('should cap pages at 100', async () => {
+    const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' };
+    const error = await callFails(UserPatterns.list, { context: { actor: admin }, data: { limit: 101 } });
+    expect(error.fieldErrors).toEqual([expect.objectContaining({ field: 'data.limit' })]);
+  });
+
+  it('should publish each write to Kafka exactly once, keyed by the user id', async () => {
+    const email = `${uniqueName('evt')}@example.com`;
+    const user = await call<UserView>(UserPatterns.register, {
+      context: {},
+      data: { email, password: 'correct horse' },
+    });
+    await call(UserPatterns.recordLogout, {
+      context: { actor: { id: user.id, role: 'user' } },
+      data: { userId: user.id, sessionId: 'sess-out' },
+    });
+    const deadline = Date.now() + 20_000;
+    const mine = () => received.filter((message) => message.key === user.id);
+    while (mine().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a duplicate would arrive by now
+    const envelopes = mine().map((message) => decodeEnvelope(message.value));
+    expect(envelopes.map((result) => result.ok && result.envelope.type)).toEqual(['user.registered', 'user.logout']);
+    const [{ pending }] = await dataSource.query(
+      `SELECT count(*)::int AS pending FROM user_outbox WHERE sent_at IS NULL`,
+    );
+    expect(pending).toBe(0);
+  }, 30_000);
+
+  it('should report readiness of PostgreSQL, the schema version and Kafka, and pool metrics', async () => {
+    const ready = await inject('/health/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks.map((check: { name: string; status: string }) => [check.name, check.status])).toEqual([
+      ['postgres', 'up'],
+      ['schema', 'up'],
+      ['kafka', 'up'],
+    ]);
+    expect((await inject('/health/database')).statusCode).toBe(200);
+    const metrics = (await inject('/metrics')).body;
+    expect(metrics).toMatch(/taskflow_db_pool_connections\{pool="primary",state="idle",app="user-service"\} \d+/);
+    expect(metrics).toContain('taskflow_outbox_pending');
+  });
+});
