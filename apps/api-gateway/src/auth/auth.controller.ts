@@ -38,7 +38,6 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Public()
-  @LoginThrottle()
   @NoIdempotency()
   @ApiOkResponse({ type: TokenResponseDto })
   refresh(@Body() body: RefreshRequestDto, @Req() request: FastifyRequest) {

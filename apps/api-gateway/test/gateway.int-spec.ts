@@ -1,0 +1,441 @@
+import { CacheKeys, CacheTtl } from '@taskflow/cache';
+import { Redis } from 'ioredis';
+import { FakeBackend, startFakeBackend } from './support/fake-services';
+import { freePort } from './support/free-port';
+import { flushDb, Gateway, redisDbUrl, signToken, signUp, startGateway } from './support/gateway-harness';
+
+// Integration tests of the gateway against real Redis (logical DB 5, flushed here and nowhere else)
+// and an in-test TCP double of user-service + task-service.
+const REDIS_URL = redisDbUrl(5);
+
+describe('api-gateway (real Redis, fake services)', () => {
+  let fake: Awaited<ReturnType<typeof startFakeBackend>>;
+  let backend: FakeBackend;
+  let gateway: Gateway;
+  let redis: Redis;
+  let alice: Awaited<ReturnType<typeof signUp>>;
+  let bob: Awaited<ReturnType<typeof signUp>>;
+
+  const createTask = async (auth: Record<string, string>, payload: object = { title: 'Write tests' }) => {
+    const response = await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers: auth, payload });
+    expect(response.statusCode).toBe(201);
+    return response.json();
+  };
+
+  beforeAll(async () => {
+    await flushDb(REDIS_URL);
+    fake = await startFakeBackend();
+    backend = fake.backend;
+    gateway = await startGateway({
+      REDIS_URL,
+      USER_SERVICE_PORT: String(fake.port),
+      TASK_SERVICE_PORT: String(fake.port),
+      RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+    });
+    redis = new Redis(REDIS_URL);
+    alice = await signUp(gateway, 'alice@example.com');
+    bob = await signUp(gateway, 'bob@example.com');
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await gateway.close();
+    await fake.close();
+  });
+
+  describe('auth', () => {
+    it('should store the session under session:{sessionId} with the seed TTL and answer me', async () => {
+      const me = await gateway.inject({ method: 'GET', url: '/api/v1/auth/me', headers: alice.auth });
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toMatchObject({ id: alice.id, email: 'alice@example.com' });
+      expect(me.json()).not.toHaveProperty('password');
+      const ttl = await redis.ttl(CacheKeys.session(me.json().sessionId));
+      expect(ttl).toBeGreaterThan(CacheTtl.session - 10);
+      expect(ttl).toBeLessThanOrEqual(CacheTtl.session);
+    });
+
+    it('should warm profile, first task page and stats on login', async () => {
+      const carol = await signUp(gateway, 'carol@example.com');
+      await waitUntil(async () => (await redis.exists(CacheKeys.taskStats(carol.id))) === 1);
+      expect(await redis.exists(CacheKeys.userProfile(carol.id))).toBe(1);
+      expect(await redis.exists(CacheKeys.taskList(carol.id, 'all', 1))).toBe(1);
+      expect(await redis.ttl(CacheKeys.userProfile(carol.id))).toBeLessThanOrEqual(CacheTtl.userProfile);
+    });
+
+    it('should reject a token after logout at once', async () => {
+      const dave = await signUp(gateway, 'dave@example.com');
+      expect((await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: dave.auth })).statusCode).toBe(200);
+      const logout = await gateway.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: dave.auth });
+      expect(logout.statusCode).toBe(204);
+      const after = await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: dave.auth });
+      expect(after.statusCode).toBe(401);
+      expect(after.json().code).toBe('AUTH.SESSION_ENDED');
+      expect(backend.count('user.record_logout')).toBeGreaterThan(0);
+    });
+
+    it('should rotate the refresh token and end the session when an old one is replayed', async () => {
+      const erin = await signUp(gateway, 'erin@example.com');
+      const refresh = (refreshToken: string) =>
+        gateway.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
+      const first = await refresh(erin.tokens.refreshToken);
+      expect(first.statusCode).toBe(200);
+      const fresh = { authorization: `Bearer ${first.json().accessToken}` };
+      expect((await gateway.inject({ method: 'GET', url: '/api/v1/auth/me', headers: fresh })).statusCode).toBe(200);
+      expect((await refresh(erin.tokens.refreshToken)).statusCode).toBe(401);
+      expect((await gateway.inject({ method: 'GET', url: '/api/v1/auth/me', headers: fresh })).statusCode).toBe(401);
+    });
+
+    it.each([
+      ['alg none', () => unsignedToken({ sub: 'x', role: 'admin', sid: 'y' })],
+      ['a tampered payload', () => tamper(signToken({ sub: 'x', role: 'user', sid: 'y' }))],
+      ['an expired token', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, { expiresIn: -10 })],
+      ['another algorithm (HS512)', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, { algorithm: 'HS512' })],
+      ['a foreign secret', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, {}, 'x'.repeat(40))],
+    ])('should answer 401 problem+json for %s', async (_, token) => {
+      const response = await gateway.inject({
+        method: 'GET',
+        url: '/api/v1/tasks',
+        headers: { authorization: `Bearer ${token()}` },
+      });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().code).toBe('AUTH.INVALID_TOKEN');
+    });
+
+    it('should reject a token sent in the query string', async () => {
+      const token = alice.auth.authorization.slice(7);
+      const response = await gateway.inject({ method: 'GET', url: `/api/v1/tasks?access_token=${token}` });
+      expect(response.statusCode).toBe(401);
+      expect(response.json().code).toBe('AUTH.TOKEN_IN_QUERY');
+    });
+
+    it('should refuse admin routes to a normal user with 403', async () => {
+      const response = await gateway.inject({ method: 'GET', url: '/api/v1/users', headers: alice.auth });
+      expect(response.statusCode).toBe(403);
+    });
+  });
+
+  describe('mass assignment and validation', () => {
+    it.each([
+      ['creatorId', { title: 't', creatorId: '123e4567-e89b-12d3-a456-426614174000' }],
+      ['version', { title: 't', version: 9 }],
+      ['createdAt', { title: 't', createdAt: '2020-01-01T00:00:00Z' }],
+      ['id', { title: 't', id: '123e4567-e89b-12d3-a456-426614174000' }],
+    ])('should reject a task create that sets %s with 400', async (field, payload) => {
+      const response = await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers: alice.auth, payload });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    });
+
+    it('should not let a user make themselves admin', async () => {
+      const response = await gateway.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: alice.auth,
+        payload: { role: 'admin', firstName: 'Al' },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(backend.users.get(alice.id)?.role).toBe('user');
+    });
+
+    it('should reject a malformed task id with 400', async () => {
+      const response = await gateway.inject({ method: 'GET', url: '/api/v1/tasks/not-a-uuid', headers: alice.auth });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].field).toBe('id');
+    });
+  });
+
+  describe('cache, ETag and preconditions', () => {
+    it('should serve the second GET from Redis under task:{taskId} with the seed TTL, and a write invalidates it', async () => {
+      const task = await createTask(alice.auth);
+      const url = `/api/v1/tasks/${task.id}`;
+      const first = await gateway.inject({ method: 'GET', url, headers: alice.auth });
+      expect(first.headers['cache-status']).toContain('fwd=miss');
+      const ttl = await redis.ttl(CacheKeys.task(task.id));
+      expect(ttl).toBeGreaterThan(CacheTtl.task - 5);
+      expect(ttl).toBeLessThanOrEqual(CacheTtl.task);
+      const gets = backend.count('task.get');
+      const second = await gateway.inject({ method: 'GET', url, headers: alice.auth });
+      expect(second.headers['cache-status']).toBe('taskflow-gateway; hit');
+      expect(second.json()).toEqual(first.json());
+      expect(backend.count('task.get')).toBe(gets);
+
+      const patch = await gateway.inject({
+        method: 'PATCH',
+        url,
+        headers: alice.auth,
+        payload: { title: 'Renamed', version: task.version },
+      });
+      expect(patch.statusCode).toBe(200);
+      expect(await redis.exists(CacheKeys.task(task.id))).toBe(0);
+      const third = await gateway.inject({ method: 'GET', url, headers: alice.auth });
+      expect(third.json().title).toBe('Renamed');
+      expect(third.headers['cache-status']).toContain('fwd=miss');
+    });
+
+    it('should cache the first list page per user and drop it when a task is created', async () => {
+      await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: alice.auth });
+      const key = CacheKeys.taskList(alice.id, 'all', 1);
+      expect(await redis.ttl(key)).toBeGreaterThan(0);
+      expect(await redis.ttl(key)).toBeLessThanOrEqual(CacheTtl.taskList);
+      const hit = await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: alice.auth });
+      expect(hit.headers['cache-status']).toBe('taskflow-gateway; hit');
+      const created = await createTask(alice.auth, { title: 'Fresh one' });
+      expect(await redis.exists(key)).toBe(0);
+      const list = await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: alice.auth });
+      expect(list.json().items.map((t: { id: string }) => t.id)).toContain(created.id);
+    });
+
+    it('should drop the assignee-side caches when a task is assigned away', async () => {
+      const task = await createTask(alice.auth, { title: 'For Bob', assigneeId: bob.id });
+      await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: bob.auth });
+      await gateway.inject({ method: 'GET', url: '/api/v1/tasks/stats/me', headers: bob.auth });
+      expect(await redis.exists(CacheKeys.taskList(bob.id, 'all', 1))).toBe(1);
+      const assign = await gateway.inject({
+        method: 'PATCH',
+        url: `/api/v1/tasks/${task.id}/assignee`,
+        headers: alice.auth,
+        payload: { assigneeId: null, version: task.version },
+      });
+      expect(assign.statusCode).toBe(200);
+      expect(await redis.exists(CacheKeys.taskList(bob.id, 'all', 1))).toBe(0);
+      expect(await redis.exists(CacheKeys.taskStats(bob.id))).toBe(0);
+    });
+
+    it('should return an ETag and answer If-None-Match with 304 from the cache', async () => {
+      const task = await createTask(alice.auth);
+      const url = `/api/v1/tasks/${task.id}`;
+      const first = await gateway.inject({ method: 'GET', url, headers: alice.auth });
+      expect(first.headers.etag).toBe(`"v${task.version}"`);
+      const gets = backend.count('task.get');
+      const notModified = await gateway.inject({
+        method: 'GET',
+        url,
+        headers: { ...alice.auth, 'if-none-match': first.headers.etag as string },
+      });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.body).toBe('');
+      expect(notModified.headers['cache-status']).toBe('taskflow-gateway; hit');
+      expect(backend.count('task.get')).toBe(gets);
+    });
+
+    it('should answer a stale If-Match with 412 and a current one with 200 and a new ETag', async () => {
+      const task = await createTask(alice.auth);
+      const url = `/api/v1/tasks/${task.id}`;
+      const stale = await gateway.inject({
+        method: 'PATCH',
+        url,
+        headers: { ...alice.auth, 'if-match': '"v99"' },
+        payload: { title: 'x' },
+      });
+      expect(stale.statusCode).toBe(412);
+      expect(stale.json()).toMatchObject({ code: 'TASK.PRECONDITION_FAILED', currentVersion: 1 });
+      const garbage = await gateway.inject({
+        method: 'PATCH',
+        url,
+        headers: { ...alice.auth, 'if-match': 'W/"v1"' },
+        payload: { title: 'x' },
+      });
+      expect(garbage.statusCode).toBe(412);
+      const ok = await gateway.inject({
+        method: 'PATCH',
+        url,
+        headers: { ...alice.auth, 'if-match': '"v1"' },
+        payload: { title: 'y' },
+      });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.headers.etag).toBe('"v2"');
+    });
+
+    it('should answer a stale body version with 409 and the current version', async () => {
+      const task = await createTask(alice.auth);
+      const response = await gateway.inject({
+        method: 'PATCH',
+        url: `/api/v1/tasks/${task.id}/status`,
+        headers: alice.auth,
+        payload: { status: 'done', version: 7 },
+      });
+      expect(response.statusCode).toBe(409);
+      expect(response.json()).toMatchObject({ code: 'TASK.VERSION_CONFLICT', currentVersion: 1 });
+    });
+
+    it('should give one 200 and the rest 409 for concurrent updates of one version', async () => {
+      const task = await createTask(alice.auth);
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          gateway.inject({
+            method: 'PATCH',
+            url: `/api/v1/tasks/${task.id}`,
+            headers: alice.auth,
+            payload: { title: `writer ${i}`, version: task.version },
+          }),
+        ),
+      );
+      const statuses = responses.map((r) => r.statusCode).sort();
+      expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    });
+
+    it('should make one backend call for concurrent misses of one key (single-flight)', async () => {
+      const task = await createTask(alice.auth);
+      backend.latencyMs = 50;
+      const before = backend.count('task.get');
+      try {
+        const responses = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            gateway.inject({ method: 'GET', url: `/api/v1/tasks/${task.id}`, headers: alice.auth }),
+          ),
+        );
+        expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+      } finally {
+        backend.latencyMs = 0;
+      }
+      expect(backend.count('task.get') - before).toBe(1);
+    });
+  });
+
+  describe('BOLA', () => {
+    it("should answer 404 for another user's task, also when it is cached, and never leak it", async () => {
+      const task = await createTask(alice.auth, { title: 'Alice only' });
+      const url = `/api/v1/tasks/${task.id}`;
+      await gateway.inject({ method: 'GET', url, headers: alice.auth });
+      expect(await redis.exists(CacheKeys.task(task.id))).toBe(1);
+      const read = await gateway.inject({ method: 'GET', url, headers: bob.auth });
+      expect(read.statusCode).toBe(404);
+      expect(read.body).not.toContain('Alice only');
+      const write = await gateway.inject({
+        method: 'PATCH',
+        url,
+        headers: bob.auth,
+        payload: { title: 'mine now', version: 1 },
+      });
+      expect(write.statusCode).toBe(404);
+      expect((await gateway.inject({ method: 'DELETE', url, headers: bob.auth })).statusCode).toBe(404);
+      const list = await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: bob.auth });
+      expect(list.body).not.toContain(task.id);
+      const search = await gateway.inject({ method: 'GET', url: '/api/v1/tasks/search?q=Alice', headers: bob.auth });
+      expect(search.json().items).toEqual([]);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('should create once and replay the same body for a retried key', async () => {
+      const headers = { ...alice.auth, 'idempotency-key': 'create-1' };
+      const payload = { title: 'Once' };
+      const creates = backend.count('task.create');
+      const first = await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload });
+      const retry = await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload });
+      expect(first.statusCode).toBe(201);
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toEqual(first.json());
+      expect(retry.headers['idempotency-replayed']).toBe('true');
+      expect(retry.headers.etag).toBe(first.headers.etag);
+      expect(backend.count('task.create') - creates).toBe(1);
+      const ttl = await redis.ttl(CacheKeys.idempotency(alice.id, 'create-1'));
+      expect(ttl).toBeGreaterThan(CacheTtl.idempotency - 10);
+    });
+
+    it('should answer 422 for the same key with a different body', async () => {
+      const headers = { ...alice.auth, 'idempotency-key': 'create-2' };
+      await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload: { title: 'A' } });
+      const other = await gateway.inject({ method: 'POST', url: '/api/v1/tasks', headers, payload: { title: 'B' } });
+      expect(other.statusCode).toBe(422);
+      expect(other.json().code).toBe('IDEMPOTENCY.KEY_REUSED');
+    });
+
+    it('should run the operation once for concurrent requests with one key', async () => {
+      backend.latencyMs = 50;
+      const creates = backend.count('task.create');
+      try {
+        const responses = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            gateway.inject({
+              method: 'POST',
+              url: '/api/v1/tasks',
+              headers: { ...alice.auth, 'idempotency-key': 'create-3' },
+              payload: { title: 'Concurrent' },
+            }),
+          ),
+        );
+        expect(responses.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
+        expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
+      } finally {
+        backend.latencyMs = 0;
+      }
+      expect(backend.count('task.create') - creates).toBe(1);
+    });
+  });
+
+  describe('task lifecycle', () => {
+    it('should delete, hide, restore, and count a task in stats', async () => {
+      const task = await createTask(alice.auth, { title: 'Lifecycle', priority: 'high' });
+      const url = `/api/v1/tasks/${task.id}`;
+      expect((await gateway.inject({ method: 'DELETE', url, headers: alice.auth })).statusCode).toBe(204);
+      expect((await gateway.inject({ method: 'GET', url, headers: alice.auth })).statusCode).toBe(404);
+      const restored = await gateway.inject({ method: 'POST', url: `${url}/restore`, headers: alice.auth });
+      expect(restored.statusCode).toBe(200);
+      expect(restored.json().deletedAt).toBeNull();
+      const stats = await gateway.inject({ method: 'GET', url: '/api/v1/tasks/stats/me', headers: alice.auth });
+      expect(stats.json().byPriority.high).toBeGreaterThanOrEqual(1);
+      expect(await redis.ttl(CacheKeys.taskStats(alice.id))).toBeLessThanOrEqual(CacheTtl.taskStats);
+    });
+  });
+
+  describe('failure of a service', () => {
+    it('should answer 503 quickly when a service is unreachable', async () => {
+      const closed = await startGateway({
+        REDIS_URL,
+        USER_SERVICE_PORT: String(fake.port),
+        TASK_SERVICE_PORT: String(await freePort()),
+      });
+      try {
+        const started = Date.now();
+        const response = await closed.inject({ method: 'GET', url: '/api/v1/tasks?status=done', headers: alice.auth });
+        expect(response.statusCode).toBe(503);
+        expect(response.json().code).toBe('SERVICE.UNAVAILABLE');
+        expect(Date.now() - started).toBeLessThan(1000);
+      } finally {
+        await closed.close();
+      }
+    });
+  });
+
+  describe('ops', () => {
+    it('should report ready and expose the cache and rate-limit metrics', async () => {
+      const ready = await gateway.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.json().status).toBe('ok');
+      const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/taskflow_cache_requests_total\{result="hit",app="api-gateway"\} [1-9]/);
+      expect(metrics).toContain('taskflow_cache_evictions_total');
+      expect(metrics).toContain('taskflow_rate_limit_rejections_total');
+    });
+
+    it('should serve the OpenAPI document and security headers', async () => {
+      const doc = await gateway.inject({ method: 'GET', url: '/docs/json' });
+      expect(doc.statusCode).toBe(200);
+      expect(Object.keys(doc.json().paths)).toEqual(
+        expect.arrayContaining(['/api/v1/tasks/{id}', '/api/v1/auth/login']),
+      );
+      expect(doc.headers['x-content-type-options']).toBe('nosniff');
+      expect(doc.headers['x-powered-by']).toBeUndefined();
+    });
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function unsignedToken(claims: object): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+}
+
+function tamper(token: string): string {
+  const [header, , signature] = token.split('.');
+  const payload = Buffer.from(JSON.stringify({ sub: 'x', role: 'admin', sid: 'y' })).toString('base64url');
+  return `${header}.${payload}.${signature}`;
+}
