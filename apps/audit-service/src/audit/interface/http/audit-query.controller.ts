@@ -14,7 +14,7 @@ import { EventLog } from '../../domain/event-log';
 import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
-type Query = Record<string, string | string[] | undefined>;
+type QueryParams = Record<string, string | string[] | undefined>;
 const TOP_N = 200;
 const CSV_COLUMNS = [
   'eventId',
@@ -35,13 +35,13 @@ export class AuditQueryController {
   constructor(private readonly events: EventLogRepository) {}
 
   @Get('events')
-  list(@Query() query: Query) {
+  list(@Query() query: QueryParams) {
     const filter = parseEventFilter(query, [...FILTER_KEYS, ...PAGE_KEYS]);
     return this.events.findPage(filter, parsePage(query));
   }
 
   @Get('entities/:entityType/:entityId/history')
-  history(@Param('entityType') entityType: string, @Param('entityId') entityId: string, @Query() query: Query) {
+  history(@Param('entityType') entityType: string, @Param('entityId') entityId: string, @Query() query: QueryParams) {
     const filter = parseEventFilter({ ...query, entityType, entityId }, [...FILTER_KEYS, ...PAGE_KEYS]);
     return this.events.findPage(filter, parsePage(query));
   }
@@ -53,17 +53,17 @@ export class AuditQueryController {
   }
 
   @Get('stats/by-type')
-  async byType(@Query() query: Query) {
+  async byType(@Query() query: QueryParams) {
     return { items: await this.events.countBy('type', parseEventFilter(query), TOP_N) };
   }
 
   @Get('stats/by-actor')
-  async byActor(@Query() query: Query) {
+  async byActor(@Query() query: QueryParams) {
     return { items: await this.events.countBy('actorId', parseEventFilter(query), TOP_N) };
   }
 
   @Get('stats/by-time')
-  async byTime(@Query() query: Query) {
+  async byTime(@Query() query: QueryParams) {
     const { bucket: _bucket, ...rest } = query;
     const bucket = parseBucket(query);
     return { bucket, items: await this.events.countByBucket(bucket, parseEventFilter(rest)) };
@@ -71,7 +71,7 @@ export class AuditQueryController {
 
   /** Streams straight from a MongoDB cursor: memory stays flat whatever the size of the range. */
   @Get('export')
-  export(@Query() query: Query, @Res() reply: FastifyReply) {
+  export(@Query() query: QueryParams, @Res() reply: FastifyReply) {
     const { format = 'ndjson', ...rest } = query;
     if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
     const filter: EventFilter = parseEventFilter(rest);
