@@ -233,6 +233,9 @@ async function startCommand() {
       ...infraEnvVars,
       NODE_ENV: process.env.NODE_ENV || 'development',
       MIGRATIONS_RUN: 'true',
+      // Local-run default only (docker-compose and k8s supply their own secret).
+      JWT_SECRET: process.env.JWT_SECRET || 'dev-only-change-me-32-characters-min',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',
       TASK_SERVICE_HOST: '127.0.0.1',
@@ -254,18 +257,19 @@ async function startCommand() {
       });
       children.push(child);
     }
-    for (const app of present) {
+    for (const [i, app] of present.entries()) {
       const url = `http://127.0.0.1:${app.http}/health/live`;
       const deadline = Date.now() + 120_000;
+      const exited = () => children[i].exitCode !== null || children[i].signalCode !== null;
       let status = 0;
-      while (!stopping && Date.now() < deadline && (status = await getStatus(url)) !== 200) {
+      while (!stopping && !exited() && Date.now() < deadline && (status = await getStatus(url)) !== 200) {
         await new Promise((r) => setTimeout(r, 500));
       }
       if (stopping) break;
       log(
         status === 200
           ? `[run] ✔ ${app.name.padEnd(14)} http://127.0.0.1:${app.http}${app.tcp ? `  (tcp 127.0.0.1:${app.tcp})` : ''}  live: ${url}`
-          : `[run] ✖ ${app.name} did not answer ${url} within 120 s`,
+          : `[run] ✖ ${app.name} ${exited() ? 'exited before answering' : 'did not answer'} ${url}${exited() ? '' : ' within 120 s'}`,
       );
     }
     if (!stopping)
