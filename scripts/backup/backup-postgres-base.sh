@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Physical base backup for point-in-time recovery (pg_basebackup, tar format, gzip), to combine with
+# the WAL archive (enable-wal-archiving.sh). Class `incremental`: kept as long as the WAL (7 days).
+# Needs a role with REPLICATION and a pg_hba.conf entry for replication connections.
+# PITR restore (on a stopped, empty data directory):
+#   tar -xzf base.tar.gz -C "$PGDATA"; tar -xzf pg_wal.tar.gz -C "$PGDATA/pg_wal"
+#   echo "restore_command = 'cp /backups/postgres/wal/%f %p'"        >> "$PGDATA/postgresql.auto.conf"
+#   echo "recovery_target_time = '2026-01-01 12:00:00+00'"           >> "$PGDATA/postgresql.auto.conf"
+#   touch "$PGDATA/recovery.signal"; start PostgreSQL; SELECT pg_wal_replay_resume(); when satisfied
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+: "${BACKUP_CLASS:=incremental}"
+export BACKUP_CLASS
+
+dump_base() {
+  local dir
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/taskflow-basebackup.XXXXXX")"
+  local args=(--pgdata="$dir" --format=tar --gzip --wal-method=fetch --checkpoint=fast --no-password)
+  [[ -n "${DATABASE_URL:-}" ]] && args+=(--dbname="$DATABASE_URL")
+  pg_basebackup "${args[@]}" || { rm -rf "$dir"; return 1; }
+  tar -C "$dir" -cf "$1" . && rm -rf "$dir"
+}
+run_backup postgres base tar dump_base
