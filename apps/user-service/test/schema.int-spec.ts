@@ -102,6 +102,26 @@ describe('users schema and migrations', () => {
   });
 });
 
+describe('read replicas', () => {
+  it('should open a replica pool from DATABASE_READ_URLS and serve plain reads from it', async () => {
+    const db = await scratchDatabase('us_replica');
+    // The primary itself stands in for a replica: what is checked is the routing, not replication.
+    const dataSource = await connect(dbConfig(db.url, { readUrls: [db.url] }));
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const driver = dataSource.driver as unknown as { slaves: unknown[] };
+      expect(driver.slaves).toHaveLength(1);
+      const replica = dataSource.createQueryRunner('slave');
+      const [{ count }] = await replica.query('SELECT count(*)::int AS count FROM users');
+      await replica.release();
+      expect(count).toBe(0);
+    } finally {
+      await dataSource.destroy();
+      await db.drop();
+    }
+  });
+});
+
 describe('database bootstrap', () => {
   it('should create the database when it is missing, and only once', async () => {
     const name = uniqueName('us_ensure');
