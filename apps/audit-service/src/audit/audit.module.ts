@@ -84,8 +84,9 @@ export class AuditModule implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Stops consuming first, so an in-flight batch is abandoned uncommitted rather than cut off mid-commit. */
-  async beforeApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
     await this.ingest.stop();
+    this.logger.info({ signal }, 'audit ingest stopped');
   }
 
   async onApplicationShutdown(): Promise<void> {
