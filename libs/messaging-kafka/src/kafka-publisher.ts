@@ -18,7 +18,7 @@ export interface KafkaPublisherOptions {
 export interface OutgoingEnvelope {
   topic: string;
   key: string;
-  envelope: EventEnvelope;
+  envelope: EventEnvelope<object>;
 }
 
 /**

@@ -28,7 +28,7 @@ interface PendingRow {
   id: string;
   topic: string;
   message_key: string;
-  payload: EventEnvelope;
+  payload: EventEnvelope<object>;
 }
 
 const PRUNE_EVERY_MS = 60_000;

@@ -42,7 +42,11 @@ export function outboxTableSql(table: string): { up: string[]; down: string[] } 
  * state change commits. `created_at` is the insert time (clock_timestamp), not the transaction start: the
  * insert runs after the entity row lock, so the events of one entity are ordered as their writes committed.
  */
-export async function appendToOutbox(manager: EntityManager, table: string, envelope: EventEnvelope): Promise<void> {
+export async function appendToOutbox(
+  manager: EntityManager,
+  table: string,
+  envelope: EventEnvelope<object>,
+): Promise<void> {
   if (!manager.queryRunner?.isTransactionActive) {
     throw new Error('appendToOutbox must run inside the transaction of the state change');
   }

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { KafkaPublisher } from '@taskflow/messaging-kafka';
+import { AppMetrics, createLogger, listen } from '@taskflow/nest-kit';
+import { OutboxRelay } from '@taskflow/outbox';
+import { createTaskServiceApp } from './bootstrap';
+import { loadTaskServiceConfig } from './config/task-service.config';
+import { assertSchemaCurrent, connect } from './database/data-source';
+import { TASK_OUTBOX_TABLE } from './migrations';
+import { runMigrations } from './migrate';
+
+async function main(): Promise<void> {
+  const config = loadTaskServiceConfig();
+  const logger = createLogger('task-service', config.logLevel);
+
+  if (config.db.migrationsRun) {
+    const applied = await runMigrations(config.db);
+    logger.info({ migrations: applied }, 'migrations applied at start-up');
+  }
+  const dataSource = await connect(config.db);
+  const schema = await assertSchemaCurrent(dataSource).catch(async (error) => {
+    await dataSource.destroy();
+    throw error;
+  });
+  if (schema.unknown.length > 0) {
+    logger.warn({ unknown: schema.unknown }, 'database schema is newer than this code (rolling deployment?)');
+  }
+
+  const metrics = new AppMetrics('task-service');
+  const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const relay = new OutboxRelay({ dataSource, table: TASK_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });
+
+  const app = await createTaskServiceApp(
+    {
+      dataSource,
+      publisher,
+      metrics,
+      afterCommit: () => relay.wake(),
+      // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
+      onShutdown: async () => {
+        await relay.stop();
+        await publisher.disconnect();
+        await dataSource.destroy();
+        logger.info('task-service stopped');
+      },
+    },
+    config.rpc,
+    logger,
+  );
+  await app.init();
+  await app.startAllMicroservices();
+  await listen(app, config.http.port, config.http.host, logger);
+  relay.start();
+  logger.info({ rpc: config.rpc }, 'task-service ready');
+}
+
+main().catch((error: Error) => {
+  // Plain stderr: the logger may not exist yet (bad configuration).
+  process.stderr.write(`task-service failed to start: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { ListTasksQuery, TASK_PAGE_DEFAULT, TaskSortField } from '@taskflow/contracts';
+import { Actor, isAdmin } from '../domain/task';
+import { invalidCursor } from './task.errors';
+
+/** Sort key expression and its SQL type; `dueDate` sorts tasks without one last (ascending). */
+const SORT_KEYS: Record<TaskSortField, { expression: string; type: string }> = {
+  createdAt: { expression: 't.created_at', type: 'timestamptz' },
+  updatedAt: { expression: 't.updated_at', type: 'timestamptz' },
+  dueDate: { expression: `COALESCE(t.due_date, 'infinity'::timestamptz)`, type: 'timestamptz' },
+  priority: { expression: 't.priority', type: 'task_priority' },
+};
+
+interface Cursor {
+  s: TaskSortField;
+  o: 'asc' | 'desc';
+  /** The sort key as PostgreSQL prints it (text keeps microseconds a JS Date would lose). */
+  k: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export function decodeCursor(raw: string, sort: TaskSortField, order: 'asc' | 'desc'): Cursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
+    if (cursor.s === sort && cursor.o === order && typeof cursor.k === 'string' && typeof cursor.id === 'string') {
+      return cursor;
+    }
+  } catch {
+    // falls through to the validation error
+  }
+  throw invalidCursor();
+}
+
+export interface ListSql {
+  sql: string;
+  params: unknown[];
+  limit: number;
+  sort: TaskSortField;
+  order: 'asc' | 'desc';
+}
+
+/**
+ * One page of the actor's visible, non-deleted tasks: filters AND-ed, keyset pagination on (sort key, id).
+ * Fetches `limit + 1` rows so the caller knows whether a next page exists.
+ */
+export function buildListSql(actor: Actor, query: ListTasksQuery): ListSql {
+  const params: unknown[] = [];
+  const bind = (value: unknown) => `$${params.push(value)}`;
+  const where = ['t.deleted_at IS NULL'];
+  if (!isAdmin(actor)) where.push(`(t.creator_id = ${bind(actor.id)} OR t.assignee_id = ${bind(actor.id)})`);
+  if (query.status?.length) where.push(`t.status = ANY(${bind(query.status)}::task_status[])`);
+  if (query.priority?.length) where.push(`t.priority = ANY(${bind(query.priority)}::task_priority[])`);
+  if (query.assigneeId) where.push(`t.assignee_id = ${bind(query.assigneeId)}`);
+  if (query.creatorId) where.push(`t.creator_id = ${bind(query.creatorId)}`);
+  if (query.dueBefore) where.push(`t.due_date < ${bind(query.dueBefore)}::timestamptz`);
+  if (query.dueAfter) where.push(`t.due_date > ${bind(query.dueAfter)}::timestamptz`);
+  if (query.overdue === true) where.push(`t.due_date < now() AND t.status <> 'done'`);
+  if (query.overdue === false) where.push(`(t.due_date IS NULL OR t.due_date >= now() OR t.status = 'done')`);
+  if (query.q) {
+    const pattern = bind(`%${query.q.replace(/[\\%_]/g, '\\$&')}%`);
+    where.push(`(t.title ILIKE ${pattern} OR t.description ILIKE ${pattern})`);
+  }
+
+  const sort = query.sort ?? 'createdAt';
+  const order = query.order ?? 'desc';
+  const key = SORT_KEYS[sort];
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor, sort, order);
+    const comparison = order === 'desc' ? '<' : '>';
+    where.push(`(${key.expression}, t.id) ${comparison} (${bind(cursor.k)}::${key.type}, ${bind(cursor.id)}::uuid)`);
+  }
+  const limit = query.limit ?? TASK_PAGE_DEFAULT;
+  const direction = order.toUpperCase();
+  const sql =
+    `SELECT t.*, (${key.expression})::text AS sort_key FROM tasks t WHERE ${where.join(' AND ')} ` +
+    `ORDER BY ${key.expression} ${direction}, t.id ${direction} LIMIT ${bind(limit + 1)}`;
+  return { sql, params, limit, sort, order };
+}

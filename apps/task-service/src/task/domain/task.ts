@@ -1,0 +1,43 @@
+/** A task as the service works with it (no ORM, no Nest). */
+export type TaskStatus = 'todo' | 'in_progress' | 'review' | 'done';
+export type TaskPriority = 'low' | 'medium' | 'high' | 'urgent';
+
+export interface Task {
+  id: string;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  assigneeId: string | null;
+  creatorId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+  dueDate: Date | null;
+  deletedAt: Date | null;
+  version: number;
+}
+
+export interface Actor {
+  id: string;
+  role: string;
+}
+
+export function isAdmin(actor: Actor): boolean {
+  return actor.role === 'admin';
+}
+
+/** A user sees and changes only tasks they created or are assigned to; an admin sees all. */
+export function canAccess(actor: Actor, task: Pick<Task, 'creatorId' | 'assigneeId'>): boolean {
+  return isAdmin(actor) || task.creatorId === actor.id || task.assigneeId === actor.id;
+}
+
+/** `completed_at` for a status change, so that chk_task_completion always holds. */
+export function completedAtFor(status: TaskStatus, current: Date | null, now: Date): Date | null {
+  if (status !== 'done') return null;
+  return current ?? now;
+}
+
+export function isOverdue(task: Pick<Task, 'dueDate' | 'status'>, now: Date): boolean {
+  return task.dueDate !== null && task.dueDate < now && task.status !== 'done';
+}
