@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions, NestMicroservice, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp, RpcErrorFilter } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
@@ -22,7 +22,7 @@ export async function createTaskServiceApp(
   const microservice = app.connectMicroservice<MicroserviceOptions>(
     { transport: Transport.TCP, options: { host: rpc.host, port: rpc.port } },
     { deferInitialization: true },
-  );
+  ) as NestMicroservice;
   // Not inherited from the HTTP app on purpose: RPC errors travel as RpcErrorBody, not problem+json.
   microservice.useGlobalFilters(new RpcErrorFilter(logger));
   microservice.registerListeners();
