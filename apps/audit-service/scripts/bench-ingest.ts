@@ -1,0 +1,132 @@
+/**
+ * End-to-end ingest benchmark (a script, not a test):
+ *   node -r @swc-node/register apps/audit-service/scripts/bench-ingest.ts [events=100000]
+ * Publishes N events to a fresh topic, lets the audit ingest (in this process) store them, and prints
+ * events/s and publish→stored lag p50/p99, next to the raw native insertMany rate of the same MongoDB server.
+ * Creates and removes its own topic, database and consumer group.
+ */
+import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createHttpApp, createLogger } from '@taskflow/nest-kit';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { createAppModule } from '../src/app.module';
+import { toEventLog } from '../src/audit/application/to-event-log';
+import { runMigrations } from '../src/audit/infrastructure/persistence/migrations';
+import { loadAuditConfig } from '../src/config/audit.config';
+
+const TOTAL = Number(process.argv[2] ?? 100_000);
+const CHUNK = 1000;
+const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const MONGO_BASE = process.env.BENCH_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+
+function makeEvents(n: number): EventEnvelope[] {
+  const actors = Array.from({ length: 50 }, () => randomUUID());
+  return Array.from({ length: n }, (_, i) => {
+    const taskId = randomUUID();
+    return createEnvelope({
+      type: EventType.TaskStatusChanged,
+      actorId: actors[i % actors.length],
+      entityId: taskId,
+      correlationId: `bench-${i}`,
+      metadata: { userAgent: 'bench/1.0', ipAddress: '10.0.0.1', sessionId: 'bench-session' },
+      payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },
+    });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const id = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const topic = `audit-bench.${id}`;
+  const dbUrl = `${MONGO_BASE}/audit_bench_${id.replace(/-/g, '_')}`;
+  const kafka = new Kafka({ clientId: 'audit-bench', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const mongo = await MongoClient.connect(dbUrl);
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [topic, deadLetterTopic(topic)].map((name) => ({ topic: name, numPartitions: 3 })),
+  });
+  const config = loadAuditConfig({
+    ...process.env,
+    MONGO_URL: dbUrl,
+    KAFKA_BROKERS: BROKERS,
+    AUDIT_TOPICS: topic,
+    AUDIT_CONSUMER_GROUP: `audit-bench-${id}`,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    console.log(`generating ${TOTAL} valid envelopes …`);
+    const events = makeEvents(TOTAL);
+
+    // Baseline: the raw native bulk-insert rate of the same server, same document shape, same batch size.
+    // Same indexes as event_logs (the migrations), in a sibling database so the two runs don't mix.
+    const rawDb = mongo.db(`${mongo.db().databaseName}_raw`);
+    await runMigrations(rawDb);
+    const raw = rawDb.collection('event_logs');
+    const docs = events.map((event) => toEventLog(event, config.retention));
+    const rawStarted = performance.now();
+    for (let i = 0; i < docs.length; i += CHUNK) await raw.insertMany(docs.slice(i, i + CHUNK), { ordered: false });
+    const rawSeconds = (performance.now() - rawStarted) / 1000;
+    await rawDb.dropDatabase();
+
+    const logger = createLogger('audit-bench', 'warn');
+    const app = await createHttpApp(createAppModule(config, logger), { logger });
+    await app.init();
+    const stored = mongo.db().collection('event_logs');
+
+    console.log(`publishing ${TOTAL} events to ${topic} …`);
+    const published = Date.now();
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const at = new Date().toISOString(); // occurredAt = publish time, so updatedAt - createdAt is the lag
+      await producer.send({
+        topic,
+        messages: events.slice(i, i + CHUNK).map((event) => ({
+          key: event.entityId,
+          value: JSON.stringify({ ...event, occurredAt: at, metadata: { ...event.metadata, timestamp: at } }),
+        })),
+      });
+    }
+    const publishSeconds = (Date.now() - published) / 1000;
+    for (let count = 0; count < TOTAL; count = await stored.estimatedDocumentCount()) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const lags: number[] = [];
+    let lastWrite = 0;
+    for await (const doc of stored.find({}, { projection: { createdAt: 1, updatedAt: 1 } })) {
+      lags.push(doc.updatedAt.getTime() - doc.createdAt.getTime());
+      lastWrite = Math.max(lastWrite, doc.updatedAt.getTime());
+    }
+    lags.sort((a, b) => a - b);
+    const e2eSeconds = (lastWrite - published) / 1000;
+    await app.close();
+
+    console.log(
+      [
+        `events                        ${TOTAL}`,
+        `publish                       ${publishSeconds.toFixed(1)} s (${Math.round(TOTAL / publishSeconds)} msg/s)`,
+        `end-to-end ingest             ${Math.round(TOTAL / e2eSeconds)} events/s (${e2eSeconds.toFixed(1)} s, first publish → last write)`,
+        `lag publish→stored            p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${lags.at(-1)} ms`,
+        `raw native insertMany         ${Math.round(TOTAL / rawSeconds)} docs/s (${rawSeconds.toFixed(1)} s, batches of ${CHUNK}, same server)`,
+        `stored / distinct             ${await stored.countDocuments()} / ${(await stored.distinct('eventId')).length}`,
+      ].join('\n'),
+    );
+  } finally {
+    await mongo.db().dropDatabase();
+    await mongo.close();
+    await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
