@@ -99,7 +99,7 @@ describe('user-service over TCP (end to end)', () => {
     await consumer?.disconnect();
     await dataSource?.destroy();
     await db?.drop();
-  });
+  }, 30_000); // leaving the Kafka consumer group can take several seconds
 
   it('should register, authenticate and read a user without ever answering the hash', async () => {
     const email = `${uniqueName('rpc')}@example.com`;
