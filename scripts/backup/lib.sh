@@ -8,6 +8,9 @@
 #           archives are then AES-256-CBC encrypted with a PBKDF2-derived key (openssl enc -pbkdf2).
 # Events:   system.backup.started / system.backup.completed to Kafka when KAFKA_BROKERS is set; a backup
 #           never fails because Kafka is unreachable (it says so and continues).
+# Metrics:  taskflow_backup_last_success_timestamp_seconds / taskflow_backup_failures_total per target in
+#           $BACKUP_METRICS_DIR (default $BACKUP_ROOT/metrics, node_exporter textfile format), and pushed
+#           to PROMETHEUS_PUSHGATEWAY_URL when set.
 # Off-site: BACKUP_OFFSITE_COMMAND, if set, runs with the archive path and its .sha256 path as $1 and $2.
 set -euo pipefail
 
@@ -122,6 +125,35 @@ prepare_restore_input() {
   fi
 }
 
+# record_backup_metrics TARGET succeeded|failed: keeps the last success time and the failure count.
+record_backup_metrics() {
+  local target="$1" outcome="$2"
+  local dir="${BACKUP_METRICS_DIR:-$BACKUP_ROOT/metrics}"
+  local file="$dir/taskflow_backup_${target}.prom"
+  local last_success=0 failures=0
+  mkdir -p "$dir"
+  if [[ -f "$file" ]]; then
+    last_success="$(sed -n 's/^taskflow_backup_last_success_timestamp_seconds{[^}]*} //p' "$file")"
+    failures="$(sed -n 's/^taskflow_backup_failures_total{[^}]*} //p' "$file")"
+  fi
+  if [[ "$outcome" == "succeeded" ]]; then last_success="$(date +%s)"; else failures=$((${failures:-0} + 1)); fi
+  cat > "$file.tmp" << METRICS
+# HELP taskflow_backup_last_success_timestamp_seconds Unix time of the last successful backup.
+# TYPE taskflow_backup_last_success_timestamp_seconds gauge
+taskflow_backup_last_success_timestamp_seconds{target="$target"} ${last_success:-0}
+# HELP taskflow_backup_failures_total Failed backups since the metrics file was created.
+# TYPE taskflow_backup_failures_total counter
+taskflow_backup_failures_total{target="$target"} ${failures:-0}
+METRICS
+  mv "$file.tmp" "$file"
+  if [[ -n "${PROMETHEUS_PUSHGATEWAY_URL:-}" ]]; then
+    curl -fsS --max-time 10 --data-binary "@$file" \
+      "${PROMETHEUS_PUSHGATEWAY_URL%/}/metrics/job/taskflow_backup/target/$target" ||
+      log "WARNING: could not push backup metrics to $PROMETHEUS_PUSHGATEWAY_URL"
+  fi
+  return 0
+}
+
 # The common backup life cycle around a target-specific dump function.
 #   run_backup TARGET NAME EXT DUMP_FUNCTION
 # DUMP_FUNCTION is called with the output path and must write the plain archive there.
@@ -146,6 +178,7 @@ run_backup() {
     cat "$error_file" >&2
     reason="$(tail -c 500 "$error_file" | tr '\n' ' ')"
     rm -f "$out" "$error_file"
+    record_backup_metrics "$target" failed
     emit_event completed --backup-id "$backup_id" --target "$target" --outcome failed --error "${reason:-dump failed}"
     die "$target backup failed: ${reason:-dump failed}"
   fi
@@ -168,6 +201,7 @@ run_backup() {
     bash -c "$BACKUP_OFFSITE_COMMAND" offsite "$final" "$final.sha256" ||
       log "WARNING: off-site copy failed for $final (the local backup is kept)"
   fi
+  record_backup_metrics "$target" succeeded
   emit_event completed --backup-id "$backup_id" --target "$target" --outcome succeeded \
     --size-bytes "$size" --sha256 "$sha"
   # The one line on stdout: the archive path, for callers (restore drill, backup-all).

@@ -59,7 +59,8 @@ function expectedEgress(env: string, name: string): string[] {
   const fromBackends = backends[name].flatMap(([backend, port]) =>
     env === 'dev' ? [`pod:${backend}:${port}`] : [`pod:${backend}:${port}`, `cidr:${MANAGED_CIDR}:${port}`],
   );
-  return [...(apps[name] ?? []), ...fromBackends, 'dns:53'].sort();
+  const monitoring = name === 'taskflow-backup' ? ['ns:monitoring:9091'] : [];
+  return [...(apps[name] ?? []), ...fromBackends, ...monitoring, 'dns:53'].sort();
 }
 
 describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {

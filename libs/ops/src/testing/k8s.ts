@@ -89,6 +89,8 @@ export function allowedEgress(labels: Record<string, string>, policies: K8sObjec
           if (peer.ipBlock) out.add(`cidr:${peer.ipBlock.cidr}:${port}`);
           else if (peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system')
             out.add(`dns:${port}`);
+          else if (peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'])
+            out.add(`ns:${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}:${port}`);
           else if (peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] && !peer.namespaceSelector)
             out.add(`pod:${peer.podSelector.matchLabels['app.kubernetes.io/name']}:${port}`);
           else out.add(`OTHER:${JSON.stringify(peer)}:${port}`);

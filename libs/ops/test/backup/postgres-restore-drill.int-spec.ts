@@ -81,6 +81,35 @@ describe('PostgreSQL restore drill (real server)', () => {
     expect(left.rowCount).toBe(0);
   });
 
+  it('records backup metrics: last success time, and a failure count when a backup fails', () => {
+    const metrics = () => fs.readFileSync(path.join(backupRoot, 'metrics', 'taskflow_backup_postgres.prom'), 'utf8');
+    const lastSuccess = Number(
+      /taskflow_backup_last_success_timestamp_seconds\{target="postgres"\} (\d+)/.exec(metrics())?.[1],
+    );
+    expect(Math.abs(Date.now() / 1000 - lastSuccess)).toBeLessThan(300);
+    expect(metrics()).toContain('taskflow_backup_failures_total{target="postgres"} 0');
+
+    let failed = false;
+    try {
+      execFileSync('bash', [repoPath('scripts/backup/backup-postgres.sh')], {
+        env: {
+          ...process.env,
+          BACKUP_ROOT: backupRoot,
+          BACKUP_EVENTS: 'off',
+          DATABASE_URL: databaseUrl(`${source}_missing`),
+        },
+        stdio: 'pipe',
+      });
+    } catch {
+      failed = true;
+    }
+    expect(failed).toBe(true);
+    expect(metrics()).toContain('taskflow_backup_failures_total{target="postgres"} 1');
+    expect(metrics()).toContain(`taskflow_backup_last_success_timestamp_seconds{target="postgres"} ${lastSuccess}`);
+    // The failed run leaves no partial archive behind.
+    expect(fs.readdirSync(path.join(backupRoot, 'postgres', 'full')).filter((f) => f.includes('_missing'))).toEqual([]);
+  });
+
   it('the comparison is sensitive: one changed value changes that table checksum only', async () => {
     const before = await withPg(databaseUrl(source), fingerprintTables);
     await withPg(databaseUrl(source), (c) =>
