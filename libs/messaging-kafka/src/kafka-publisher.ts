@@ -34,8 +34,13 @@ export class KafkaPublisher {
   private connecting?: Promise<void>;
 
   constructor(private readonly options: KafkaPublisherOptions) {
+    // kafkajs retries an idempotent producer forever by default; the outbox relay owns retrying instead,
+    // so a connect or send fails within seconds and the relay backs off. Duplicates this may cause are
+    // deduped by consumers on eventId.
+    const retry = { retries: Math.max(1, options.retries ?? 2), initialRetryTime: 200, maxRetryTime: 2000 };
     this.kafka = new Kafka({
       clientId: options.clientId,
+      retry,
       brokers: options.brokers,
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
@@ -46,9 +51,7 @@ export class KafkaPublisher {
       idempotent: true,
       // One in-flight request keeps per-key order across kafkajs' internal retries.
       maxInFlightRequests: 1,
-      // kafkajs retries an idempotent producer forever by default; the outbox relay owns retrying instead,
-      // so a send fails in seconds and the relay backs off. Duplicates this may cause are deduped on eventId.
-      retry: { retries: Math.max(1, options.retries ?? 2), initialRetryTime: 200, maxRetryTime: 2000 },
+      retry,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.producer.on(this.producer.events.DISCONNECT, () => {
