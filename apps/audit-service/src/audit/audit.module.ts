@@ -60,7 +60,10 @@ export class AuditModule implements OnApplicationBootstrap, BeforeApplicationShu
           provide: AuditDatabase,
           useFactory: () => AuditDatabase.connect(config.mongo.url, config.mongo.serverSelectionTimeoutMs),
         },
-        { provide: KafkaClients, useFactory: () => KafkaClients.connect(config.kafka.brokers, config.kafka.clientId) },
+        {
+          provide: KafkaClients,
+          useFactory: () => KafkaClients.connect(config.kafka.brokers, config.kafka.clientId, logger),
+        },
         EventLogRepository,
         AuditMetrics,
         IngestConsumer,

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 /** One kafkajs client per process: the ingest consumer and one producer (dead letters, system events). */
 export class KafkaClients {
@@ -8,8 +9,9 @@ export class KafkaClients {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
-  static async connect(brokers: string[], clientId: string): Promise<KafkaClients> {
-    const clients = new KafkaClients(new Kafka({ clientId, brokers, logLevel: logLevel.WARN }));
+  static async connect(brokers: string[], clientId: string, logger: Logger): Promise<KafkaClients> {
+    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator: () => toPino(logger) });
+    const clients = new KafkaClients(kafka);
     await clients.producer.connect();
     return clients;
   }
@@ -17,4 +19,15 @@ export class KafkaClients {
   close(): Promise<void> {
     return this.producer.disconnect();
   }
+}
+
+/** kafkajs logs through pino, so its lines are JSON with the app name like every other line. */
+function toPino(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+    const { message, ...rest } = log;
+    if (level <= logLevel.ERROR) child.error(rest, message);
+    else if (level === logLevel.WARN) child.warn(rest, message);
+    else child.debug(rest, message);
+  };
 }
