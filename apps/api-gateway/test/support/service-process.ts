@@ -1,0 +1,51 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Runs another app from its sources in a child process (an app never imports another app), and
+ * waits until its /health/ready answers 200.
+ */
+export async function startService(
+  app: string,
+  env: Record<string, string>,
+  readyUrl: string,
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (chunk) => (log += chunk));
+  child.stderr?.on('data', (chunk) => (log += chunk));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}):\n${log}`);
+    const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })
+      .then((response) => response.status === 200)
+      .catch(() => false);
+    if (ready) return { child, output: () => log, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${app} not ready within 60 s:\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
