@@ -42,6 +42,13 @@ export interface ListSql {
   order: 'asc' | 'desc';
 }
 
+/** `= $n` for one value: the planner can then walk (status, created_at) in order instead of sorting. */
+function anyOf(column: string, type: string, values: string[], bind: (value: unknown) => string): string {
+  return values.length === 1
+    ? `${column} = ${bind(values[0])}::${type}`
+    : `${column} = ANY(${bind(values)}::${type}[])`;
+}
+
 /**
  * One page of the actor's visible, non-deleted tasks: filters AND-ed, keyset pagination on (sort key, id).
  * Fetches `limit + 1` rows so the caller knows whether a next page exists.
@@ -51,8 +58,8 @@ export function buildListSql(actor: Actor, query: ListTasksQuery): ListSql {
   const bind = (value: unknown) => `$${params.push(value)}`;
   const where = ['t.deleted_at IS NULL'];
   if (!isAdmin(actor)) where.push(`(t.creator_id = ${bind(actor.id)} OR t.assignee_id = ${bind(actor.id)})`);
-  if (query.status?.length) where.push(`t.status = ANY(${bind(query.status)}::task_status[])`);
-  if (query.priority?.length) where.push(`t.priority = ANY(${bind(query.priority)}::task_priority[])`);
+  if (query.status?.length) where.push(anyOf('t.status', 'task_status', query.status, bind));
+  if (query.priority?.length) where.push(anyOf('t.priority', 'task_priority', query.priority, bind));
   if (query.assigneeId) where.push(`t.assignee_id = ${bind(query.assigneeId)}`);
   if (query.creatorId) where.push(`t.creator_id = ${bind(query.creatorId)}`);
   if (query.dueBefore) where.push(`t.due_date < ${bind(query.dueBefore)}::timestamptz`);

@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { CreateTaskData } from '@taskflow/contracts';
+import { createLogger } from '@taskflow/nest-kit';
+import { TaskService } from './task/application/task.service';
+import { loadTaskServiceConfig } from './config/task-service.config';
+import { assertSchemaCurrent, connect } from './database/data-source';
+import { TASK_OUTBOX_TABLE } from './migrations';
+
+/** Development tasks of seed 001, by the seed users of user-service (run its seed first). */
+const DEV_TASKS: (CreateTaskData & { creator: string; assignee?: string })[] = [
+  {
+    creator: 'admin@taskflow.com',
+    title: 'Setup development environment',
+    description: 'Install and configure all necessary tools',
+    status: 'done',
+    priority: 'high',
+  },
+  {
+    creator: 'admin@taskflow.com',
+    assignee: 'user@taskflow.com',
+    title: 'Write API documentation',
+    description: 'Document every endpoint of the gateway',
+    status: 'in_progress',
+    priority: 'medium',
+  },
+  {
+    creator: 'user@taskflow.com',
+    title: 'Review pull requests',
+    priority: 'urgent',
+    dueDate: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  },
+];
+
+async function main(): Promise<void> {
+  const config = loadTaskServiceConfig();
+  const logger = createLogger('task-service-seed', config.logLevel);
+  if (config.nodeEnv === 'production') throw new Error('NODE_ENV=production: the dev seed only runs in development');
+  const dataSource = await connect(config.db);
+  try {
+    await assertSchemaCurrent(dataSource);
+    const tasks = new TaskService({ dataSource, outboxTable: TASK_OUTBOX_TABLE });
+    const emails = ['admin@taskflow.com', 'user@taskflow.com'];
+    const rows: { email: string; id: string }[] = await dataSource.query(
+      `SELECT email, id FROM users WHERE email = ANY($1)`,
+      [emails],
+    );
+    const users = new Map(rows.map((row) => [row.email, row.id]));
+    const created: string[] = [];
+    for (const { creator, assignee, ...data } of DEV_TASKS) {
+      const creatorId = users.get(creator);
+      if (!creatorId) throw new Error(`seed user ${creator} is missing: run \`nx run user-service:seed\` first`);
+      // Idempotent: a task is identified by its creator and title.
+      const [exists] = await dataSource.query(`SELECT 1 FROM tasks WHERE creator_id = $1 AND title = $2`, [
+        creatorId,
+        data.title,
+      ]);
+      if (exists) continue;
+      await tasks.create(
+        { actor: { id: creatorId, role: 'user' }, correlationId: 'dev-seed' },
+        { ...data, assigneeId: assignee ? users.get(assignee) : undefined },
+      );
+      created.push(data.title);
+    }
+    logger.info({ created }, `seeded ${created.length} task(s)`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: Error) => {
+    process.stderr.write(`task-service seed failed: ${error.message}\n`);
+    process.exit(1);
+  });
+}
