@@ -31,6 +31,8 @@ export class CacheStore {
   constructor(
     readonly redis: Redis,
     private readonly observer: CacheObserver = {},
+    /** `false` turns read-through off (a kill switch, and the "uncached" side of benchmarks); invalidation still runs. */
+    private readonly readsEnabled = true,
   ) {}
 
   /** True while the connection is up; lets callers skip Redis without paying even a failed round trip. */
@@ -71,7 +73,7 @@ export class CacheStore {
     load: () => Promise<T>,
     options: { index?: (value: T) => CacheIndex | undefined; accept?: (value: T) => boolean } = {},
   ): Promise<{ value: T; cache: CacheResult }> {
-    const cached = await this.get<T>(key);
+    const cached = this.readsEnabled ? await this.get<T>(key) : UNAVAILABLE;
     if (cached !== UNAVAILABLE && cached !== undefined && (options.accept?.(cached) ?? true)) {
       this.observer.onResult?.('hit');
       return { value: cached, cache: 'hit' };

@@ -10,7 +10,7 @@ export interface GatewayConfig {
     corsOrigins: string[];
     docs: boolean;
   };
-  redis: { url: string; commandTimeoutMs: number };
+  redis: { url: string; commandTimeoutMs: number; cacheEnabled: boolean };
   services: {
     user: { host: string; port: number };
     task: { host: string; port: number };
@@ -40,6 +40,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       redis: {
         url: env.url('REDIS_URL', ['redis', 'rediss'], 'redis://127.0.0.1:6379'),
         commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),
+        cacheEnabled: env.bool('CACHE_ENABLED', true),
       },
       services: {
         user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },

@@ -22,20 +22,24 @@ export const REDIS = Symbol('REDIS');
     },
     {
       provide: CacheStore,
-      useFactory: (redis: Redis, metrics: GatewayMetrics, logger: Logger) => {
+      useFactory: (redis: Redis, metrics: GatewayMetrics, logger: Logger, config: GatewayConfig) => {
         let lastWarning = 0;
-        return new CacheStore(redis, {
-          onResult: (result) => metrics.cacheRequests.inc({ result }),
-          onEvictions: (count) => metrics.cacheEvictions.inc(count),
-          onUnavailable: (error) => {
-            // One warning per 10 s is enough to see an outage without flooding the log.
-            if (Date.now() - lastWarning < 10_000) return;
-            lastWarning = Date.now();
-            logger.warn({ err: error.message }, 'redis unavailable: cache bypassed');
+        return new CacheStore(
+          redis,
+          {
+            onResult: (result) => metrics.cacheRequests.inc({ result }),
+            onEvictions: (count) => metrics.cacheEvictions.inc(count),
+            onUnavailable: (error) => {
+              // One warning per 10 s is enough to see an outage without flooding the log.
+              if (Date.now() - lastWarning < 10_000) return;
+              lastWarning = Date.now();
+              logger.warn({ err: error.message }, 'redis unavailable: cache bypassed');
+            },
           },
-        });
+          config.redis.cacheEnabled,
+        );
       },
-      inject: [REDIS, GatewayMetrics, LOGGER],
+      inject: [REDIS, GatewayMetrics, LOGGER, GATEWAY_CONFIG],
     },
   ],
   exports: [REDIS, CacheStore, GatewayMetrics],
