@@ -24,7 +24,9 @@ const MANAGED_CIDR = '10.200.0.0/16';
 
 const kubectl = kubectlVersion();
 if (!kubectl) {
-  console.log('SKIPPED k8s manifest tests: `kubectl` is not on PATH, so the overlays cannot be rendered here.');
+  process.stderr.write(
+    'SKIPPED k8s manifest tests: `kubectl` is not on PATH, so the overlays cannot be rendered here.\n',
+  );
 }
 const describeIfKubectl = kubectl ? describe : describe.skip;
 

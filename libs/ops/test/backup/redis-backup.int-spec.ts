@@ -15,7 +15,8 @@ const hasRedis = (() => {
     return false;
   }
 })();
-if (!hasRedis) console.log('SKIPPED Redis backup test: redis-server/redis-cli are not installed on this machine.');
+if (!hasRedis)
+  process.stderr.write('SKIPPED Redis backup test: redis-server/redis-cli are not installed on this machine.\n');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -80,11 +81,21 @@ const cli = (port: number, ...args: string[]) =>
     expect(archive).toMatch(/\/redis\/(full|incremental)\/redis_(full|incremental)_\d{8}T\d{6}Z\.rdb$/);
     expect(fs.readFileSync(archive).subarray(0, 5).toString()).toBe('REDIS');
     expect(fs.existsSync(`${archive}.sha256`)).toBe(true);
-    source.proc.kill('SIGTERM');
-
+    // Restoring needs the server stopped: the script checks REDIS_URL and refuses while it answers.
+    const sourceUrl = `redis://127.0.0.1:${source.port}`;
     const restoreDir = path.join(root, `${mode}-restore`);
     fs.mkdirSync(restoreDir);
-    execFileSync('bash', [repoPath('scripts/backup/restore-redis.sh'), archive, restoreDir], { stdio: 'pipe' });
+    const restore = () =>
+      execFileSync('bash', [repoPath('scripts/backup/restore-redis.sh'), archive, restoreDir], {
+        env: { ...process.env, REDIS_URL: sourceUrl },
+        stdio: 'pipe',
+      });
+    expect(restore).toThrow(/still answers/);
+    await new Promise((resolve) => {
+      source.proc.once('exit', resolve);
+      source.proc.kill('SIGTERM');
+    });
+    restore();
     const restored = await startRedis(restoreDir, ['--dbfilename', 'dump.rdb', '--appendonly', 'no']);
     procs.push(restored.proc);
     expect(cli(restored.port, 'DBSIZE')).toBe('201');
