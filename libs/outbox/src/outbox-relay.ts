@@ -103,7 +103,7 @@ export class OutboxRelay {
       await this.options.publisher.publishEnvelopes(
         rows.map((row) => ({ topic: row.topic, key: row.message_key, envelope: row.payload })),
       );
-      await runner.query(`UPDATE "${this.table}" SET "sent_at" = now() WHERE "id" = ANY($1::uuid[])`, [
+      await runner.query(`UPDATE "${this.table}" SET "sent_at" = clock_timestamp() WHERE "id" = ANY($1::uuid[])`, [
         rows.map((row) => row.id),
       ]);
       await runner.commitTransaction();
