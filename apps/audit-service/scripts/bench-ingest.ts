@@ -2,7 +2,8 @@
  * End-to-end ingest benchmark (a script, not a test):
  *   node -r @swc-node/register apps/audit-service/scripts/bench-ingest.ts [events=100000]
  * Publishes N events to a fresh topic, lets the audit ingest (in this process) store them, and prints
- * events/s and publish→stored lag p50/p99, next to the raw native insertMany rate of the same MongoDB server.
+ * events/s and publish→stored lag p50/p99, next to the raw native insertMany rate of the same MongoDB server
+ * (one sequential writer, and three concurrent writers like the ingest's three partition handlers).
  * Creates and removes its own topic, database and consumer group.
  */
 import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
@@ -33,6 +34,12 @@ function makeEvents(n: number): EventEnvelope[] {
       payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },
     });
   });
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -71,9 +78,22 @@ async function main(): Promise<void> {
     await runMigrations(rawDb);
     const raw = rawDb.collection('event_logs');
     const docs = events.map((event) => toEventLog(event, config.retention));
-    const rawStarted = performance.now();
-    for (let i = 0; i < docs.length; i += CHUNK) await raw.insertMany(docs.slice(i, i + CHUNK), { ordered: false });
-    const rawSeconds = (performance.now() - rawStarted) / 1000;
+    // Half with one sequential writer, half with as many concurrent writers as the ingest uses (one per partition).
+    const half = Math.floor(docs.length / 2);
+    const rawSequential = await timed(async () => {
+      for (let i = 0; i < half; i += CHUNK)
+        await raw.insertMany(docs.slice(i, Math.min(i + CHUNK, half)), { ordered: false });
+    });
+    const rest = docs.slice(half);
+    const rawParallel = await timed(() =>
+      Promise.all(
+        [0, 1, 2].map(async (writer) => {
+          for (let i = writer * CHUNK; i < rest.length; i += 3 * CHUNK) {
+            await raw.insertMany(rest.slice(i, i + CHUNK), { ordered: false });
+          }
+        }),
+      ),
+    );
     await rawDb.dropDatabase();
 
     const logger = createLogger('audit-bench', 'warn');
@@ -113,7 +133,8 @@ async function main(): Promise<void> {
         `publish                       ${publishSeconds.toFixed(1)} s (${Math.round(TOTAL / publishSeconds)} msg/s)`,
         `end-to-end ingest             ${Math.round(TOTAL / e2eSeconds)} events/s (${e2eSeconds.toFixed(1)} s, first publish → last write)`,
         `lag publish→stored            p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${lags.at(-1)} ms`,
-        `raw native insertMany         ${Math.round(TOTAL / rawSeconds)} docs/s (${rawSeconds.toFixed(1)} s, batches of ${CHUNK}, same server)`,
+        `raw native insertMany, 1 writer  ${Math.round(half / rawSequential)} docs/s (${half} docs in ${rawSequential.toFixed(1)} s, batches of ${CHUNK}, same server and indexes)`,
+        `raw native insertMany, 3 writers ${Math.round(rest.length / rawParallel)} docs/s (${rest.length} docs in ${rawParallel.toFixed(1)} s)`,
         `stored / distinct             ${await stored.countDocuments()} / ${(await stored.distinct('eventId')).length}`,
       ].join('\n'),
     );
