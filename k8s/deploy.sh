@@ -34,13 +34,14 @@ if [[ "$DRY_RUN" != "--dry-run" && "$ENV_NAME" == "dev" ]]; then
   kubectl -n "$NS" rollout status statefulset --timeout=10m
 fi
 
-echo "== 2/3 migrations and Kafka topics (Job specs are immutable: the previous run is replaced)"
+echo "== 2/3 migrations (PostgreSQL, MongoDB) and Kafka topics (Job specs are immutable: the previous run is replaced)"
 if [[ "$DRY_RUN" != "--dry-run" ]]; then
   kubectl -n "$NS" delete job -l app.kubernetes.io/component=migration --ignore-not-found --wait=true
 fi
 "${APPLY[@]}" -l 'app.kubernetes.io/component=migration'
 if [[ "$DRY_RUN" != "--dry-run" ]]; then
-  kubectl -n "$NS" wait --for=condition=complete job/taskflow-migrate job/taskflow-kafka-topics --timeout=15m
+  kubectl -n "$NS" wait --for=condition=complete job/taskflow-migrate job/taskflow-audit-migrate job/taskflow-kafka-topics \
+    --timeout=15m
 fi
 
 echo "== 3/3 apps"

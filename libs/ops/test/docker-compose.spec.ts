@@ -40,7 +40,7 @@ const APPS: Record<string, number> = {
   'audit-service': 3003,
 };
 const BACKENDS = ['postgres', 'redis', 'kafka', 'mongo'];
-const ONE_SHOTS = ['kafka-init', 'migrate-users', 'migrate-tasks'];
+const ONE_SHOTS = ['kafka-init', 'migrate-users', 'migrate-tasks', 'migrate-audit'];
 
 const isOneShot = (s: Service) => s.restart === 'no';
 const commandOf = (s: Service) => [s.entrypoint, s.command].flat().filter(Boolean).join(' ');
@@ -172,6 +172,19 @@ describe('docker-compose.yml', () => {
       expect(services[app].depends_on?.['migrate-tasks'].condition).toBe('service_completed_successfully');
       expect(services[app].environment?.MIGRATIONS_RUN).toBe('false');
     }
+  });
+
+  it('migrates the audit store (MongoDB) before audit-service starts', () => {
+    expect(commandOf(services['migrate-audit'])).toBe('node dist/apps/audit-service/src/migrate.js');
+    expect(services['migrate-audit'].depends_on?.mongo.condition).toBe('service_healthy');
+    expect(services['audit-service'].depends_on?.['migrate-audit'].condition).toBe('service_completed_successfully');
+  });
+
+  it('binds the RPC listeners on all container interfaces (their *_HOST is also what clients dial)', () => {
+    expect(services['user-service'].environment?.USER_SERVICE_HOST).toBe('0.0.0.0');
+    expect(services['task-service'].environment?.TASK_SERVICE_HOST).toBe('0.0.0.0');
+    expect(services['api-gateway'].environment?.USER_SERVICE_HOST).toBe('user-service');
+    expect(services['api-gateway'].environment?.TASK_SERVICE_HOST).toBe('task-service');
   });
 
   it('waits on healthy dependencies (never a bare service_started)', () => {

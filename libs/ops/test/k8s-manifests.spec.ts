@@ -47,6 +47,7 @@ function expectedEgress(env: string, name: string): string[] {
       ['mongo', 27017],
     ],
     'taskflow-migrate': [['postgres', 5432]],
+    'taskflow-audit-migrate': [['mongo', 27017]],
     'taskflow-kafka-topics': [['kafka', 9092]],
     'taskflow-backup': [
       ['postgres', 5432],
@@ -262,7 +263,13 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
 
   it('network policies: each app and job reaches only its own backends (plus DNS)', () => {
     const policies = ofKind('NetworkPolicy');
-    const subjects = [...APPS, 'taskflow-migrate', 'taskflow-kafka-topics', 'taskflow-backup'];
+    const subjects = [
+      ...APPS,
+      'taskflow-migrate',
+      'taskflow-audit-migrate',
+      'taskflow-kafka-topics',
+      'taskflow-backup',
+    ];
     for (const name of subjects) {
       expect({ name, egress: allowedEgress({ 'app.kubernetes.io/name': name }, policies) }).toEqual({
         name,
@@ -281,6 +288,24 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
       'node dist/apps/task-service/src/migrate.js',
     ]);
     expect(job.metadata.labels['app.kubernetes.io/component']).toBe('migration');
+    expect(named('Job', 'taskflow-audit-migrate').spec.template.spec.containers[0].command).toEqual([
+      'node',
+      'dist/apps/audit-service/src/migrate.js',
+    ]);
+    expect(readRepoFile('k8s/deploy.sh')).toMatch(
+      /wait --for=condition=complete job\/taskflow-migrate job\/taskflow-audit-migrate/,
+    );
+    // The RPC services bind on all pod interfaces; clients dial the Service name from the ConfigMap.
+    const envOf = (app: string) =>
+      Object.fromEntries(
+        named('Deployment', app).spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [
+          e.name,
+          e.value,
+        ]),
+      );
+    expect(envOf('user-service').USER_SERVICE_HOST).toBe('0.0.0.0');
+    expect(envOf('task-service').TASK_SERVICE_HOST).toBe('0.0.0.0');
+    expect(named('ConfigMap', 'taskflow-config').data.USER_SERVICE_HOST).toBe('user-service');
     for (const app of APPS) {
       expect(named('Deployment', app).metadata.labels['app.kubernetes.io/component']).toBe('app');
     }
@@ -310,7 +335,11 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     });
     const inPhase = (phase: string) =>
       objects.filter((_, i) => phases[i] === phase).map((o) => `${o.kind}/${o.metadata.name}`);
-    expect(inPhase('migration').sort()).toEqual(['Job/taskflow-kafka-topics', 'Job/taskflow-migrate']);
+    expect(inPhase('migration').sort()).toEqual([
+      'Job/taskflow-audit-migrate',
+      'Job/taskflow-kafka-topics',
+      'Job/taskflow-migrate',
+    ]);
     expect(inPhase('app').sort()).toEqual(APPS.flatMap((a) => [`Deployment/${a}`, `Service/${a}`]).sort());
     expect(inPhase('secret')).toEqual(['Secret/taskflow-secrets']);
     expect(inPhase('platform')).toContain('ConfigMap/taskflow-config');
