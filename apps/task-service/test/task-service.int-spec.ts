@@ -1,7 +1,7 @@
 import { RpcContext, TaskPage, TaskPatterns, TaskStats, TaskView } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
+import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
 import { RunningService, startService } from './fixtures/service';
 
 jest.setTimeout(60_000);
@@ -9,6 +9,7 @@ jest.setTimeout(60_000);
 describe('task-service over TCP request/reply (real PostgreSQL)', () => {
   let scratch: ScratchDatabase;
   let dataSource: DataSource;
+  let appDataSource: DataSource;
   let service: RunningService;
   let alice: RpcContext;
   let bob: RpcContext;
@@ -40,11 +41,14 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
     alice = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-alice' };
     bob = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-bob' };
     admin = { actor: { id: await insertUser(dataSource, 'admin'), role: 'admin' } };
-    service = await startService(scratch.config, dataSource, ['127.0.0.1:1']);
+    // The service runs as the application role (DML only), as in production; the owner role verifies.
+    appDataSource = await openDataSource(testConfig(await scratch.createAppRole()));
+    service = await startService(scratch.config, appDataSource, ['127.0.0.1:1']);
   });
 
   afterAll(async () => {
     await service?.close();
+    await appDataSource?.destroy();
     await dataSource?.destroy();
     await scratch?.drop();
   });
@@ -212,6 +216,12 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
     });
     await expect(as(alice).stats({ userId: dave.actor!.id })).rejects.toMatchObject({ kind: 'forbidden' });
     await expect(as(admin).stats({ userId: dave.actor!.id })).resolves.toMatchObject({ total: 2 });
+  });
+
+  it('should run as an application role that cannot change the schema', async () => {
+    await expect(appDataSource.query(`DROP TABLE task_outbox`)).rejects.toThrow(/must be owner/);
+    await expect(appDataSource.query(`CREATE TABLE intruder (id int)`)).rejects.toThrow(/permission denied/);
+    await expect(appDataSource.query(`TRUNCATE tasks`)).rejects.toThrow(/permission denied/);
   });
 
   it('should serve health, readiness (Kafka down = degraded, still ready) and metrics over HTTP', async () => {
