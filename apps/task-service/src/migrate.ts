@@ -7,6 +7,8 @@ import { connect, revertLastMigration, schemaStatus } from './database/data-sour
 export async function runMigrations(db: DbConfig): Promise<string[]> {
   const dataSource = await connect(db, { migration: true });
   try {
+    const [{ users }] = await dataSource.query(`SELECT to_regclass('users') AS users`);
+    if (!users) throw new Error('table "users" is missing: run the user-service migrations first (tasks reference it)');
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
