@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { RequestMethod, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { GatewayProblemFilter } from './http/problem.exception';
+import { securityHeaders } from './http/security-headers';
 
 const EXPOSED_HEADERS = [
   'ETag',
@@ -37,7 +37,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       method: RequestMethod.GET,
     })),
   });
-  await app.register(helmet, {
+  const headers = await securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -47,6 +47,13 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       },
     },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      void reply.headers(headers);
+      done();
+    });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     exposedHeaders: EXPOSED_HEADERS,

@@ -6,6 +6,7 @@ import { flushDb, Gateway, redisDbUrl, signToken, signUp, startGateway } from '.
 
 // Integration tests of the gateway against real Redis (logical DB 5, flushed here and nowhere else)
 // and an in-test TCP double of user-service + task-service.
+jest.setTimeout(30_000);
 const REDIS_URL = redisDbUrl(5);
 
 describe('api-gateway (real Redis, fake services)', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { startFakeBackend } from './support/fake-services';
 import { flushDb, Gateway, redisDbUrl, signUp, startGateway } from './support/gateway-harness';
 
+jest.setTimeout(30_000);
 const REDIS_URL = redisDbUrl(7);
 const BODY_LIMIT = 4096;
 

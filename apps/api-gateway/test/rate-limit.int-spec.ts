@@ -4,6 +4,7 @@ import { startFakeBackend } from './support/fake-services';
 import { flushDb, Gateway, redisDbUrl, signUp, startGateway } from './support/gateway-harness';
 
 // Own logical DB (6): the IP counter is shared by every request of this process.
+jest.setTimeout(30_000);
 const REDIS_URL = redisDbUrl(6);
 
 describe('rate limits (real Redis)', () => {

@@ -34,6 +34,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - started];
 }
 
+jest.setTimeout(30_000);
 describe('Redis unreachable', () => {
   let fake: Awaited<ReturnType<typeof startFakeBackend>>;
   let deadRedis: string;

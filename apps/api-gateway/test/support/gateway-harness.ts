@@ -22,7 +22,8 @@ export interface Gateway {
 }
 
 export async function startGateway(env: Record<string, string>): Promise<Gateway> {
-  const config = loadGatewayConfig({ JWT_SECRET, RPC_TIMEOUT_MS: '1000', ...env });
+  // Generous timeouts: CI machines run many suites at once; the fail-fast tests use refused connections.
+  const config = loadGatewayConfig({ JWT_SECRET, RPC_TIMEOUT_MS: '3000', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env });
   const app = await createGateway(config, createLogger('api-gateway-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,0 +1,151 @@
+/**
+ * Benchmark (a script, not a test): req/s and p50/p99 latency of
+ *   1. GET /api/v1/tasks/:id served from the Redis cache,
+ *   2. the same with read-through off (CACHE_ENABLED=false: gateway → task-service → PostgreSQL),
+ *   3. a bare Fastify hello-world route (the yardstick),
+ * each with autocannon at the same connections and duration, every server in its own process.
+ * Starts the real user-service and task-service on a scratch database; Redis DB 9 (flushed).
+ *
+ *   node -r @swc-node/register apps/api-gateway/scripts/bench.ts [--connections 50] [--duration 10]
+ */
+import { createScratchDatabase } from '@taskflow/testing';
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../test/support/free-port';
+import { startService, ServiceProcess } from '../test/support/service-process';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const arg = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const CONNECTIONS = arg('connections', 50);
+const DURATION = arg('duration', 10);
+const SECRET = 'bench-secret-bench-secret-bench-secret!';
+
+function startNode(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
+}
+
+async function waitFor(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+async function json(url: string, init: RequestInit): Promise<Record<string, string>> {
+  const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<Record<string, string>>;
+}
+
+async function run(name: string, url: string, headers: Record<string, string> = {}) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  return {
+    name,
+    'req/s': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = await createScratchDatabase('gateway_bench');
+  const children: ChildProcess[] = [];
+  const services: ServiceProcess[] = [];
+  try {
+    const [userRpc, userHttp, taskRpc, taskHttp, cached, uncached, bare] = await Promise.all(
+      Array.from({ length: 7 }, () => freePort()),
+    );
+    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
+    services.push(
+      await startService(
+        'user-service',
+        { ...common, USER_SERVICE_PORT: String(userRpc), USER_SERVICE_HTTP_PORT: String(userHttp) },
+        `http://127.0.0.1:${userHttp}/health/ready`,
+      ),
+    );
+    services.push(
+      await startService(
+        'task-service',
+        { ...common, TASK_SERVICE_PORT: String(taskRpc), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
+        `http://127.0.0.1:${taskHttp}/health/ready`,
+      ),
+    );
+    const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redisUrl.pathname = '/9';
+    const gatewayEnv = {
+      JWT_SECRET: SECRET,
+      REDIS_URL: redisUrl.toString(),
+      USER_SERVICE_PORT: String(userRpc),
+      TASK_SERVICE_PORT: String(taskRpc),
+      RATE_LIMIT_USER_PER_MINUTE: '100000000',
+      RATE_LIMIT_IP_PER_HOUR: '100000000',
+      LOG_LEVEL: 'warn',
+      GATEWAY_HOST: '127.0.0.1',
+    };
+    const gatewayMain = ['-r', '@swc-node/register', 'apps/api-gateway/src/main.ts'];
+    children.push(startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(cached) }));
+    children.push(startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(uncached), CACHE_ENABLED: 'false' }));
+    children.push(
+      startNode(
+        [
+          '-e',
+          `require('fastify')().get('/hello', async () => ({ hello: 'world' })).listen({ port: ${bare}, host: '127.0.0.1' })`,
+        ],
+        {},
+      ),
+    );
+    await Promise.all([
+      waitFor(`http://127.0.0.1:${cached}/health/live`),
+      waitFor(`http://127.0.0.1:${uncached}/health/live`),
+      waitFor(`http://127.0.0.1:${bare}/hello`),
+    ]);
+
+    const api = `http://127.0.0.1:${cached}/api/v1`;
+    const credentials = { email: `bench-${Date.now()}@example.com`, password: 'bench-password-1' };
+    await json(`${api}/auth/register`, { method: 'POST', body: JSON.stringify(credentials) });
+    const { accessToken } = await json(`${api}/auth/login`, { method: 'POST', body: JSON.stringify(credentials) });
+    const auth = { authorization: `Bearer ${accessToken}` };
+    const task = await json(`${api}/tasks`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ title: 'bench' }),
+    });
+    await json(`${api}/tasks/${task.id}`, { headers: auth });
+
+    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s each, Node ${process.version}`);
+    const results = [
+      await run('GET /api/v1/tasks/:id (cached)', `${api}/tasks/${task.id}`, auth),
+      await run('GET /api/v1/tasks/:id (uncached)', `http://127.0.0.1:${uncached}/api/v1/tasks/${task.id}`, auth),
+      await run('bare Fastify GET /hello', `http://127.0.0.1:${bare}/hello`),
+    ];
+    console.table(results);
+    const yardstick = results[2]['req/s'];
+    console.log(
+      `cached/bare = ${(results[0]['req/s'] / yardstick).toFixed(2)}, uncached/bare = ${(results[1]['req/s'] / yardstick).toFixed(2)}, cached/uncached = ${(results[0]['req/s'] / results[1]['req/s']).toFixed(2)}`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(services.map((service) => service.stop()));
+    await database.drop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
