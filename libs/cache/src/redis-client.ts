@@ -19,5 +19,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 100, 1000),
     lazyConnect: true,
+    // A request's session lookup and rate-limit script leave in one write instead of two.
+    enableAutoPipelining: true,
   });
 }
