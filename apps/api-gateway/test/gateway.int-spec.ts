@@ -1,4 +1,5 @@
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
 import { freePort } from './support/free-port';
@@ -396,6 +397,55 @@ describe('api-gateway (real Redis, fake services)', () => {
         expect(Date.now() - started).toBeLessThan(1000);
       } finally {
         await closed.close();
+      }
+    });
+  });
+
+  describe('admin and audit', () => {
+    it('should let an admin list users and change a role, and proxy audit queries for admins only', async () => {
+      const audit = Fastify();
+      audit.get('/api/v1/audit/events', async (request) => ({ items: [], auth: request.headers.authorization }));
+      await audit.listen({ port: 0, host: '127.0.0.1' });
+      const auditUrl = `http://127.0.0.1:${(audit.server.address() as { port: number }).port}`;
+      const withAudit = await startGateway({
+        REDIS_URL,
+        USER_SERVICE_PORT: String(fake.port),
+        TASK_SERVICE_PORT: String(fake.port),
+        AUDIT_SERVICE_URL: auditUrl,
+        RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+      });
+      try {
+        const admin = await signUp(withAudit, 'admin@example.com');
+        backend.users.get(admin.id)!.role = 'admin';
+        const login = await withAudit.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: 'admin@example.com', password: 'correct-horse-battery' },
+        });
+        const adminAuth = { authorization: `Bearer ${login.json().accessToken}` };
+        expect((await withAudit.inject({ method: 'GET', url: '/api/v1/users', headers: adminAuth })).statusCode).toBe(
+          200,
+        );
+        const role = await withAudit.inject({
+          method: 'PATCH',
+          url: `/api/v1/users/${bob.id}/role`,
+          headers: adminAuth,
+          payload: { role: 'auditor' },
+        });
+        expect(role.json().role).toBe('auditor');
+        const events = await withAudit.inject({
+          method: 'GET',
+          url: '/api/v1/audit/events?limit=5',
+          headers: adminAuth,
+        });
+        expect(events.statusCode).toBe(200);
+        expect(events.json()).toEqual({ items: [], auth: adminAuth.authorization });
+        const denied = await withAudit.inject({ method: 'GET', url: '/api/v1/audit/events', headers: alice.auth });
+        expect(denied.statusCode).toBe(403);
+      } finally {
+        backend.users.get(bob.id)!.role = 'user';
+        await withAudit.close();
+        await audit.close();
       }
     });
   });
