@@ -296,6 +296,23 @@ describe('api-gateway (real Redis, fake services)', () => {
   });
 
   describe('BOLA', () => {
+    it("should not hand one user's in-flight load to another user (single-flight is re-authorised)", async () => {
+      const task = await createTask(alice.auth, { title: 'In flight' });
+      const url = `/api/v1/tasks/${task.id}`;
+      backend.latencyMs = 50;
+      try {
+        const [own, other] = await Promise.all([
+          gateway.inject({ method: 'GET', url, headers: alice.auth }),
+          gateway.inject({ method: 'GET', url, headers: bob.auth }),
+        ]);
+        expect(own.statusCode).toBe(200);
+        expect(other.statusCode).toBe(404);
+        expect(other.body).not.toContain('In flight');
+      } finally {
+        backend.latencyMs = 0;
+      }
+    });
+
     it("should answer 404 for another user's task, also when it is cached, and never leak it", async () => {
       const task = await createTask(alice.auth, { title: 'Alice only' });
       const url = `/api/v1/tasks/${task.id}`;

@@ -88,6 +88,8 @@ export class CacheStore {
       await this.set(key, loaded, ttlSeconds, options.index?.(loaded));
       return loaded;
     });
+    // A joined flight may have loaded with another requester's rights: check it like a cached value.
+    if (options.accept && !options.accept(value)) return { value: await load(), cache: 'miss' };
     return { value, cache: 'miss' };
   }
 
