@@ -23,7 +23,7 @@ export interface RateLimitDecision {
 
 // All counters in one round trip and atomically: INCRBY, and set the expiry when the window starts
 // (or lost its TTL), then report each counter with its remaining TTL.
-const SCRIPT = `
+export const RATE_LIMIT_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCRBY', key, tonumber(ARGV[i * 2]))
@@ -37,14 +37,26 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-/** Counts a request against every rule; rejects with the rule that is exhausted. */
-export async function hitRateLimits(redis: Redis, rules: RateLimitRule[]): Promise<RateLimitDecision> {
-  const args = rules.flatMap((rule) => [rule.windowSeconds, rule.cost ?? 1]);
-  const raw = (await redis.eval(SCRIPT, rules.length, ...rules.map((rule) => rule.key), ...args)) as number[];
+/** `EVAL` arguments after the script: key count, keys, then window and cost of each rule. */
+export function rateLimitArgs(rules: RateLimitRule[]): [number, ...(string | number)[]] {
+  return [
+    rules.length,
+    ...rules.map((rule) => rule.key),
+    ...rules.flatMap((rule) => [rule.windowSeconds, rule.cost ?? 1]),
+  ];
+}
+
+/** The decision from the script's reply `[count1, ttl1, count2, ttl2, ...]`. */
+export function decideFromReply(rules: RateLimitRule[], raw: number[]): RateLimitDecision {
   return decide(
     rules,
     rules.map((_, i) => ({ count: Number(raw[i * 2]), ttl: Number(raw[i * 2 + 1]) })),
   );
+}
+
+/** Counts a request against every rule; rejects with the rule that is exhausted. */
+export async function hitRateLimits(redis: Redis, rules: RateLimitRule[]): Promise<RateLimitDecision> {
+  return decideFromReply(rules, (await redis.eval(RATE_LIMIT_SCRIPT, ...rateLimitArgs(rules))) as number[]);
 }
 
 /** Pure rate-limit math: allowed only when every counter is within its limit. */

@@ -1,6 +1,13 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CacheKeys, hitRateLimits, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
+import {
+  CacheKeys,
+  decideFromReply,
+  RATE_LIMIT_SCRIPT,
+  rateLimitArgs,
+  RateLimitRule,
+  rateLimitHeaders,
+} from '@taskflow/cache';
 import { UserRole } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -11,7 +18,7 @@ import { GatewayMetrics } from '../infrastructure/gateway-metrics';
 import { LOGGER, REDIS } from '../infrastructure/redis.module';
 import { AccessClaims, AccessTokens } from './access-tokens';
 import { AuthedRequest, AuthUser, IS_PUBLIC, LOGIN_THROTTLE, ROLES } from './auth.decorators';
-import { SessionStore } from './session.store';
+import { Session } from './session.store';
 
 const QUERY_TOKEN_NAMES = ['access_token', 'token', 'jwt', 'authorization'];
 const unauthorized = (code: string, detail: string) =>
@@ -26,7 +33,6 @@ export class GatewayGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokens,
-    private readonly sessions: SessionStore,
     private readonly metrics: GatewayMetrics,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -47,15 +53,12 @@ export class GatewayGuard implements CanActivate {
     }
     const claims = flag<boolean>(IS_PUBLIC) ? undefined : this.verifyToken(request);
     const verified = claims instanceof ProblemException ? undefined : claims;
-    // The session lookup and the rate-limit script go out together: one Redis round trip, not two.
     // Counting by the verified `sub` before the session check is safe: the signature proves it.
-    const [session] = await Promise.all([
-      verified ? this.checkSession(verified) : undefined,
-      this.countRequest(request, reply, flag<boolean>(LOGIN_THROTTLE) ?? false, verified?.sub),
-    ]);
+    const rules = this.rulesFor(request, flag<boolean>(LOGIN_THROTTLE) ?? false, verified?.sub);
+    const { session, counters } = await this.lookup(verified?.sid, rules);
+    if (counters) this.enforce(rules, counters, reply);
     if (claims instanceof ProblemException) throw claims;
-    if (session instanceof ProblemException) throw session;
-    request.user = session;
+    if (verified) request.user = this.checkSession(verified, session);
 
     const roles = flag<UserRole[]>(ROLES);
     if (roles && !roles.includes(request.user!.role)) {
@@ -73,27 +76,46 @@ export class GatewayGuard implements CanActivate {
     );
   }
 
-  private async checkSession(claims: AccessClaims): Promise<AuthUser | ProblemException> {
-    const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid };
+  /** Session and rate-limit counters in one pipelined round trip; `down` when Redis cannot answer. */
+  private async lookup(
+    sessionId: string | undefined,
+    rules: RateLimitRule[],
+  ): Promise<{ session: string | null | 'down'; counters?: number[] }> {
+    if (this.redis.status !== 'ready') return { session: 'down' }; // limits fail open: README "Failure directions"
     try {
-      const session = await this.sessions.find(claims.sid);
-      if (!session || session.userId !== claims.sub) {
-        return unauthorized('AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
-      }
-      return { ...user, role: session.role };
+      const pipeline = this.redis.pipeline();
+      if (sessionId) pipeline.get(CacheKeys.session(sessionId));
+      pipeline.eval(RATE_LIMIT_SCRIPT, ...rateLimitArgs(rules));
+      const results = (await pipeline.exec()) ?? [];
+      const [sessionResult, limitResult] = sessionId ? results : [undefined, results[0]];
+      return {
+        session: sessionResult?.[0] ? 'down' : ((sessionResult?.[1] as string | null | undefined) ?? null),
+        counters: limitResult && !limitResult[0] ? (limitResult[1] as number[]) : undefined,
+      };
     } catch {
-      // Session store down: see README "Failure directions".
+      return { session: 'down' };
+    }
+  }
+
+  private checkSession(claims: AccessClaims, raw: string | null | 'down'): AuthUser {
+    const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid };
+    if (raw === 'down') {
       if (this.config.auth.sessionFailureMode === 'open') {
         this.logger.warn({ userId: user.id }, 'session store down: accepting a valid token without a session check');
         return user;
       }
-      return new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.', {
+      throw new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.', {
         'Retry-After': '5',
       });
     }
+    const session = raw ? (JSON.parse(raw) as Session) : undefined;
+    if (!session || session.userId !== claims.sub) {
+      throw unauthorized('AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
+    }
+    return { ...user, role: session.role };
   }
 
-  private async countRequest(request: AuthedRequest, reply: FastifyReply, login: boolean, userId?: string) {
+  private rulesFor(request: AuthedRequest, login: boolean, userId?: string): RateLimitRule[] {
     const { rateLimit } = this.config;
     const rules: RateLimitRule[] = [
       { scope: 'ip', key: CacheKeys.rateLimitIpHour(request.ip), limit: rateLimit.ipPerHour, windowSeconds: 3600 },
@@ -114,13 +136,11 @@ export class GatewayGuard implements CanActivate {
         windowSeconds: 60,
       });
     }
-    if (this.redis.status !== 'ready') return; // limits fail open: see README "Failure directions"
-    let decision;
-    try {
-      decision = await hitRateLimits(this.redis, rules);
-    } catch {
-      return;
-    }
+    return rules;
+  }
+
+  private enforce(rules: RateLimitRule[], counters: number[], reply: FastifyReply): void {
+    const decision = decideFromReply(rules, counters);
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       this.metrics.rateLimitRejections.inc({ scope: decision.scope });
