@@ -140,6 +140,33 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(backend.users.get(alice.id)?.role).toBe('user');
     });
 
+    it('should answer oversized bodies with 413, foreign media types with 415 and broken JSON with 400', async () => {
+      const big = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: alice.auth,
+        payload: { title: 'x'.repeat(200_000) },
+      });
+      expect(big.statusCode).toBe(413);
+      const xml = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { ...alice.auth, 'content-type': 'application/xml' },
+        payload: '<task/>',
+      });
+      expect(xml.statusCode).toBe(415);
+      const broken = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        payload: '{"title":',
+      });
+      expect(broken.statusCode).toBe(400);
+      for (const response of [big, xml, broken]) {
+        expect(response.headers['content-type']).toContain('application/problem+json');
+      }
+    });
+
     it('should reject a malformed task id with 400', async () => {
       const response = await gateway.inject({ method: 'GET', url: '/api/v1/tasks/not-a-uuid', headers: alice.auth });
       expect(response.statusCode).toBe(400);
@@ -475,6 +502,29 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(metrics).toMatch(/taskflow_cache_requests_total\{result="hit",app="api-gateway"\} [1-9]/);
       expect(metrics).toContain('taskflow_cache_evictions_total');
       expect(metrics).toContain('taskflow_rate_limit_rejections_total');
+    });
+
+    it('should allow CORS only for the configured origins', async () => {
+      const cors = await startGateway({
+        REDIS_URL,
+        USER_SERVICE_PORT: String(fake.port),
+        TASK_SERVICE_PORT: String(fake.port),
+        CORS_ORIGINS: 'https://app.taskflow.dev',
+      });
+      try {
+        const preflight = (origin: string) =>
+          cors.inject({
+            method: 'OPTIONS',
+            url: '/api/v1/tasks',
+            headers: { origin, 'access-control-request-method': 'POST' },
+          });
+        const allowed = await preflight('https://app.taskflow.dev');
+        expect(allowed.headers['access-control-allow-origin']).toBe('https://app.taskflow.dev');
+        const other = await preflight('https://evil.example');
+        expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      } finally {
+        await cors.close();
+      }
     });
 
     it('should serve the OpenAPI document and security headers', async () => {
