@@ -1,0 +1,61 @@
+import { createServer } from 'node:net';
+import { CacheStore } from './cache-store';
+import { CacheKeys } from './keys';
+import { createRedisClient } from './redis-client';
+
+// Real Redis, logical DB 10 (flushed here only).
+const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+url.pathname = '/10';
+
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('CacheStore on real Redis', () => {
+  const redis = createRedisClient(url.toString(), { commandTimeoutMs: 2000 });
+  const cache = new CacheStore(redis);
+  const [alice, bob, task, other] = ['a1', 'b2', 't1', 't2'];
+
+  beforeAll(async () => {
+    await redis.connect();
+    await redis.flushdb();
+  });
+  afterAll(async () => {
+    await redis.flushdb();
+    redis.disconnect();
+  });
+
+  it('should invalidate a task, the views that contain it and the involved users, and nothing else', async () => {
+    await cache.set(CacheKeys.task(task), { id: task }, 180);
+    await cache.set(CacheKeys.task(other), { id: other }, 180);
+    await cache.set(CacheKeys.taskList(bob, 'all', 1), [task], 60, { owner: bob, taskIds: [task] });
+    await cache.set(CacheKeys.taskList(alice, 'todo', 1), [], 60, { owner: alice, taskIds: [] });
+    await cache.set(CacheKeys.taskStats(alice), {}, 300);
+    await cache.set(CacheKeys.taskList('carol', 'all', 1), [other], 60, { owner: 'carol', taskIds: [other] });
+
+    await cache.invalidateTask(task, [alice]);
+
+    expect(await redis.exists(CacheKeys.task(task))).toBe(0);
+    expect(await redis.exists(CacheKeys.taskList(bob, 'all', 1))).toBe(0); // via the task's viewer index
+    expect(await redis.exists(CacheKeys.taskList(alice, 'todo', 1))).toBe(0); // via the user index
+    expect(await redis.exists(CacheKeys.taskStats(alice))).toBe(0);
+    expect(await redis.exists(CacheKeys.task(other))).toBe(1);
+    expect(await redis.exists(CacheKeys.taskList('carol', 'all', 1))).toBe(1);
+  });
+
+  it('should fail fast and bypass when Redis is unreachable (ioredis defaults wait ~73 s)', async () => {
+    const dead = createRedisClient(`redis://127.0.0.1:${await closedPort()}`);
+    dead.on('error', () => undefined);
+    await dead.connect().catch(() => undefined);
+    const store = new CacheStore(dead);
+    const started = performance.now();
+    const result = await store.readThrough('task:x', 180, async () => 'from source');
+    expect(result).toEqual({ value: 'from source', cache: 'bypass' });
+    expect(performance.now() - started).toBeLessThan(50);
+    dead.disconnect();
+  });
+});
