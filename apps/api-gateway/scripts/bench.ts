@@ -8,6 +8,7 @@
  *
  *   node -r @swc-node/register apps/api-gateway/scripts/bench.ts [--connections 50] [--duration 10]
  */
+import { createRedisClient } from '@taskflow/cache';
 import { createScratchDatabase } from '@taskflow/testing';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -61,6 +62,14 @@ async function run(name: string, url: string, headers: Record<string, string> = 
   };
 }
 
+/** Flushes only the bench's own logical DB. */
+async function flushDb(url: string): Promise<void> {
+  const redis = createRedisClient(url, { commandTimeoutMs: 5000 });
+  await redis.connect();
+  await redis.flushdb();
+  redis.disconnect();
+}
+
 async function main(): Promise<void> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = await createScratchDatabase('gateway_bench');
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
     );
     const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     redisUrl.pathname = '/9';
+    await flushDb(redisUrl.toString());
     const gatewayEnv = {
       JWT_SECRET: SECRET,
       REDIS_URL: redisUrl.toString(),
@@ -140,6 +150,9 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');
+    const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redisUrl.pathname = '/9';
+    await flushDb(redisUrl.toString()).catch(() => undefined);
     await Promise.all(services.map((service) => service.stop()));
     await database.drop();
   }
