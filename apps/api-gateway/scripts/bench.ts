@@ -9,12 +9,10 @@
  *   node -r @swc-node/register apps/api-gateway/scripts/bench.ts [--connections 50] [--duration 10]
  */
 import { createRedisClient } from '@taskflow/cache';
-import { createScratchDatabase } from '@taskflow/testing';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../test/support/free-port';
-import { startService, ServiceProcess } from '../test/support/service-process';
+import { createScratchDatabase, freePort, ServiceProcess, startService } from '@taskflow/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const arg = (name: string, fallback: number) => {

@@ -1,9 +1,7 @@
 import { CacheKeys } from '@taskflow/cache';
-import { createScratchDatabase, ScratchDatabase } from '@taskflow/testing';
+import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
 import { Redis } from 'ioredis';
-import { freePort } from './support/free-port';
 import { flushDb, Gateway, redisDbUrl, signUp, startGateway } from './support/gateway-harness';
-import { ServiceProcess, startService } from './support/service-process';
 
 // End to end: the real user-service and task-service (child processes from their sources, on a
 // scratch PostgreSQL database, publishing to the real Kafka) behind the gateway, on Redis DB 8.

@@ -2,7 +2,7 @@ import { CacheKeys, CacheTtl } from '@taskflow/cache';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
-import { freePort } from './support/free-port';
+import { freePort } from '@taskflow/testing';
 import { flushDb, Gateway, redisDbUrl, signToken, signUp, startGateway } from './support/gateway-harness';
 
 // Integration tests of the gateway against real Redis (logical DB 5, flushed here and nowhere else)

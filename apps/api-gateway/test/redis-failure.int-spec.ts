@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { startFakeBackend } from './support/fake-services';
-import { freePort } from './support/free-port';
+import { freePort } from '@taskflow/testing';
 import { Gateway, signToken, signUp, startGateway } from './support/gateway-harness';
 
 /** A throwaway redis-server owned by this test, so it can be stopped and started without touching the shared one. */

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditMetrics } from '../src/audit/infrastructure/audit.metrics';
+import { freePort } from '@taskflow/testing';
 import {
-  freePort,
   KafkaFixture,
   openDb,
   sampleEvent,

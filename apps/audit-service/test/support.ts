@@ -6,7 +6,6 @@ import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createAppModule } from '../src/app.module';
 import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
 
@@ -142,17 +141,6 @@ export function sampleEvent(
         payload: { backupId: `b-${i}`, target: 'mongo' },
       });
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Our own mongo-java-server (never the shared one): started and killed by PID, data kept in an H2 file. */

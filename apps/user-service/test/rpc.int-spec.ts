@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeEnvelope, RpcErrorBody, RpcRequest, Topics, UserPatterns, UserView } from '@taskflow/contracts';
@@ -11,17 +10,8 @@ import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
+import { freePort } from '@taskflow/testing';
 import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The whole service as main.ts wires it: TCP request/reply, HTTP ops endpoints, outbox relay to real Kafka. */
 describe('user-service over TCP (end to end)', () => {

@@ -13,7 +13,7 @@ import {
 } from '@taskflow/contracts';
 import { AppError, createLogger, RpcErrorFilter } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
-import { freePort } from './free-port';
+import { freePort } from '@taskflow/testing';
 
 /**
  * In-memory test double of user-service and task-service on one TCP port: same patterns, same
