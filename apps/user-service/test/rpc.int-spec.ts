@@ -120,9 +120,9 @@ describe('user-service over TCP (end to end)', () => {
     expect(error).toMatchObject({ kind: 'validation', code: 'USER.VALIDATION_FAILED' });
     expect(error.fieldErrors).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ field: 'data.email' }),
-        expect.objectContaining({ field: 'data.password' }),
-        { field: 'data.role', reason: 'property role should not exist' },
+        expect.objectContaining({ field: 'email' }),
+        expect.objectContaining({ field: 'password' }),
+        { field: 'role', reason: 'property role should not exist' },
       ]),
     );
     expect(JSON.stringify(error)).not.toContain('short');
@@ -159,7 +159,7 @@ describe('user-service over TCP (end to end)', () => {
   it('should cap pages at 100', async () => {
     const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' };
     const error = await callFails(UserPatterns.list, { context: { actor: admin }, data: { limit: 101 } });
-    expect(error.fieldErrors).toEqual([expect.objectContaining({ field: 'data.limit' })]);
+    expect(error.fieldErrors).toEqual([expect.objectContaining({ field: 'limit' })]);
   });
 
   it('should publish each write to Kafka exactly once, keyed by the user id', async () => {

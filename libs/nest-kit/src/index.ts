@@ -8,3 +8,4 @@ export * from './problem-details.filter';
 export * from './request-context';
 export * from './rpc-error.filter';
 export * from './validation';
+export * from './rpc-request';

@@ -7,14 +7,14 @@ import {
   DeleteTaskData,
   ListTasksQuery,
   RpcContext,
+  TaskErrorCodes,
   TaskIdData,
   TaskPatterns,
   TaskStatsQuery,
   UpdateTaskData,
 } from '@taskflow/contracts';
-import { acceptOrCreateCorrelationId, runWithContext } from '@taskflow/nest-kit';
+import { handleRpcRequest } from '@taskflow/nest-kit';
 import { TaskService } from '../../application/task.service';
-import { parseRpcRequest } from './rpc-validation';
 
 /** Request/reply handlers: validate, run with the caller's correlation id, delegate to the use case. */
 @Controller()
@@ -26,9 +26,7 @@ export class TaskRpcController {
     request: unknown,
     run: (context: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    const { context, data } = parseRpcRequest(type, request);
-    const correlationId = acceptOrCreateCorrelationId(context.correlationId);
-    return runWithContext({ correlationId }, () => run({ ...context, correlationId }, data));
+    return handleRpcRequest(type, request, TaskErrorCodes.validation, run);
   }
 
   @MessagePattern(TaskPatterns.create)

@@ -1,5 +1,4 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { IsDefined, IsOptional } from 'class-validator';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AuthenticateData,
@@ -11,11 +10,11 @@ import {
   RegisterUserData,
   RpcContext,
   UpdateProfileData,
+  UserErrorCodes,
   UserPatterns,
 } from '@taskflow/contracts';
-import { acceptOrCreateCorrelationId, runWithContext } from '@taskflow/nest-kit';
+import { handleRpcRequest } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
-import { RpcContextDto, validatePayload } from './rpc-validation';
 import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
 /** The `UserPatterns` request/reply handlers: validate, then call the use case. */
@@ -69,16 +68,6 @@ export class UserRpcController {
     type: new () => T,
     useCase: (ctx: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    const body = validatePayload(RequestShape, request, 'request');
-    const ctx = validatePayload(RpcContextDto, body.context ?? {}, 'context');
-    const data = validatePayload(type, body.data, 'data');
-    const correlationId = acceptOrCreateCorrelationId(ctx.correlationId);
-    return runWithContext({ correlationId }, () => useCase({ ...ctx, correlationId }, data));
+    return handleRpcRequest(type, request, UserErrorCodes.validation, useCase);
   }
-}
-
-/** Only the envelope keys; context and data are validated on their own. */
-class RequestShape {
-  @IsOptional() context?: unknown;
-  @IsDefined() data!: unknown;
 }
