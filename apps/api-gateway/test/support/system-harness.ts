@@ -1,0 +1,246 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger } from '@taskflow/nest-kit';
+import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { loadGatewayConfig } from '../../src/config/gateway.config';
+import { createGateway } from '../../src/gateway';
+import { flushDb, JWT_SECRET, redisDbUrl } from './gateway-harness';
+
+/**
+ * The whole system for the abuse suite, reached only through real HTTP: user-service and task-service
+ * as child processes from their sources on a scratch PostgreSQL database, optionally audit-service on a
+ * scratch MongoDB database, and the gateway listening on a loopback port against real Redis (a logical
+ * DB owned by the calling test file, flushed only there).
+ */
+export interface SystemOptions {
+  /** Redis logical DB the calling file owns. */
+  redisDb: number;
+  gatewayEnv?: Record<string, string>;
+  /** Also start audit-service (API only, no ingest) and point the gateway's audit pass-through at it. */
+  audit?: boolean;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed body when it is JSON, else undefined. */
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface SendOptions {
+  token?: string;
+  /** Serialised as JSON unless `raw` is given. */
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+}
+
+/** A plain HTTP client that keeps every JSON body it received, so a suite can walk them all afterwards. */
+export class HttpClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly received: { request: string; status: number; json: unknown }[] = [],
+  ) {}
+
+  async send(method: string, path: string, options: SendOptions = {}): Promise<HttpResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.raw;
+    if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(this.baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    const text = await response.text();
+    let json: unknown;
+    if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') {
+      json = JSON.parse(text);
+      this.received.push({ request: `${method} ${path}`, status: response.status, json });
+    }
+    return { status: response.status, headers: response.headers, text, json };
+  }
+
+  get = (path: string, options?: SendOptions) => this.send('GET', path, options);
+  post = (path: string, body?: unknown, options?: SendOptions) => this.send('POST', path, { ...options, body });
+  patch = (path: string, body?: unknown, options?: SendOptions) => this.send('PATCH', path, { ...options, body });
+  delete = (path: string, options?: SendOptions) => this.send('DELETE', path, options);
+}
+
+export interface System {
+  http: HttpClient;
+  gateway: NestFastifyApplication;
+  database: ScratchDatabase;
+  redisUrl: string;
+  auditUrl?: string;
+  /** Registers and logs in a fresh user (optionally with a role set in user-service's table first). */
+  signUp: (label: string, role?: 'user' | 'admin' | 'auditor') => Promise<TestUser>;
+  createTask: (user: TestUser, body?: object) => Promise<{ id: string; version: number; [key: string]: unknown }>;
+  /** Starts another gateway (other env, e.g. low limits) on the same services and Redis DB. */
+  startGateway: (env: Record<string, string>) => Promise<{ http: HttpClient; close: () => Promise<void> }>;
+  stop: () => Promise<void>;
+}
+
+export async function startSystem(options: SystemOptions): Promise<System> {
+  process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = await createScratchDatabase('gateway_abuse');
+  const services: ServiceProcess[] = [];
+  const gateways: NestFastifyApplication[] = [];
+  const stop = async () => {
+    await Promise.all(gateways.map((app) => app.close()));
+    await Promise.all(services.map((service) => service.stop()));
+    await database.drop();
+  };
+  try {
+    const [userRpc, userHttp, taskRpc, taskHttp, auditHttp] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
+    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
+    // task-service's tables reference users: user-service migrates first; audit-service needs no PostgreSQL.
+    const audit = options.audit
+      ? startService(
+          'audit-service',
+          {
+            MONGO_URL: `${process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017'}/audit_abuse_${Date.now().toString(36)}`,
+            AUDIT_INGEST_ENABLED: 'false',
+            AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
+            AUDIT_HTTP_PORT: String(auditHttp),
+            AUDIT_HTTP_HOST: '127.0.0.1',
+            JWT_SECRET,
+            LOG_LEVEL: 'error',
+          },
+          `http://127.0.0.1:${auditHttp}/health/ready`,
+        ).then((service) => void services.push(service))
+      : Promise.resolve();
+    services.push(
+      await startService(
+        'user-service',
+        { ...common, USER_SERVICE_PORT: String(userRpc), USER_SERVICE_HTTP_PORT: String(userHttp) },
+        `http://127.0.0.1:${userHttp}/health/ready`,
+      ),
+    );
+    services.push(
+      await startService(
+        'task-service',
+        { ...common, TASK_SERVICE_PORT: String(taskRpc), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
+        `http://127.0.0.1:${taskHttp}/health/ready`,
+      ),
+    );
+    await audit;
+    const redisUrl = redisDbUrl(options.redisDb);
+    await flushDb(redisUrl);
+    const auditUrl = options.audit ? `http://127.0.0.1:${auditHttp}` : undefined;
+    const baseEnv = {
+      REDIS_URL: redisUrl,
+      USER_SERVICE_PORT: String(userRpc),
+      TASK_SERVICE_PORT: String(taskRpc),
+      RPC_TIMEOUT_MS: '10000',
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      RATE_LIMIT_IP_PER_HOUR: '1000000',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+      ...(auditUrl ? { AUDIT_SERVICE_URL: auditUrl } : {}),
+    };
+    const received: HttpClient['received'] = [];
+    const startGateway = async (env: Record<string, string>) => {
+      const config = loadGatewayConfig({ JWT_SECRET, ...baseEnv, ...env });
+      const logger = createLogger('api-gateway-abuse', process.env.TEST_LOG_LEVEL ?? 'silent');
+      const app = await createGateway(config, logger);
+      gateways.push(app);
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as { port: number };
+      return { app, http: new HttpClient(`http://127.0.0.1:${port}`, received), close: () => app.close() };
+    };
+    const main = await startGateway(options.gatewayEnv ?? {});
+    const http = main.http;
+
+    const signUp = async (label: string, role: 'user' | 'admin' | 'auditor' = 'user'): Promise<TestUser> => {
+      const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
+      const password = 'correct-horse-battery';
+      const registered = await http.post('/api/v1/auth/register', { email, password });
+      if (registered.status !== 201) throw new Error(`register: ${registered.status} ${registered.text}`);
+      if (role !== 'user') await setRole(database.url, registered.json.id, role);
+      const login = await http.post('/api/v1/auth/login', { email, password });
+      if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);
+      return {
+        id: registered.json.id,
+        email,
+        password,
+        token: login.json.accessToken,
+        refreshToken: login.json.refreshToken,
+      };
+    };
+    const createTask = async (user: TestUser, body: object = {}) => {
+      const created = await http.post(
+        '/api/v1/tasks',
+        { title: `task of ${user.email}`, ...body },
+        { token: user.token },
+      );
+      if (created.status !== 201) throw new Error(`create task: ${created.status} ${created.text}`);
+      return created.json;
+    };
+    return {
+      http,
+      gateway: main.app,
+      database,
+      redisUrl,
+      auditUrl,
+      signUp,
+      createTask,
+      startGateway: async (env) => {
+        const extra = await startGateway(env);
+        return { http: extra.http, close: extra.close };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Test fixture only: an admin or auditor is made in the users table (there is no public route for it). */
+async function setRole(databaseUrl: string, userId: string, role: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('UPDATE users SET role = $1 WHERE id = $2', [role, userId]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every property name anywhere in a JSON value (for "never leaks password_hash" walks). */
+export function allKeys(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) value.forEach((item) => allKeys(item, into));
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      into.add(key);
+      allKeys(inner, into);
+    }
+  }
+  return into;
+}
+
+/** Fails with the offending requests when any JSON body received so far holds a password hash. */
+export function expectNoPasswordHashes(http: HttpClient): void {
+  expect(http.received.length).toBeGreaterThan(0);
+  const leaks = http.received
+    .filter(({ json }) => {
+      const keys = [...allKeys(json)].map((key) => key.toLowerCase());
+      return keys.some((key) => key.includes('password_hash') || key.includes('passwordhash'));
+    })
+    .map(({ request, status }) => `${request} → ${status}`);
+  // bcrypt hashes by value too, whatever the field is called.
+  const valueLeaks = http.received
+    .filter(({ json }) => /\$2[aby]\$\d\d\$/.test(JSON.stringify(json)))
+    .map(({ request, status }) => `${request} → ${status}`);
+  expect([...leaks, ...valueLeaks]).toEqual([]);
+}
