@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** One kafkajs client per process: the ingest consumer and one producer (dead letters, system events). */
@@ -16,8 +16,17 @@ export class KafkaClients {
     return clients;
   }
 
-  close(): Promise<void> {
-    return this.producer.disconnect();
+  private admin?: Admin;
+
+  /** Health probe: asks the cluster for its brokers (rejects when none answers). */
+  async ping(): Promise<void> {
+    this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
+    await this.admin.connect();
+    await this.admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producer.disconnect(), this.admin?.disconnect()]);
   }
 }
 
