@@ -25,18 +25,6 @@ const EXPOSED_HEADERS = [
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<NestFastifyApplication> {
   // NestFactory accepts a dynamic module; createHttpApp's signature only names the class form.
   const root = AppModule.forRoot(config, logger) as unknown as Type<unknown>;
-  const app = await createHttpApp(root, {
-    logger,
-    bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
-  });
-  app.useGlobalFilters(new GatewayProblemFilter(new ProblemDetailsFilter(logger)));
-  app.setGlobalPrefix('api/v1', {
-    exclude: ['health/live', 'health/ready', 'health/database', 'status', 'metrics'].map((path) => ({
-      path,
-      method: RequestMethod.GET,
-    })),
-  });
   const headers = await securityHeaders({
     contentSecurityPolicy: {
       directives: {
@@ -47,13 +35,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       },
     },
   });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      void reply.headers(headers);
-      done();
-    });
+  const app = await createHttpApp(root, {
+    logger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    headers,
+  });
+  app.useGlobalFilters(new GatewayProblemFilter(new ProblemDetailsFilter(logger)));
+  app.setGlobalPrefix('api/v1', {
+    exclude: ['health/live', 'health/ready', 'health/database', 'status', 'metrics'].map((path) => ({
+      path,
+      method: RequestMethod.GET,
+    })),
+  });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     exposedHeaders: EXPOSED_HEADERS,

@@ -28,6 +28,11 @@ class EchoController {
   boom() {
     throw new Error('secret internals');
   }
+
+  @Get(':id')
+  byId() {
+    return {};
+  }
 }
 
 @Module({ imports: [OpsModule.forApp({ name: 'kit-test', version: '0.0.0' })], controllers: [EchoController] })
@@ -38,7 +43,11 @@ describe('createHttpApp', () => {
   const inject = (options: InjectOptions) => app.getHttpAdapter().getInstance().inject(options);
 
   beforeAll(async () => {
-    app = await createHttpApp(TestModule, { logger: createLogger('kit-test', 'silent'), bodyLimit: 200 });
+    app = await createHttpApp(TestModule, {
+      logger: createLogger('kit-test', 'silent'),
+      bodyLimit: 200,
+      headers: { 'x-content-type-options': 'nosniff' },
+    });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
   });
@@ -107,6 +116,21 @@ describe('createHttpApp', () => {
     const big = await inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(500) } });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it("should answer the router's own rejections (bad URL, over-long parameter) as problem+json with the static headers", async () => {
+    for (const [url, status] of [
+      ['/echo/%E0%A4%A', 400],
+      [`/echo/${'a'.repeat(500)}`, 414],
+    ] as const) {
+      const response = await inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.json()).toMatchObject({ status, code: 'REQUEST.BAD_URL' });
+    }
+    const ok = await inject({ method: 'GET', url: '/health/live' });
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('should count requests in /metrics', async () => {

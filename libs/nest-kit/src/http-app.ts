@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { Logger } from 'pino';
 import { PinoNestLogger } from './logger';
 import { AppMetrics } from './metrics';
-import { ProblemDetailsFilter } from './problem-details.filter';
+import { problem, ProblemDetailsFilter } from './problem-details.filter';
 import { acceptOrCreateCorrelationId, CORRELATION_HEADER, runWithContext } from './request-context';
 import { createValidationPipe } from './validation';
 
@@ -13,6 +13,13 @@ export interface HttpAppOptions {
   /** Largest accepted request body in bytes; larger → 413. */
   bodyLimit?: number;
   trustProxy?: boolean;
+  /**
+   * Longest time a client may take to send a whole request (headers and body); a slower one gets 408
+   * and the socket is closed, so slow-body clients cannot hold connections open. 0 turns it off.
+   */
+  requestTimeoutMs?: number;
+  /** Static headers for every response, including the router's own errors (bad URL 400, long param 414). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -20,25 +27,44 @@ export interface HttpAppOptions {
  * strict validation, request metrics, JSON logs and graceful shutdown.
  */
 export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headers = options.headers ?? {};
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 100_000,
     trustProxy: options.trustProxy ?? false,
+    requestTimeout,
+    // Node checks request/header deadlines only every connectionsCheckingInterval (default 30 s).
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout > 0 ? Math.min(requestTimeout, 60_000) : 60_000,
+      connectionsCheckingInterval: requestTimeout > 0 ? Math.min(1000, requestTimeout) : 30_000,
+    },
+    // The router rejects a malformed URL or an over-long parameter before any hook or filter runs.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void reply
+        .status(status)
+        .headers(headers)
+        .header('content-type', 'application/problem+json')
+        .send(problem(status, 'REQUEST.BAD_URL', 'The request URL is malformed or too long.'));
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(options.logger),
     bufferLogs: false,
   });
-  installRequestHooks(app, options.logger);
+  installRequestHooks(app, options.logger, headers);
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   return app;
 }
 
-function installRequestHooks(app: NestFastifyApplication, logger: Logger): void {
+function installRequestHooks(app: NestFastifyApplication, logger: Logger, headers: Record<string, string>): void {
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = findMetrics(app);
   fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers);
     const correlationId = acceptOrCreateCorrelationId(request.headers[CORRELATION_HEADER]);
     request.headers[CORRELATION_HEADER] = correlationId;
     void reply.header(CORRELATION_HEADER, correlationId);

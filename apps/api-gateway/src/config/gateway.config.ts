@@ -6,6 +6,8 @@ export interface GatewayConfig {
     port: number;
     host: string;
     bodyLimitBytes: number;
+    /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
+    requestTimeoutMs: number;
     trustProxy: boolean;
     corsOrigins: string[];
     docs: boolean;
@@ -33,6 +35,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
         bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
+        requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
         trustProxy: env.bool('TRUST_PROXY', false),
         corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),
         docs: env.bool('API_DOCS_ENABLED', true),
