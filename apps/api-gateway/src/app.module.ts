@@ -12,6 +12,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from './config/gateway.config';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { LOGGER, RedisModule } from './infrastructure/redis.module';
 import { ServiceClients } from './infrastructure/service-clients';
+import { UpstreamHealth } from './infrastructure/upstream-health';
 import { TasksController } from './tasks/tasks.controller';
 import { TasksService } from './tasks/tasks.service';
 import { UsersController } from './users/users.controller';
@@ -31,6 +32,7 @@ export class AppModule {
       providers: [
         { provide: AccessTokens, useValue: new AccessTokens(config.auth.jwtSecret, config.auth.accessTtlSeconds) },
         ServiceClients,
+        UpstreamHealth,
         SessionStore,
         AuthService,
         UsersService,

@@ -57,7 +57,8 @@ describe('Redis unreachable', () => {
     it('should stay ready but degraded', async () => {
       const ready = await gateway.inject({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toMatchObject({ status: 'degraded', checks: [{ name: 'redis', status: 'down' }] });
+      expect(ready.json().status).toBe('degraded');
+      expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'redis', status: 'down' }));
     });
 
     it('should still serve public routes from the services', async () => {

@@ -7,3 +7,5 @@ export { requireRealMongo } from './real-mongo';
 export { freePort } from './free-port';
 export { startService } from './service-process';
 export type { ServiceProcess } from './service-process';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy } from './tcp-proxy';
