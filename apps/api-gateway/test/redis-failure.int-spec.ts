@@ -47,10 +47,11 @@ describe('Redis unreachable', () => {
 
   const services = () => ({ USER_SERVICE_PORT: String(fake.port), TASK_SERVICE_PORT: String(fake.port) });
 
-  describe('with sessions failing closed (default)', () => {
+  describe('with the default SESSION_FAILURE_MODE (open)', () => {
     let gateway: Gateway;
+    const logs: string[] = [];
     beforeAll(async () => {
-      gateway = await startGateway({ REDIS_URL: deadRedis, ...services() });
+      gateway = await startGateway({ REDIS_URL: deadRedis, ...services() }, { logs });
     });
     afterAll(() => gateway.close());
 
@@ -73,32 +74,7 @@ describe('Redis unreachable', () => {
       expect(ms).toBeLessThan(500);
     });
 
-    it('should answer authenticated routes and login with a fast 503 and Retry-After', async () => {
-      const token = signToken({ sub: '123e4567-e89b-12d3-a456-426614174000', role: 'user', sid: 's1' });
-      const [response, ms] = await timed(() =>
-        gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: { authorization: `Bearer ${token}` } }),
-      );
-      expect(response.statusCode).toBe(503);
-      expect(response.json().code).toBe('AUTH.SESSION_STORE_UNAVAILABLE');
-      expect(response.headers['retry-after']).toBe('5');
-      expect(ms).toBeLessThan(300);
-      const login = await gateway.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email: 'down@example.com', password: 'long-enough-pass' },
-      });
-      expect(login.statusCode).toBe(503);
-    });
-  });
-
-  describe('with SESSION_FAILURE_MODE=open', () => {
-    let gateway: Gateway;
-    beforeAll(async () => {
-      gateway = await startGateway({ REDIS_URL: deadRedis, SESSION_FAILURE_MODE: 'open', ...services() });
-    });
-    afterAll(() => gateway.close());
-
-    it('should serve tasks from the service, fast, with the cache bypassed', async () => {
+    it('should serve a valid token without the session check, with a metric and one warning', async () => {
       const userId = '123e4567-e89b-12d3-a456-426614174001';
       const auth = { authorization: `Bearer ${signToken({ sub: userId, role: 'user', sid: 's2' })}` };
       const created = await gateway.inject({
@@ -116,6 +92,57 @@ describe('Redis unreachable', () => {
       expect(ms).toBeLessThan(300);
       const notModified = await gateway.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': '"v1"' } });
       expect(notModified.statusCode).toBe(304);
+
+      const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      const skipped = /^taskflow_session_checks_skipped_total\{[^}]*\} (\d+)$/m.exec(metrics);
+      expect(Number(skipped?.[1])).toBeGreaterThanOrEqual(3);
+      const warnings = logs.filter((line) => line.includes('without the session check'));
+      expect(warnings).toHaveLength(1); // not one per request
+      expect(JSON.parse(warnings[0]).level).toBe(40);
+    });
+
+    it('should still reject a token with a bad signature or an expired one', async () => {
+      const claims = { sub: '123e4567-e89b-12d3-a456-426614174001', role: 'user', sid: 's3' };
+      for (const token of [
+        signToken(claims, {}, 'another-secret-another-secret-another-secret'),
+        signToken(claims, { expiresIn: -10 }),
+      ]) {
+        const response = await gateway.inject({
+          method: 'GET',
+          url: '/api/v1/tasks',
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(response.statusCode).toBe(401);
+      }
+    });
+
+    it('should answer login with 503: a new session cannot be recorded', async () => {
+      const login = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'down@example.com', password: 'long-enough-pass' },
+      });
+      expect(login.statusCode).toBe(503);
+      expect(login.json().code).toBe('AUTH.SESSION_STORE_UNAVAILABLE');
+    });
+  });
+
+  describe('with SESSION_FAILURE_MODE=closed', () => {
+    let gateway: Gateway;
+    beforeAll(async () => {
+      gateway = await startGateway({ REDIS_URL: deadRedis, SESSION_FAILURE_MODE: 'closed', ...services() });
+    });
+    afterAll(() => gateway.close());
+
+    it('should answer authenticated routes with a fast 503 and Retry-After', async () => {
+      const token = signToken({ sub: '123e4567-e89b-12d3-a456-426614174000', role: 'user', sid: 's1' });
+      const [response, ms] = await timed(() =>
+        gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: { authorization: `Bearer ${token}` } }),
+      );
+      expect(response.statusCode).toBe(503);
+      expect(response.json().code).toBe('AUTH.SESSION_STORE_UNAVAILABLE');
+      expect(response.headers['retry-after']).toBe('5');
+      expect(ms).toBeLessThan(300);
     });
   });
 
@@ -131,7 +158,6 @@ describe('Redis unreachable', () => {
       redis = await startRedis(port);
       gateway = await startGateway({
         REDIS_URL: `redis://127.0.0.1:${port}`,
-        SESSION_FAILURE_MODE: 'open',
         ...services(),
       });
     });

@@ -30,6 +30,8 @@ const unauthorized = (code: string, detail: string) =>
  */
 @Injectable()
 export class GatewayGuard implements CanActivate {
+  private lastSkipWarning = 0;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokens,
@@ -101,7 +103,12 @@ export class GatewayGuard implements CanActivate {
     const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid };
     if (raw === 'down') {
       if (this.config.auth.sessionFailureMode === 'open') {
-        this.logger.warn({ userId: user.id }, 'session store down: accepting a valid token without a session check');
+        this.metrics.sessionChecksSkipped.inc();
+        // One line per 10 s: a warning per request would flood the log for the whole outage.
+        if (Date.now() - this.lastSkipWarning >= 10_000) {
+          this.lastSkipWarning = Date.now();
+          this.logger.warn('session store down: serving valid tokens without the session check');
+        }
         return user;
       }
       throw new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.', {

@@ -22,7 +22,10 @@ export interface GatewayConfig {
   auth: {
     jwtSecret: string;
     accessTtlSeconds: number;
-    /** What authenticated routes do while Redis (the session store) is unreachable. */
+    /**
+     * What authenticated routes do while Redis (the session store) is unreachable: `open` serves a
+     * valid, unexpired token without the session check; `closed` answers 503.
+     */
     sessionFailureMode: 'closed' | 'open';
   };
   rateLimit: { userPerMinute: number; ipPerHour: number; loginPerMinute: number };
@@ -54,7 +57,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       auth: {
         jwtSecret: env.string('JWT_SECRET'),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
-        sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'closed'),
+        sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
       },
       rateLimit: {
         userPerMinute: env.int('RATE_LIMIT_USER_PER_MINUTE', 300, { min: 1 }),

@@ -6,6 +6,7 @@ export class GatewayMetrics {
   readonly cacheRequests: Counter<'result'>;
   readonly cacheEvictions: Counter;
   readonly rateLimitRejections: Counter<'scope'>;
+  readonly sessionChecksSkipped: Counter;
 
   constructor(metrics: AppMetrics) {
     const registers = [metrics.registry];
@@ -24,6 +25,11 @@ export class GatewayMetrics {
       name: 'taskflow_rate_limit_rejections_total',
       help: 'Requests rejected with 429, by limit scope (user, ip, login)',
       labelNames: ['scope'],
+      registers,
+    });
+    this.sessionChecksSkipped = new Counter({
+      name: 'taskflow_session_checks_skipped_total',
+      help: 'Authenticated requests served without a session check because Redis was unreachable (SESSION_FAILURE_MODE=open)',
       registers,
     });
   }

@@ -21,10 +21,15 @@ export interface Gateway {
   close: () => Promise<void>;
 }
 
-export async function startGateway(env: Record<string, string>): Promise<Gateway> {
+/** `logs`, when given, collects the gateway's log lines at warn and above (JSON strings). */
+export async function startGateway(env: Record<string, string>, options: { logs?: string[] } = {}): Promise<Gateway> {
   // Generous timeouts: CI machines run many suites at once; the fail-fast tests use refused connections.
   const config = loadGatewayConfig({ JWT_SECRET, RPC_TIMEOUT_MS: '3000', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env });
-  const app = await createGateway(config, createLogger('api-gateway-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const { logs } = options;
+  const logger = logs
+    ? createLogger('api-gateway-test', 'warn', { write: (line: string) => void logs.push(line) })
+    : createLogger('api-gateway-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await createGateway(config, logger);
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();
