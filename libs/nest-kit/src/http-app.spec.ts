@@ -113,6 +113,14 @@ describe('createHttpApp', () => {
       payload: '{"name":',
     });
     expect(bad.statusCode).toBe(400);
+    const deep = await inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"name":"a","x":${'['.repeat(60)}${']'.repeat(60)}}`,
+    });
+    expect(deep.statusCode).toBe(400); // the recursive transformer would overflow the stack on deeper ones: a 500
+    expect(deep.json()).toMatchObject({ code: 'REQUEST.TOO_DEEP' });
     const big = await inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(500) } });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');

@@ -2,11 +2,15 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
+import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
 import { AppMetrics } from './metrics';
 import { problem, ProblemDetailsFilter } from './problem-details.filter';
 import { acceptOrCreateCorrelationId, CORRELATION_HEADER, runWithContext } from './request-context';
 import { createValidationPipe } from './validation';
+
+/** No request body of ours nests more than a few levels; deeper is an attack on the recursive validators. */
+const MAX_BODY_DEPTH = 32;
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -69,6 +73,13 @@ function installRequestHooks(app: NestFastifyApplication, logger: Logger, header
     request.headers[CORRELATION_HEADER] = correlationId;
     void reply.header(CORRELATION_HEADER, correlationId);
     runWithContext({ correlationId }, done);
+  });
+  fastify.addHook('preValidation', (request, reply, done) => {
+    if (typeof request.body !== 'object' || !exceedsDepth(request.body, MAX_BODY_DEPTH)) return done();
+    void reply
+      .status(400)
+      .header('content-type', 'application/problem+json')
+      .send(problem(400, 'REQUEST.TOO_DEEP', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`));
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
