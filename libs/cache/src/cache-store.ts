@@ -43,8 +43,7 @@ export class CacheStore {
   async get<T>(key: string): Promise<T | undefined | typeof UNAVAILABLE> {
     if (!this.connected) return UNAVAILABLE;
     try {
-      const raw = await this.redis.get(key);
-      return raw === null ? undefined : (JSON.parse(raw) as T);
+      return parse<T>(await this.redis.get(key));
     } catch (error) {
       this.failed(error);
       return UNAVAILABLE;
@@ -65,15 +64,24 @@ export class CacheStore {
   /**
    * Cached value of `key`, else `load()` stored under `key`. Concurrent misses of one key in this
    * process share one `load()`. `accept` lets the caller refuse a cached value (e.g. not visible to
-   * this requester) and fall through to the source instead.
+   * this requester) and fall through to the source instead. `prefetched` is the raw value of `key`
+   * when the caller already read it in this request (null: absent), which saves the round trip.
    */
   async readThrough<T>(
     key: string,
     ttlSeconds: number,
     load: () => Promise<T>,
-    options: { index?: (value: T) => CacheIndex | undefined; accept?: (value: T) => boolean } = {},
+    options: {
+      index?: (value: T) => CacheIndex | undefined;
+      accept?: (value: T) => boolean;
+      prefetched?: string | null;
+    } = {},
   ): Promise<{ value: T; cache: CacheResult }> {
-    const cached = this.readsEnabled ? await this.get<T>(key) : UNAVAILABLE;
+    const cached = !this.readsEnabled
+      ? UNAVAILABLE
+      : options.prefetched !== undefined
+        ? parse<T>(options.prefetched)
+        : await this.get<T>(key);
     if (cached !== UNAVAILABLE && cached !== undefined && (options.accept?.(cached) ?? true)) {
       this.observer.onResult?.('hit');
       return { value: cached, cache: 'hit' };
@@ -149,6 +157,10 @@ export class CacheStore {
     this.observer.onResult?.('error');
     this.observer.onUnavailable?.(error as Error);
   }
+}
+
+function parse<T>(raw: string | null): T | undefined {
+  return raw === null ? undefined : (JSON.parse(raw) as T);
 }
 
 export function isUnavailable(value: unknown): value is typeof UNAVAILABLE {

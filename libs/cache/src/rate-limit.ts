@@ -54,9 +54,28 @@ export function decideFromReply(rules: RateLimitRule[], raw: number[]): RateLimi
   );
 }
 
+/** A client or pipeline on which `defineRateLimitCommand` registered the script. */
+interface WithRateLimitCommand {
+  hitRateLimits(...args: (string | number)[]): Promise<number[]>;
+}
+
+/**
+ * Registers the script on a client as a command: ioredis sends the body (EVAL) once per connection
+ * and EVALSHA after that (and re-sends it on NOSCRIPT), instead of ~400 bytes that Redis hashes on
+ * every request.
+ */
+export function defineRateLimitCommand(redis: Redis): void {
+  redis.defineCommand('hitRateLimits', { lua: RATE_LIMIT_SCRIPT });
+}
+
+/** Queues the counting of one request on a client or pipeline (see `defineRateLimitCommand`). */
+export function queueRateLimits<T extends Redis | ReturnType<Redis['pipeline']>>(target: T, rules: RateLimitRule[]) {
+  return (target as unknown as WithRateLimitCommand).hitRateLimits(...rateLimitArgs(rules));
+}
+
 /** Counts a request against every rule; rejects with the rule that is exhausted. */
 export async function hitRateLimits(redis: Redis, rules: RateLimitRule[]): Promise<RateLimitDecision> {
-  return decideFromReply(rules, (await redis.eval(RATE_LIMIT_SCRIPT, ...rateLimitArgs(rules))) as number[]);
+  return decideFromReply(rules, await queueRateLimits(redis, rules));
 }
 
 /** Pure rate-limit math: allowed only when every counter is within its limit. */

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { defineRateLimitCommand } from './rate-limit';
 
 export interface RedisClientOptions {
   /** Longest a command may take before it fails; a cache read must never hold a request for long. */
@@ -12,7 +13,7 @@ export interface RedisClientOptions {
  * reconnecting in the background, so the cache resumes without a restart.
  */
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     commandTimeout: options.commandTimeoutMs ?? 100,
     connectTimeout: options.connectTimeoutMs ?? 1000,
     enableOfflineQueue: false,
@@ -20,6 +21,8 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     retryStrategy: (times) => Math.min(times * 100, 1000),
     lazyConnect: true,
     // No enableAutoPipelining: with a custom script command it threw inside ioredis in our tests, and
-    // the session lookup and rate-limit script already overlap (Promise.all): one round trip of waiting.
+    // the gateway sends its per-request commands as one explicit pipeline.
   });
+  defineRateLimitCommand(redis);
+  return redis;
 }

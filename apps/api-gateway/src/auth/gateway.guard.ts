@@ -1,18 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  CacheKeys,
-  decideFromReply,
-  RATE_LIMIT_SCRIPT,
-  rateLimitArgs,
-  RateLimitRule,
-  rateLimitHeaders,
-} from '@taskflow/cache';
+import { CacheKeys, decideFromReply, queueRateLimits, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
 import { UserRole } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
+import { PREFETCH, PrefetchingRequest, PrefetchKey } from '../http/prefetch';
 import { ProblemException } from '../http/problem.exception';
 import { GatewayMetrics } from '../infrastructure/gateway-metrics';
 import { LOGGER, REDIS } from '../infrastructure/redis.module';
@@ -26,7 +20,8 @@ const unauthorized = (code: string, detail: string) =>
 
 /**
  * One global guard, in a fixed order: authenticate (token + live session), count the request
- * against the rate limits (one Redis round trip), then check the route's roles.
+ * against the rate limits, then check the route's roles. Session, counters and the route's
+ * prefetched cache key (`@PrefetchCache`) are read in one Redis round trip.
  */
 @Injectable()
 export class GatewayGuard implements CanActivate {
@@ -57,10 +52,14 @@ export class GatewayGuard implements CanActivate {
     const verified = claims instanceof ProblemException ? undefined : claims;
     // Counting by the verified `sub` before the session check is safe: the signature proves it.
     const rules = this.rulesFor(request, flag<boolean>(LOGIN_THROTTLE) ?? false, verified?.sub);
-    const { session, counters } = await this.lookup(verified?.sid, rules);
+    const prefetchKey = verified && this.config.redis.cacheEnabled ? flag<PrefetchKey>(PREFETCH)?.(request) : undefined;
+    const { session, counters, prefetched } = await this.lookup(verified?.sid, rules, prefetchKey);
     if (counters) this.enforce(rules, counters, reply);
     if (claims instanceof ProblemException) throw claims;
     if (verified) request.user = this.checkSession(verified, session);
+    if (prefetchKey && prefetched !== undefined) {
+      (request as PrefetchingRequest).prefetched = { key: prefetchKey, raw: prefetched };
+    }
 
     const roles = flag<UserRole[]>(ROLES);
     if (roles && !roles.includes(request.user!.role)) {
@@ -78,21 +77,29 @@ export class GatewayGuard implements CanActivate {
     );
   }
 
-  /** Session and rate-limit counters in one pipelined round trip; `down` when Redis cannot answer. */
+  /**
+   * Session, rate-limit counters and the prefetched cache value in one pipelined round trip;
+   * `session: 'down'` when Redis cannot answer.
+   */
   private async lookup(
     sessionId: string | undefined,
     rules: RateLimitRule[],
-  ): Promise<{ session: string | null | 'down'; counters?: number[] }> {
+    prefetchKey: string | undefined,
+  ): Promise<{ session: string | null | 'down'; counters?: number[]; prefetched?: string | null }> {
     if (this.redis.status !== 'ready') return { session: 'down' }; // limits fail open: README "Failure directions"
     try {
       const pipeline = this.redis.pipeline();
+      void queueRateLimits(pipeline, rules);
       if (sessionId) pipeline.get(CacheKeys.session(sessionId));
-      pipeline.eval(RATE_LIMIT_SCRIPT, ...rateLimitArgs(rules));
+      if (prefetchKey) pipeline.get(prefetchKey);
       const results = (await pipeline.exec()) ?? [];
-      const [sessionResult, limitResult] = sessionId ? results : [undefined, results[0]];
+      const [limitResult, sessionResult] = results;
+      const prefetchResult = prefetchKey ? results[results.length - 1] : undefined;
       return {
-        session: sessionResult?.[0] ? 'down' : ((sessionResult?.[1] as string | null | undefined) ?? null),
         counters: limitResult && !limitResult[0] ? (limitResult[1] as number[]) : undefined,
+        session:
+          !sessionId || !sessionResult || sessionResult[0] ? 'down' : ((sessionResult[1] as string | null) ?? null),
+        prefetched: prefetchResult && !prefetchResult[0] ? ((prefetchResult[1] as string | null) ?? null) : undefined,
       };
     } catch {
       return { session: 'down' };

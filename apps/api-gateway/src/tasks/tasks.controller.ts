@@ -1,21 +1,30 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CacheKeys } from '@taskflow/cache';
 import { TaskPatterns, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/auth.decorators';
 import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
+import { PrefetchCache, prefetched } from '../http/prefetch';
 import { rpcContext } from '../http/rpc-context';
+import { isUuid, UuidParam } from '../http/uuid-param.pipe';
 import {
   AssignTaskRequestDto,
   ChangeStatusRequestDto,
   CreateTaskRequestDto,
   ListTasksQueryDto,
   SearchTasksQueryDto,
-  TaskIdParamDto,
   UpdateTaskRequestDto,
 } from './tasks.dto';
 import { TasksService } from './tasks.service';
 
+/** `task:{id}` of a GET /tasks/:id, read by the guard together with the session (one round trip). */
+function taskKeyOf(request: FastifyRequest): string | undefined {
+  const { id } = request.params as { id?: string };
+  return isUuid(id) ? CacheKeys.task(id) : undefined;
+}
+
+const ID_PARAM = { name: 'id', format: 'uuid' };
 const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag of the version you read, e.g. "v3".' };
 
 @ApiTags('tasks')
@@ -73,15 +82,18 @@ export class TasksController {
   }
 
   @Get(':id')
+  @ApiParam(ID_PARAM)
   @ApiHeader({ name: 'If-None-Match', required: false })
+  @PrefetchCache(taskKeyOf)
   async get(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { value, cache } = await this.tasks.get(id, user, rpcContext(request, user));
+    const prefetch = prefetched(request, CacheKeys.task(id));
+    const { value, cache } = await this.tasks.get(id, user, rpcContext(request, user), prefetch);
     void reply.header('ETag', etagOf(value.version)).header('Cache-Status', cacheStatus(cache));
     if (noneMatch(ifNoneMatch, value.version)) {
       void reply.status(304);
@@ -91,10 +103,11 @@ export class TasksController {
   }
 
   @Patch(':id')
+  @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   update(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Body() body: UpdateTaskRequestDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
@@ -104,10 +117,11 @@ export class TasksController {
   }
 
   @Patch(':id/status')
+  @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   changeStatus(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Body() body: ChangeStatusRequestDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
@@ -117,10 +131,11 @@ export class TasksController {
   }
 
   @Patch(':id/assignee')
+  @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   assign(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Body() body: AssignTaskRequestDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
@@ -130,11 +145,12 @@ export class TasksController {
   }
 
   @Delete(':id')
+  @ApiParam(ID_PARAM)
   @HttpCode(204)
   @ApiHeader(IF_MATCH)
   async remove(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
   ) {
@@ -142,11 +158,12 @@ export class TasksController {
   }
 
   @Post(':id/restore')
+  @ApiParam(ID_PARAM)
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async restore(
     @CurrentUser() user: AuthUser,
-    @Param() { id }: TaskIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {

@@ -89,10 +89,6 @@ export class AssignTaskRequestDto extends VersionedDto {
   assigneeId!: string | null;
 }
 
-export class TaskIdParamDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
-}
-
 export class ListTasksQueryDto {
   @ApiPropertyOptional({ description: 'Comma-separated statuses.' })
   @IsOptional()

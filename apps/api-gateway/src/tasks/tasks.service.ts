@@ -29,12 +29,12 @@ export class TasksService {
    * `task:{id}` holds the task whoever asked first, so a cached copy is served only after the same
    * visibility check the service makes; otherwise the service decides (and answers 404).
    */
-  get(id: string, user: AuthUser, context: RpcContext): Promise<Cached<TaskView>> {
+  get(id: string, user: AuthUser, context: RpcContext, prefetched?: string | null): Promise<Cached<TaskView>> {
     return this.cache.readThrough(
       CacheKeys.task(id),
       CacheTtl.task,
       () => this.clients.tasks.send<TaskView>(TaskPatterns.get, { id }, context),
-      { accept: (task) => canSee(task, user) },
+      { accept: (task) => canSee(task, user), prefetched },
     );
   }
 

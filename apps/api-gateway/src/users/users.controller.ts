@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, Roles } from '../auth/auth.decorators';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
-import { ChangeRoleRequestDto, ListUsersQueryDto, ProfileDto, UserIdParamDto } from './users.dto';
+import { UuidParam } from '../http/uuid-param.pipe';
+import { ChangeRoleRequestDto, ListUsersQueryDto, ProfileDto } from './users.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -36,13 +37,14 @@ export class UsersController {
   }
 
   @Patch(':id/role')
+  @ApiParam({ name: 'id', format: 'uuid' })
   @Roles('admin')
   changeRole(
     @CurrentUser() user: AuthUser,
-    @Param() params: UserIdParamDto,
+    @Param('id', UuidParam) id: string,
     @Body() body: ChangeRoleRequestDto,
     @Req() request: FastifyRequest,
   ) {
-    return this.users.changeRole(params.id, body.role, rpcContext(request, user));
+    return this.users.changeRole(id, body.role, rpcContext(request, user));
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { USER_PAGE_MAX, USER_ROLES, UserRole } from '@taskflow/contracts';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 
 /** Profile fields a user may set; `null` removes one. Role, email and timestamps are not here on purpose. */
 export class ProfileDto {
@@ -31,8 +31,4 @@ export class ListUsersQueryDto {
 
 export class ChangeRoleRequestDto {
   @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role!: UserRole;
-}
-
-export class UserIdParamDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
 }
