@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@taskflow/nest-kit';
 import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
+import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
@@ -80,6 +81,10 @@ export interface System {
   database: ScratchDatabase;
   redisUrl: string;
   auditUrl?: string;
+  /** audit-service's scratch MongoDB database (dropped by stop). */
+  auditMongoUrl?: string;
+  /** True while every service child process is still running (none crashed). */
+  servicesAlive: () => boolean;
   /** Registers and logs in a fresh user (optionally with a role set in user-service's table first). */
   signUp: (label: string, role?: 'user' | 'admin' | 'auditor') => Promise<TestUser>;
   createTask: (user: TestUser, body?: object) => Promise<{ id: string; version: number; [key: string]: unknown }>;
@@ -93,10 +98,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const database = await createScratchDatabase('gateway_abuse');
   const services: ServiceProcess[] = [];
   const gateways: NestFastifyApplication[] = [];
+  const mongoBase = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+  const auditMongoUrl = options.audit ? `${mongoBase}/audit_abuse_${Date.now().toString(36)}` : undefined;
   const stop = async () => {
     await Promise.all(gateways.map((app) => app.close()));
     await Promise.all(services.map((service) => service.stop()));
     await database.drop();
+    if (auditMongoUrl) {
+      const client = await MongoClient.connect(auditMongoUrl, { serverSelectionTimeoutMS: 5000 });
+      await client
+        .db()
+        .dropDatabase()
+        .finally(() => client.close());
+    }
   };
   try {
     const [userRpc, userHttp, taskRpc, taskHttp, auditHttp] = await Promise.all(
@@ -108,7 +122,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       ? startService(
           'audit-service',
           {
-            MONGO_URL: `${process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017'}/audit_abuse_${Date.now().toString(36)}`,
+            MONGO_URL: auditMongoUrl!,
             AUDIT_INGEST_ENABLED: 'false',
             AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
             AUDIT_HTTP_PORT: String(auditHttp),
@@ -192,6 +206,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       database,
       redisUrl,
       auditUrl,
+      auditMongoUrl,
+      servicesAlive: () => services.every((service) => service.child.exitCode === null && !service.child.signalCode),
       signUp,
       createTask,
       startGateway: async (env) => {

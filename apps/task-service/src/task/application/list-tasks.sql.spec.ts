@@ -34,5 +34,7 @@ describe('buildListSql', () => {
     const cursor = encodeCursor({ s: 'createdAt', o: 'desc', k: 'x', id: user.id });
     expect(() => decodeCursor(cursor, 'createdAt', 'asc')).toThrow(/cursor is invalid/);
     expect(() => decodeCursor('not-base64-json', 'createdAt', 'desc')).toThrow(/cursor is invalid/);
+    const forgedId = encodeCursor({ s: 'createdAt', o: 'desc', k: 'x', id: "'; DROP TABLE tasks; --" });
+    expect(() => decodeCursor(forgedId, 'createdAt', 'desc')).toThrow(/cursor is invalid/);
   });
 });

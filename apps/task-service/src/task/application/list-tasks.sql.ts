@@ -10,6 +10,8 @@ const SORT_KEYS: Record<TaskSortField, { expression: string; type: string }> = {
   priority: { expression: 't.priority', type: 'task_priority' },
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 interface Cursor {
   s: TaskSortField;
   o: 'asc' | 'desc';
@@ -25,7 +27,7 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(raw: string, sort: TaskSortField, order: 'asc' | 'desc'): Cursor {
   try {
     const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
-    if (cursor.s === sort && cursor.o === order && typeof cursor.k === 'string' && typeof cursor.id === 'string') {
+    if (cursor.s === sort && cursor.o === order && typeof cursor.k === 'string' && UUID.test(String(cursor.id))) {
       return cursor;
     }
   } catch {

@@ -21,7 +21,15 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
 import { TaskRow, toSnapshot, toTask, toTaskView } from '../infrastructure/persistence/task.mapper';
 import { buildListSql, encodeCursor } from './list-tasks.sql';
-import { forbidden, invalidDueDate, taskNotFound, unauthenticated, unknownUser, versionConflict } from './task.errors';
+import {
+  forbidden,
+  invalidCursor,
+  invalidDueDate,
+  taskNotFound,
+  unauthenticated,
+  unknownUser,
+  versionConflict,
+} from './task.errors';
 
 export interface TaskServiceOptions {
   dataSource: DataSource;
@@ -153,7 +161,16 @@ export class TaskService {
   async list(context: RpcContext, query: ListTasksQuery): Promise<TaskPage> {
     const actor = requireActor(context);
     const { sql, params, limit, sort, order } = buildListSql(actor, query);
-    const rows: (TaskRow & { sort_key: string })[] = await this.read(sql, params);
+    const rows: (TaskRow & { sort_key: string })[] = await this.read<(TaskRow & { sort_key: string })[]>(
+      sql,
+      params,
+    ).catch((error: unknown) => {
+      // Every input but the cursor's sort key is validated before SQL; a key PostgreSQL cannot cast
+      // (a forged cursor) is a data exception (SQLSTATE class 22), a client error rather than a 503.
+      const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+      if (query.cursor && code?.startsWith('22')) throw invalidCursor();
+      throw error;
+    });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
