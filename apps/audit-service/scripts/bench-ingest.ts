@@ -7,13 +7,14 @@
  * Creates and removes its own topic, database and consumer group.
  */
 import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
-import { createHttpApp, createLogger } from '@taskflow/nest-kit';
+import { createLogger } from '@taskflow/nest-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { createAppModule } from '../src/app.module';
+import { startAuditApp } from '../src/bootstrap';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { runMigrations } from '../src/audit/infrastructure/persistence/migrations';
+import { databaseOf, openMongoConnection } from '../src/audit/infrastructure/persistence/mongo-connection';
 import { loadAuditConfig } from '../src/config/audit.config';
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
@@ -72,9 +73,11 @@ async function main(): Promise<void> {
     console.log(`generating ${TOTAL} valid envelopes …`);
     const events = makeEvents(TOTAL);
 
-    // Baseline: the raw native bulk-insert rate of the same server, same document shape, same batch size.
+    // Baseline: the raw native bulk-insert rate of the same server, same document shape, same batch size,
+    // through the driver the ingest uses (mongoose's copy, the model's native collection).
     // Same indexes as event_logs (the migrations), in a sibling database so the two runs don't mix.
-    const rawDb = mongo.db(`${mongo.db().databaseName}_raw`);
+    const rawConnection = await openMongoConnection(`${dbUrl}_raw`, 5000);
+    const rawDb = databaseOf(rawConnection);
     await runMigrations(rawDb);
     const raw = rawDb.collection('event_logs');
     const docs = events.map((event) => toEventLog(event, config.retention));
@@ -95,10 +98,10 @@ async function main(): Promise<void> {
       ),
     );
     await rawDb.dropDatabase();
+    await rawConnection.close();
 
     const logger = createLogger('audit-bench', 'warn');
-    const app = await createHttpApp(createAppModule(config, logger), { logger });
-    await app.init();
+    const app = await startAuditApp(config, logger);
     const stored = mongo.db().collection('event_logs');
 
     console.log(`publishing ${TOTAL} events to ${topic} …`);

@@ -1,12 +1,13 @@
-import { createHttpApp, createLogger, listen } from '@taskflow/nest-kit';
-import { APP_NAME, createAppModule } from './app.module';
+import { createLogger, listen } from '@taskflow/nest-kit';
+import { APP_NAME } from './app.module';
+import { startAuditApp } from './bootstrap';
 import { loadAuditConfig } from './config/audit.config';
 
 async function bootstrap(): Promise<void> {
   const config = loadAuditConfig();
   const logger = createLogger(APP_NAME, config.logLevel);
-  // enableShutdownHooks (createHttpApp) turns SIGTERM into app.close(): consumer.disconnect, then the clients.
-  const app = await createHttpApp(createAppModule(config, logger), { logger });
+  // enableShutdownHooks (createHttpApp) turns SIGTERM into app.close(): the consumer stops first, then the clients.
+  const app = await startAuditApp(config, logger);
   await listen(app, config.http.port, config.http.host, logger);
 }
 

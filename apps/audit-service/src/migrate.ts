@@ -1,22 +1,23 @@
 import { createLogger } from '@taskflow/nest-kit';
-import { AuditDatabase } from './audit/infrastructure/persistence/audit-database';
 import { pendingMigrations, runMigrations } from './audit/infrastructure/persistence/migrations';
+import { databaseOf, openMongoConnection } from './audit/infrastructure/persistence/mongo-connection';
 import { loadAuditConfig } from './config/audit.config';
 
 /** `node dist/apps/audit-service/src/migrate.js [--status]`: applies (or lists) the event_logs schema migrations. */
 async function main(): Promise<void> {
   const config = loadAuditConfig();
   const logger = createLogger('audit-migrate', config.logLevel);
-  const database = await AuditDatabase.connect(config.mongo.url, config.mongo.serverSelectionTimeoutMs);
+  const connection = await openMongoConnection(config.mongo.url, config.mongo.serverSelectionTimeoutMs);
   try {
+    const db = databaseOf(connection);
     if (process.argv.includes('--status')) {
-      const pending = await pendingMigrations(database.db);
+      const pending = await pendingMigrations(db);
       logger.info({ pending: pending.map((m) => `${m.version}: ${m.description}`) }, 'migration status');
     } else {
-      logger.info({ applied: await runMigrations(database.db) }, 'migrations done');
+      logger.info({ applied: await runMigrations(db) }, 'migrations done');
     }
   } finally {
-    await database.close();
+    await connection.close();
   }
 }
 

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { deadLetterTopic, EventEnvelope } from '@taskflow/contracts';
 import { Db, MongoClient } from 'mongodb';
 import { AuditMetrics } from '../src/audit/infrastructure/audit.metrics';
-import { IngestConsumer } from '../src/audit/infrastructure/messaging/ingest.consumer';
+import { KafkaBatchServer } from '../src/audit/infrastructure/messaging/kafka-batch.server';
 import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, uniqueName, waitFor } from './support';
 
 jest.setTimeout(120_000);
@@ -108,7 +108,7 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     const groupId = uniqueName('audit-int-crash');
     const first = await start(groupId, crashTopic);
     let writes = 0;
-    first.get(IngestConsumer).crashAfterWrite = () => ++writes === 2; // the second chunk is stored, never committed
+    first.get(KafkaBatchServer).crashAfterHandle = () => ++writes === 2; // the second chunk is stored, never committed
     const events = Array.from({ length: 80 }, (_, i) => sampleEvent(i));
     for (let i = 0; i < events.length; i += 20) await kafka.publish(crashTopic, events.slice(i, i + 20));
     await waitFor(async () => writes >= 2);

@@ -1,13 +1,18 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeEnvelope, EventEnvelope } from '@taskflow/contracts';
 import type { InjectOptions } from 'fastify';
+import { getModelToken } from '@nestjs/mongoose';
+import { createLogger } from '@taskflow/nest-kit';
 import { sign } from 'jsonwebtoken';
+import type { Model } from 'mongoose';
 import { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
+import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-log.schema';
 import { AuditConfig } from '../src/config/audit.config';
+import { createAuditApp } from '../src/bootstrap';
 import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, token, uniqueName } from './support';
 
 jest.setTimeout(60_000);
@@ -251,6 +256,24 @@ describe('audit query API', () => {
         expireAfterSeconds: 0,
       });
       expect(indexes.filter((index) => index.expireAfterSeconds !== undefined)).toHaveLength(1);
+    });
+
+    it('should leave the collection and its indexes to the migrations, not to model compilation', async () => {
+      const url = `${MONGO_BASE}/${uniqueName('audit_int_nomigr').replace(/-/g, '_')}`;
+      const fresh = await openDb(url);
+      const unmigrated = await createAuditApp(
+        testConfig({ ...env, MONGO_URL: url, AUDIT_MIGRATE_ON_START: 'false' }),
+        createLogger('audit-test', 'silent'),
+      );
+      try {
+        await unmigrated.get<Model<unknown>>(getModelToken(EVENT_LOG_MODEL)).init(); // model compilation done
+        expect(await fresh.db.listCollections({ name: 'event_logs' }).toArray()).toEqual([]);
+        await expect(unmigrated.init()).rejects.toThrow('pending schema migrations 1, 2, 3');
+      } finally {
+        await unmigrated.close().catch(() => undefined);
+        await fresh.db.dropDatabase();
+        await fresh.client.close();
+      }
     });
 
     it('should re-stamp existing events after a policy change, admin only', async () => {

@@ -1,12 +1,12 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
-import { createHttpApp, createLogger } from '@taskflow/nest-kit';
+import { createLogger } from '@taskflow/nest-kit';
 import { sign } from 'jsonwebtoken';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createAppModule } from '../src/app.module';
+import { startAuditApp } from '../src/bootstrap';
 import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
 
 export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -28,10 +28,10 @@ export function testConfig(env: Record<string, string>): AuditConfig {
   });
 }
 
+/** The app as main.ts runs it (HTTP API plus the Kafka ingest microservice), without binding a port. */
 export async function startApp(config: AuditConfig): Promise<NestFastifyApplication> {
   const logger = createLogger('audit-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = await createHttpApp(createAppModule(config, logger), { logger });
-  await app.init();
+  const app = await startAuditApp(config, logger);
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }

@@ -1,7 +1,8 @@
-import { Db, MongoClient } from 'mongodb';
+import type { Connection, mongo } from 'mongoose';
 import { execFileSync } from 'node:child_process';
 import { runMigrations } from '../src/audit/infrastructure/persistence/migrations';
-import { MONGO_BASE, openDb, uniqueName, waitFor } from './support';
+import { databaseOf, openMongoConnection } from '../src/audit/infrastructure/persistence/mongo-connection';
+import { MONGO_BASE, uniqueName, waitFor } from './support';
 
 jest.setTimeout(150_000);
 
@@ -25,20 +26,22 @@ if (skipReason) {
 
 describe('TTL deletion by the MongoDB TTL monitor', () => {
   const url = `${MONGO_BASE}/${uniqueName('audit_int_ttl').replace(/-/g, '_')}`;
-  let mongo: { client: MongoClient; db: Db };
+  let connection: Connection;
+  let db: mongo.Db;
 
   beforeAll(async () => {
-    mongo = await openDb(url);
+    connection = await openMongoConnection(url, 3000);
+    db = databaseOf(connection);
   });
 
   afterAll(async () => {
-    await mongo?.db.dropDatabase();
-    await mongo?.client.close();
+    await db?.dropDatabase();
+    await connection?.close();
   });
 
   (skipReason ? it.skip : it)('should delete an event once its expiresAt has passed (real mongod only)', async () => {
-    await runMigrations(mongo.db);
-    const events = mongo.db.collection('event_logs');
+    await runMigrations(db);
+    const events = db.collection('event_logs');
     await events.insertOne({ eventId: 'ttl-1', type: 'user.login', expiresAt: new Date(Date.now() - 1000) });
     await events.insertOne({ eventId: 'ttl-2', type: 'user.login', expiresAt: new Date(Date.now() + 3_600_000) });
     // The TTL monitor wakes about every 60 s.

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { AnyBulkWriteOperation, Collection, Filter, FindCursor, MongoBulkWriteError } from 'mongodb';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
 import { EventLog } from '../../domain/event-log';
 import { RetentionPolicy } from '../../domain/retention-policy';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
-import { AuditDatabase } from './audit-database';
-import { EVENT_LOGS } from './migrations';
+import { EVENT_LOG_MODEL } from './event-log.schema';
 
 const DUPLICATE_KEY = 11000;
-const HIDE_ID = { projection: { _id: 0 } } as const;
+const HIDE_ID = { _id: 0 } as const;
 const TRAIL_CAP = 1000;
 
 export interface InsertResult {
@@ -19,32 +19,34 @@ export interface InsertResult {
 }
 
 export interface Page {
-  items: Omit<EventLog, never>[];
+  items: EventLog[];
   nextCursor: string | null;
 }
 
+/**
+ * event_logs through the mongoose model. Queries go through the model (lean, so no documents are hydrated);
+ * the ingest writes through the model's native collection, because `Model.insertMany` casts and validates
+ * every document (~30x slower) and the envelopes are already validated against their contract.
+ */
 @Injectable()
 export class EventLogRepository {
-  constructor(private readonly database: AuditDatabase) {}
-
-  get collection(): Collection<EventLog> {
-    return this.database.db.collection<EventLog>(EVENT_LOGS);
-  }
+  constructor(@InjectModel(EVENT_LOG_MODEL) private readonly model: Model<EventLog>) {}
 
   /**
-   * One unordered bulk insert through the native driver. Duplicate keys on `eventId` are redeliveries and
-   * are counted, not failures; anything else that is not a per-document error (network, no primary) throws.
+   * One unordered bulk insert. Duplicate keys on `eventId` are redeliveries and are counted, not failures;
+   * anything else that is not a per-document error (network, no primary) throws.
    */
   async insertBatch(docs: EventLog[]): Promise<InsertResult> {
     try {
       // The driver adds _id to the objects it is given; copies keep a retried batch free of stale ids.
-      await this.collection.insertMany(
+      await this.model.collection.insertMany(
         docs.map((doc) => ({ ...doc })),
         { ordered: false },
       );
       return { inserted: docs.length, duplicates: 0, rejected: [] };
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError) || !error.writeErrors) throw error;
+      // mongoose's own copy of the driver threw this, so its error class comes from mongoose's `mongo` export.
+      if (!(error instanceof mongo.MongoBulkWriteError) || !error.writeErrors) throw error;
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       if (writeErrors.length === 0) throw error;
       const duplicates = writeErrors.filter((e) => e.code === DUPLICATE_KEY).length;
@@ -58,11 +60,11 @@ export class EventLogRepository {
 
   /** Newest first; the cursor is the (createdAt, eventId) of the last item, so new arrivals never shift pages. */
   async findPage(filter: EventFilter, page: PageRequest, now = new Date()): Promise<Page> {
-    const items = await this.collection
+    const items = await this.model
       .find(toQuery(filter, now, page.cursor), HIDE_ID)
       .sort({ createdAt: -1, eventId: -1 })
       .limit(page.limit + 1)
-      .toArray();
+      .lean<EventLog[]>();
     const more = items.length > page.limit;
     const pageItems = items.slice(0, page.limit);
     const last = pageItems.at(-1);
@@ -71,20 +73,26 @@ export class EventLogRepository {
 
   /** One request's trail, oldest first. */
   findTrail(correlationId: string, now = new Date()): Promise<EventLog[]> {
-    return this.collection
+    return this.model
       .find(toQuery({ correlationId }, now), HIDE_ID)
       .sort({ createdAt: 1, eventId: 1 })
       .limit(TRAIL_CAP)
-      .toArray();
+      .lean<EventLog[]>()
+      .exec();
   }
 
   /** A cursor for streaming exports; documents are pulled in driver batches as the client reads. */
-  streamAll(filter: EventFilter, now = new Date()): FindCursor<EventLog> {
-    return this.collection.find(toQuery(filter, now), HIDE_ID).sort({ createdAt: -1, eventId: -1 }).batchSize(500);
+  streamAll(filter: EventFilter, now = new Date()): AsyncIterable<EventLog> {
+    return this.model
+      .find(toQuery(filter, now), HIDE_ID)
+      .sort({ createdAt: -1, eventId: -1 })
+      .batchSize(500)
+      .lean<EventLog[]>()
+      .cursor();
   }
 
   countBy(field: 'type' | 'actorId', filter: EventFilter, limit: number, now = new Date()) {
-    return this.collection
+    return this.model
       .aggregate<{ key: string; count: number }>([
         { $match: toQuery(filter, now) },
         { $group: { _id: `$${field}`, count: { $sum: 1 } } },
@@ -92,7 +100,7 @@ export class EventLogRepository {
         { $limit: limit },
         { $project: { _id: 0, key: '$_id', count: 1 } },
       ])
-      .toArray();
+      .exec();
   }
 
   /**
@@ -101,7 +109,7 @@ export class EventLogRepository {
    */
   countByBucket(bucket: TimeBucket, filter: EventFilter, now = new Date()) {
     const origin = new Date(bucket === 'week' ? WEEK_ORIGIN_MS : 0);
-    return this.collection
+    return this.model
       .aggregate<{ bucket: Date; count: number }>([
         { $match: toQuery(filter, now) },
         {
@@ -113,7 +121,7 @@ export class EventLogRepository {
         { $sort: { _id: 1 } },
         { $project: { _id: 0, bucket: '$_id', count: 1 } },
       ])
-      .toArray();
+      .exec();
   }
 
   /**
@@ -123,14 +131,17 @@ export class EventLogRepository {
   async restamp(policy: RetentionPolicy): Promise<number> {
     let updated = 0;
     for (const [type] of policy.entries()) {
-      let ops: AnyBulkWriteOperation<EventLog>[] = [];
+      let ops: mongo.AnyBulkWriteOperation[] = [];
       const flush = async () => {
         if (ops.length === 0) return;
-        const result = await this.collection.bulkWrite(ops, { ordered: false });
+        const result = await this.model.collection.bulkWrite(ops, { ordered: false });
         updated += result.modifiedCount;
         ops = [];
       };
-      const cursor = this.collection.find({ type }, { projection: { _id: 1, createdAt: 1, expiresAt: 1 } });
+      const cursor = this.model
+        .find({ type }, { _id: 1, createdAt: 1, expiresAt: 1 })
+        .lean<(Pick<EventLog, 'createdAt' | 'expiresAt'> & { _id: mongo.ObjectId })[]>()
+        .cursor();
       for await (const doc of cursor) {
         const expiresAt = policy.expiresAt(type, doc.createdAt);
         if (doc.expiresAt?.getTime() === expiresAt.getTime()) continue;
@@ -144,9 +155,9 @@ export class EventLogRepository {
 }
 
 /** Every query hides records past `expiresAt`: the TTL monitor deletes them only about once a minute. */
-export function toQuery(filter: EventFilter, now: Date, cursor?: Cursor): Filter<EventLog> {
-  const and: Filter<EventLog>[] = [{ expiresAt: { $gt: now } }];
-  const typeClauses: Filter<EventLog>[] = [
+export function toQuery(filter: EventFilter, now: Date, cursor?: Cursor): QueryFilter<EventLog> {
+  const and: QueryFilter<EventLog>[] = [{ expiresAt: { $gt: now } }];
+  const typeClauses: QueryFilter<EventLog>[] = [
     ...(filter.types?.length ? [{ type: { $in: filter.types } }] : []),
     ...(filter.typePrefixes ?? []).map((prefix) => ({ type: { $regex: `^${prefix.replace(/\./g, '\\.')}` } })),
   ];

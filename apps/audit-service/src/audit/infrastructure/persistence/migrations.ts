@@ -1,6 +1,9 @@
-import type { Db } from 'mongodb';
+import type { mongo } from 'mongoose';
+import { EVENT_LOGS } from './event-log.schema';
 
-export const EVENT_LOGS = 'event_logs';
+/** mongoose's copy of the driver: the app's only connection to MongoDB is the mongoose one. */
+type Db = mongo.Db;
+
 export const SCHEMA_MIGRATIONS = 'schema_migrations';
 
 /** A versioned, forward-only change of the `event_logs` schema (seed 001 "MongoDB Schema Updates"). */

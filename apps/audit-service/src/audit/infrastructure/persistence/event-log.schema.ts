@@ -1,0 +1,39 @@
+import { Schema } from 'mongoose';
+import { EventLog } from '../../domain/event-log';
+
+export const EVENT_LOGS = 'event_logs';
+export const EVENT_LOG_MODEL = 'EventLog';
+
+const MetadataSchema = new Schema<EventLog['metadata']>(
+  {
+    userAgent: String,
+    ipAddress: String,
+    sessionId: String,
+    timestamp: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+/**
+ * The `event_logs` document of seed 001 plus eventId, schemaVersion, causationId and expiresAt.
+ * No index is declared here: the versioned migrations own every index, so compiling the model creates
+ * neither indexes nor the collection (autoIndex and autoCreate are off).
+ */
+export const EventLogSchema = new Schema<EventLog>(
+  {
+    eventId: { type: String, required: true },
+    type: { type: String, required: true },
+    schemaVersion: { type: Number, required: true },
+    actorId: { type: String, required: true },
+    entityId: { type: String, required: true },
+    entityType: { type: String, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    metadata: { type: MetadataSchema, required: true },
+    correlationId: String,
+    causationId: String,
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: EVENT_LOGS, versionKey: false, autoIndex: false, autoCreate: false, minimize: false },
+);
