@@ -1,0 +1,114 @@
+import { ensureKafkaTopics } from '@taskflow/infra';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../free-port';
+import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
+import { AppProcess } from './app-process';
+import { PrivateBackends, startPrivateBackends } from './backends';
+
+export const SYSTEM_JWT_SECRET = 'fault-suite-secret-fault-suite-secret-42';
+
+export interface TaskflowSystem {
+  backends: PrivateBackends;
+  database: ScratchDatabase;
+  /** MongoDB URL of the audit store (database `faults_audit` on the private server). */
+  auditMongoUrl: string;
+  gateway: AppProcess;
+  user: AppProcess;
+  task: AppProcess;
+  audit: AppProcess;
+  /** Another task-service process on the same database and Kafka (its own ports), not started. */
+  extraTaskService(): Promise<AppProcess>;
+  /** Stops every app and server this system started and drops its database; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on private backends: its own Kafka, mongo-java-server and redis-server on free ports
+ * (data under a temp folder), a scratch database on the PostgreSQL server of DATABASE_URL, and the four
+ * apps as child processes on free ports. Nothing here touches the shared servers' processes or data.
+ */
+export async function startSystem(extraEnv: Record<string, string> = {}): Promise<TaskflowSystem> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-faults-'));
+  const started: { stop: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const item of started.reverse()) await item.stop().catch(() => undefined);
+    started.length = 0;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const backends = await startPrivateBackends(dir);
+    started.push({ stop: () => backends.stopAll() });
+    await ensureKafkaTopics(backends.kafka.url);
+    const database = await createScratchDatabase('faults');
+    started.push({ stop: () => database.drop() });
+    const auditMongoUrl = `${backends.mongo.url.replace(/\/[^/]*$/, '')}/faults_audit`;
+
+    const [gatewayHttp, userHttp, userRpc, taskHttp, taskRpc, auditHttp] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
+    const common = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      JWT_SECRET: SYSTEM_JWT_SECRET,
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: backends.kafka.url,
+      REDIS_URL: backends.redis.url,
+      MONGO_URL: auditMongoUrl,
+      ...extraEnv,
+    };
+    const apps: AppProcess[] = [];
+    const app = (name: string, port: number, env: Record<string, string>) => {
+      const process = new AppProcess(name, port, { ...common, ...env });
+      apps.push(process);
+      return process;
+    };
+    const user = app('user-service', userHttp, {
+      MIGRATIONS_RUN: 'true',
+      BCRYPT_COST: '4',
+      USER_SERVICE_PORT: String(userRpc),
+      USER_SERVICE_HTTP_PORT: String(userHttp),
+      USER_SERVICE_HTTP_HOST: '127.0.0.1',
+    });
+    const taskEnv = (rpc: number, http: number) => ({
+      MIGRATIONS_RUN: 'true',
+      TASK_SERVICE_PORT: String(rpc),
+      TASK_SERVICE_HTTP_PORT: String(http),
+      TASK_SERVICE_HTTP_HOST: '127.0.0.1',
+    });
+    const task = app('task-service', taskHttp, taskEnv(taskRpc, taskHttp));
+    const audit = app('audit-service', auditHttp, {
+      AUDIT_HTTP_PORT: String(auditHttp),
+      AUDIT_HTTP_HOST: '127.0.0.1',
+      AUDIT_CONSUMER_GROUP: 'faults-audit',
+    });
+    const gateway = app('api-gateway', gatewayHttp, {
+      GATEWAY_PORT: String(gatewayHttp),
+      GATEWAY_HOST: '127.0.0.1',
+      USER_SERVICE_PORT: String(userRpc),
+      TASK_SERVICE_PORT: String(taskRpc),
+      AUDIT_SERVICE_URL: audit.url,
+      // The box is shared and restarts burn CPU: a 3 s RPC deadline would turn CPU starvation into 503s.
+      RPC_TIMEOUT_MS: '8000',
+      // One load-generating user writes 5–20 tasks/s: above the per-user default of 300/min.
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+      API_DOCS_ENABLED: 'false',
+    });
+    started.push({ stop: () => Promise.all(apps.map((a) => a.stop())).then(() => undefined) });
+    // task-service's tables reference users: user-service migrates first.
+    await user.start();
+    await Promise.all([task.start(), audit.start(), gateway.start()]);
+
+    const extraTaskService = async () => {
+      const [rpc, http] = await Promise.all([freePort(), freePort()]);
+      return app('task-service', http, taskEnv(rpc, http));
+    };
+    return { backends, database, auditMongoUrl, gateway, user, task, audit, extraTaskService, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
