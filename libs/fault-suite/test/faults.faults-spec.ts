@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSystem, TaskflowSystem } from '@taskflow/testing';
+import { recordRow } from '../src/report';
+import { Fault, RECOVERY_BOUND_MS, runScenario, ScenarioResult, storesOf } from '../src/scenario';
+import { runTwoRelays } from '../src/two-relays';
+
+// The fault-injection suite (docs/faults.md): one private system, one scenario per test, each checked on
+// the same invariants. Run with `npm run test:faults`.
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const FAULT_MS = 20_000;
+const LOG_DIR = path.resolve(__dirname, '../../../.reports/faults-logs');
+
+let system: TaskflowSystem;
+
+beforeAll(async () => {
+  system = await startSystem();
+}, 300_000);
+
+afterAll(async () => {
+  // Every app's output (all its runs), for the post-mortem of a failed scenario.
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  for (const app of [system?.gateway, system?.user, system?.task, system?.audit].filter(Boolean)) {
+    fs.writeFileSync(path.join(LOG_DIR, `${app.app}.log`), app.output());
+  }
+  await system?.stop();
+}, 120_000);
+
+/** A previous scenario that failed half-way must not break the next one: every process runs again. */
+beforeEach(async () => {
+  if (!system) return;
+  for (const server of [system.backends.kafka, system.backends.mongo, system.backends.redis]) {
+    if (server.running()) server.resume();
+    else await server.start();
+  }
+  for (const app of [system.user, system.task, system.audit, system.gateway]) {
+    if (app.running()) app.resume();
+    else await app.start();
+  }
+}, 240_000);
+
+/** The invariants every scenario must keep (docs/faults.md "Invariants"). */
+function expectInvariants(result: ScenarioResult): void {
+  const context = `${result.scenario}: ${JSON.stringify({ ...result, records: undefined })}`;
+  expect({ context, lost: result.lost }).toEqual({ context, lost: 0 });
+  expect({ context, duplicated: result.duplicated }).toEqual({ context, duplicated: 0 });
+  expect({ context, unexpected: result.unexpected }).toEqual({ context, unexpected: 0 });
+  expect({ context, halfWritten: result.halfWritten }).toEqual({ context, halfWritten: 0 });
+  expect(result.acknowledged).toBeGreaterThan(0);
+  expect(result.recoverMs).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+  expect(result.auditCaughtUpMs).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
+}
+
+/** Writes never depend on this fault: every write is acknowledged. */
+function expectNoFailedWrites(result: ScenarioResult): void {
+  expect({ scenario: result.scenario, failures: result.failures }).toEqual({ scenario: result.scenario, failures: {} });
+}
+
+function failureSamples(result: ScenarioResult): string[] {
+  return result.records.filter((r) => r.status !== 201).map((r) => `${r.status} ${r.error ?? ''}`.slice(0, 200));
+}
+
+it('Kafka broker killed (SIGKILL) for 20 s, then restarted', async () => {
+  const { kafka } = system.backends;
+  const fault: Fault = { inject: () => kafka.kill('SIGKILL'), durationMs: FAULT_MS, remove: () => kafka.start() };
+  const result = await runScenario(system, 'kafka SIGKILL 20 s', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+});
+
+it('Kafka broker paused (SIGSTOP) for 20 s, then continued', async () => {
+  const { kafka } = system.backends;
+  const fault: Fault = {
+    inject: async () => kafka.pause(),
+    durationMs: FAULT_MS,
+    remove: async () => kafka.resume(),
+  };
+  const result = await runScenario(system, 'kafka SIGSTOP 20 s', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+});
+
+it('audit-service killed (SIGKILL) mid-batch and restarted', async () => {
+  const fault: Fault = {
+    inject: () => system.audit.kill('SIGKILL'),
+    durationMs: 5_000,
+    remove: () => system.audit.start(),
+  };
+  const result = await runScenario(system, 'audit-service SIGKILL', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+});
+
+it('MongoDB-protocol server stopped for 20 s and restarted', async () => {
+  const { mongo } = system.backends;
+  const fault: Fault = { inject: () => mongo.stop(), durationMs: FAULT_MS, remove: () => mongo.start() };
+  const result = await runScenario(system, 'mongo stopped 20 s', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+});
+
+it('Redis stopped for 20 s and restarted: the API keeps answering', async () => {
+  const { redis } = system.backends;
+  const fault: Fault = { inject: () => redis.stop(), durationMs: FAULT_MS, remove: () => redis.start() };
+  const result = await runScenario(system, 'redis stopped 20 s', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expect({ fiveXx: result.fiveXx, samples: failureSamples(result).slice(0, 3) }).toEqual({
+    fiveXx: 0,
+    samples: [],
+  });
+  expectNoFailedWrites(result);
+});
+
+it('PostgreSQL connections terminated mid-load: the pools recover without a restart', async () => {
+  const stores = storesOf(system);
+  const pids = { task: system.task.pid, user: system.user.pid };
+  let terminated = 0;
+  const fault: Fault = {
+    inject: async () => {
+      terminated = await stores.terminateConnections(system.database.name);
+    },
+    durationMs: 1_000,
+    remove: async () => undefined,
+  };
+  const result = await runScenario(system, 'pg_terminate_backend', fault);
+  recordRow(result);
+  expect(terminated).toBeGreaterThan(0);
+  expectInvariants(result);
+  // Only a write whose statement ran on a terminated connection may fail, and then with a clear 503.
+  expect(Object.keys(result.failures).filter((status) => status !== '503')).toEqual([]);
+  expect({ task: system.task.pid, user: system.user.pid }).toEqual(pids);
+});
+
+it('task-service killed (SIGKILL) under load and restarted: clear 503s, outbox published after restart', async () => {
+  const fault: Fault = {
+    inject: () => system.task.kill('SIGKILL'),
+    durationMs: 2_000,
+    remove: () => system.task.start(),
+  };
+  const result = await runScenario(system, 'task-service SIGKILL', fault);
+  recordRow(result);
+  expectInvariants(result);
+  expect(result.fiveXx).toBeGreaterThan(0);
+  // Every failed write is a 503 answer (service unavailable), none a 500 or a hang.
+  expect({ failures: Object.keys(result.failures), samples: failureSamples(result).slice(0, 3) }).toMatchObject({
+    failures: ['503'],
+  });
+});
+
+it('two outbox relays over one backlog never send a row twice', async () => {
+  const result = await runTwoRelays(system, FAULT_MS);
+  recordRow(result);
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+  expect(result.sentTwice).toEqual([]);
+  expect(result.backlog).toBeGreaterThan(0);
+  expect(result.publishedByKafka).toBe(result.outboxRows);
+});
