@@ -4,7 +4,7 @@ import { createGateway } from './gateway';
 
 async function bootstrap(): Promise<void> {
   const config = loadGatewayConfig();
-  const logger = createLogger('api-gateway');
+  const logger = createLogger('api-gateway', config.logLevel);
   const app = await createGateway(config, logger);
   await listen(app, config.http.port, config.http.host, logger);
 }

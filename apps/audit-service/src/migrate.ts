@@ -7,7 +7,11 @@ import { loadAuditConfig } from './config/audit.config';
 async function main(): Promise<void> {
   const config = loadAuditConfig();
   const logger = createLogger('audit-migrate', config.logLevel);
-  const connection = await openMongoConnection(config.mongo.url, config.mongo.serverSelectionTimeoutMs);
+  const connection = await openMongoConnection(
+    config.mongo.url,
+    config.mongo.serverSelectionTimeoutMs,
+    config.mongo.tls,
+  );
   try {
     const db = databaseOf(connection);
     if (process.argv.includes('--status')) {

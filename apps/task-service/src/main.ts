@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { kafkaSecurityOptions } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, listen } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     const applied = await runMigrations(config.db);
     logger.info({ migrations: applied }, 'migrations applied at start-up');
   }
-  const dataSource = await connect(config.db);
+  const dataSource = await connect(config.db, { logger });
   const schema = await assertSchemaCurrent(dataSource).catch(async (error) => {
     await dataSource.destroy();
     throw error;
@@ -26,7 +27,12 @@ async function main(): Promise<void> {
   }
 
   const metrics = new AppMetrics('task-service');
-  const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const publisher = new KafkaPublisher({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    logger,
+    ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
+  });
   const relay = new OutboxRelay({ dataSource, table: TASK_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });
 
   const app = await createTaskServiceApp(

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { kafkaSecurityOptions } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, listen } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger('user-service', config.logLevel);
 
   if (config.db.migrationsRun) await ensureDatabase(config.db.url);
-  const dataSource = await connect(config.db);
+  const dataSource = await connect(config.db, undefined, logger);
   if (config.db.migrationsRun) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     logger.info({ migrations: applied.map((migration) => migration.name) }, 'migrations applied at start-up');
@@ -26,7 +27,12 @@ async function main(): Promise<void> {
   }
 
   const metrics = new AppMetrics('user-service');
-  const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const publisher = new KafkaPublisher({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    logger,
+    ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
+  });
   const relay = new OutboxRelay({ dataSource, table: USER_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });
 
   const app = await createUserServiceApp(

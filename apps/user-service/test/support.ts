@@ -55,6 +55,8 @@ export function dbConfig(url: string, overrides: Partial<DbConfig> = {}): DbConf
     idleTimeoutMs: 1000,
     connectTimeoutMs: 2000,
     statementTimeoutMs: 5000,
+    slowQueryMs: 0,
+    tls: { enabled: false, caFile: '', rejectUnauthorized: true },
     migrationsRun: false,
     ...overrides,
   };

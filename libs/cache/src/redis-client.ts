@@ -5,6 +5,8 @@ export interface RedisClientOptions {
   /** Longest a command may take before it fails; a cache read must never hold a request for long. */
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** TLS (see redisTlsOptions in @taskflow/config); a `rediss://` URL alone turns it on with the system CAs. */
+  tls?: { ca?: string; rejectUnauthorized: boolean };
 }
 
 /**
@@ -20,6 +22,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 100, 1000),
     lazyConnect: true,
+    ...(options.tls ? { tls: options.tls } : {}),
     // No enableAutoPipelining: with a custom script command it threw inside ioredis in our tests, and
     // the gateway sends its per-request commands as one explicit pipeline.
   });

@@ -9,20 +9,69 @@ export class ConfigError extends Error {
   }
 }
 
-type Source = Record<string, string | undefined>;
-type Reader<T> = (source: Source, problems: string[]) => T;
+import { readFileSync } from 'node:fs';
 
-function read<T>(name: string, fallback: T | undefined, parse: (raw: string) => T | string): Reader<T> {
+type Source = Record<string, string | undefined>;
+export type Reader<T> = (source: Source, problems: string[]) => T;
+
+/** Seed 000 environments. APP_ENV selects the profile; without it NODE_ENV=production means production. */
+export const PROFILES = ['development', 'staging', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export function profileOf(source: Source): Profile {
+  const appEnv = source.APP_ENV?.trim();
+  if (appEnv) return (PROFILES as readonly string[]).includes(appEnv) ? (appEnv as Profile) : 'production';
+  return source.NODE_ENV?.trim() === 'production' ? 'production' : 'development';
+}
+
+/** A default that depends on the profile; `undefined` makes the variable required in that profile. */
+type Fallback<T> = T | undefined | ((profile: Profile) => T | undefined);
+
+/** A default for development only: staging and production must set the variable (secrets, credentials). */
+export function devOnly<T>(value: T): (profile: Profile) => T | undefined {
+  return (profile) => (profile === 'development' ? value : undefined);
+}
+
+/** Per-profile defaults, e.g. `byProfile({ development: 'debug', staging: 'info', production: 'info' })`. */
+export function byProfile<T>(values: Record<Profile, T>): (profile: Profile) => T {
+  return (profile) => values[profile];
+}
+
+/** NAME, else the trimmed contents of the file named by NAME_FILE (Kubernetes/Docker secret mounts). */
+function rawValue(source: Source, name: string, problems: string[]): string | undefined | null {
+  const direct = source[name]?.trim();
+  if (direct) return direct;
+  const file = source[`${name}_FILE`]?.trim();
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return null;
+  }
+}
+
+function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T | string): Reader<T> {
   return (source, problems) => {
-    const raw = source[name]?.trim();
+    const profile = profileOf(source);
+    const defaultValue =
+      typeof fallback === 'function' ? (fallback as (p: Profile) => T | undefined)(profile) : fallback;
+    const raw = rawValue(source, name, problems);
+    if (raw === null) return defaultValue as T;
     if (raw === undefined || raw === '') {
-      if (fallback === undefined) problems.push(`${name}: is required but not set`);
-      return fallback as T;
+      if (defaultValue === undefined) {
+        problems.push(
+          typeof fallback === 'function'
+            ? `${name}: is required in ${profile} (set ${name} or ${name}_FILE)`
+            : `${name}: is required but not set`,
+        );
+      }
+      return defaultValue as T;
     }
     const parsed = parse(raw);
     if (typeof parsed === 'string' && parsed.startsWith('!')) {
       problems.push(`${name}: ${parsed.slice(1)} (got ${JSON.stringify(raw)})`);
-      return fallback as T;
+      return defaultValue as T;
     }
     return parsed as T;
   };
@@ -30,8 +79,16 @@ function read<T>(name: string, fallback: T | undefined, parse: (raw: string) => 
 
 /** Variable readers. A parse failure is reported as a problem string starting with `!`. */
 export const env = {
-  string: (name: string, fallback?: string) => read<string>(name, fallback, (raw) => raw),
-  int: (name: string, fallback?: number, range: { min?: number; max?: number } = {}) =>
+  /** The profile itself: APP_ENV must name one of PROFILES when set. */
+  profile: (): Reader<Profile> => (source, problems) => {
+    const appEnv = source.APP_ENV?.trim();
+    if (appEnv && !(PROFILES as readonly string[]).includes(appEnv)) {
+      problems.push(`APP_ENV: must be one of ${PROFILES.join(', ')} (got ${JSON.stringify(appEnv)})`);
+    }
+    return profileOf(source);
+  },
+  string: (name: string, fallback?: Fallback<string>) => read<string>(name, fallback, (raw) => raw),
+  int: (name: string, fallback?: Fallback<number>, range: { min?: number; max?: number } = {}) =>
     read<number>(name, fallback, (raw) => {
       const value = Number(raw);
       if (!Number.isInteger(value)) return '!must be an integer' as unknown as number;
@@ -39,17 +96,17 @@ export const env = {
       if (range.max !== undefined && value > range.max) return `!must be <= ${range.max}` as unknown as number;
       return value;
     }),
-  bool: (name: string, fallback?: boolean) =>
+  bool: (name: string, fallback?: Fallback<boolean>) =>
     read<boolean>(name, fallback, (raw) => {
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;
       return '!must be true or false' as unknown as boolean;
     }),
-  oneOf: <T extends string>(name: string, allowed: readonly T[], fallback?: T) =>
+  oneOf: <T extends string>(name: string, allowed: readonly T[], fallback?: Fallback<T>) =>
     read<T>(name, fallback, (raw) =>
       (allowed as readonly string[]).includes(raw) ? (raw as T) : (`!must be one of ${allowed.join(', ')}` as T),
     ),
-  url: (name: string, protocols: string[], fallback?: string) =>
+  url: (name: string, protocols: string[], fallback?: Fallback<string>) =>
     read<string>(name, fallback, (raw) => {
       try {
         const url = new URL(raw);
@@ -59,7 +116,7 @@ export const env = {
         return '!is not a valid URL';
       }
     }),
-  urlList: (name: string, protocols: string[], fallback?: string[]) =>
+  urlList: (name: string, protocols: string[], fallback?: Fallback<string[]>) =>
     read<string[]>(name, fallback, (raw) => {
       const urls = raw
         .split(',')
@@ -77,7 +134,7 @@ export const env = {
       return urls;
     }),
   /** Comma-separated `host:port` list, e.g. Kafka brokers. */
-  hostPorts: (name: string, fallback?: string[]) =>
+  hostPorts: (name: string, fallback?: Fallback<string[]>) =>
     read<string[]>(name, fallback, (raw) => {
       const entries = raw.split(',').map((part) => part.trim());
       const bad = entries.find(

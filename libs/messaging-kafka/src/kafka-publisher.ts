@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@taskflow/contracts';
-import { Admin, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface KafkaPublisherOptions {
@@ -12,6 +12,9 @@ export interface KafkaPublisherOptions {
   requestTimeoutMs?: number;
   /** Retries of one send inside kafkajs before the caller sees the error (default 2, at least 1). */
   retries?: number;
+  /** TLS and SASL (see kafkaSecurityOptions in @taskflow/config). */
+  ssl?: KafkaConfig['ssl'];
+  sasl?: KafkaConfig['sasl'];
 }
 
 /** One message of a batch: the envelope travels as JSON, keyed by its entity id. */
@@ -42,6 +45,8 @@ export class KafkaPublisher {
       clientId: options.clientId,
       retry,
       brokers: options.brokers,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
       logLevel: logLevel.WARN,

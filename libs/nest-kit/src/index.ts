@@ -9,3 +9,4 @@ export * from './request-context';
 export * from './rpc-error.filter';
 export * from './validation';
 export * from './rpc-request';
+export * from './postgres';

@@ -1,7 +1,9 @@
-import { env, loadConfig } from '@taskflow/config';
+import { byProfile, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
+  profile: Profile;
+  logLevel: string;
   http: {
     port: number;
     host: string;
@@ -12,7 +14,7 @@ export interface GatewayConfig {
     corsOrigins: string[];
     docs: boolean;
   };
-  redis: { url: string; commandTimeoutMs: number; cacheEnabled: boolean };
+  redis: { url: string; commandTimeoutMs: number; cacheEnabled: boolean; tls: TlsSettings };
   services: {
     user: { host: string; port: number };
     task: { host: string; port: number };
@@ -34,6 +36,12 @@ export interface GatewayConfig {
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
   const config = loadConfig<GatewayConfig>(
     {
+      profile: env.profile(),
+      logLevel: env.oneOf(
+        'LOG_LEVEL',
+        ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+        byProfile({ development: 'debug', staging: 'info', production: 'info' }),
+      ),
       http: {
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
@@ -41,12 +49,14 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
         trustProxy: env.bool('TRUST_PROXY', false),
         corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),
-        docs: env.bool('API_DOCS_ENABLED', true),
+        // OpenAPI docs are public in development and staging only unless switched on.
+        docs: env.bool('API_DOCS_ENABLED', byProfile({ development: true, staging: true, production: false })),
       },
       redis: {
-        url: env.url('REDIS_URL', ['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+        url: env.url('REDIS_URL', ['redis', 'rediss'], devOnly('redis://127.0.0.1:6379')),
         commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),
         cacheEnabled: env.bool('CACHE_ENABLED', true),
+        tls: tlsSettings('REDIS_TLS'),
       },
       services: {
         user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },

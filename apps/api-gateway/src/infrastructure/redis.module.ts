@@ -1,5 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CacheStore, createRedisClient } from '@taskflow/cache';
+import { redisTlsOptions } from '@taskflow/config';
 import { AppMetrics, HealthRegistry } from '@taskflow/nest-kit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -17,7 +18,10 @@ export const REDIS = Symbol('REDIS');
     {
       provide: REDIS,
       useFactory: (config: GatewayConfig) =>
-        createRedisClient(config.redis.url, { commandTimeoutMs: config.redis.commandTimeoutMs }),
+        createRedisClient(config.redis.url, {
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          tls: redisTlsOptions(config.redis.tls, config.redis.url),
+        }),
       inject: [GATEWAY_CONFIG],
     },
     {

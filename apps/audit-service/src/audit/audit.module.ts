@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import { kafkaSecurityOptions } from '@taskflow/config';
 import { HealthRegistry } from '@taskflow/nest-kit';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -66,7 +67,10 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
     return {
       module: AuditModule,
       imports: [
-        MongooseModule.forRoot(config.mongo.url, mongoConnectOptions(config.mongo.serverSelectionTimeoutMs)),
+        MongooseModule.forRoot(
+          config.mongo.url,
+          mongoConnectOptions(config.mongo.serverSelectionTimeoutMs, config.mongo.tls),
+        ),
         MongooseModule.forFeature([{ name: EVENT_LOG_MODEL, schema: EventLogSchema }]),
       ],
       controllers: [
@@ -79,7 +83,13 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
         { provide: LOGGER, useValue: logger },
         {
           provide: KafkaClients,
-          useFactory: () => KafkaClients.connect(config.kafka.brokers, config.kafka.clientId, logger),
+          useFactory: () =>
+            KafkaClients.connect(
+              config.kafka.brokers,
+              config.kafka.clientId,
+              logger,
+              kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
+            ),
         },
         {
           provide: KafkaBatchServer,

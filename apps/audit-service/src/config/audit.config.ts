@@ -1,11 +1,25 @@
-import { env, loadConfig } from '@taskflow/config';
+import {
+  byProfile,
+  devOnly,
+  env,
+  KafkaSaslSettings,
+  kafkaSecuritySpec,
+  loadConfig,
+  Profile,
+  profileOf,
+  TlsSettings,
+  tlsSettings,
+} from '@taskflow/config';
 import { ALL_EVENT_TYPES, ALL_TOPICS, Topics } from '@taskflow/contracts';
 import { DEFAULT_RETENTION_RULES, mergeRetentionRules, RetentionPolicy } from '../audit/domain/retention-policy';
 
 export interface AuditConfig {
-  mongo: { url: string; serverSelectionTimeoutMs: number; migrateOnStart: boolean };
+  profile: Profile;
+  mongo: { url: string; serverSelectionTimeoutMs: number; migrateOnStart: boolean; tls: TlsSettings };
   kafka: {
     brokers: string[];
+    tls: TlsSettings;
+    sasl: KafkaSaslSettings;
     clientId: string;
     groupId: string;
     /** Subscribed topics; all TaskFlow event topics unless AUDIT_TOPICS narrows them (tests use unique topics). */
@@ -26,16 +40,19 @@ const DEV_JWT_SECRET = 'dev-only-change-me';
 
 /** Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems. */
 export function loadAuditConfig(source: Record<string, string | undefined> = process.env): AuditConfig {
-  const production = source.NODE_ENV === 'production';
+  const production = profileOf(source) !== 'development';
   const raw = loadConfig(
     {
+      profile: env.profile(),
       mongo: {
-        url: env.url('MONGO_URL', ['mongodb', 'mongodb+srv'], 'mongodb://127.0.0.1:27017/taskflow_audit'),
+        url: env.url('MONGO_URL', ['mongodb', 'mongodb+srv'], devOnly('mongodb://127.0.0.1:27017/taskflow_audit')),
+        tls: tlsSettings('MONGO_TLS'),
         serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
         migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
       },
       kafka: {
         brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+        ...kafkaSecuritySpec(),
         clientId: env.string('KAFKA_CLIENT_ID', 'audit-service'),
         groupId: env.string('AUDIT_CONSUMER_GROUP', 'taskflow-audit'),
         topics: env.string('AUDIT_TOPICS', ALL_TOPICS.join(',')),
@@ -47,9 +64,13 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
         host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
       },
-      auth: { jwtSecret: env.string('JWT_SECRET', production ? undefined : DEV_JWT_SECRET) },
+      auth: { jwtSecret: env.string('JWT_SECRET', devOnly(DEV_JWT_SECRET)) },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
-      logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+      logLevel: env.oneOf(
+        'LOG_LEVEL',
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        byProfile({ development: 'debug', staging: 'info', production: 'info' }),
+      ),
     },
     source,
   );

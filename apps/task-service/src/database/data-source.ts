@@ -1,3 +1,5 @@
+import { postgresConnectionOptions, redactUrl } from '@taskflow/nest-kit';
+import type { Logger } from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DbConfig } from '../config/task-service.config';
 import { TASK_MIGRATIONS, TASK_MIGRATIONS_TABLE } from '../migrations';
@@ -5,46 +7,31 @@ import { TaskOrmEntity, UserRefOrmEntity } from '../task/infrastructure/persiste
 
 export const TASK_ENTITIES = [TaskOrmEntity, UserRefOrmEntity];
 
-/** The URL with its password masked, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-/**
- * TypeORM options: pool limits from config and optional read replicas. With replicas, TypeORM routes
- * `createQueryRunner('slave')` reads to a replica; transactions and the default runner use the primary.
- */
-export function dataSourceOptions(db: DbConfig, url = db.url, applicationName = 'task-service'): DataSourceOptions {
-  const extra = {
-    max: db.poolMax,
-    idleTimeoutMillis: db.idleTimeoutMs,
-    connectionTimeoutMillis: db.connectTimeoutMs,
-    application_name: applicationName,
-    ...(db.statementTimeoutMs > 0 ? { statement_timeout: db.statementTimeoutMs } : {}),
-  };
+/** TypeORM options: the shared PostgreSQL options (pool, TLS, slow-query log, read replicas) plus this schema. */
+export function dataSourceOptions(
+  db: DbConfig,
+  url = db.url,
+  applicationName = 'task-service',
+  logger?: Logger,
+): DataSourceOptions {
   return {
-    type: 'postgres',
-    ...(db.readUrls.length > 0
-      ? { replication: { master: { url }, slaves: db.readUrls.map((readUrl) => ({ url: readUrl })) } }
-      : { url }),
-    extra,
+    ...postgresConnectionOptions(db, { applicationName, url, logger }),
     entities: TASK_ENTITIES,
     migrations: TASK_MIGRATIONS,
     migrationsTableName: TASK_MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    // Failed queries surface as errors to the caller, which logs them with context; no console output.
-    logging: false,
   };
 }
 
 /** Connects, or fails with a message naming the variable to fix. */
-export async function connect(db: DbConfig, options: { migration?: boolean } = {}): Promise<DataSource> {
+export async function connect(
+  db: DbConfig,
+  options: { migration?: boolean; logger?: Logger } = {},
+): Promise<DataSource> {
   const variable = options.migration && db.migrationUrl ? 'DATABASE_MIGRATION_URL' : 'DATABASE_URL';
   const url = options.migration && db.migrationUrl ? db.migrationUrl : db.url;
-  const dataSource = new DataSource(dataSourceOptions(db, url));
+  const dataSource = new DataSource(dataSourceOptions(db, url, undefined, options.logger));
   try {
     await dataSource.initialize();
     await dataSource.query('SELECT 1');

@@ -3,13 +3,18 @@ import { PasswordHasher } from '../user/application/password-hasher';
 import { loadUserServiceConfig } from './user-service.config';
 
 describe('user-service config', () => {
-  it('should default to seed 001 values: bcrypt cost 12, pool 20/30s/2s, local backends', () => {
+  it('should default to seed 001 values: bcrypt cost 12, pool 10/30s/2s (20 in staging/production), local backends', () => {
     const config = loadUserServiceConfig({});
     expect(config.bcryptCost).toBe(12);
+    expect(config.profile).toBe('development');
+    expect(config.logLevel).toBe('debug');
+    expect(loadUserServiceConfig({ APP_ENV: 'staging', DATABASE_URL: 'postgres://app@db/taskflow' }).db.poolMax).toBe(
+      20,
+    );
     expect(config.db).toMatchObject({
       url: 'postgres://postgres@127.0.0.1:5432/taskflow',
       readUrls: [],
-      poolMax: 20,
+      poolMax: 10,
       idleTimeoutMs: 30_000,
       connectTimeoutMs: 2_000,
       migrationsRun: false,
@@ -39,5 +44,22 @@ describe('user-service config', () => {
     });
     expect(config.db.readUrls).toEqual(['postgres://r1/taskflow', 'postgres://r2/taskflow']);
     expect(config.db.migrationsRun).toBe(true);
+  });
+
+  it('should fail fast in production without credentials from the environment or files, naming them', () => {
+    expect(() => loadUserServiceConfig({ APP_ENV: 'production', DATABASE_SSL: 'false' })).toThrow(
+      /DATABASE_URL: is required in production[\s\S]*DATABASE_SSL: must be true in production/,
+    );
+    const config = loadUserServiceConfig({
+      APP_ENV: 'production',
+      DATABASE_URL: 'postgres://app:pw@db/taskflow',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'user-service',
+      KAFKA_SASL_PASSWORD: 'pw',
+    });
+    expect(config.db.tls.enabled).toBe(true);
+    expect(config.kafka.tls.enabled).toBe(true);
+    expect(config.kafka.sasl.mechanism).toBe('scram-sha-512');
+    expect(config.logLevel).toBe('info');
   });
 });

@@ -1,22 +1,21 @@
-import { env, loadConfig } from '@taskflow/config';
+import { byProfile, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
 export const userServiceConfigSpec = {
   nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
-  logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
+  profile: env.profile(),
+  logLevel: env.oneOf(
+    'LOG_LEVEL',
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
+    byProfile({ development: 'debug', staging: 'info', production: 'info' } as const),
+  ),
+  // Pool, TLS, slow-query threshold: shared with the other PostgreSQL service.
   db: {
-    url: env.url('DATABASE_URL', ['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/taskflow'),
-    readUrls: env.urlList('DATABASE_READ_URLS', ['postgres', 'postgresql'], []),
-    // Pool numbers of seed 001 ("Connection Pooling").
-    poolMax: env.int('DB_POOL_MAX', 20, { min: 1, max: 1000 }),
-    idleTimeoutMs: env.int('DB_IDLE_TIMEOUT_MS', 30_000, { min: 0 }),
-    connectTimeoutMs: env.int('DB_CONNECT_TIMEOUT_MS', 2_000, { min: 1 }),
-    /** 0 = no statement timeout. */
-    statementTimeoutMs: env.int('DB_STATEMENT_TIMEOUT_MS', 10_000, { min: 0 }),
-    migrationsRun: env.bool('MIGRATIONS_RUN', false),
+    ...postgresConfigSpec(),
   },
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+    ...kafkaSecuritySpec(),
     clientId: env.string('USER_SERVICE_KAFKA_CLIENT_ID', 'user-service'),
   },
   outbox: {

@@ -1,4 +1,6 @@
+import { postgresConnectionOptions, redactUrl } from '@taskflow/nest-kit';
 import { Client } from 'pg';
+import type { Logger } from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DbConfig } from '../config/user-service.config';
 import { USER_MIGRATIONS, USER_MIGRATIONS_TABLE } from '../migrations';
@@ -6,31 +8,13 @@ import { UserOrmEntity } from '../user/infrastructure/persistence/user.orm-entit
 
 export const USER_ENTITIES = [UserOrmEntity];
 
-/** The URL with its password masked, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
 /**
- * TypeORM options: pool limits from config, optional read replicas (TypeORM replication routes plain
- * reads to a replica; transactions and `createQueryRunner('master')` go to the primary).
+ * TypeORM options: the shared PostgreSQL options (pool, TLS, slow-query log, read replicas: TypeORM replication
+ * routes plain reads to a replica; transactions and `createQueryRunner('master')` go to the primary).
  */
-export function dataSourceOptions(db: DbConfig, applicationName = 'user-service'): DataSourceOptions {
-  const extra = {
-    max: db.poolMax,
-    idleTimeoutMillis: db.idleTimeoutMs,
-    connectionTimeoutMillis: db.connectTimeoutMs,
-    application_name: applicationName,
-    ...(db.statementTimeoutMs > 0 ? { statement_timeout: db.statementTimeoutMs } : {}),
-  };
+export function dataSourceOptions(db: DbConfig, applicationName = 'user-service', logger?: Logger): DataSourceOptions {
   return {
-    type: 'postgres',
-    ...(db.readUrls.length > 0
-      ? { replication: { master: { url: db.url }, slaves: db.readUrls.map((url) => ({ url })) } }
-      : { url: db.url }),
-    extra,
+    ...postgresConnectionOptions(db, { applicationName, logger }),
     // gen_random_uuid() is built into PostgreSQL 13+; the app role may not create extensions.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
@@ -39,14 +23,12 @@ export function dataSourceOptions(db: DbConfig, applicationName = 'user-service'
     migrationsTableName: USER_MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    // TypeORM would log failed queries with their parameters, password hashes included.
-    logging: false,
   };
 }
 
 /** Connects, or fails with a message naming the variable to fix. */
-export async function connect(db: DbConfig, applicationName?: string): Promise<DataSource> {
-  const dataSource = new DataSource(dataSourceOptions(db, applicationName));
+export async function connect(db: DbConfig, applicationName?: string, logger?: Logger): Promise<DataSource> {
+  const dataSource = new DataSource(dataSourceOptions(db, applicationName, logger));
   try {
     await dataSource.initialize();
     await dataSource.query('SELECT 1');

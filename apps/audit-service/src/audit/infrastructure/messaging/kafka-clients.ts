@@ -1,4 +1,4 @@
-import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** One kafkajs client per process: the ingest consumer and one producer (dead letters, system events). */
@@ -9,8 +9,19 @@ export class KafkaClients {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
-  static async connect(brokers: string[], clientId: string, logger: Logger): Promise<KafkaClients> {
-    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator: () => toPino(logger) });
+  static async connect(
+    brokers: string[],
+    clientId: string,
+    logger: Logger,
+    security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+  ): Promise<KafkaClients> {
+    const kafka = new Kafka({
+      clientId,
+      brokers,
+      ...security,
+      logLevel: logLevel.WARN,
+      logCreator: () => toPino(logger),
+    });
     const clients = new KafkaClients(kafka);
     await clients.producer.connect();
     return clients;

@@ -1,8 +1,10 @@
+import { mongoTlsOptions, TlsSettings } from '@taskflow/config';
 import mongoose, { Connection, ConnectOptions } from 'mongoose';
 
 /** Connection options shared by the app (MongooseModule) and the migrate command. */
-export function mongoConnectOptions(serverSelectionTimeoutMS: number): ConnectOptions {
+export function mongoConnectOptions(serverSelectionTimeoutMS: number, tls?: TlsSettings): ConnectOptions {
   return {
+    ...(tls ? mongoTlsOptions(tls) : {}),
     // A short server selection timeout makes writes fail fast while MongoDB is down, so the ingest backs off.
     serverSelectionTimeoutMS,
     appName: 'audit-service',
@@ -15,8 +17,12 @@ export function mongoConnectOptions(serverSelectionTimeoutMS: number): ConnectOp
 }
 
 /** A connection outside Nest (the migrate command). */
-export function openMongoConnection(url: string, serverSelectionTimeoutMS: number): Promise<Connection> {
-  return mongoose.createConnection(url, mongoConnectOptions(serverSelectionTimeoutMS)).asPromise();
+export function openMongoConnection(
+  url: string,
+  serverSelectionTimeoutMS: number,
+  tls?: TlsSettings,
+): Promise<Connection> {
+  return mongoose.createConnection(url, mongoConnectOptions(serverSelectionTimeoutMS, tls)).asPromise();
 }
 
 /** The connection's database handle; set once the connection has opened. */

@@ -1,0 +1,23 @@
+import { byProfile, devOnly, env } from './env';
+import { tlsSettings } from './tls';
+
+/**
+ * The PostgreSQL settings user-service and task-service share (pool numbers of seed 001 "Connection
+ * Pooling", TLS of seed 000/001, slow-query threshold). DATABASE_URL carries credentials: it has a
+ * default in development only.
+ */
+export function postgresConfigSpec() {
+  return {
+    url: env.url('DATABASE_URL', ['postgres', 'postgresql'], devOnly('postgres://postgres@127.0.0.1:5432/taskflow')),
+    readUrls: env.urlList('DATABASE_READ_URLS', ['postgres', 'postgresql'], []),
+    poolMax: env.int('DB_POOL_MAX', byProfile({ development: 10, staging: 20, production: 20 }), { min: 1, max: 1000 }),
+    idleTimeoutMs: env.int('DB_IDLE_TIMEOUT_MS', 30_000, { min: 0 }),
+    connectTimeoutMs: env.int('DB_CONNECT_TIMEOUT_MS', 2_000, { min: 1 }),
+    /** 0 = no statement timeout. */
+    statementTimeoutMs: env.int('DB_STATEMENT_TIMEOUT_MS', 10_000, { min: 0 }),
+    /** Queries slower than this are logged as warnings; 0 = off. */
+    slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
+    tls: tlsSettings('DATABASE_SSL'),
+    migrationsRun: env.bool('MIGRATIONS_RUN', false),
+  };
+}
