@@ -1,5 +1,6 @@
 /**
- * Benchmark (a script, not a test): req/s and p50/p99 latency of
+ * Quick gateway-only benchmark while working on the read path (the full report is `npm run bench`, which
+ * runs the production build with every app): req/s and p50/p99 latency of
  *   1. GET /api/v1/tasks/:id served from the Redis cache,
  *   2. the same with read-through off (CACHE_ENABLED=false: gateway → task-service → PostgreSQL),
  *   3. a bare Fastify hello-world route (the yardstick),
@@ -8,8 +9,8 @@
  *
  *   node -r @swc-node/register apps/api-gateway/scripts/bench.ts [--connections 50] [--duration 10]
  */
+import { measureHttp } from '@taskflow/bench';
 import { createRedisClient } from '@taskflow/cache';
-import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchDatabase, freePort, ServiceProcess, startService } from '@taskflow/testing';
@@ -49,14 +50,14 @@ async function json(url: string, init: RequestInit): Promise<Record<string, stri
 }
 
 async function run(name: string, url: string, headers: Record<string, string> = {}) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  const result = await measureHttp({ url, connections: CONNECTIONS, durationSec: DURATION, headers });
   return {
     name,
-    'req/s': Math.round(result.requests.average),
-    'p50 ms': result.latency.p50,
-    'p99 ms': result.latency.p99,
+    'req/s': result.rps,
+    'p50 ms': result.p50Ms,
+    'p99 ms': result.p99Ms,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    errors: result.errors,
   };
 }
 

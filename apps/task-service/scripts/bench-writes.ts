@@ -3,9 +3,11 @@
  * requests in flight for BENCH_SECONDS), with the outbox relay publishing to the real Kafka, and prints
  * writes/s, RPC latency and the outbox publish lag (row insert in the write transaction → Kafka ack, p50/p99).
  * Runs in a scratch database; a trigger there points the events at a bench topic of their own, so the shared
- * task topic gets no bench traffic. Usage: npx nx run task-service:bench-writes
+ * task topic gets no bench traffic. Service level, without the gateway; the whole-system report is `npm run bench`.
+ * Usage: npx nx run task-service:bench-writes
  */
 import 'reflect-metadata';
+import { outboxLag, percentile } from '@taskflow/bench';
 import { RpcContext, TaskPatterns } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { OutboxRelay } from '@taskflow/outbox';
@@ -16,8 +18,6 @@ import { KAFKA_BROKERS, logger, startService } from '../test/fixtures/service';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 async function main(): Promise<void> {
   const scratch = await createScratchDatabase('task_bench');
@@ -57,13 +57,7 @@ async function main(): Promise<void> {
     const drainDeadline = Date.now() + 60_000;
     while ((await relay.stats()).pending > 0 && Date.now() < drainDeadline)
       await new Promise((r) => setTimeout(r, 100));
-    const [lag] = await dataSource.query(
-      `SELECT count(*)::int AS sent,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) * 1000 AS p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) * 1000 AS p99,
-              max(extract(epoch FROM sent_at - created_at)) * 1000 AS max
-       FROM ${TASK_OUTBOX_TABLE} WHERE sent_at IS NOT NULL`,
-    );
+    const lag = await outboxLag((sql, params) => dataSource.query(sql, params), TASK_OUTBOX_TABLE);
     latencies.sort((a, b) => a - b);
     console.log(`concurrency ${CONCURRENCY}, ${SECONDS}s, pool ${config.db.poolMax}`);
     console.log(
@@ -73,8 +67,8 @@ async function main(): Promise<void> {
       `rpc latency ms: p50 ${percentile(latencies, 0.5).toFixed(1)}, p99 ${percentile(latencies, 0.99).toFixed(1)}`,
     );
     console.log(
-      `outbox publish lag ms (insert → Kafka ack, ${lag.sent} events): p50 ${Number(lag.p50).toFixed(1)}, ` +
-        `p99 ${Number(lag.p99).toFixed(1)}, max ${Number(lag.max).toFixed(1)}`,
+      `outbox publish lag ms (insert → Kafka ack, ${lag.sent} events): p50 ${lag.p50Ms.toFixed(1)}, ` +
+        `p99 ${lag.p99Ms.toFixed(1)}, max ${lag.maxMs.toFixed(1)}`,
     );
   } finally {
     await relay.stop();

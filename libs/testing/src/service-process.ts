@@ -9,16 +9,23 @@ export interface ServiceProcess {
   stop: () => Promise<void>;
 }
 
+export interface StartServiceOptions {
+  /** Run the swc build in dist/ with plain node, as the production image does (build it first). */
+  fromDist?: boolean;
+}
+
 /**
- * Runs another app from its sources in a child process (an app never imports another app), and
- * waits until its /health/ready answers 200.
+ * Runs another app from its sources (or its dist/ build) in a child process (an app never imports another
+ * app), and waits until its /health/ready answers 200.
  */
 export async function startService(
   app: string,
   env: Record<string, string>,
   readyUrl: string,
+  { fromDist = false }: StartServiceOptions = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+  const args = fromDist ? [`dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

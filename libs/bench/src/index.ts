@@ -1,0 +1,12 @@
+export { failureSummary, measureHttp } from './http-load';
+export type { HttpLoad, HttpResult } from './http-load';
+export { percentile } from './percentile';
+export { parseVmHwm, peakRssBytes } from './memory';
+export { machineFacts } from './machine';
+export type { MachineFacts } from './machine';
+export { markdownTable } from './markdown';
+export type { Cell } from './markdown';
+export { outboxLag } from './outbox-lag';
+export type { OutboxLag, SqlQuery } from './outbox-lag';
+export { insertRate, storedLag } from './mongo';
+export type { InsertRate, StoredLag } from './mongo';
