@@ -9,6 +9,13 @@ export const KAFKA_BATCH_TRANSPORT = Symbol('KAFKA_BATCH');
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 30_000;
 const HEARTBEAT_EVERY_MS = 3_000;
+/**
+ * A member that died without leaving (SIGKILL, or every member after a broker restart) keeps its partitions
+ * until its session expires, and the group waits for it: with 30 s the audit lag after a broker restart
+ * passed the 60 s recovery bound (npm run test:faults). Heartbeats (every 3 s, also while a chunk is retried)
+ * keep a live member well inside 10 s.
+ */
+const SESSION_TIMEOUT_MS = 10_000;
 
 type KafkaBatchContextArgs = [topic: string, partition: number, highWatermark: string, heartbeat: () => Promise<void>];
 
@@ -99,7 +106,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const { kafka, groupId, logger, fromBeginning, partitionsConsumedConcurrently } = this.options;
     const topics = [...this.messageHandlers.keys()];
     if (topics.length === 0) throw new Error('KafkaBatchServer: no @EventPattern handler registered');
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000 });
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: SESSION_TIMEOUT_MS });
     consumer.on(consumer.events.CONNECT, () => this.setConnected(true));
     consumer.on(consumer.events.DISCONNECT, () => this.setConnected(false));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
