@@ -62,9 +62,17 @@ export class HttpClient {
     const response = await fetch(this.baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
     const text = await response.text();
     let json: unknown;
-    if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') {
+    const type = response.headers.get('content-type') ?? '';
+    if (/^application\/([\w.-]+\+)?json\b/.test(type) && text !== '') {
       json = JSON.parse(text);
       this.received.push({ request: `${method} ${path}`, status: response.status, json });
+    } else if (type.startsWith('application/x-ndjson')) {
+      const lines = text.split('\n').filter((line) => line !== '');
+      this.received.push({
+        request: `${method} ${path}`,
+        status: response.status,
+        json: lines.map((line) => JSON.parse(line)),
+      });
     }
     return { status: response.status, headers: response.headers, text, json };
   }
