@@ -7,6 +7,7 @@ import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { GatewayGuard } from './auth/gateway.guard';
+import { PermissionsStore } from './auth/permissions';
 import { SessionStore } from './auth/session.store';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/gateway.config';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
@@ -34,6 +35,7 @@ export class AppModule {
         ServiceClients,
         UpstreamHealth,
         SessionStore,
+        PermissionsStore,
         AuthService,
         UsersService,
         TasksService,

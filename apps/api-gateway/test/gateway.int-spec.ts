@@ -1,9 +1,11 @@
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
+import { TaskPatterns, UserPatterns } from '@taskflow/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
 import { freePort } from '@taskflow/testing';
 import { flushDb, Gateway, redisDbUrl, signToken, signUp, startGateway } from './support/gateway-harness';
+import { USER_LIST_ENDPOINT } from '../src/users/users.service';
 
 // Integration tests of the gateway against real Redis (logical DB 5, flushed here and nowhere else)
 // and an in-test TCP double of user-service + task-service.
@@ -213,6 +215,100 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(await redis.exists(key)).toBe(0);
       const list = await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: alice.auth });
       expect(list.json().items.map((t: { id: string }) => t.id)).toContain(created.id);
+    });
+
+    it('should cache every list page under its page number and drop them all on a write', async () => {
+      const frank = await signUp(gateway, 'frank@example.com');
+      const tasks = [];
+      for (let i = 0; i < 22; i++) tasks.push(await createTask(frank.auth, { title: `Page task ${i}` }));
+      const get = (url: string) => gateway.inject({ method: 'GET', url, headers: frank.auth });
+
+      const first = await get('/api/v1/tasks');
+      expect(first.json().items).toHaveLength(20);
+      const next = first.json().nextCursor as string;
+      expect(next).toMatch(/^2\./);
+      const pageTwo = CacheKeys.taskList(frank.id, 'all', 2);
+      expect(await redis.exists(pageTwo)).toBe(0);
+      const second = await get(`/api/v1/tasks?cursor=${next}`);
+      expect(second.statusCode).toBe(200);
+      expect(second.headers['cache-status']).toContain('fwd=miss');
+      expect(
+        second
+          .json()
+          .items.map((t: { id: string }) => t.id)
+          .sort(),
+      ).toEqual(
+        tasks
+          .slice(0, 2)
+          .map((t) => t.id)
+          .sort(), // the two oldest
+      );
+      expect(second.json().nextCursor).toBeNull();
+      expect(await redis.ttl(pageTwo)).toBeGreaterThan(0);
+      expect(await redis.ttl(pageTwo)).toBeLessThanOrEqual(CacheTtl.taskList);
+      const lists = backend.count(TaskPatterns.list);
+      const again = await get(`/api/v1/tasks?cursor=${next}`);
+      expect(again.headers['cache-status']).toBe('taskflow-gateway; hit');
+      expect(again.json()).toEqual(second.json());
+      expect(backend.count(TaskPatterns.list)).toBe(lists);
+
+      // Another cursor with the same page number (e.g. walked from an older first page) is not served page 2.
+      const other = await get(`/api/v1/tasks?cursor=2.${Buffer.from('5').toString('base64url')}`);
+      expect(other.headers['cache-status']).not.toContain('hit');
+      expect(other.json().items).toHaveLength(17);
+
+      const patch = await gateway.inject({
+        method: 'PATCH',
+        url: `/api/v1/tasks/${tasks[0].id}`,
+        headers: frank.auth,
+        payload: { title: 'Changed', version: tasks[0].version },
+      });
+      expect(patch.statusCode).toBe(200);
+      expect(await redis.exists(CacheKeys.taskList(frank.id, 'all', 1), pageTwo)).toBe(0);
+      const fresh = await get(`/api/v1/tasks?cursor=${next}`);
+      expect(fresh.headers['cache-status']).toContain('fwd=miss');
+      expect(fresh.json().items.map((t: { title: string }) => t.title)).toContain('Changed');
+    });
+
+    it('should answer a cursor the gateway did not issue with 400', async () => {
+      for (const cursor of ['garbage', '1.abc', '2.a%3Ab']) {
+        const response = await gateway.inject({
+          method: 'GET',
+          url: `/api/v1/tasks?cursor=${cursor}`,
+          headers: alice.auth,
+        });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().errors[0].field).toBe('cursor');
+      }
+    });
+
+    it('should cache every search page and filtered list under task:search and drop them on a write', async () => {
+      const gina = await signUp(gateway, 'gina@example.com');
+      for (let i = 0; i < 3; i++) await createTask(gina.auth, { title: `Needle ${i}`, priority: 'high' });
+      const get = (url: string) => gateway.inject({ method: 'GET', url, headers: gina.auth });
+      const indexed = async () => redis.smembers(CacheKeys.userIndex(gina.id));
+
+      const first = await get('/api/v1/tasks/search?q=needle&limit=2');
+      expect(first.json().items).toHaveLength(2);
+      const second = await get(`/api/v1/tasks/search?q=needle&limit=2&cursor=${first.json().nextCursor}`);
+      expect(second.json().items).toHaveLength(1);
+      expect(second.headers['cache-status']).toContain('fwd=miss');
+      const pageTwo = (await indexed()).find((key) => /^task:search:[0-9a-f]{32}:page:2$/.test(key));
+      expect(pageTwo).toBeDefined();
+      expect(await redis.ttl(pageTwo!)).toBeGreaterThan(0);
+      expect(await redis.ttl(pageTwo!)).toBeLessThanOrEqual(CacheTtl.taskSearch);
+      const repeat = await get(`/api/v1/tasks/search?q=needle&limit=2&cursor=${first.json().nextCursor}`);
+      expect(repeat.headers['cache-status']).toBe('taskflow-gateway; hit');
+
+      const filtered = await get('/api/v1/tasks?priority=high');
+      expect(filtered.json().items).toHaveLength(3);
+      expect((await get('/api/v1/tasks?priority=high')).headers['cache-status']).toBe('taskflow-gateway; hit');
+      const keys = await indexed();
+      expect(keys.filter((key) => /^task:search:[0-9a-f]{32}:page:1$/.test(key))).toHaveLength(2);
+
+      await createTask(gina.auth, { title: 'Needle 3', priority: 'high' });
+      expect(await redis.exists(...keys)).toBe(0);
+      expect((await get('/api/v1/tasks?priority=high')).json().items).toHaveLength(4);
     });
 
     it('should drop the assignee-side caches when a task is assigned away', async () => {
@@ -442,6 +538,86 @@ describe('api-gateway (real Redis, fake services)', () => {
       } finally {
         await closed.close();
       }
+    });
+  });
+
+  describe('permissions and the cached user list', () => {
+    let admin: Awaited<ReturnType<typeof signUp>>;
+    beforeAll(async () => {
+      admin = await signUp(gateway, 'root@example.com');
+      backend.users.get(admin.id)!.role = 'admin';
+      const login = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'root@example.com', password: 'correct-horse-battery' },
+      });
+      admin = { ...admin, auth: { authorization: `Bearer ${login.json().accessToken}` } };
+    });
+
+    it('should read the role through user:permissions:{userId} and apply a role change at the next request', async () => {
+      const hank = await signUp(gateway, 'hank@example.com');
+      const key = CacheKeys.userPermissions(hank.id);
+      const stored = JSON.parse((await redis.get(key))!);
+      expect(stored.role).toBe('user');
+      expect(stored.permissions).toContain('task:read');
+      expect(stored.permissions).not.toContain('user:list');
+      expect(await redis.ttl(key)).toBeGreaterThan(CacheTtl.userPermissions - 10);
+      expect(await redis.ttl(key)).toBeLessThanOrEqual(CacheTtl.userPermissions);
+      const users = () => gateway.inject({ method: 'GET', url: '/api/v1/users', headers: hank.auth });
+      expect((await users()).statusCode).toBe(403);
+
+      // Read-through: gone from Redis → one user-service read, then cached again.
+      await redis.del(key);
+      const reads = backend.count(UserPatterns.getById);
+      expect((await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: hank.auth })).statusCode).toBe(200);
+      expect(backend.count(UserPatterns.getById)).toBe(reads + 1);
+      expect(JSON.parse((await redis.get(key))!).role).toBe('user');
+      await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: hank.auth });
+      expect(backend.count(UserPatterns.getById)).toBe(reads + 1);
+
+      const promote = await gateway.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${hank.id}/role`,
+        headers: admin.auth,
+        payload: { role: 'admin' },
+      });
+      expect(promote.statusCode).toBe(200);
+      expect(JSON.parse((await redis.get(key))!).permissions).toContain('user:list');
+      expect((await users()).statusCode).toBe(200); // same token, no refresh
+      await gateway.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${hank.id}/role`,
+        headers: admin.auth,
+        payload: { role: 'user' },
+      });
+      expect((await users()).statusCode).toBe(403);
+    });
+
+    it('should cache the admin user list as api:response and drop it when a user is added or changed', async () => {
+      const list = () => gateway.inject({ method: 'GET', url: '/api/v1/users?limit=50', headers: admin.auth });
+      const index = CacheKeys.endpointIndex(USER_LIST_ENDPOINT);
+      const first = await list();
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['cache-status']).toContain('fwd=miss');
+      const [key] = await redis.smembers(index);
+      expect(key).toMatch(new RegExp(`^api:response:${USER_LIST_ENDPOINT}:[0-9a-f]{32}$`));
+      expect(await redis.ttl(key)).toBeGreaterThan(0);
+      expect(await redis.ttl(key)).toBeLessThanOrEqual(CacheTtl.apiResponse);
+      const calls = backend.count(UserPatterns.list);
+      const second = await list();
+      expect(second.headers['cache-status']).toBe('taskflow-gateway; hit');
+      expect(second.json()).toEqual(first.json());
+      expect(backend.count(UserPatterns.list)).toBe(calls);
+
+      const ivy = await signUp(gateway, 'ivy@example.com');
+      expect(await redis.exists(key)).toBe(0);
+      const afterRegister = await list();
+      expect(afterRegister.headers['cache-status']).toContain('fwd=miss');
+      expect(afterRegister.json().items.map((u: { id: string }) => u.id)).toContain(ivy.id);
+
+      await gateway.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: ivy.auth, payload: { bio: 'hi' } });
+      expect(await redis.scard(index)).toBe(0);
+      expect((await list()).json().items.find((u: { id: string }) => u.id === ivy.id).profile.bio).toBe('hi');
     });
   });
 

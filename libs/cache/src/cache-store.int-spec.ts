@@ -47,6 +47,48 @@ describe('CacheStore on real Redis', () => {
     expect(await redis.exists(CacheKeys.taskList('carol', 'all', 1))).toBe(1);
   });
 
+  it('should drop every cached response of one endpoint, and only those', async () => {
+    await cache.set(CacheKeys.apiResponse('e1', 'p1'), { a: 1 }, 300, { endpoint: 'e1' });
+    await cache.set(CacheKeys.apiResponse('e1', 'p2'), { a: 2 }, 300, { endpoint: 'e1' });
+    await cache.set(CacheKeys.apiResponse('e2', 'p1'), { b: 1 }, 300, { endpoint: 'e2' });
+    expect(await redis.ttl(CacheKeys.endpointIndex('e1'))).toBeGreaterThan(300);
+
+    expect(await cache.invalidateEndpoint('e1')).toBe(3); // two responses and the index
+    expect(await redis.exists(CacheKeys.apiResponse('e1', 'p1'), CacheKeys.apiResponse('e1', 'p2'))).toBe(0);
+    expect(await redis.exists(CacheKeys.apiResponse('e2', 'p1'))).toBe(1);
+    expect(await cache.invalidateEndpoint('e1')).toBe(0);
+  });
+
+  it('should use a value the caller already read instead of reading Redis again', async () => {
+    await cache.set('k:prefetched', 'in redis', 60);
+    const load = jest.fn(async () => 'from source');
+    expect(await cache.readThrough('k:prefetched', 60, load, { prefetched: JSON.stringify('read before') })).toEqual({
+      value: 'read before',
+      cache: 'hit',
+    });
+    expect(await cache.readThrough('k:prefetched', 60, load, { prefetched: null })).toEqual({
+      value: 'from source',
+      cache: 'miss',
+    });
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('should not overwrite what a writer stored while a read-through was loading (onlyIfAbsent)', async () => {
+    const key = CacheKeys.userPermissions(alice);
+    await redis.del(key);
+    const { value } = await cache.readThrough(
+      key,
+      600,
+      async () => {
+        await cache.set(key, 'written meanwhile', 600); // e.g. a role change
+        return 'read before the change';
+      },
+      { onlyIfAbsent: true },
+    );
+    expect(value).toBe('read before the change');
+    expect(JSON.parse((await redis.get(key))!)).toBe('written meanwhile');
+  });
+
   it('should fail fast and bypass when Redis is unreachable (ioredis defaults wait ~73 s)', async () => {
     const dead = createRedisClient(`redis://127.0.0.1:${await closedPort()}`);
     dead.on('error', () => undefined);

@@ -11,13 +11,18 @@ export interface CacheObserver {
   onUnavailable?(error: Error): void;
 }
 
-/** Where a cached list or search is registered, so a task write can find and drop it. */
-export interface CacheIndex {
-  /** The user whose view this is; `global` for views that contain every task (admins, auditors). */
-  owner: string | 'global';
-  /** Ids of the tasks in the cached page. */
-  taskIds?: string[];
-}
+/** Where a cached view is registered, so a write can find and drop it. */
+export type CacheIndex =
+  | {
+      /** The user whose task view this is; `global` for views that contain every task (admins, auditors). */
+      owner: string | 'global';
+      /** Ids of the tasks in the cached page. */
+      taskIds?: string[];
+    }
+  | {
+      /** A cached `api:response` of this endpoint (see `invalidateEndpoint`). */
+      endpoint: string;
+    };
 
 const UNAVAILABLE = Symbol('unavailable');
 
@@ -50,10 +55,14 @@ export class CacheStore {
     }
   }
 
-  async set(key: string, value: unknown, ttlSeconds: number, index?: CacheIndex): Promise<void> {
+  /** `onlyIfAbsent`: SET NX, so a slow read-through never overwrites what a writer stored meanwhile. */
+  async set(key: string, value: unknown, ttlSeconds: number, index?: CacheIndex, onlyIfAbsent = false): Promise<void> {
     if (!this.connected) return;
     try {
-      const multi = this.redis.multi().set(key, JSON.stringify(value), 'EX', ttlSeconds);
+      const json = JSON.stringify(value);
+      const multi = onlyIfAbsent
+        ? this.redis.multi().set(key, json, 'EX', ttlSeconds, 'NX')
+        : this.redis.multi().set(key, json, 'EX', ttlSeconds);
       if (index) this.addToIndex(multi, key, ttlSeconds, index);
       await multi.exec();
     } catch (error) {
@@ -66,6 +75,7 @@ export class CacheStore {
    * process share one `load()`. `accept` lets the caller refuse a cached value (e.g. not visible to
    * this requester) and fall through to the source instead. `prefetched` is the raw value of `key`
    * when the caller already read it in this request (null: absent), which saves the round trip.
+   * `onlyIfAbsent` stores the loaded value with SET NX (for keys that writers set themselves).
    */
   async readThrough<T>(
     key: string,
@@ -75,6 +85,7 @@ export class CacheStore {
       index?: (value: T) => CacheIndex | undefined;
       accept?: (value: T) => boolean;
       prefetched?: string | null;
+      onlyIfAbsent?: boolean;
     } = {},
   ): Promise<{ value: T; cache: CacheResult }> {
     const cached = !this.readsEnabled
@@ -93,7 +104,7 @@ export class CacheStore {
     this.observer.onResult?.('miss');
     const value = await this.flights.run(key, async () => {
       const loaded = await load();
-      await this.set(key, loaded, ttlSeconds, options.index?.(loaded));
+      await this.set(key, loaded, ttlSeconds, options.index?.(loaded), options.onlyIfAbsent);
       return loaded;
     });
     // A joined flight may have loaded with another requester's rights: check it like a cached value.
@@ -142,9 +153,29 @@ export class CacheStore {
     }
   }
 
+  /** Drops every cached `api:response` of one endpoint (through its index set: no KEYS, no SCAN). */
+  async invalidateEndpoint(endpointHash: string): Promise<number> {
+    if (!this.connected) return 0;
+    try {
+      const index = CacheKeys.endpointIndex(endpointHash);
+      const keys = await this.redis.smembers(index);
+      const deleted = await this.redis.unlink(...keys, index);
+      this.observer.onEvictions?.(deleted);
+      return deleted;
+    } catch (error) {
+      this.failed(error);
+      return 0;
+    }
+  }
+
   private addToIndex(multi: ReturnType<Redis['multi']>, key: string, ttlSeconds: number, index: CacheIndex): void {
+    // An index outlives its members by a little, so it never forgets a live key.
+    if ('endpoint' in index) {
+      const indexKey = CacheKeys.endpointIndex(index.endpoint);
+      multi.sadd(indexKey, key).expire(indexKey, ttlSeconds + 60);
+      return;
+    }
     const indexKey = index.owner === 'global' ? CacheKeys.globalIndex() : CacheKeys.userIndex(index.owner);
-    // The index outlives its members by a little, so it never forgets a live key.
     multi.sadd(indexKey, key).expire(indexKey, ttlSeconds + 60);
     if (index.owner === 'global') return;
     for (const taskId of index.taskIds ?? []) {

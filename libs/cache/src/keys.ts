@@ -55,6 +55,8 @@ export const CacheKeys = {
   taskViewers: (taskId: string) => `cache:index:task:${part(taskId)}`,
   /** Set of list/search keys of users who see every task (admins, auditors). */
   globalIndex: () => 'cache:index:global',
+  /** Set of the `api:response:{endpointHash}:*` keys of one endpoint, so a write drops them without KEYS/SCAN. */
+  endpointIndex: (endpointHash: string) => `cache:index:endpoint:${part(endpointHash)}`,
 } as const;
 
 /** Short stable hash (hex) of any JSON-serialisable value, with object keys sorted. */

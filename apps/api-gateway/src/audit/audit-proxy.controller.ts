@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Roles } from '../auth/auth.decorators';
+import { RequirePermission } from '../auth/auth.decorators';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { ProblemException } from '../http/problem.exception';
 
@@ -15,7 +15,7 @@ export class AuditProxyController {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Get('*')
-  @Roles('admin', 'auditor')
+  @RequirePermission('audit:read')
   async forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const target = new URL(request.url, this.config.services.auditUrl);
     let response: Response;

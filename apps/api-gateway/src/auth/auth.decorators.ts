@@ -12,13 +12,13 @@ export interface AuthUser {
 export type AuthedRequest = FastifyRequest & { user?: AuthUser };
 
 export const IS_PUBLIC = 'gateway:public';
-export const ROLES = 'gateway:roles';
+export const PERMISSION = 'gateway:permission';
 export const LOGIN_THROTTLE = 'gateway:login-throttle';
 
 /** No token needed (register, login, refresh). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
-/** Only these roles may call the route (deny by default for everyone else). */
-export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES, roles);
+/** Only callers whose role grants this permission (see `ROLE_PERMISSIONS`) may call the route. */
+export const RequirePermission = (permission: string) => SetMetadata(PERMISSION, permission);
 /** Counts against the stricter per-IP login limit. */
 export const LoginThrottle = () => SetMetadata(LOGIN_THROTTLE, true);
 

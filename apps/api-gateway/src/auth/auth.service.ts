@@ -11,6 +11,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { UsersService } from '../users/users.service';
 import { AccessTokens } from './access-tokens';
 import { AuthUser } from './auth.decorators';
+import { PermissionsStore } from './permissions';
 import { LoginRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dto';
 import { SessionStore, SessionStoreUnavailable } from './session.store';
 
@@ -27,12 +28,15 @@ export class AuthService {
     private readonly tokens: AccessTokens,
     private readonly users: UsersService,
     private readonly tasks: TasksService,
+    private readonly permissions: PermissionsStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  register(body: RegisterRequestDto, context: RpcContext): Promise<UserView> {
-    return this.clients.users.send<UserView>(UserPatterns.register, { ...body }, context);
+  async register(body: RegisterRequestDto, context: RpcContext): Promise<UserView> {
+    const user = await this.clients.users.send<UserView>(UserPatterns.register, { ...body }, context);
+    await this.users.listChanged();
+    return user;
   }
 
   async login(body: LoginRequestDto, context: RpcContext): Promise<TokenResponseDto> {
@@ -82,6 +86,7 @@ export class AuthService {
       .catch((error: AppError) => this.logger.warn({ err: error.message }, 'logout not recorded by user-service'));
   }
 
+  /** Starts or rotates a session with the role just read from user-service (also stored as the user's permissions). */
   private async issue(sessionId: string, userId: string, role: AuthUser['role'], createdAt?: Date) {
     let refreshToken: string;
     try {
@@ -89,6 +94,7 @@ export class AuthService {
     } catch {
       throw sessionStoreDown();
     }
+    await this.permissions.store(userId, role);
     return {
       accessToken: this.tokens.sign({ sub: userId, role, sid: sessionId }),
       tokenType: 'Bearer' as const,

@@ -1,17 +1,18 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { CacheKeys, decideFromReply, queueRateLimits, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
-import { UserRole } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { PREFETCH, PrefetchingRequest, PrefetchKey } from '../http/prefetch';
 import { ProblemException } from '../http/problem.exception';
+import { rpcContext } from '../http/rpc-context';
 import { GatewayMetrics } from '../infrastructure/gateway-metrics';
 import { LOGGER, REDIS } from '../infrastructure/redis.module';
 import { AccessClaims, AccessTokens } from './access-tokens';
-import { AuthedRequest, AuthUser, IS_PUBLIC, LOGIN_THROTTLE, ROLES } from './auth.decorators';
+import { AuthedRequest, AuthUser, IS_PUBLIC, LOGIN_THROTTLE, PERMISSION } from './auth.decorators';
+import { PermissionsStore, ROLE_PERMISSIONS } from './permissions';
 import { Session } from './session.store';
 
 const QUERY_TOKEN_NAMES = ['access_token', 'token', 'jwt', 'authorization'];
@@ -31,6 +32,7 @@ export class GatewayGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokens,
     private readonly metrics: GatewayMetrics,
+    private readonly permissions: PermissionsStore,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -52,17 +54,28 @@ export class GatewayGuard implements CanActivate {
     const verified = claims instanceof ProblemException ? undefined : claims;
     // Counting by the verified `sub` before the session check is safe: the signature proves it.
     const rules = this.rulesFor(request, flag<boolean>(LOGIN_THROTTLE) ?? false, verified?.sub);
-    const prefetchKey = verified && this.config.redis.cacheEnabled ? flag<PrefetchKey>(PREFETCH)?.(request) : undefined;
-    const { session, counters, prefetched } = await this.lookup(verified?.sid, rules, prefetchKey);
+    const reads = this.config.redis.cacheEnabled; // CACHE_ENABLED=false: no read-through, role from the session
+    const prefetchKey = verified && reads ? flag<PrefetchKey>(PREFETCH)?.(request) : undefined;
+    const { counters, values } = await this.lookup(rules, {
+      session: verified && CacheKeys.session(verified.sid),
+      permissions: verified && reads ? CacheKeys.userPermissions(verified.sub) : undefined,
+      prefetch: prefetchKey,
+    });
     if (counters) this.enforce(rules, counters, reply);
     if (claims instanceof ProblemException) throw claims;
-    if (verified) request.user = this.checkSession(verified, session);
-    if (prefetchKey && prefetched !== undefined) {
-      (request as PrefetchingRequest).prefetched = { key: prefetchKey, raw: prefetched };
-    }
+    if (!verified) return true;
 
-    const roles = flag<UserRole[]>(ROLES);
-    if (roles && !roles.includes(request.user!.role)) {
+    const user = this.checkSession(verified, values.session);
+    // Redis unreachable (or reads off): the session's, else the token's, role is the last one known.
+    if (values.permissions !== undefined) {
+      user.role = (await this.permissions.resolve(user, values.permissions, rpcContext(request, user))).role;
+    }
+    request.user = user;
+    if (prefetchKey && values.prefetch !== undefined) {
+      (request as PrefetchingRequest).prefetched = { key: prefetchKey, raw: values.prefetch };
+    }
+    const required = flag<string>(PERMISSION);
+    if (required && !ROLE_PERMISSIONS[user.role].includes(required)) {
       throw new ProblemException(403, 'AUTH.FORBIDDEN', 'Your role may not use this operation.');
     }
     return true;
@@ -78,37 +91,35 @@ export class GatewayGuard implements CanActivate {
   }
 
   /**
-   * Session, rate-limit counters and the prefetched cache value in one pipelined round trip;
-   * `session: 'down'` when Redis cannot answer.
+   * The rate-limit counters and the values of `keys` in one pipelined round trip. A key's value is
+   * a string, null when absent, or undefined when Redis did not answer (counters: fail open).
    */
-  private async lookup(
-    sessionId: string | undefined,
+  private async lookup<K extends string>(
     rules: RateLimitRule[],
-    prefetchKey: string | undefined,
-  ): Promise<{ session: string | null | 'down'; counters?: number[]; prefetched?: string | null }> {
-    if (this.redis.status !== 'ready') return { session: 'down' }; // limits fail open: README "Failure directions"
+    keys: Record<K, string | undefined>,
+  ): Promise<{ counters?: number[]; values: Partial<Record<K, string | null>> }> {
+    const values: Partial<Record<K, string | null>> = {};
+    if (this.redis.status !== 'ready') return { values }; // README "Failure directions"
+    const names = (Object.keys(keys) as K[]).filter((name) => keys[name] !== undefined);
     try {
       const pipeline = this.redis.pipeline();
       void queueRateLimits(pipeline, rules);
-      if (sessionId) pipeline.get(CacheKeys.session(sessionId));
-      if (prefetchKey) pipeline.get(prefetchKey);
-      const results = (await pipeline.exec()) ?? [];
-      const [limitResult, sessionResult] = results;
-      const prefetchResult = prefetchKey ? results[results.length - 1] : undefined;
-      return {
-        counters: limitResult && !limitResult[0] ? (limitResult[1] as number[]) : undefined,
-        session:
-          !sessionId || !sessionResult || sessionResult[0] ? 'down' : ((sessionResult[1] as string | null) ?? null),
-        prefetched: prefetchResult && !prefetchResult[0] ? ((prefetchResult[1] as string | null) ?? null) : undefined,
-      };
+      for (const name of names) pipeline.get(keys[name]!);
+      const [limit, ...replies] = (await pipeline.exec()) ?? [];
+      names.forEach((name, i) => {
+        const [error, value] = replies[i] ?? [new Error('no reply')];
+        if (!error) values[name] = (value as string | null) ?? null;
+      });
+      return { counters: limit && !limit[0] ? (limit[1] as number[]) : undefined, values };
     } catch {
-      return { session: 'down' };
+      return { values };
     }
   }
 
-  private checkSession(claims: AccessClaims, raw: string | null | 'down'): AuthUser {
+  /** `raw` undefined: Redis did not answer. */
+  private checkSession(claims: AccessClaims, raw: string | null | undefined): AuthUser {
     const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid };
-    if (raw === 'down') {
+    if (raw === undefined) {
       if (this.config.auth.sessionFailureMode === 'open') {
         this.metrics.sessionChecksSkipped.inc();
         // One line per 10 s: a warning per request would flood the log for the whole outage.

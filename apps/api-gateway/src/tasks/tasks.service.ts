@@ -5,7 +5,14 @@ import { AppError } from '@taskflow/nest-kit';
 import { AuthUser } from '../auth/auth.decorators';
 import { ifMatchVersion } from '../http/http-caching';
 import { ServiceClients } from '../infrastructure/service-clients';
+import { PagePosition, parsePageCursor, withPageCursor } from './page-cursor';
 import { ListTasksQueryDto, SearchTasksQueryDto } from './tasks.dto';
+
+/** A cached page with the task-service cursor it answers. */
+interface CachedPage {
+  cursor: string | null;
+  page: TaskPage;
+}
 
 export interface Cached<T> {
   value: T;
@@ -100,23 +107,31 @@ export class TasksService {
     return task;
   }
 
-  /** Only the plain first page (no filter but status, default sort) has a seed key; the rest goes straight through. */
+  /**
+   * Every page is cached. A plain list (at most one status, default sort and size) is the seed's
+   * `task:list:user:{userId}:status:{status}:page:{page}`; a list with any other filter is a search
+   * over the user's tasks and is cached like one. Page numbers: see `page-cursor.ts`.
+   */
   list(query: ListTasksQueryDto, user: AuthUser, context: RpcContext): Promise<Cached<TaskPage>> {
-    const load = () => this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...query }, context);
-    const { status, ...rest } = query;
+    const { cursor, ...filters } = query;
+    const position = parsePageCursor(cursor);
+    const { status, ...rest } = filters;
     const plain = Object.values(rest).every((value) => value === undefined) && (status?.length ?? 0) <= 1;
-    if (!plain) return load().then((value) => ({ value, cache: 'bypass' as const }));
-    const key = CacheKeys.taskList(user.id, status?.[0] ?? 'all', 1);
-    return this.cache.readThrough(key, CacheTtl.taskList, load, { index: (page) => this.indexOf(user, page) });
+    const key = plain
+      ? CacheKeys.taskList(user.id, status?.[0] ?? 'all', position.page)
+      : CacheKeys.taskSearch(this.queryHash('list', filters, user), position.page);
+    return this.page(key, plain ? CacheTtl.taskList : CacheTtl.taskSearch, position, user, (serviceCursor) =>
+      this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...filters, cursor: serviceCursor }, context),
+    );
   }
 
-  /** The query hash includes the requester, so one user's results are never served to another. */
   search(query: SearchTasksQueryDto, user: AuthUser, context: RpcContext): Promise<Cached<TaskPage>> {
-    const load = () => this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...query }, context);
-    const { cursor, ...rest } = query;
-    if (cursor) return load().then((value) => ({ value, cache: 'bypass' as const }));
-    const key = CacheKeys.taskSearch(hashOf({ requester: user.id, role: user.role, ...rest }), 1);
-    return this.cache.readThrough(key, CacheTtl.taskSearch, load, { index: (page) => this.indexOf(user, page) });
+    const { cursor, ...filters } = query;
+    const position = parsePageCursor(cursor);
+    const key = CacheKeys.taskSearch(this.queryHash('search', filters, user), position.page);
+    return this.page(key, CacheTtl.taskSearch, position, user, (serviceCursor) =>
+      this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...filters, cursor: serviceCursor }, context),
+    );
   }
 
   stats(user: AuthUser, context: RpcContext): Promise<Cached<TaskStats>> {
@@ -131,6 +146,29 @@ export class TasksService {
   /** Seed "Cache Warming": what a user asks for right after login. Best effort. */
   async warm(user: AuthUser, context: RpcContext): Promise<void> {
     await Promise.allSettled([this.list({}, user, context), this.stats(user, context)]);
+  }
+
+  /** One page read through `key`; the cached copy is served only for the task-service cursor it was loaded with. */
+  private async page(
+    key: string,
+    ttlSeconds: number,
+    position: PagePosition,
+    user: AuthUser,
+    load: (cursor: string | undefined) => Promise<TaskPage>,
+  ): Promise<Cached<TaskPage>> {
+    const cursor = position.cursor ?? null;
+    const { value, cache } = await this.cache.readThrough<CachedPage>(
+      key,
+      ttlSeconds,
+      async () => ({ cursor, page: await load(position.cursor) }),
+      { index: (cached) => this.indexOf(user, cached.page), accept: (cached) => cached.cursor === cursor },
+    );
+    return { value: withPageCursor(value.page, position), cache };
+  }
+
+  /** The hash covers the requester and role too, so one user's results are never served to another. */
+  private queryHash(endpoint: 'list' | 'search', filters: object, user: AuthUser): string {
+    return hashOf({ endpoint, requester: user.id, role: user.role, ...filters });
   }
 
   private indexOf(user: AuthUser, page: TaskPage): CacheIndex {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthUser, CurrentUser, Roles } from '../auth/auth.decorators';
+import { AuthUser, CurrentUser, RequirePermission } from '../auth/auth.decorators';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
 import { UuidParam } from '../http/uuid-param.pipe';
@@ -31,14 +31,21 @@ export class UsersController {
   }
 
   @Get()
-  @Roles('admin')
-  list(@CurrentUser() user: AuthUser, @Query() query: ListUsersQueryDto, @Req() request: FastifyRequest) {
-    return this.users.list(query, rpcContext(request, user));
+  @RequirePermission('user:list')
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListUsersQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { value, cache } = await this.users.list(query, rpcContext(request, user));
+    void reply.header('Cache-Status', cacheStatus(cache));
+    return value;
   }
 
   @Patch(':id/role')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @Roles('admin')
+  @RequirePermission('user:change-role')
   changeRole(
     @CurrentUser() user: AuthUser,
     @Param('id', UuidParam) id: string,

@@ -243,7 +243,17 @@ function controllerFor(backend: FakeBackend) {
           .filter((task) => !statuses || statuses.includes(task.status))
           .filter((task) => !q || task.title.toLowerCase().includes(q.toLowerCase()))
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-        return { items: items.slice(0, Number(r.data.limit ?? 20)), nextCursor: null };
+        // Offset cursors (the real service uses keysets): enough to walk pages through the gateway.
+        const offset = r.data.cursor === undefined ? 0 : Number(Buffer.from(String(r.data.cursor), 'base64url'));
+        if (!Number.isInteger(offset) || offset < 0) {
+          throw new AppError('validation', 'TASK.INVALID_CURSOR', 'The cursor is invalid.');
+        }
+        const limit = Number(r.data.limit ?? 20);
+        const more = items.length > offset + limit;
+        return {
+          items: items.slice(offset, offset + limit),
+          nextCursor: more ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+        };
       });
     }
 
