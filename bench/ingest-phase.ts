@@ -71,7 +71,7 @@ export async function ingestPhase(
   log(`[bench]   published ${total} events in ${publishSeconds.toFixed(1)} s; waiting for the audit store …`);
   let count = 0;
   await waitFor(async () => (count = (await stored.estimatedDocumentCount()) - before) >= total, {
-    timeoutMs: 240_000,
+    timeoutMs: 180_000,
     intervalMs: 250,
     description: `all ${total} events stored`,
   }).catch((error: Error) => {

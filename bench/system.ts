@@ -96,8 +96,8 @@ function withDatabase(mongoUrl: string, database: string): string {
 }
 
 /**
- * mongo-java-server's H2 backend sometimes refuses dropDatabase ("Expected [indexes] to be empty") right
- * after heavy inserts; dropping the collections first and retrying clears it.
+ * mongo-java-server's H2 backend once refused a dropDatabase here ("Expected [indexes] to be empty"); then drop
+ * the collections one by one and try again.
  */
 async function dropMongoDatabase(db: Db): Promise<void> {
   try {
