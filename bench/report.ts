@@ -17,7 +17,10 @@ export interface BenchReport {
   memory: { name: string; bytes: number | undefined }[];
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 10) / 10} ms` : undefined);
+const ms = (value: number) =>
+  Number.isFinite(value)
+    ? `${value.toLocaleString('en-US', { maximumFractionDigits: value < 100 ? 1 : 0 })} ms`
+    : undefined;
 const rate = (value: number, unit: string) => `${value.toLocaleString('en-US')} ${unit}`;
 const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}×`;
 const failures = (result: HttpResult) => (failureSummary(result) ? `; ${failureSummary(result)}` : '');
