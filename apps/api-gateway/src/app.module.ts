@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { OpsModule } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { AuditProxyController } from './audit/audit-proxy.controller';
@@ -10,7 +10,6 @@ import { GatewayGuard } from './auth/gateway.guard';
 import { PermissionsStore } from './auth/permissions';
 import { SessionStore } from './auth/session.store';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/gateway.config';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { LOGGER, RedisModule } from './infrastructure/redis.module';
 import { ServiceClients } from './infrastructure/service-clients';
 import { UpstreamHealth } from './infrastructure/upstream-health';
@@ -40,7 +39,6 @@ export class AppModule {
         UsersService,
         TasksService,
         { provide: APP_GUARD, useClass: GatewayGuard },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

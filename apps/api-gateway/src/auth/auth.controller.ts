@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
-import { NoIdempotency } from '../http/idempotency.interceptor';
+import { Idempotent, NoIdempotency } from '../http/idempotency.interceptor';
 import { UsersService } from '../users/users.service';
 import { AuthUser, CurrentUser, LoginThrottle, Public } from './auth.decorators';
 import { LoginRequestDto, RefreshRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dto';
@@ -20,6 +20,7 @@ export class AuthController {
   @Post('register')
   @Public()
   @LoginThrottle()
+  @Idempotent()
   register(@Body() body: RegisterRequestDto, @Req() request: FastifyRequest) {
     return this.auth.register(body, rpcContext(request));
   }

@@ -68,7 +68,7 @@ export class GatewayGuard implements CanActivate {
     const user = this.checkSession(verified, values.session);
     // Redis unreachable (or reads off): the session's, else the token's, role is the last one known.
     if (values.permissions !== undefined) {
-      user.role = (await this.permissions.resolve(user, values.permissions, rpcContext(request, user))).role;
+      user.role = (await this.permissions.resolve(user, values.permissions, () => rpcContext(request, user))).role;
     }
     request.user = user;
     if (prefetchKey && values.prefetch !== undefined) {

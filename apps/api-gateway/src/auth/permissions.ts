@@ -38,14 +38,15 @@ export class PermissionsStore {
   /**
    * `prefetched`: the raw key value the guard read with the session (null when absent). When
    * user-service cannot answer a miss, the session's role (`user.role`) is the last one known.
+   * `context` is built only for that miss.
    */
-  async resolve(user: AuthUser, prefetched: string | null, context: RpcContext): Promise<Permissions> {
+  async resolve(user: AuthUser, prefetched: string | null, context: () => RpcContext): Promise<Permissions> {
     try {
       const { value } = await this.cache.readThrough(
         CacheKeys.userPermissions(user.id),
         CacheTtl.userPermissions,
         async () => {
-          const fresh = await this.clients.users.send<UserView>(UserPatterns.getById, { id: user.id }, context);
+          const fresh = await this.clients.users.send<UserView>(UserPatterns.getById, { id: user.id }, context());
           return permissionsOf(fresh.role);
         },
         { prefetched, onlyIfAbsent: true },

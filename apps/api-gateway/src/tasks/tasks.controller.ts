@@ -5,6 +5,7 @@ import { TaskPatterns, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/auth.decorators';
 import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
+import { Idempotent } from '../http/idempotency.interceptor';
 import { PrefetchCache, prefetched } from '../http/prefetch';
 import { rpcContext } from '../http/rpc-context';
 import { isUuid, UuidParam } from '../http/uuid-param.pipe';
@@ -34,6 +35,7 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Post()
+  @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async create(
     @CurrentUser() user: AuthUser,
@@ -158,6 +160,7 @@ export class TasksController {
   }
 
   @Post(':id/restore')
+  @Idempotent()
   @ApiParam(ID_PARAM)
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
