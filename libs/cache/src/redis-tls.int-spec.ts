@@ -127,7 +127,7 @@ if (!hasTools) console.log('[skip] Redis TLS test: needs redis-server (built wit
       await redis.connect();
       return await redis.ping();
     } catch (error) {
-      throw new Error(`${(error as Error).message} (${errors.join('; ')})`);
+      throw new Error(`${(error as Error).message} (${errors.join('; ')})`, { cause: error });
     } finally {
       redis.disconnect();
     }

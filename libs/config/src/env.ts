@@ -164,3 +164,10 @@ function readSpec<T>(spec: ConfigSpec<T>, source: Source, problems: string[]): T
   }
   return out as T;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** LOG_LEVEL: debug in development, info in staging and production. */
+export function logLevelSpec(): Reader<(typeof LOG_LEVELS)[number]> {
+  return env.oneOf('LOG_LEVEL', LOG_LEVELS, byProfile({ development: 'debug', staging: 'info', production: 'info' }));
+}

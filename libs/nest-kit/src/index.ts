@@ -10,3 +10,5 @@ export * from './rpc-error.filter';
 export * from './validation';
 export * from './rpc-request';
 export * from './postgres';
+export * from './schema-version';
+export * from './postgres-ops';

@@ -1,4 +1,4 @@
-import { byProfile, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
+import { byProfile, logLevelSpec, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
@@ -37,11 +37,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
   const config = loadConfig<GatewayConfig>(
     {
       profile: env.profile(),
-      logLevel: env.oneOf(
-        'LOG_LEVEL',
-        ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-        byProfile({ development: 'debug', staging: 'info', production: 'info' }),
-      ),
+      logLevel: logLevelSpec(),
       http: {
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),

@@ -1,5 +1,5 @@
 import {
-  byProfile,
+  logLevelSpec,
   devOnly,
   env,
   KafkaSaslSettings,
@@ -66,11 +66,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       },
       auth: { jwtSecret: env.string('JWT_SECRET', devOnly(DEV_JWT_SECRET)) },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
-      logLevel: env.oneOf(
-        'LOG_LEVEL',
-        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-        byProfile({ development: 'debug', staging: 'info', production: 'info' }),
-      ),
+      logLevel: logLevelSpec(),
     },
     source,
   );

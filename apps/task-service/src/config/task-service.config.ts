@@ -1,14 +1,10 @@
-import { byProfile, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
+import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
 export const taskServiceConfigSpec = {
   nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
   profile: env.profile(),
-  logLevel: env.oneOf(
-    'LOG_LEVEL',
-    ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
-    byProfile({ development: 'debug', staging: 'info', production: 'info' } as const),
-  ),
+  logLevel: logLevelSpec(),
   // Pool, TLS, slow-query threshold: shared with the other PostgreSQL service.
   db: {
     ...postgresConfigSpec(),

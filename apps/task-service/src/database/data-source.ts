@@ -1,4 +1,11 @@
-import { postgresConnectionOptions, redactUrl } from '@taskflow/nest-kit';
+import {
+  assertSchemaCurrent as sharedAssertSchemaCurrent,
+  MigrationSet,
+  postgresConnectionOptions,
+  redactUrl,
+  schemaStatus as sharedSchemaStatus,
+  SchemaStatus,
+} from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DbConfig } from '../config/task-service.config';
@@ -44,39 +51,17 @@ export async function connect(
   return dataSource;
 }
 
-export interface SchemaStatus {
-  applied: string[];
-  pending: string[];
-  /** Applied migrations this code does not know: the schema is newer than the code (allowed during rollouts). */
-  unknown: string[];
-}
+const SCHEMA: MigrationSet = {
+  migrations: TASK_MIGRATIONS,
+  table: TASK_MIGRATIONS_TABLE,
+  migrateCommand: 'npx nx run task-service:migrate',
+};
 
-export async function schemaStatus(dataSource: DataSource): Promise<SchemaStatus> {
-  const known = TASK_MIGRATIONS.map((migration) => new migration().name);
-  const [{ oid }] = await dataSource.query(`SELECT to_regclass($1) AS oid`, [TASK_MIGRATIONS_TABLE]);
-  const applied: string[] = oid
-    ? (await dataSource.query(`SELECT name FROM "${TASK_MIGRATIONS_TABLE}" ORDER BY id`)).map(
-        (row: { name: string }) => row.name,
-      )
-    : [];
-  return {
-    applied,
-    pending: known.filter((name) => !applied.includes(name)),
-    unknown: applied.filter((name) => !known.includes(name)),
-  };
-}
+export const schemaStatus = (dataSource: DataSource): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
-export async function assertSchemaCurrent(dataSource: DataSource): Promise<SchemaStatus> {
-  const status = await schemaStatus(dataSource);
-  if (status.pending.length > 0) {
-    throw new Error(
-      `database schema is older than this code: ${status.pending.length} pending migration(s) ` +
-        `(${status.pending.join(', ')}). Run \`npx nx run task-service:migrate\` or start with MIGRATIONS_RUN=true.`,
-    );
-  }
-  return status;
-}
+export const assertSchemaCurrent = (dataSource: DataSource): Promise<SchemaStatus> =>
+  sharedAssertSchemaCurrent(dataSource, SCHEMA);
 
 /**
  * Reverts the newest applied migration. TypeORM's undo ignores a migration's `transaction = false`, so the

@@ -1,9 +1,9 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, HealthRegistry, OpsModule } from '@taskflow/nest-kit';
+import { AppMetrics, HealthRegistry, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { DataSource } from 'typeorm';
 import { TASK_OUTBOX_TABLE } from '../migrations';
-import { registerTaskOps } from '../ops/task-ops';
+import { assertSchemaCurrent } from '../database/data-source';
 import { TaskService } from './application/task.service';
 import { TaskRpcController } from './interface/messaging/task.rpc-controller';
 
@@ -50,7 +50,11 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    registerTaskOps(this.health, this.options.metrics, this.options.dataSource, this.options.publisher);
+    const { dataSource, publisher, metrics } = this.options;
+    registerPostgresOps(this.health, metrics, dataSource, {
+      schema: () => assertSchemaCurrent(dataSource),
+      broker: publisher,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

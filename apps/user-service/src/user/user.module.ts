@@ -1,9 +1,9 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, HealthRegistry, OpsModule } from '@taskflow/nest-kit';
+import { AppMetrics, HealthRegistry, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { registerHealthChecks, registerPoolMetrics } from '../ops/user-ops';
+import { assertSchemaCurrent } from '../database/data-source';
 import { PasswordHasher } from './application/password-hasher';
 import { UserService } from './application/user.service';
 import { RPC_LOGGER, UserRpcErrorFilter } from './interface/messaging/user-rpc-error.filter';
@@ -57,8 +57,11 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    registerHealthChecks(this.health, this.options.dataSource, this.options.publisher);
-    registerPoolMetrics(this.metrics, this.options.dataSource);
+    const { dataSource, publisher } = this.options;
+    registerPostgresOps(this.health, this.metrics, dataSource, {
+      schema: () => assertSchemaCurrent(dataSource),
+      broker: publisher,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
