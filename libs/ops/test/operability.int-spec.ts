@@ -251,7 +251,7 @@ describe('readiness per dependency (real backends, apps from source)', () => {
       grew(app, 'taskflow_kafka_messages_produced_total');
       grew(app, 'taskflow_http_requests_total', { route: '/metrics', status: '200' });
       expect(sample(a[app], 'taskflow_db_pool_connections', { pool: 'primary', state: 'total' })).toBeGreaterThan(0);
-      for (const state of ['idle', 'active', 'waiting']) {
+      for (const state of ['idle', 'in_use', 'waiting']) {
         expect(sample(a[app], 'taskflow_db_pool_connections', { pool: 'primary', state })).toBeGreaterThanOrEqual(0);
       }
       expect(sample(a[app], 'taskflow_outbox_pending')).toBeGreaterThanOrEqual(0);
