@@ -18,6 +18,11 @@ export class AuditProxyController {
   @RequirePermission('audit:read')
   async forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const target = new URL(request.url, this.config.services.auditUrl);
+    // The router passes dot segments through (`/api/v1/audit/../../metrics`) and URL resolves them:
+    // forward only what stays inside the query API.
+    if (!target.pathname.startsWith('/api/v1/audit/')) {
+      throw new ProblemException(404, 'ROUTE.NOT_FOUND', 'No such audit route.');
+    }
     let response: Response;
     try {
       response = await fetch(target, {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { JWT_SECRET } from '../support/gateway-harness';
 import {
   expectNoPasswordHashes,
@@ -386,6 +387,34 @@ describe('abuse: injection', () => {
       });
       expect(restamp.status).toBe(403);
       expect((await direct.get('/api/v1/audit/events')).status).toBe(401);
+    });
+
+    it('should keep the pass-through inside audit-service’s query API (no path traversal)', async () => {
+      const { port } = new URL(system.http.baseUrl);
+      // Raw requests: an HTTP client would normalise the dot segments before sending them.
+      const rawGet = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          let received = '';
+          const socket = connect(Number(port), '127.0.0.1', () =>
+            socket.write(
+              `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${auditor.token}\r\nConnection: close\r\n\r\n`,
+            ),
+          );
+          socket.on('data', (chunk) => (received += chunk.toString()));
+          socket.on('end', () => resolve(received));
+          socket.on('error', reject);
+        });
+      for (const path of [
+        '/api/v1/audit/../../../metrics',
+        '/api/v1/audit/events/../../../../status',
+        '/api/v1/audit/%2e%2e/%2e%2e/%2e%2e/metrics',
+        '/api/v1/audit/.%2E/.%2e/.%2E/health/ready',
+      ]) {
+        const response = await rawGet(path);
+        expect({ path, status: response.slice(0, 12) }).toEqual({ path, status: 'HTTP/1.1 404' });
+        expect(response).not.toMatch(/taskflow_|"uptime"|"checks"/);
+      }
+      expect(await rawGet('/api/v1/audit/events?limit=1')).toMatch(/^HTTP\/1\.1 200 /); // control
     });
 
     it('should pass operator syntax through the gateway only to be rejected, for an auditor', async () => {
