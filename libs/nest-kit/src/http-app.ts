@@ -1,6 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
@@ -44,8 +45,8 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
       connectionsCheckingInterval: requestTimeout > 0 ? Math.min(1000, requestTimeout) : 30_000,
     },
     // The router rejects a malformed URL or an over-long parameter before any hook or filter runs.
-    frameworkErrors: (error, _request, reply) => {
-      const status = (error as { statusCode?: number }).statusCode ?? 400;
+    frameworkErrors: (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 400;
       void reply
         .status(status)
         .headers(headers)

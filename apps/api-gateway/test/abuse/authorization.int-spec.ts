@@ -1,3 +1,4 @@
+import type { TaskView } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { expectNoPasswordHashes, HttpResult, startSystem, System, TestUser } from '../support/system-harness';
 
@@ -16,7 +17,7 @@ describe('abuse: authorisation (OWASP API1, API3, API5)', () => {
   let alice: TestUser;
   let bob: TestUser;
   let auditor: TestUser;
-  let bobsTask: { id: string; version: number; title: string };
+  let bobsTask: TaskView;
 
   beforeAll(async () => {
     system = await startSystem({ redisDb: 11 });
@@ -25,7 +26,7 @@ describe('abuse: authorisation (OWASP API1, API3, API5)', () => {
       system.signUp('bob'),
       system.signUp('auditor', 'auditor'),
     ]);
-    bobsTask = (await system.createTask(bob, { title: `bob-private-${randomUUID()}` })) as typeof bobsTask;
+    bobsTask = await system.createTask(bob, { title: `bob-private-${randomUUID()}` });
     // Bob's copy is now in the gateway cache: the hit must not be served to anyone else.
     expect((await system.http.get(`/api/v1/tasks/${bobsTask.id}`, { token: bob.token })).status).toBe(200);
     const hit = await system.http.get(`/api/v1/tasks/${bobsTask.id}`, { token: bob.token });

@@ -1,3 +1,4 @@
+import type { TaskView } from '@taskflow/contracts';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { MongoClient } from 'mongodb';
@@ -59,7 +60,7 @@ describe('abuse: injection', () => {
   let admin: TestUser;
   let auditor: TestUser;
   let aliceTaskIds: string[];
-  let bobsTask: { id: string; title: string };
+  let bobsTask: TaskView;
 
   beforeAll(async () => {
     system = await startSystem({ redisDb: 15, audit: true });
@@ -69,7 +70,7 @@ describe('abuse: injection', () => {
       system.signUp('admin', 'admin'),
       system.signUp('auditor', 'auditor'),
     ]);
-    bobsTask = (await system.createTask(bob, { title: `bob secret ${randomUUID()}` })) as typeof bobsTask;
+    bobsTask = await system.createTask(bob, { title: `bob secret ${randomUUID()}` });
     const aliceTasks = await Promise.all([
       system.createTask(alice, { title: "literal ' OR 1=1 -- title", priority: 'high' }),
       system.createTask(alice, { title: 'plain', description: "'; DROP TABLE tasks; --" }),

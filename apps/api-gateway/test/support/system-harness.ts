@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { TaskView } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
 import { MongoClient } from 'mongodb';
@@ -95,7 +96,7 @@ export interface System {
   servicesAlive: () => boolean;
   /** Registers and logs in a fresh user (optionally with a role set in user-service's table first). */
   signUp: (label: string, role?: 'user' | 'admin' | 'auditor') => Promise<TestUser>;
-  createTask: (user: TestUser, body?: object) => Promise<{ id: string; version: number; [key: string]: unknown }>;
+  createTask: (user: TestUser, body?: object) => Promise<TaskView>;
   /** Starts another gateway (other env, e.g. low limits) on the same services and Redis DB. */
   startGateway: (env: Record<string, string>) => Promise<{ http: HttpClient; close: () => Promise<void> }>;
   stop: () => Promise<void>;
