@@ -91,7 +91,7 @@ async function expectReadiness(port: number, state: 'hard-down' | 'degraded' | '
   }
 }
 
-describe('readiness per dependency (real backends, apps from source)', () => {
+describe('operability: metrics and readiness per dependency (real backends, apps from source)', () => {
   let database: ScratchDatabase;
   let postgres: TcpProxy;
   let kafka: PrivateBackend;

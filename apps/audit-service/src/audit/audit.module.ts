@@ -11,7 +11,7 @@ import { KafkaBatchServer } from './infrastructure/messaging/kafka-batch.server'
 import { KafkaClients } from './infrastructure/messaging/kafka-clients';
 import { EVENT_LOG_MODEL, EventLogSchema } from './infrastructure/persistence/event-log.schema';
 import { pendingMigrations, runMigrations } from './infrastructure/persistence/migrations';
-import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
+import { databaseOf, logSlowCommands, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
@@ -67,10 +67,13 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
     return {
       module: AuditModule,
       imports: [
-        MongooseModule.forRoot(
-          config.mongo.url,
-          mongoConnectOptions(config.mongo.serverSelectionTimeoutMs, config.mongo.tls),
-        ),
+        MongooseModule.forRoot(config.mongo.url, {
+          ...mongoConnectOptions(config.mongo.serverSelectionTimeoutMs, config.mongo.tls, config.mongo.slowQueryMs),
+          connectionFactory: (connection: Connection) => {
+            logSlowCommands(connection.getClient(), logger, config.mongo.slowQueryMs);
+            return connection;
+          },
+        }),
         MongooseModule.forFeature([{ name: EVENT_LOG_MODEL, schema: EventLogSchema }]),
       ],
       controllers: [

@@ -15,7 +15,14 @@ import { DEFAULT_RETENTION_RULES, mergeRetentionRules, RetentionPolicy } from '.
 
 export interface AuditConfig {
   profile: Profile;
-  mongo: { url: string; serverSelectionTimeoutMs: number; migrateOnStart: boolean; tls: TlsSettings };
+  mongo: {
+    url: string;
+    serverSelectionTimeoutMs: number;
+    migrateOnStart: boolean;
+    tls: TlsSettings;
+    /** Commands slower than this are logged as warnings; 0 = off. */
+    slowQueryMs: number;
+  };
   kafka: {
     brokers: string[];
     tls: TlsSettings;
@@ -47,6 +54,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       mongo: {
         url: env.url('MONGO_URL', ['mongodb', 'mongodb+srv'], devOnly('mongodb://127.0.0.1:27017/taskflow_audit')),
         tls: tlsSettings('MONGO_TLS'),
+        slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
         serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
         migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
       },

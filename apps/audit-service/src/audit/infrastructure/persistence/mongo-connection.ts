@@ -1,10 +1,18 @@
 import { mongoTlsOptions, TlsSettings } from '@taskflow/config';
+import type { CommandSucceededEvent } from 'mongodb';
 import mongoose, { Connection, ConnectOptions } from 'mongoose';
+import type { Logger } from 'pino';
 
 /** Connection options shared by the app (MongooseModule) and the migrate command. */
-export function mongoConnectOptions(serverSelectionTimeoutMS: number, tls?: TlsSettings): ConnectOptions {
+export function mongoConnectOptions(
+  serverSelectionTimeoutMS: number,
+  tls?: TlsSettings,
+  slowQueryMs = 0,
+): ConnectOptions {
   return {
     ...(tls ? mongoTlsOptions(tls) : {}),
+    // Command events feed the slow-command log (logSlowCommands); off when there is no threshold.
+    ...(slowQueryMs > 0 ? { monitorCommands: true } : {}),
     // A short server selection timeout makes writes fail fast while MongoDB is down, so the ingest backs off.
     serverSelectionTimeoutMS,
     appName: 'audit-service',
@@ -29,4 +37,23 @@ export function openMongoConnection(
 export function databaseOf(connection: Connection) {
   if (!connection.db) throw new Error('MongoDB connection is not open');
   return connection.db;
+}
+
+/**
+ * Logs MongoDB commands slower than `thresholdMs` as a pino warning: command name, database and duration,
+ * never the documents or filter values (the reply is not read). Needs `monitorCommands` on the client.
+ */
+export function logSlowCommands(
+  client: { on(event: 'commandSucceeded', listener: (event: CommandSucceededEvent) => void): unknown },
+  logger: Logger,
+  thresholdMs: number,
+): void {
+  if (thresholdMs <= 0) return;
+  client.on('commandSucceeded', (event) => {
+    if (event.duration < thresholdMs) return;
+    logger.warn(
+      { durationMs: Math.round(event.duration * 10) / 10, command: event.commandName, database: event.databaseName },
+      'slow query',
+    );
+  });
 }
