@@ -10,10 +10,12 @@ const path = require('node:path');
 module.exports = async function testFaults(args, kit) {
   const report = path.join(kit.ROOT, '.reports', 'faults.json');
   const table = path.join(kit.ROOT, '.reports', 'faults-table.jsonl');
+  const pids = path.join(kit.ROOT, '.reports', 'faults-pids.tsv');
   const { infraUp, infraDown, describeBackend } = kit.infra();
   fs.mkdirSync(path.dirname(report), { recursive: true });
   fs.rmSync(report, { force: true });
   fs.rmSync(table, { force: true });
+  fs.rmSync(pids, { force: true });
 
   const up = await infraUp({ only: ['postgres'], log: console.log });
   let code;
@@ -37,10 +39,12 @@ module.exports = async function testFaults(args, kit) {
         DATABASE_URL: postgres.url,
         TASKFLOW_POSTGRES_PROVIDER: postgres.provider,
         FAULTS_TABLE_FILE: table,
+        TASKFLOW_SYSTEM_PIDS: pids,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
       },
     );
   } finally {
+    killStrays(pids);
     if (up.startedNow.length) await infraDown({ only: up.startedNow, log: console.log });
   }
 
@@ -50,3 +54,45 @@ module.exports = async function testFaults(args, kit) {
   kit.printTotals(report);
   return code;
 };
+
+/**
+ * The suite's afterAll stops everything it started; if Jest itself was killed or crashed, this stops what is
+ * left: every process whose environment, command line or working directory is in a system folder recorded
+ * in `file` (each
+ * private system has its own temp folder, so no other process matches).
+ */
+function killStrays(file) {
+  if (!fs.existsSync(file)) return;
+  const dirs = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  fs.rmSync(file, { force: true });
+  const read = (pid, what) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/${what}`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const cwd = (pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      return '';
+    }
+  };
+  const procs = fs.existsSync('/proc') ? fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)) : [];
+  for (const pid of procs) {
+    if (Number(pid) === process.pid) continue;
+    // redis-server rewrites its title over argv and environ: its working directory (in the folder) marks it.
+    const marks = `${read(pid, 'environ')}\0${read(pid, 'cmdline')}\0${cwd(pid)}/`;
+    if (!dirs.some((dir) => marks.includes(dir))) continue;
+    const command = read(pid, 'cmdline').split('\0').slice(0, 4).join(' ');
+    try {
+      process.kill(Number(pid), 'SIGCONT');
+      process.kill(Number(pid), 'SIGKILL');
+      console.log(`[faults] killed a process the suite left behind: ${pid} ${command}`);
+    } catch {
+      /* already gone */
+    }
+  }
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -6,6 +6,7 @@ import { freePort } from '../free-port';
 import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
 import { AppProcess } from './app-process';
 import { PrivateBackends, startPrivateBackends } from './backends';
+import { registerSystemDir } from './registry';
 
 export const SYSTEM_JWT_SECRET = 'fault-suite-secret-fault-suite-secret-42';
 
@@ -31,6 +32,7 @@ export interface TaskflowSystem {
  */
 export async function startSystem(extraEnv: Record<string, string> = {}): Promise<TaskflowSystem> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-faults-'));
+  registerSystemDir(dir);
   const started: { stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const item of started.reverse()) await item.stop().catch(() => undefined);
@@ -57,6 +59,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       KAFKA_BROKERS: backends.kafka.url,
       REDIS_URL: backends.redis.url,
       MONGO_URL: auditMongoUrl,
+      // Read by no app: marks the processes of this system (registry.ts).
+      TASKFLOW_SYSTEM_DIR: dir,
       ...extraEnv,
     };
     const apps: AppProcess[] = [];
