@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createBenchUser, httpPhase, LoadSettings } from './http-phase';
 import { ingestPhase } from './ingest-phase';
 import { renderReport } from './report';
-import { BenchSystem, startBenchSystem } from './system';
+import { startBenchSystem } from './system';
 import { serverVersions } from './versions';
 import { writePhase } from './write-phase';
 
@@ -76,17 +76,18 @@ export async function runBench(args: string[], kit: RunKit): Promise<number> {
     return await kit.withInfra(
       async (env, up, teardown) => {
         Object.assign(process.env, env); // scratch database and system env read DATABASE_URL & co. from here
-        let system: BenchSystem | undefined;
+        let stopSystem: (() => Promise<void>) | undefined;
         const interrupted = () => {
           log('\n[bench] interrupted: cleaning up …');
-          void (system?.stop() ?? Promise.resolve()).then(teardown).finally(() => process.exit(130));
+          void (stopSystem?.() ?? Promise.resolve()).then(teardown).finally(() => process.exit(130));
         };
         process.once('SIGINT', interrupted);
         process.once('SIGTERM', interrupted);
         try {
           await phase('build (swc → dist/)', () => kit.build());
-          system = await phase('start the system', () => startBenchSystem(process.env, { log }));
-          const ready = system;
+          const ready = await phase('start the system', () =>
+            startBenchSystem(process.env, { log, onStop: (stop) => (stopSystem = stop) }),
+          );
           const versions = await phase('server versions', () =>
             serverVersions(ready, up.backends as Record<'kafka' | 'mongo', ResolvedBackend>),
           );
@@ -96,10 +97,7 @@ export async function runBench(args: string[], kit: RunKit): Promise<number> {
           const ingest = await phase('audit ingest', () => ingestPhase(ready, settings.events, log));
           const memory = ready.processes.map(({ name, pid }) => ({ name, bytes: peakRssBytes(pid) }));
           const loadAtEnd = Math.round(os.loadavg()[0] * 100) / 100;
-          await phase('clean up', async () => {
-            system = undefined;
-            await ready.stop();
-          });
+          await phase('clean up', () => ready.stop());
           const report = renderReport({
             startedAt,
             seconds: (Date.now() - startedAt.getTime()) / 1000,
@@ -120,7 +118,7 @@ export async function runBench(args: string[], kit: RunKit): Promise<number> {
         } finally {
           process.off('SIGINT', interrupted);
           process.off('SIGTERM', interrupted);
-          await system?.stop();
+          await stopSystem?.(); // after a failed phase; a no-op once everything is stopped
         }
       },
       { topics: false },

@@ -42,6 +42,8 @@ export interface BenchSystem {
 
 export interface SystemOptions {
   log: (line: string) => void;
+  /** Receives `stop` before anything starts, so an interrupt during start-up can clean up too. */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 type Cleanup = [string, () => Promise<unknown>];
@@ -136,19 +138,23 @@ async function startHello(port: number): Promise<ChildProcess> {
 
 /**
  * Starts the system from dist/ (build it first) the way the production image runs it: plain node,
- * NODE_ENV=production, LOG_LEVEL=warn (but APP_ENV=development: no TLS to the local backends). Everything it touches is its own: a scratch PostgreSQL database, a
- * redis-server, uniquely named topics (a trigger in the scratch database prefixes the outbox topics, so the
- * shared taskflow.* topics get no bench traffic), a consumer group and a MongoDB database.
+ * NODE_ENV=production, LOG_LEVEL=warn (but APP_ENV=development: no TLS to the local backends). Everything it
+ * touches is its own: a scratch PostgreSQL database, a redis-server, uniquely named topics (a trigger in the
+ * scratch database prefixes the outbox topics, so the shared taskflow.* topics get no bench traffic), a consumer
+ * group and a MongoDB database.
  */
 export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOptions): Promise<BenchSystem> {
   const { log } = options;
   const cleanups: Cleanup[] = [];
-  const stop = async () => {
-    for (const [name, cleanup] of cleanups.reverse()) {
-      await cleanup().catch((error: Error) => log(`[bench] cleanup of ${name} failed: ${error.message}`));
-    }
-    cleanups.length = 0;
-  };
+  let stopping: Promise<void> | undefined;
+  // Once: a Ctrl-C may arrive while the run is already cleaning up.
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const [name, cleanup] of cleanups.reverse()) {
+        await cleanup().catch((error: Error) => log(`[bench] cleanup of ${name} failed: ${error.message}`));
+      }
+    })());
+  options.onStop?.(stop);
   try {
     const id = uniqueName('bench');
     const prefix = `${id}.`;
