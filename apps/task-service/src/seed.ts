@@ -34,7 +34,9 @@ const DEV_TASKS: (CreateTaskData & { creator: string; assignee?: string })[] = [
 async function main(): Promise<void> {
   const config = loadTaskServiceConfig();
   const logger = createLogger('task-service-seed', config.logLevel);
-  if (config.nodeEnv === 'production') throw new Error('NODE_ENV=production: the dev seed only runs in development');
+  if (config.profile !== 'development') {
+    throw new Error(`APP_ENV=${config.profile}: the dev seed only runs in development`);
+  }
   const dataSource = await connect(config.db);
   try {
     await assertSchemaCurrent(dataSource);

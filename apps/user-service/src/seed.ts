@@ -29,7 +29,9 @@ export async function seedDevUsers(users: UserService): Promise<string[]> {
 async function main(): Promise<void> {
   const config = loadUserServiceConfig();
   const logger = createLogger('user-service-seed', config.logLevel);
-  if (config.nodeEnv === 'production') throw new Error('NODE_ENV=production: the dev seed only runs in development');
+  if (config.profile !== 'development') {
+    throw new Error(`APP_ENV=${config.profile}: the dev seed only runs in development`);
+  }
   const dataSource = await connect(config.db, 'user-service-seed');
   try {
     await assertSchemaCurrent(dataSource);

@@ -2,7 +2,6 @@ import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } 
 
 /** Everything user-service reads from the environment; the only place that does. */
 export const userServiceConfigSpec = {
-  nodeEnv: env.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development'),
   profile: env.profile(),
   logLevel: logLevelSpec(),
   // Pool, TLS, slow-query threshold: shared with the other PostgreSQL service.
