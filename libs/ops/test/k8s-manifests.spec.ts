@@ -402,6 +402,14 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     }
   });
 
+  it('selects the configuration profile of the environment (APP_ENV), with TLS to managed backends', () => {
+    const config = named('ConfigMap', 'taskflow-config').data;
+    expect(config.APP_ENV).toBe({ dev: 'development', staging: 'staging', prod: 'production' }[env]);
+    if (env !== 'dev') {
+      for (const key of ['DATABASE_SSL', 'REDIS_TLS', 'MONGO_TLS', 'KAFKA_SSL']) expect(config[key]).toBe('true');
+    }
+  });
+
   if (env === 'prod') {
     it('runs more replicas and larger limits than the base', () => {
       for (const app of APPS) {
