@@ -81,6 +81,15 @@ describe('profiles (APP_ENV)', () => {
       ).toThrow(/DATABASE_SSL: must be true in production[\s\S]*DATABASE_SSL_REJECT_UNAUTHORIZED: must be true/);
     });
 
+    it('should refuse TLS parameters in the URLs (they would override DATABASE_SSL inside node-postgres)', () => {
+      expect(() =>
+        loadConfig(postgresConfigSpec(), {
+          DATABASE_URL: 'postgres://app@db/taskflow?sslmode=disable',
+          DATABASE_READ_URLS: 'postgres://app@r1/taskflow?sslrootcert=/ca.pem',
+        }),
+      ).toThrow(/DATABASE_URL: remove "sslmode" from the URL[\s\S]*DATABASE_READ_URLS: remove "sslrootcert"/);
+    });
+
     it('should name an unreadable CA file', () => {
       expect(() =>
         loadConfig(postgresConfigSpec(), { DATABASE_SSL: 'true', DATABASE_SSL_CA_FILE: '/nope/ca.pem' }),

@@ -1,4 +1,4 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
+import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec, postgresUrls } from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
 export const taskServiceConfigSpec = {
@@ -8,7 +8,10 @@ export const taskServiceConfigSpec = {
   db: {
     ...postgresConfigSpec(),
     /** Owner role for DDL (migrate command, MIGRATIONS_RUN); defaults to DATABASE_URL. */
-    migrationUrl: env.url('DATABASE_MIGRATION_URL', ['postgres', 'postgresql'], ''),
+    migrationUrl: postgresUrls(
+      'DATABASE_MIGRATION_URL',
+      env.url('DATABASE_MIGRATION_URL', ['postgres', 'postgresql'], ''),
+    ),
   },
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
