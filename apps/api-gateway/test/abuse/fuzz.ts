@@ -230,7 +230,9 @@ export function fuzzSuite(getSystem: () => System): void {
             { seed, numRuns: Math.max(10, Math.round(FUZZ_RUNS * factor)) },
           );
         } catch (error) {
-          throw new Error(`fuzz of ${method} ${template} failed (FUZZ_SEED=${FUZZ_SEED}, seed ${seed}): ${error}`);
+          throw new Error(`fuzz of ${method} ${template} failed (FUZZ_SEED=${FUZZ_SEED}, seed ${seed}): ${error}`, {
+            cause: error,
+          });
         }
       };
       const failures: unknown[] = [];
