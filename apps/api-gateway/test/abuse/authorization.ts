@@ -128,6 +128,27 @@ export function authorizationSuite(getSystem: () => System): void {
         expect(stats.json.total).toBe(page.json.items.length);
       });
 
+      it('should not serve another user’s cached list or search pages to someone replaying their cursor', async () => {
+        await Promise.all(Array.from({ length: 12 }, (_, i) => system.createTask(bob, { title: `bob page ${i}` })));
+        const own = (response: HttpResult) =>
+          response.json.items.every((task: { creatorId: string; assigneeId: string | null }) =>
+            [task.creatorId, task.assigneeId].includes(alice.id),
+          );
+        for (const route of ['/api/v1/tasks?limit=5', '/api/v1/tasks/search?q=bob%20page&limit=5']) {
+          const first = await system.http.get(route, { token: bob.token });
+          expect(first.json.nextCursor).toEqual(expect.any(String));
+          const next = `${route}&cursor=${encodeURIComponent(first.json.nextCursor)}`;
+          const bobsSecond = await system.http.get(next, { token: bob.token }); // now cached for Bob
+          expect(bobsSecond.status).toBe(200);
+          expect(bobsSecond.json.items.length).toBeGreaterThan(0);
+          const replayed = await system.http.get(next, { token: alice.token });
+          expect({ route, status: replayed.status < 500 }).toEqual({ route, status: true });
+          if (replayed.status === 200)
+            expect({ route, onlyAlices: own(replayed) }).toEqual({ route, onlyAlices: true });
+          expect(replayed.text).not.toContain('bob page');
+        }
+      });
+
       it('should scope idempotency keys per user: Bob never receives Alice’s stored response', async () => {
         const key = `shared-key-${randomUUID()}`;
         const body = { title: 'same body, same key' };
