@@ -18,6 +18,7 @@ const COLUMNS: [string, (row: ReportRow) => string][] = [
   ['no answer', (r) => String(r.noAnswer)],
   ['lost', (r) => String(r.lost)],
   ['dup', (r) => String(r.duplicated)],
+  ['restart', (r) => seconds(r.removeMs)],
   ['gap', (r) => seconds(r.gapMs)],
   ['recover', (r) => seconds(r.recoverMs)],
   ['outbox lag 0', (r) => seconds(r.outboxPublishedMs)],
@@ -28,6 +29,7 @@ const COLUMNS: [string, (row: ReportRow) => string][] = [
 function other(row: ReportRow): string {
   const parts = Object.entries(row.failures).map(([status, n]) => `${status === '0' ? 'timeout' : status}×${n}`);
   if (row.unexpected) parts.push(`unexpected ${row.unexpected}`);
+  if (row.unaudited) parts.push(`unaudited ${row.unaudited}`);
   if (row.halfWritten) parts.push(`half-written ${row.halfWritten}`);
   if (row.committedUnacknowledged) parts.push(`committed-unacked ${row.committedUnacknowledged}`);
   return parts.join(' ') || '-';

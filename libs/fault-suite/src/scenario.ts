@@ -31,12 +31,16 @@ export interface ScenarioResult {
   duplicated: number;
   /** Audit events of tasks that are not in PostgreSQL. */
   unexpected: number;
+  /** Tasks in PostgreSQL (acknowledged or not) whose event never reached the audit store. */
+  unaudited: number;
   /** Tasks in PostgreSQL without their outbox row. */
   halfWritten: number;
   /** Tasks committed although the client got no 2xx (allowed: their event must still be audited). */
   committedUnacknowledged: number;
   faultStartedAt?: string;
   faultEndedAt?: string;
+  /** How long removing the fault took (a restart: until the process answered again), ms. */
+  removeMs?: number;
   /** Last 2xx before the fault → first 2xx after the fault ended (ms). */
   gapMs?: number;
   /** Fault end → first 2xx of a write started after it (ms). */
@@ -78,6 +82,7 @@ export async function runScenario(system: TaskflowSystem, scenario: string, faul
   load.start();
   let faultStart: number;
   let faultEnd: number;
+  let removedAt: number;
   let caughtUp: ReturnType<typeof backlogCleared>;
   try {
     await sleep(LOAD.beforeFaultMs);
@@ -87,6 +92,7 @@ export async function runScenario(system: TaskflowSystem, scenario: string, faul
     faultEnd = Date.now();
     caughtUp = backlogCleared(stores, user.id, faultEnd);
     await fault.remove();
+    removedAt = Date.now();
     await timeWhen(
       async () => load.records.some((r) => r.startedAt >= faultEnd && r.status >= 200 && r.status < 300),
       faultEnd + RECOVERY_BOUND_MS,
@@ -101,6 +107,7 @@ export async function runScenario(system: TaskflowSystem, scenario: string, faul
   return {
     ...(await settle(stores, scenario, user.id, records)),
     ...timings(records, faultStart, faultEnd),
+    removeMs: removedAt - faultEnd,
     outboxPublishedMs: outboxAt && outboxAt - faultEnd,
     auditCaughtUpMs: auditAt && auditAt - faultEnd,
   };
@@ -144,7 +151,7 @@ export async function settle(
 ): Promise<
   Omit<
     ScenarioResult,
-    'gapMs' | 'recoverMs' | 'auditCaughtUpMs' | 'outboxPublishedMs' | 'faultStartedAt' | 'faultEndedAt'
+    'gapMs' | 'recoverMs' | 'auditCaughtUpMs' | 'outboxPublishedMs' | 'removeMs' | 'faultStartedAt' | 'faultEndedAt'
   >
 > {
   const acknowledged = records.filter((r) => r.status >= 200 && r.status < 300);
@@ -177,6 +184,7 @@ export async function settle(
     lost: [...ackedIds].filter((id) => !tasks.has(id) || !audited.has(id)).length,
     duplicated: [...audited.values()].reduce((sum, n) => sum + n - 1, 0),
     unexpected: [...audited.keys()].filter((id) => !tasks.has(id)).length,
+    unaudited: [...tasks].filter((id) => !audited.has(id)).length,
     halfWritten,
     committedUnacknowledged: [...tasks].filter((id) => !ackedIds.has(id)).length,
     records,

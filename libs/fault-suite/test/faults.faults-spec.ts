@@ -46,6 +46,7 @@ function expectInvariants(result: ScenarioResult): void {
   expect({ context, lost: result.lost }).toEqual({ context, lost: 0 });
   expect({ context, duplicated: result.duplicated }).toEqual({ context, duplicated: 0 });
   expect({ context, unexpected: result.unexpected }).toEqual({ context, unexpected: 0 });
+  expect({ context, unaudited: result.unaudited }).toEqual({ context, unaudited: 0 });
   expect({ context, halfWritten: result.halfWritten }).toEqual({ context, halfWritten: 0 });
   expect(result.acknowledged).toBeGreaterThan(0);
   expect(result.recoverMs).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
