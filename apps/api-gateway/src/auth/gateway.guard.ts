@@ -83,7 +83,7 @@ export class GatewayGuard implements CanActivate {
 
   private verifyToken(request: AuthedRequest): AccessClaims | ProblemException {
     const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header) : null;
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._-]{1,4096})$/i.exec(header) : null;
     if (!match) return unauthorized('AUTH.MISSING_TOKEN', 'A Bearer access token is required.');
     return (
       this.tokens.verify(match[1]) ?? unauthorized('AUTH.INVALID_TOKEN', 'The access token is invalid or expired.')

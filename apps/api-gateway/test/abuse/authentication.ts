@@ -33,6 +33,8 @@ export function authenticationSuite(getSystem: () => System): void {
     describe('API2: tokens the gateway must refuse', () => {
       it('should accept the genuine token (control)', async () => {
         expect((await me(`Bearer ${alice.token}`)).status).toBe(200);
+        // RFC 9110 §11.1: the authentication scheme is case-insensitive.
+        expect((await me(`bearer ${alice.token}`)).status).toBe(200);
       });
 
       it('should answer 401 problem+json to forged, tampered, expired and wrong-algorithm tokens', async () => {
