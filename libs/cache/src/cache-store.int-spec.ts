@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { CacheStore } from './cache-store';
 import { CacheKeys } from './keys';
+import { countAndRead, decideFromReply } from './rate-limit';
 import { createRedisClient } from './redis-client';
 
 // Real Redis, logical DB 10 (flushed here only).
@@ -87,6 +88,21 @@ describe('CacheStore on real Redis', () => {
     );
     expect(value).toBe('read before the change');
     expect(JSON.parse((await redis.get(key))!)).toBe('written meanwhile');
+  });
+
+  it('should count requests and read other keys in one rate-limit command', async () => {
+    await redis.set('read:present', 'value');
+    const rules = [
+      { scope: 'user', key: 'rl:user', limit: 2, windowSeconds: 60 },
+      { scope: 'ip', key: 'rl:ip', limit: 100, windowSeconds: 3600 },
+    ];
+    const first = await countAndRead(redis, rules, ['read:present', 'read:absent']);
+    expect(first).toEqual([1, 60, 1, 3600, 'value', null]);
+    await countAndRead(redis, rules);
+    const third = await countAndRead(redis, rules, ['read:present']);
+    expect(third.slice(0, 4)).toEqual([3, expect.any(Number), 3, expect.any(Number)]);
+    expect(decideFromReply(rules, third.slice(0, 4) as number[])).toMatchObject({ allowed: false, scope: 'user' });
+    expect(await redis.ttl('rl:ip')).toBeGreaterThan(3500);
   });
 
   it('should fail fast and bypass when Redis is unreachable (ioredis defaults wait ~73 s)', async () => {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CacheKeys, decideFromReply, queueRateLimits, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
+import { CacheKeys, countAndRead, decideFromReply, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -22,7 +22,7 @@ const unauthorized = (code: string, detail: string) =>
 /**
  * One global guard, in a fixed order: authenticate (token + live session), count the request
  * against the rate limits, then check the route's roles. Session, counters and the route's
- * prefetched cache key (`@PrefetchCache`) are read in one Redis round trip.
+ * prefetched cache key (`@PrefetchCache`) are read in one Redis command.
  */
 @Injectable()
 export class GatewayGuard implements CanActivate {
@@ -91,8 +91,9 @@ export class GatewayGuard implements CanActivate {
   }
 
   /**
-   * The rate-limit counters and the values of `keys` in one pipelined round trip. A key's value is
-   * a string, null when absent, or undefined when Redis did not answer (counters: fail open).
+   * The rate-limit counters and the values of `keys`, in one Redis command (the rate-limit script
+   * reads them too). A key's value is a string, null when absent, or undefined when Redis did not
+   * answer (and then the counters are missing too: limits fail open).
    */
   private async lookup<K extends string>(
     rules: RateLimitRule[],
@@ -102,15 +103,14 @@ export class GatewayGuard implements CanActivate {
     if (this.redis.status !== 'ready') return { values }; // README "Failure directions"
     const names = (Object.keys(keys) as K[]).filter((name) => keys[name] !== undefined);
     try {
-      const pipeline = this.redis.pipeline();
-      void queueRateLimits(pipeline, rules);
-      for (const name of names) pipeline.get(keys[name]!);
-      const [limit, ...replies] = (await pipeline.exec()) ?? [];
-      names.forEach((name, i) => {
-        const [error, value] = replies[i] ?? [new Error('no reply')];
-        if (!error) values[name] = (value as string | null) ?? null;
-      });
-      return { counters: limit && !limit[0] ? (limit[1] as number[]) : undefined, values };
+      const reply = await countAndRead(
+        this.redis,
+        rules,
+        names.map((name) => keys[name]!),
+      );
+      const counted = rules.length * 2;
+      names.forEach((name, i) => (values[name] = (reply[counted + i] as string | null) ?? null));
+      return { counters: reply.slice(0, counted) as number[], values };
     } catch {
       return { values };
     }
