@@ -12,6 +12,8 @@
 import { measureHttp } from '@taskflow/bench';
 import { createRedisClient } from '@taskflow/cache';
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, freePort, ServiceProcess, startService } from '@taskflow/testing';
 
@@ -23,6 +25,7 @@ const arg = (name: string, fallback: number) => {
 const CONNECTIONS = arg('connections', 50);
 const DURATION = arg('duration', 10);
 const SECRET = 'bench-secret-bench-secret-bench-secret!';
+const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat on Linux
 
 function startNode(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
@@ -49,8 +52,25 @@ async function json(url: string, init: RequestInit): Promise<Record<string, stri
   return response.json() as Promise<Record<string, string>>;
 }
 
-async function run(name: string, url: string, headers: Record<string, string> = {}) {
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux; undefined elsewhere).
+ * Per request it is far steadier than req/s on a machine shared with other work: a process waiting
+ * for a CPU loses throughput but not CPU time.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+async function run(name: string, url: string, server: ChildProcess, headers: Record<string, string> = {}) {
+  const before = cpuMs(server.pid);
   const result = await measureHttp({ url, connections: CONNECTIONS, durationSec: DURATION, headers });
+  const after = cpuMs(server.pid);
+  const requests = result.ok + result.non2xx;
   return {
     name,
     'req/s': result.rps,
@@ -58,6 +78,8 @@ async function run(name: string, url: string, headers: Record<string, string> = 
     'p99 ms': result.p99Ms,
     non2xx: result.non2xx,
     errors: result.errors,
+    'server CPU µs/req':
+      before === undefined || after === undefined ? '-' : Math.round((1000 * (after - before)) / requests),
   };
 }
 
@@ -107,17 +129,20 @@ async function main(): Promise<void> {
       GATEWAY_HOST: '127.0.0.1',
     };
     const gatewayMain = ['-r', '@swc-node/register', 'apps/api-gateway/src/main.ts'];
-    children.push(startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(cached) }));
-    children.push(startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(uncached), CACHE_ENABLED: 'false' }));
-    children.push(
-      startNode(
-        [
-          '-e',
-          `require('fastify')().get('/hello', async () => ({ hello: 'world' })).listen({ port: ${bare}, host: '127.0.0.1' })`,
-        ],
-        {},
-      ),
+    const cachedGateway = startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(cached) });
+    const uncachedGateway = startNode(gatewayMain, {
+      ...gatewayEnv,
+      GATEWAY_PORT: String(uncached),
+      CACHE_ENABLED: 'false',
+    });
+    const bareServer = startNode(
+      [
+        '-e',
+        `require('fastify')().get('/hello', async () => ({ hello: 'world' })).listen({ port: ${bare}, host: '127.0.0.1' })`,
+      ],
+      {},
     );
+    children.push(cachedGateway, uncachedGateway, bareServer);
     await Promise.all([
       waitFor(`http://127.0.0.1:${cached}/health/live`),
       waitFor(`http://127.0.0.1:${uncached}/health/live`),
@@ -137,15 +162,30 @@ async function main(): Promise<void> {
     await json(`${api}/tasks/${task.id}`, { headers: auth });
 
     console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s each, Node ${process.version}`);
+    console.log(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const results = [
-      await run('GET /api/v1/tasks/:id (cached)', `${api}/tasks/${task.id}`, auth),
-      await run('GET /api/v1/tasks/:id (uncached)', `http://127.0.0.1:${uncached}/api/v1/tasks/${task.id}`, auth),
-      await run('bare Fastify GET /hello', `http://127.0.0.1:${bare}/hello`),
+      await run('GET /api/v1/tasks/:id (cached)', `${api}/tasks/${task.id}`, cachedGateway, auth),
+      await run(
+        'GET /api/v1/tasks/:id (uncached)',
+        `http://127.0.0.1:${uncached}/api/v1/tasks/${task.id}`,
+        uncachedGateway,
+        auth,
+      ),
+      await run('bare Fastify GET /hello', `http://127.0.0.1:${bare}/hello`, bareServer),
     ];
     console.table(results);
     const yardstick = results[2]['req/s'];
     console.log(
       `cached/bare = ${(results[0]['req/s'] / yardstick).toFixed(2)}, uncached/bare = ${(results[1]['req/s'] / yardstick).toFixed(2)}, cached/uncached = ${(results[0]['req/s'] / results[1]['req/s']).toFixed(2)}`,
+    );
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');
