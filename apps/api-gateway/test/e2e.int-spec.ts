@@ -141,4 +141,34 @@ describe('e2e: gateway + user-service + task-service', () => {
     });
     expect(write.statusCode).toBe(404);
   });
+  it('should walk pages with the real task-service cursors, every page cached under its number', async () => {
+    const carol = await signUp(gateway, `carol-${Date.now()}@example.com`);
+    const get = (url: string) => gateway.inject({ method: 'GET', url, headers: carol.auth });
+    for (let i = 0; i < 3; i++) {
+      const created = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: carol.auth,
+        payload: { title: `Walk ${i}` },
+      });
+      expect(created.statusCode).toBe(201);
+    }
+    for (const base of ['/api/v1/tasks?limit=2', '/api/v1/tasks/search?q=walk&limit=2']) {
+      const first = await get(base);
+      expect(first.json().items).toHaveLength(2);
+      expect(first.json().nextCursor).toMatch(/^2\./);
+      const pageTwo = `${base}&cursor=${first.json().nextCursor}`;
+      const second = await get(pageTwo);
+      expect(second.statusCode).toBe(200);
+      expect(second.headers['cache-status']).toContain('fwd=miss');
+      expect(second.json().nextCursor).toBeNull();
+      const titles = [...first.json().items, ...second.json().items].map((t: { title: string }) => t.title);
+      expect(titles.sort()).toEqual(['Walk 0', 'Walk 1', 'Walk 2']);
+      const again = await get(pageTwo);
+      expect(again.headers['cache-status']).toBe('taskflow-gateway; hit');
+      expect(again.json()).toEqual(second.json());
+    }
+    const pages = await redis.smembers(CacheKeys.userIndex(carol.id));
+    expect(pages.filter((key) => /^task:search:[0-9a-f]{32}:page:2$/.test(key))).toHaveLength(2);
+  });
 });
