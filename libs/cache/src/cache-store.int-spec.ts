@@ -72,6 +72,10 @@ describe('CacheStore on real Redis', () => {
       cache: 'miss',
     });
     expect(load).toHaveBeenCalledTimes(1);
+    expect(await cache.readThrough('k:prefetched', 60, load, { prefetched: '{not json' })).toEqual({
+      value: 'from source',
+      cache: 'bypass',
+    });
   });
 
   it('should not overwrite what a writer stored while a read-through was loading (onlyIfAbsent)', async () => {

@@ -91,7 +91,7 @@ export class CacheStore {
     const cached = !this.readsEnabled
       ? UNAVAILABLE
       : options.prefetched !== undefined
-        ? parse<T>(options.prefetched)
+        ? this.parsePrefetched<T>(options.prefetched)
         : await this.get<T>(key);
     if (cached !== UNAVAILABLE && cached !== undefined && (options.accept?.(cached) ?? true)) {
       this.observer.onResult?.('hit');
@@ -181,6 +181,16 @@ export class CacheStore {
     for (const taskId of index.taskIds ?? []) {
       const viewersKey = CacheKeys.taskViewers(taskId);
       multi.sadd(viewersKey, index.owner).expire(viewersKey, ttlSeconds + 60);
+    }
+  }
+
+  /** Like `get`: a value that is not JSON counts as Redis being unusable (bypass), never as a failed request. */
+  private parsePrefetched<T>(raw: string | null): T | undefined | typeof UNAVAILABLE {
+    try {
+      return parse<T>(raw);
+    } catch (error) {
+      this.failed(error);
+      return UNAVAILABLE;
     }
   }
 
