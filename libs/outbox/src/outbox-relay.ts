@@ -19,7 +19,7 @@ export interface OutboxRelayOptions {
   /** Sent rows older than this are deleted, ms (default 24 h). */
   retentionMs?: number;
   metrics?: AppMetrics;
-  /** First and largest pause after a failed publish, ms (defaults 500 and 30000). */
+  /** First and largest pause after a failed publish, ms (defaults 500 and 10000). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
 }
@@ -68,13 +68,17 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake();
+    this.wakeUp?.();
     await this.loop;
   }
 
-  /** Ends the current pause so a fresh commit is published without waiting for the next poll. */
+  /**
+   * Ends the current poll pause so a fresh commit is published without waiting for the next poll. A backoff
+   * pause after a failed publish is not cut short: under write load every commit would otherwise retry the
+   * broken broker at once (and record another failed attempt on the whole batch).
+   */
   wake(): void {
-    this.wakeUp?.();
+    if (this.failures === 0) this.wakeUp?.();
   }
 
   /** Publishes one batch; returns how many rows were sent (0 when empty or another relay holds the lock). */
@@ -158,7 +162,7 @@ export class OutboxRelay {
         }
       } catch (error) {
         this.failures += 1;
-        pause = backoffMs(this.failures, this.options.backoffBaseMs ?? 500, this.options.backoffMaxMs ?? 30_000);
+        pause = backoffMs(this.failures, this.options.backoffBaseMs ?? 500, this.options.backoffMaxMs ?? 10_000);
         this.options.logger.warn(
           { err: error, table: this.table, failures: this.failures, retryInMs: pause },
           'outbox publish failed; will retry',

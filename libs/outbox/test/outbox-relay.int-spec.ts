@@ -107,6 +107,41 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
     expect((await up.stats()).pending).toBe(0);
   });
 
+  it('should keep its backoff pause when new commits wake it, and still stop at once', async () => {
+    const down = new OutboxRelay({
+      dataSource,
+      table: TABLE,
+      publisher: publisher(['127.0.0.1:1']),
+      logger,
+      pollIntervalMs: 50,
+      backoffBaseMs: 60_000,
+    });
+    await write();
+    down.start();
+    try {
+      await expectBackoffKept(down);
+    } finally {
+      await down.stop(); // resolves well before the 60 s pause would have ended (Jest's timeout guards it)
+    }
+  });
+
+  async function expectBackoffKept(down: OutboxRelay): Promise<void> {
+    const attempts = async (): Promise<number> =>
+      (await dataSource.query(`SELECT max(attempts)::int AS attempts FROM ${TABLE}`))[0].attempts;
+    const deadline = Date.now() + 20_000;
+    while ((await attempts()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await attempts()).toBe(1);
+
+    // Each commit wakes the relay (as the services do); during a backoff that must not trigger a retry.
+    for (let i = 0; i < 10; i += 1) {
+      await write();
+      down.wake();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await attempts()).toBe(1);
+    expect((await down.stats()).pending).toBe(11);
+  }
+
   it('should never send a row twice when two relays drain one backlog', async () => {
     const count = 300;
     const writes = await Promise.all(Array.from({ length: count }, () => write()));

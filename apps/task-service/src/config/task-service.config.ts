@@ -23,7 +23,7 @@ export const taskServiceConfigSpec = {
     batchSize: env.int('OUTBOX_BATCH_SIZE', 200, { min: 1, max: 10_000 }),
     /** How long sent rows are kept before pruning (default 7 days). */
     retentionMs: env.int('OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
-    backoffMaxMs: env.int('OUTBOX_BACKOFF_MAX_MS', 30_000, { min: 100 }),
+    backoffMaxMs: env.int('OUTBOX_BACKOFF_MAX_MS', 10_000, { min: 100 }),
   },
   rpc: {
     host: env.string('TASK_SERVICE_HOST', '127.0.0.1'),

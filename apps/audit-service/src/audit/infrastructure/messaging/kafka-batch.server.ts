@@ -7,7 +7,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 export const KAFKA_BATCH_TRANSPORT = Symbol('KAFKA_BATCH');
 
 const FIRST_RETRY_MS = 200;
-const MAX_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 10_000;
 const HEARTBEAT_EVERY_MS = 3_000;
 /**
  * A member that died without leaving (SIGKILL, or every member after a broker restart) keeps its partitions
