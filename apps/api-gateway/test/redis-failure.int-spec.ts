@@ -28,6 +28,12 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * A hang detector, not a performance assertion: with ioredis defaults a request waits ~73 s on a dead Redis
+ * (the offline queue); the fail-fast client answers at once. 5 s leaves room for a loaded CI box.
+ */
+const NO_HANG_MS = 5000;
+
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const result = await fn();
@@ -71,7 +77,7 @@ describe('Redis unreachable', () => {
         }),
       );
       expect(response.statusCode).toBe(201);
-      expect(ms).toBeLessThan(500);
+      expect(ms).toBeLessThan(NO_HANG_MS);
     });
 
     it('should serve a valid token without the session check, with a metric and one warning', async () => {
@@ -89,7 +95,7 @@ describe('Redis unreachable', () => {
       expect(read.statusCode).toBe(200);
       expect(read.headers['cache-status']).toBe('taskflow-gateway; fwd=bypass');
       expect(read.headers.etag).toBe('"v1"');
-      expect(ms).toBeLessThan(300);
+      expect(ms).toBeLessThan(NO_HANG_MS);
       const notModified = await gateway.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': '"v1"' } });
       expect(notModified.statusCode).toBe(304);
 
@@ -142,7 +148,7 @@ describe('Redis unreachable', () => {
       expect(response.statusCode).toBe(503);
       expect(response.json().code).toBe('AUTH.SESSION_STORE_UNAVAILABLE');
       expect(response.headers['retry-after']).toBe('5');
-      expect(ms).toBeLessThan(300);
+      expect(ms).toBeLessThan(NO_HANG_MS);
     });
   });
 
@@ -181,7 +187,7 @@ describe('Redis unreachable', () => {
       const [down, ms] = await timed(() => gateway.inject({ method: 'GET', url, headers: user.auth }));
       expect(down.statusCode).toBe(200);
       expect(down.headers['cache-status']).toContain('bypass');
-      expect(ms).toBeLessThan(300);
+      expect(ms).toBeLessThan(NO_HANG_MS);
       expect((await gateway.inject({ method: 'GET', url: '/health/ready' })).json().status).toBe('degraded');
 
       redis = await startRedis(port);

@@ -117,7 +117,8 @@ describe('CacheStore on real Redis', () => {
     const started = performance.now();
     const result = await store.readThrough('task:x', 180, async () => 'from source');
     expect(result).toEqual({ value: 'from source', cache: 'bypass' });
-    expect(performance.now() - started).toBeLessThan(50);
+    // A hang check, not a benchmark: answered at once instead of after the ~73 s offline-queue wait.
+    expect(performance.now() - started).toBeLessThan(5000);
     dead.disconnect();
   });
 });
