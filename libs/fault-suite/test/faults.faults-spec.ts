@@ -135,6 +135,9 @@ it('PostgreSQL connections terminated mid-load: the pools recover without a rest
   expectInvariants(result);
   // Only a write whose statement ran on a terminated connection may fail, and then with a clear 503.
   expect(Object.keys(result.failures).filter((status) => status !== '503')).toEqual([]);
+  // ...named for what it is (retryable: the database dropped the connection), not as an internal error.
+  const codes = result.records.filter((r) => r.status === 503).map((r) => /"code":"([^"]+)"/.exec(r.error ?? '')?.[1]);
+  expect(codes.filter((code) => code !== 'DATABASE.UNAVAILABLE')).toEqual([]);
   expect({ task: system.task.pid, user: system.user.pid }).toEqual(pids);
 });
 

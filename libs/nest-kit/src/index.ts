@@ -12,3 +12,4 @@ export * from './rpc-request';
 export * from './postgres';
 export * from './schema-version';
 export * from './postgres-ops';
+export * from './database-unavailable';

@@ -2,6 +2,7 @@ import { Catch, RpcExceptionFilter } from '@nestjs/common';
 import { RpcErrorBody } from '@taskflow/contracts';
 import type { Logger } from 'pino';
 import { Observable, throwError } from 'rxjs';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { AppError } from './errors';
 
 /** Answers every failed RPC with an RpcErrorBody the gateway can map; unknown errors are logged, not leaked. */
@@ -11,6 +12,15 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
 
   catch(exception: unknown): Observable<RpcErrorBody> {
     if (exception instanceof AppError) return throwError(() => exception.toRpcBody());
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'rpc handler failed: database unavailable');
+      const body: RpcErrorBody = {
+        kind: 'unavailable',
+        code: 'DATABASE.UNAVAILABLE',
+        message: 'The database is unavailable, try again later.',
+      };
+      return throwError(() => body);
+    }
     this.logger.error({ err: exception }, 'rpc handler failed');
     const body: RpcErrorBody = {
       kind: 'unavailable',

@@ -1,0 +1,24 @@
+/**
+ * True when an error means "the database could not be reached or dropped the connection" rather than "the
+ * statement was wrong": SQLSTATE class 08 (connection exception), 57P01-57P03 (terminated by an administrator,
+ * crash shutdown, cannot connect now), 53300 (too many connections), and node-postgres' own connection errors.
+ * Such a request is answered as a retryable 503, logged as a warning, not as a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300')) return true;
+    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+    if (typeof message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    current =
+      (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+const CONNECTION_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error/i,
+  /Client was closed and is not queryable/i,
+];
