@@ -90,7 +90,9 @@ export class PrivateCluster {
     try {
       await this.run('pg_ctl', ['start', '-w', '-t', '120', '-D', this.dataDir, '-l', this.logFile, '-o', options]);
     } catch (error) {
-      throw new Error(`PostgreSQL in ${this.dataDir} did not start: ${(error as Error).message}\n${this.logTail()}`);
+      throw new Error(`PostgreSQL in ${this.dataDir} did not start: ${(error as Error).message}\n${this.logTail()}`, {
+        cause: error,
+      });
     }
   }
 
