@@ -5,7 +5,7 @@ import { findMongod, mongoUrl, startMongod, startMongoJavaServer } from './backe
 import { ensureDatabase, postgresUrl, startEmbeddedPostgres } from './backends/postgres';
 import { redisUrl, startRedisServer } from './backends/redis';
 import { dockerAvailable } from './docker';
-import { isPortOpen } from './net';
+import { isPortOpen, waitUntil } from './net';
 import {
   errorReason,
   parseKafkaBrokers,
@@ -95,8 +95,20 @@ async function fromEnv(name: BackendName, value: string): Promise<ResolvedBacken
   }
 }
 
-/** A server we did not start already answers on the configured port: reuse it, never own it. */
+/**
+ * A server we did not start already answers on the configured port: reuse it, never own it. One retry before
+ * giving up: a first probe on a busy or just-booted machine can time out although the server is fine.
+ */
 async function reuseMachine(name: BackendName, cfg: InfraConfig): Promise<ResolvedBackend> {
+  try {
+    return await probeMachine(name, cfg);
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return probeMachine(name, cfg);
+  }
+}
+
+async function probeMachine(name: BackendName, cfg: InfraConfig): Promise<ResolvedBackend> {
   const where = `${cfg.host}:${portOf(name, cfg)}`;
   const detail = `reused: already answering on ${where}, not started by us`;
   try {
@@ -178,6 +190,17 @@ async function resolveOne(
   const existing = readState().backends[name];
   if (existing) {
     if (await recordAlive(existing)) return fromRecord(existing, 'already running (started earlier by this workspace)');
+    if (!existing.containerId && isOurProcess(existing.pid, existing.cmdlineMarker)) {
+      // Ours and alive but slow to answer (a busy machine, or still starting): forgetting it here would orphan
+      // the process — `infra down` would no longer stop it.
+      await waitUntil(() => probeAlive(name, existing.url), {
+        timeoutMs: cfg.startTimeoutMs,
+        describe: `${name} (pid ${existing.pid}, started by this workspace) to answer on ${redact(existing.url)}`,
+      }).catch((error: Error) => {
+        throw new InfraError(`${error.message}. Stop it with \`npm run infra:down\` and try again.`);
+      });
+      return fromRecord(existing, 'already running (started earlier by this workspace; answered slowly)');
+    }
     forgetOwned(name); // stale: the process is gone
   }
 
