@@ -23,6 +23,9 @@ const APPS = [
   { name: 'audit-service', http: 3003 },
 ];
 
+/** `npm start` brings the apps up in this order (see startCommand). */
+const START_ORDER = ['user-service', 'task-service', 'audit-service', 'api-gateway'];
+
 const log = (line) => console.log(line);
 
 function ensureDependencies() {
@@ -242,7 +245,9 @@ async function startCommand() {
       TASK_SERVICE_PORT: '4002',
       AUDIT_SERVICE_URL: 'http://127.0.0.1:3003',
     };
-    for (const app of present) {
+    // One after the other, each live before the next: user-service migrates the tables task-service's
+    // migrations reference, and the gateway is ready only once both services answer.
+    for (const app of START_ORDER.map((name) => present.find((p) => p.name === name)).filter(Boolean)) {
       const main = path.join(ROOT, 'dist', 'apps', app.name, 'src', 'main.js');
       const child = spawn(process.execPath, ['--enable-source-maps', main], {
         cwd: ROOT,
@@ -256,11 +261,10 @@ async function startCommand() {
         if (!stopping) log(`[run] ${app.name} exited (${signal || `code ${code}`})`);
       });
       children.push(child);
-    }
-    for (const [i, app] of present.entries()) {
+
       const url = `http://127.0.0.1:${app.http}/health/live`;
       const deadline = Date.now() + 120_000;
-      const exited = () => children[i].exitCode !== null || children[i].signalCode !== null;
+      const exited = () => child.exitCode !== null || child.signalCode !== null;
       let status = 0;
       while (!stopping && !exited() && Date.now() < deadline && (status = await getStatus(url)) !== 200) {
         await new Promise((r) => setTimeout(r, 500));
