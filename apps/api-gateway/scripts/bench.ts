@@ -15,7 +15,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { createScratchDatabase, freePort, ServiceProcess, startService } from '@taskflow/testing';
+import { createScratchDatabase, freePort, ServiceProcess, startDomainServices } from '@taskflow/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const arg = (name: string, fallback: number) => {
@@ -97,32 +97,17 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
   try {
-    const [userRpc, userHttp, taskRpc, taskHttp, cached, uncached, bare] = await Promise.all(
-      Array.from({ length: 7 }, () => freePort()),
-    );
+    const [cached, uncached, bare] = await Promise.all([freePort(), freePort(), freePort()]);
     const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
-    services.push(
-      await startService(
-        'user-service',
-        { ...common, USER_SERVICE_PORT: String(userRpc), USER_SERVICE_HTTP_PORT: String(userHttp) },
-        `http://127.0.0.1:${userHttp}/health/ready`,
-      ),
-    );
-    services.push(
-      await startService(
-        'task-service',
-        { ...common, TASK_SERVICE_PORT: String(taskRpc), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
-        `http://127.0.0.1:${taskHttp}/health/ready`,
-      ),
-    );
+    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
     const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     redisUrl.pathname = '/9';
     await flushDb(redisUrl.toString());
     const gatewayEnv = {
       JWT_SECRET: SECRET,
       REDIS_URL: redisUrl.toString(),
-      USER_SERVICE_PORT: String(userRpc),
-      TASK_SERVICE_PORT: String(taskRpc),
+      USER_SERVICE_PORT: String(userRpcPort),
+      TASK_SERVICE_PORT: String(taskRpcPort),
       RATE_LIMIT_USER_PER_MINUTE: '100000000',
       RATE_LIMIT_IP_PER_HOUR: '100000000',
       LOG_LEVEL: 'warn',

@@ -1,5 +1,5 @@
 import { CacheKeys } from '@taskflow/cache';
-import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
+import { createScratchDatabase, ScratchDatabase, ServiceProcess, startDomainServices } from '@taskflow/testing';
 import { Redis } from 'ioredis';
 import { flushDb, Gateway, redisDbUrl, signUp, startGateway } from './support/gateway-harness';
 
@@ -17,28 +17,15 @@ describe('e2e: gateway + user-service + task-service', () => {
   beforeAll(async () => {
     process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
     database = await createScratchDatabase('gateway_e2e');
-    const [userRpc, userHttp, taskRpc, taskHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test' };
-    // task-service's tables reference users: migrate user-service first.
-    services.push(
-      await startService(
-        'user-service',
-        { ...common, USER_SERVICE_PORT: String(userRpc), USER_SERVICE_HTTP_PORT: String(userHttp) },
-        `http://127.0.0.1:${userHttp}/health/ready`,
-      ),
-    );
-    services.push(
-      await startService(
-        'task-service',
-        { ...common, TASK_SERVICE_PORT: String(taskRpc), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
-        `http://127.0.0.1:${taskHttp}/health/ready`,
-      ),
+    const { userRpcPort, taskRpcPort } = await startDomainServices(
+      { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test' },
+      (service) => services.push(service),
     );
     await flushDb(REDIS_URL);
     gateway = await startGateway({
       REDIS_URL,
-      USER_SERVICE_PORT: String(userRpc),
-      TASK_SERVICE_PORT: String(taskRpc),
+      USER_SERVICE_PORT: String(userRpcPort),
+      TASK_SERVICE_PORT: String(taskRpcPort),
       RPC_TIMEOUT_MS: '5000',
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
     });

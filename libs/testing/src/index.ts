@@ -16,3 +16,5 @@ export { WriteLoad, signUpThroughGateway } from './system/write-load';
 export type { WriteRecord, GatewayUser, WriteLoadOptions } from './system/write-load';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
+export { startDomainServices } from './domain-services';
+export type { DomainServices } from './domain-services';

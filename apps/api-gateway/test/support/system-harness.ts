@@ -1,7 +1,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TaskView } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
-import { createScratchDatabase, freePort, ScratchDatabase, ServiceProcess, startService } from '@taskflow/testing';
+import {
+  createScratchDatabase,
+  freePort,
+  ScratchDatabase,
+  ServiceProcess,
+  startDomainServices,
+  startService,
+} from '@taskflow/testing';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -122,11 +129,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     }
   };
   try {
-    const [userRpc, userHttp, taskRpc, taskHttp, auditHttp] = await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
-    );
+    const auditHttp = await freePort();
     const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
-    // task-service's tables reference users: user-service migrates first; audit-service needs no PostgreSQL.
+    // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
     const audit = options.audit
       ? startService(
           'audit-service',
@@ -142,28 +147,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           `http://127.0.0.1:${auditHttp}/health/ready`,
         ).then((service) => void services.push(service))
       : Promise.resolve();
-    services.push(
-      await startService(
-        'user-service',
-        { ...common, USER_SERVICE_PORT: String(userRpc), USER_SERVICE_HTTP_PORT: String(userHttp) },
-        `http://127.0.0.1:${userHttp}/health/ready`,
-      ),
-    );
-    services.push(
-      await startService(
-        'task-service',
-        { ...common, TASK_SERVICE_PORT: String(taskRpc), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
-        `http://127.0.0.1:${taskHttp}/health/ready`,
-      ),
-    );
+    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
     await audit;
     const redisUrl = redisDbUrl(options.redisDb);
     await flushDb(redisUrl);
     const auditUrl = options.audit ? `http://127.0.0.1:${auditHttp}` : undefined;
     const baseEnv = {
       REDIS_URL: redisUrl,
-      USER_SERVICE_PORT: String(userRpc),
-      TASK_SERVICE_PORT: String(taskRpc),
+      USER_SERVICE_PORT: String(userRpcPort),
+      TASK_SERVICE_PORT: String(taskRpcPort),
       RPC_TIMEOUT_MS: '10000',
       REDIS_COMMAND_TIMEOUT_MS: '2000',
       RATE_LIMIT_USER_PER_MINUTE: '100000',

@@ -1,0 +1,40 @@
+import { freePort } from './free-port';
+import { ServiceProcess, startService } from './service-process';
+
+export interface DomainServices {
+  user: ServiceProcess;
+  task: ServiceProcess;
+  /** TCP request/reply ports, as the gateway's USER_SERVICE_PORT / TASK_SERVICE_PORT. */
+  userRpcPort: number;
+  taskRpcPort: number;
+}
+
+/**
+ * Starts user-service, then task-service, from source on free ports with `env` (DATABASE_URL, MIGRATIONS_RUN,
+ * …), each ready before the next: task-service's tables reference users, so user-service migrates first.
+ * The caller stops both (`user.stop()`, `task.stop()`), also when the second fails to start.
+ */
+export async function startDomainServices(
+  env: Record<string, string>,
+  started: (service: ServiceProcess) => void = () => undefined,
+): Promise<DomainServices> {
+  const [userRpcPort, userHttp, taskRpcPort, taskHttp] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const user = await startService(
+    'user-service',
+    { ...env, USER_SERVICE_PORT: String(userRpcPort), USER_SERVICE_HTTP_PORT: String(userHttp) },
+    `http://127.0.0.1:${userHttp}/health/ready`,
+  );
+  started(user);
+  const task = await startService(
+    'task-service',
+    { ...env, TASK_SERVICE_PORT: String(taskRpcPort), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
+    `http://127.0.0.1:${taskHttp}/health/ready`,
+  );
+  started(task);
+  return { user, task, userRpcPort, taskRpcPort };
+}
