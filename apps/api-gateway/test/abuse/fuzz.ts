@@ -1,7 +1,7 @@
 import type { TaskView } from '@taskflow/contracts';
 import fc from 'fast-check';
 import { System, TestUser } from '../support/system-harness';
-import { NOSQL_BODY, SQL } from './injection';
+import { NOSQL_BODY, SQL, TASK_LIST_PARAMS } from './injection';
 
 // Property-based fuzz of every gateway route on the real system: seeded (FUZZ_SEED) and bounded
 // (FUZZ_RUNS per route). Every response < 500, errors are problem+json without stack traces, another
@@ -94,17 +94,7 @@ export function fuzzSuite(getSystem: () => System): void {
       fc.integer({ min: 30, max: 40_000 }).map((n) => `{"title":"x","d":${'['.repeat(n)}${']'.repeat(n)}}`),
     );
     const PARAMS = [
-      'status',
-      'priority',
-      'assigneeId',
-      'creatorId',
-      'dueBefore',
-      'dueAfter',
-      'overdue',
-      'sort',
-      'order',
-      'limit',
-      'cursor',
+      ...TASK_LIST_PARAMS,
       'q',
       'page',
       'search',

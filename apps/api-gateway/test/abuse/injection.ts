@@ -33,6 +33,21 @@ const NOSQL_QUERY = (field: string) => [
   `${field}=${encodeURIComponent('{"$gt":""}')}`,
   `${field}=${encodeURIComponent('{"$ne":null}')}`,
 ];
+/** Every query parameter of GET /api/v1/tasks. */
+export const TASK_LIST_PARAMS = [
+  'status',
+  'priority',
+  'assigneeId',
+  'creatorId',
+  'dueBefore',
+  'dueAfter',
+  'overdue',
+  'sort',
+  'order',
+  'limit',
+  'cursor',
+];
+
 export const NOSQL_BODY = [{ $gt: '' }, { $ne: null }, { $regex: '.*' }, { $where: 'sleep(1000)' }, ['$ne', null]];
 
 function expectSafe(response: HttpResult, label: string): void {
@@ -70,21 +85,8 @@ export function injectionSuite(getSystem: () => System): void {
 
     describe('gateway: SQL injection', () => {
       it('should treat SQL in every task list filter and in search as data: 400 or only the requester’s matching tasks', async () => {
-        const params = [
-          'status',
-          'priority',
-          'assigneeId',
-          'creatorId',
-          'dueBefore',
-          'dueAfter',
-          'overdue',
-          'sort',
-          'order',
-          'limit',
-          'cursor',
-        ];
         for (const payload of SQL) {
-          for (const param of params) {
+          for (const param of TASK_LIST_PARAMS) {
             const path = `/api/v1/tasks?${param}=${encodeURIComponent(payload)}`;
             const response = await system.http.get(path, { token: alice.token });
             expectSafe(response, path);
