@@ -1,4 +1,4 @@
-import { RpcContext, UserView } from '@taskflow/contracts';
+import { RpcContext, SystemActors, UserView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { DataSource } from 'typeorm';
 import { connect } from '../src/database/data-source';
@@ -276,12 +276,94 @@ describe('UserService (PostgreSQL, app role)', () => {
   });
 
   it('should seed the dev users idempotently, with working passwords', async () => {
-    expect(await seedDevUsers(users)).toEqual(['admin@taskflow.com', 'user@taskflow.com']);
+    expect(await seedDevUsers(users)).toEqual(['admin@taskflow.com', 'auditor@taskflow.com', 'user@taskflow.com']);
     expect(await seedDevUsers(users)).toEqual([]);
     const admin = await users.authenticate({}, { email: 'admin@taskflow.com', password: 'admin123', sessionId: 's' });
     expect(admin).toMatchObject({ role: 'admin', profile: { firstName: 'Admin', lastName: 'User' } });
     await expect(
       users.authenticate({}, { email: 'user@taskflow.com', password: 'user123', sessionId: 's' }),
     ).resolves.toMatchObject({ role: 'user' });
+  });
+
+  describe('grantRole (the create-admin command)', () => {
+    const grant = (address: string, role: 'admin' | 'auditor', password = 'a long passphrase') => {
+      const asked: string[] = [];
+      const result = users.grantRole({
+        email: address,
+        role,
+        password: async () => (asked.push(address), password),
+        actorId: SystemActors.createAdmin,
+        correlationId: 'corr-grant',
+      });
+      return { result, asked };
+    };
+
+    it('should create an unknown user with the role and emit user.registered as the system actor', async () => {
+      const before = (await outbox()).length;
+      const address = email();
+      const { result, asked } = grant(address.toUpperCase(), 'auditor');
+      const { outcome, user } = await result;
+      expect(outcome).toBe('created');
+      expect(asked).toHaveLength(1);
+      expect(user).toMatchObject({ email: address, role: 'auditor' });
+      await expect(
+        users.authenticate({}, { email: address, password: 'a long passphrase', sessionId: 's' }),
+      ).resolves.toMatchObject({ id: user.id, role: 'auditor' });
+      const [registered] = await newEvents(before);
+      expect(registered).toMatchObject({
+        event_type: 'user.registered',
+        message_key: user.id,
+        payload: {
+          actorId: 'system:create-admin',
+          correlationId: 'corr-grant',
+          payload: { userId: user.id, email: address, role: 'auditor' },
+        },
+      });
+    });
+
+    it('should promote an existing user without asking for or changing the password', async () => {
+      const address = email();
+      const existing = await register(address, 'their own password');
+      const before = (await outbox()).length;
+      const { result, asked } = grant(address, 'admin');
+      await expect(result).resolves.toMatchObject({ outcome: 'promoted', user: { id: existing.id, role: 'admin' } });
+      expect(asked).toEqual([]);
+      await expect(
+        users.authenticate({}, { email: address, password: 'their own password', sessionId: 's' }),
+      ).resolves.toMatchObject({ role: 'admin' });
+      const roleChanges = async () => (await newEvents(before)).filter((row) => row.event_type !== 'user.login');
+      expect(await roleChanges()).toMatchObject([
+        {
+          event_type: 'user.role_changed',
+          payload: { actorId: 'system:create-admin', payload: { userId: existing.id, from: 'user', to: 'admin' } },
+        },
+      ]);
+
+      const again = grant(address, 'admin');
+      await expect(again.result).resolves.toMatchObject({ outcome: 'unchanged' });
+      expect(await roleChanges()).toHaveLength(1);
+    });
+
+    it('should never turn an admin into an auditor', async () => {
+      const address = email();
+      await grant(address, 'admin').result;
+      const before = (await outbox()).length;
+      expect(await failure(grant(address, 'auditor').result)).toMatchObject({ kind: 'forbidden' });
+      expect(await newEvents(before)).toEqual([]);
+    });
+
+    it('should apply the registration rules to the password and the email, writing nothing', async () => {
+      const before = (await outbox()).length;
+      expect(await failure(grant(email(), 'admin', 'short').result)).toMatchObject({
+        kind: 'validation',
+        code: 'USER.VALIDATION_FAILED',
+        fieldErrors: [{ field: 'password', reason: expect.stringContaining('8') }],
+      });
+      expect(await failure(grant(email(), 'admin', 'x'.repeat(73)).result)).toMatchObject({
+        fieldErrors: [{ field: 'password' }],
+      });
+      expect(await failure(grant('not-an-email', 'admin').result)).toMatchObject({ fieldErrors: [{ field: 'email' }] });
+      expect(await newEvents(before)).toEqual([]);
+    });
   });
 });

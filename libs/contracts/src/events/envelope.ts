@@ -35,7 +35,7 @@ export class EventEnvelope<P extends object = Record<string, unknown>> {
   @IsInt() @Min(1) schemaVersion!: number;
   /** ISO-8601, UTC: when the state change committed. */
   @IsISO8601() occurredAt!: string;
-  /** The user who caused the event, or `system` for scheduled/operational work. */
+  /** The user who caused the event, or one of `SystemActors` (`system`, `system:create-admin`). */
   @IsString() @MaxLength(64) actorId!: string;
   @IsString() @MaxLength(64) entityId!: string;
   @IsIn(['task', 'user', 'system']) entityType!: EntityType;

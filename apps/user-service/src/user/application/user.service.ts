@@ -9,10 +9,13 @@ import {
   RecordLogoutData,
   RegisterUserData,
   RpcContext,
+  SystemActors,
   UpdateProfileData,
+  UserErrorCodes,
   UserPage,
   UserView,
 } from '@taskflow/contracts';
+import { validatePayload } from '@taskflow/nest-kit';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { USER_OUTBOX_TABLE } from '../../migrations/1767225600001-create-user-outbox';
@@ -21,6 +24,22 @@ import { toDomain, toView } from '../infrastructure/persistence/user.mapper';
 import { UserOrmEntity } from '../infrastructure/persistence/user.orm-entity';
 import { PasswordHasher } from './password-hasher';
 import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
+
+/** What `grantRole` did: `unchanged` emits no event. */
+export interface RoleGrant {
+  outcome: 'created' | 'promoted' | 'unchanged';
+  user: UserView;
+}
+
+export interface RoleGrantRequest {
+  email: string;
+  role: Exclude<Role, 'user'>;
+  /** Asked only when the email is unknown; checked with the registration rules (`RegisterUserData`). */
+  password: () => Promise<string>;
+  /** `actorId` of the events (a `SystemActors` value). */
+  actorId: string;
+  correlationId?: string;
+}
 
 const UNIQUE_VIOLATION = '23505';
 const DEFAULT_PAGE_SIZE = 20;
@@ -36,14 +55,16 @@ export class UserService {
     private readonly hasher: PasswordHasher,
   ) {}
 
-  async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user'): Promise<UserView> {
+  /** `actorId` defaults to the new user (self-registration). */
+  async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user', actorId?: string): Promise<UserView> {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
     try {
       return await this.dataSource.transaction(async (manager) => {
         const profile = mergeProfile({}, { ...data.profile }).profile;
         const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
-        await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, row.id);
+        const payload = { userId: row.id, email, role };
+        await this.emit(manager, ctx, EventType.UserRegistered, row.id, payload, actorId ?? row.id);
         return toView(toDomain(row));
       });
     } catch (error) {
@@ -158,6 +179,33 @@ export class UserService {
     return { items: rows.map((row) => toView(toDomain(row))), total, page, limit };
   }
 
+  /**
+   * Gives `email` the admin or auditor role outside the API (the create-admin command, any profile): an unknown
+   * email is created with `password()` (`user.registered`), a known one keeps its password and changes role
+   * (`user.role_changed`), both with `actorId` and in the write's transaction (outbox). Only grants: an admin is
+   * never turned into an auditor here (`forbidden USER.FORBIDDEN`; an admin does it through the API). A password
+   * breaking the registration rules fails with `validation USER.VALIDATION_FAILED` naming the field.
+   */
+  async grantRole(request: RoleGrantRequest): Promise<RoleGrant> {
+    const ctx: RpcContext = { correlationId: request.correlationId };
+    const existing = await this.promote(ctx, request);
+    if (existing) return existing;
+    const data = validatePayload(
+      RegisterUserData,
+      { email: request.email, password: await request.password() },
+      UserErrorCodes.validation,
+    );
+    try {
+      return { outcome: 'created', user: await this.register(ctx, data, request.role, request.actorId) };
+    } catch (error) {
+      // Registered by someone else since we looked: promote that user instead.
+      if ((error as { code?: string }).code !== emailTaken().code) throw error;
+      const promoted = await this.promote(ctx, request);
+      if (!promoted) throw error;
+      return promoted;
+    }
+  }
+
   /** Creates a user unless the email exists; used by the dev seed. Returns null when it already existed. */
   async createIfAbsent(email: string, password: string, role: Role, profile: Profile): Promise<UserView | null> {
     const exists = await this.onPrimary((manager) =>
@@ -170,6 +218,26 @@ export class UserService {
       if ((error as { code?: string }).code === emailTaken().code) return null;
       throw error;
     }
+  }
+
+  /** The role change of `grantRole`; null when the email is unknown. */
+  private promote(ctx: RpcContext, request: RoleGrantRequest): Promise<RoleGrant | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await manager.findOne(UserOrmEntity, {
+        where: { email: normalizeEmail(request.email) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!row) return null;
+      if (row.role === request.role) return { outcome: 'unchanged', user: toView(toDomain(row)) };
+      if (row.role === 'admin')
+        throw forbidden(
+          `turn admin ${row.email} into ${request.role} here (an admin does it: PATCH /api/v1/users/${row.id}/role)`,
+        );
+      const updated = await this.update(manager, row, { role: request.role });
+      const payload = { userId: row.id, from: row.role, to: request.role };
+      await this.emit(manager, ctx, EventType.UserRoleChanged, row.id, payload, request.actorId);
+      return { outcome: 'promoted', user: toView(toDomain(updated)) };
+    });
   }
 
   private async lockUser(manager: EntityManager, id: string): Promise<UserOrmEntity> {
@@ -197,7 +265,7 @@ export class UserService {
     type: EventType,
     userId: string,
     payload: Record<string, unknown>,
-    fallbackActorId = 'system',
+    fallbackActorId: string = SystemActors.system,
   ): Promise<void> {
     const envelope = createEnvelope({
       type,
