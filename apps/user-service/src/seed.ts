@@ -6,13 +6,22 @@ import { PasswordHasher } from './user/application/password-hasher';
 import { UserService } from './user/application/user.service';
 import { Profile, Role } from './user/domain/user';
 
-/** Development users of seed 001. Well-known passwords: never for production. */
+/**
+ * Development users of seed 001, plus an auditor (the role of the audit query API). Well-known passwords, listed in
+ * the root README: never for production (the seed refuses other profiles; use create-admin there).
+ */
 export const DEV_USERS: { email: string; password: string; role: Role; profile: Profile }[] = [
   {
     email: 'admin@taskflow.com',
     password: 'admin123',
     role: 'admin',
     profile: { firstName: 'Admin', lastName: 'User' },
+  },
+  {
+    email: 'auditor@taskflow.com',
+    password: 'auditor123',
+    role: 'auditor',
+    profile: { firstName: 'Audrey', lastName: 'Auditor' },
   },
   { email: 'user@taskflow.com', password: 'user123', role: 'user', profile: { firstName: 'John', lastName: 'Doe' } },
 ];
