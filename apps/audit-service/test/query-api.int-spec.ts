@@ -207,6 +207,28 @@ describe('audit query API', () => {
       expect(rows[0]).toBe('eventId,type,schemaVersion,createdAt,actorId,entityType,entityId,correlationId,payload');
       expect(rows).toHaveLength(visible().length + 1);
     });
+
+    it('should keep the newest `limit` rows and refuse a bad limit', async () => {
+      const all = (await get('/api/v1/audit/export?format=ndjson&type=task.')).body.trim().split('\n');
+      const newest = await get('/api/v1/audit/export?format=ndjson&type=task.&limit=3');
+      expect(newest.statusCode).toBe(200);
+      expect(newest.body.trim().split('\n')).toEqual(all.slice(0, 3));
+      const csv = await get('/api/v1/audit/export?format=csv&limit=2');
+      expect(csv.body.trim().split('\n')).toHaveLength(3);
+      for (const limit of ['0', 'x', '1000001']) {
+        const res = await get(`/api/v1/audit/export?format=csv&limit=${limit}`);
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ code: 'AUDIT.INVALID_FILTER', errors: [{ field: 'limit' }] });
+      }
+    });
+
+    it('should refuse paging parameters on stats (they return every group up to the top 200)', async () => {
+      for (const path of ['stats/by-type', 'stats/by-actor', 'stats/by-time']) {
+        const res = await get(`/api/v1/audit/${path}?limit=10`);
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ errors: [{ field: 'limit', reason: 'is not a known parameter' }] });
+      }
+    });
   });
 
   describe('bad filters', () => {

@@ -3,9 +3,11 @@ import {
   decodeCursor,
   encodeCursor,
   FILTER_KEYS,
+  MAX_EXPORT_LIMIT,
   PAGE_KEYS,
   parseBucket,
   parseEventFilter,
+  parseExportLimit,
   parsePage,
 } from './event-filter';
 
@@ -87,6 +89,28 @@ describe('parsePage', () => {
 
   it('should let list endpoints accept page keys', () => {
     expect(parseEventFilter({ limit: '5' }, [...FILTER_KEYS, ...PAGE_KEYS])).toEqual({});
+  });
+});
+
+describe('parseExportLimit', () => {
+  it('should leave the export whole without a limit and validate one', () => {
+    expect(parseExportLimit({})).toBeUndefined();
+    expect(parseExportLimit({ limit: '1000' })).toBe(1000);
+    expect(parseExportLimit({ limit: String(MAX_EXPORT_LIMIT) })).toBe(MAX_EXPORT_LIMIT);
+    expect(problems(() => parseExportLimit({ limit: String(MAX_EXPORT_LIMIT + 1) }))).toContainEqual({
+      field: 'limit',
+      reason: `must be <= ${MAX_EXPORT_LIMIT}`,
+    });
+    for (const limit of ['0', '-1', '1.5', 'ten', '1e3']) {
+      expect(problems(() => parseExportLimit({ limit }))).toContainEqual({
+        field: 'limit',
+        reason: 'must be a positive integer',
+      });
+    }
+    expect(problems(() => parseExportLimit({ limit: ['1', '2'] }))).toContainEqual({
+      field: 'limit',
+      reason: 'must be given once',
+    });
   });
 });
 

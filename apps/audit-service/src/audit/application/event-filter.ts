@@ -4,6 +4,8 @@ import { TIME_BUCKETS, TimeBucket } from '../domain/time-bucket';
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
+/** Most rows one export may be limited to; without `limit` an export streams the whole range. */
+export const MAX_EXPORT_LIMIT = 1_000_000;
 const ENTITY_TYPES = ['task', 'user', 'system'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -84,18 +86,20 @@ export const PAGE_KEYS = ['limit', 'cursor'];
 
 export function parsePage(query: Query): PageRequest {
   const problems: FieldError[] = [];
-  let limit = DEFAULT_PAGE_SIZE;
-  const rawLimit = single(query, 'limit', problems);
-  if (rawLimit !== undefined) {
-    limit = Number(rawLimit);
-    if (!/^\d+$/.test(rawLimit) || limit < 1) problems.push({ field: 'limit', reason: 'must be a positive integer' });
-    else if (limit > MAX_PAGE_SIZE) problems.push({ field: 'limit', reason: `must be <= ${MAX_PAGE_SIZE}` });
-  }
+  const limit = positiveInt(query, 'limit', MAX_PAGE_SIZE, problems) ?? DEFAULT_PAGE_SIZE;
   const rawCursor = single(query, 'cursor', problems);
   const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
   if (rawCursor !== undefined && cursor === undefined) problems.push({ field: 'cursor', reason: 'is malformed' });
   fail(problems);
   return { limit, cursor };
+}
+
+/** The export's optional `limit`: the newest rows first, 1..MAX_EXPORT_LIMIT; undefined = the whole range. */
+export function parseExportLimit(query: Query): number | undefined {
+  const problems: FieldError[] = [];
+  const limit = positiveInt(query, 'limit', MAX_EXPORT_LIMIT, problems);
+  fail(problems);
+  return limit;
 }
 
 export function parseBucket(query: Query): TimeBucket {
@@ -145,6 +149,16 @@ function single(query: Query, field: string, problems: FieldError[]): string | u
     return undefined;
   }
   return value === '' ? undefined : value;
+}
+
+function positiveInt(query: Query, field: string, max: number, problems: FieldError[]): number | undefined {
+  const raw = single(query, field, problems);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1) problems.push({ field, reason: 'must be a positive integer' });
+  else if (value > max) problems.push({ field, reason: `must be <= ${max}` });
+  else return value;
+  return undefined;
 }
 
 function id(query: Query, field: string, problems: FieldError[]): string | undefined {

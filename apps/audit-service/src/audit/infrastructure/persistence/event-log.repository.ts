@@ -82,13 +82,10 @@ export class EventLogRepository {
   }
 
   /** A cursor for streaming exports; documents are pulled in driver batches as the client reads. */
-  streamAll(filter: EventFilter, now = new Date()): AsyncIterable<EventLog> {
-    return this.model
-      .find(toQuery(filter, now), HIDE_ID)
-      .sort({ createdAt: -1, eventId: -1 })
-      .batchSize(500)
-      .lean<EventLog[]>()
-      .cursor();
+  streamAll(filter: EventFilter, limit?: number, now = new Date()): AsyncIterable<EventLog> {
+    const query = this.model.find(toQuery(filter, now), HIDE_ID).sort({ createdAt: -1, eventId: -1 });
+    if (limit !== undefined) query.limit(limit);
+    return query.batchSize(500).lean<EventLog[]>().cursor();
   }
 
   countBy(field: 'type' | 'actorId', filter: EventFilter, limit: number, now = new Date()) {

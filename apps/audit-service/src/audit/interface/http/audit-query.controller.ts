@@ -8,6 +8,7 @@ import {
   PAGE_KEYS,
   parseBucket,
   parseEventFilter,
+  parseExportLimit,
   parsePage,
 } from '../../application/event-filter';
 import { EventLog } from '../../domain/event-log';
@@ -69,13 +70,16 @@ export class AuditQueryController {
     return { bucket, items: await this.events.countByBucket(bucket, parseEventFilter(rest)) };
   }
 
-  /** Streams straight from a MongoDB cursor: memory stays flat whatever the size of the range. */
+  /**
+   * Streams straight from a MongoDB cursor, newest first: memory stays flat whatever the size of the range.
+   * `limit` (optional, 1..MAX_EXPORT_LIMIT) keeps the newest rows only.
+   */
   @Get('export')
   export(@Query() query: QueryParams, @Res() reply: FastifyReply) {
-    const { format = 'ndjson', ...rest } = query;
+    const { format = 'ndjson', limit, ...rest } = query;
     if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
     const filter: EventFilter = parseEventFilter(rest);
-    const cursor = this.events.streamAll(filter);
+    const cursor = this.events.streamAll(filter, parseExportLimit({ limit }));
     const lines = format === 'csv' ? toCsv(cursor) : toNdjson(cursor);
     return reply
       .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
