@@ -1,6 +1,14 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics } from '@taskflow/infra';
-import { createScratchDatabase, freePort, ServiceProcess, startService, uniqueName, waitFor } from '@taskflow/testing';
+import {
+  createScratchDatabase,
+  freePort,
+  prefixOutboxTopics,
+  ServiceProcess,
+  startService,
+  uniqueName,
+  waitFor,
+} from '@taskflow/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
@@ -10,8 +18,6 @@ import path from 'node:path';
 import { Client } from 'pg';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Outbox tables of user-service and task-service (their migrations). */
-const OUTBOX_TABLES = ['user_outbox', 'task_outbox'];
 
 export interface BenchProcess {
   name: string;
@@ -233,16 +239,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
     cleanups.push(['PostgreSQL client', () => pg.end()]);
-    await pg.query(
-      `CREATE FUNCTION bench_topic() RETURNS trigger AS $$ BEGIN NEW.topic := '${prefix}' || NEW.topic; RETURN NEW; END $$ LANGUAGE plpgsql`,
-    );
-    for (const table of OUTBOX_TABLES) {
-      await pg.query(
-        `CREATE TRIGGER bench_topic BEFORE INSERT ON "${table}" FOR EACH ROW EXECUTE FUNCTION bench_topic()`,
-      );
-      const [{ count }] = (await pg.query(`SELECT count(*)::int AS count FROM "${table}"`)).rows;
-      if (count > 0) throw new Error(`${table} had ${count} rows before the topic trigger existed`);
-    }
+    await prefixOutboxTopics(pg, prefix);
 
     log('[bench] starting api-gateway (cache on), api-gateway (cache off), audit-service, bare Fastify …');
     const gatewayEnv = (port: number) => ({

@@ -18,3 +18,4 @@ export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy } from './tcp-proxy';
 export { startDomainServices } from './domain-services';
 export type { DomainServices } from './domain-services';
+export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
