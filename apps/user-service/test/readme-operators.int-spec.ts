@@ -1,0 +1,232 @@
+import { deadLetterTopic, Topics } from '@taskflow/contracts';
+import { ensureKafkaTopics } from '@taskflow/infra';
+import {
+  createScratchDatabase,
+  freePort,
+  prefixOutboxTopics,
+  ScratchDatabase,
+  ServiceProcess,
+  startDomainServices,
+  startService,
+  uniqueName,
+  waitFor,
+} from '@taskflow/testing';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+// The root README's operator and analyst commands, run as written (bash, curl, jq, npm) against the whole system
+// started here from source: user-service, task-service, audit-service (ingesting) and the gateway, on a scratch
+// database, topics of their own (an outbox trigger prefixes them), a scratch MongoDB database and Redis DB 13.
+jest.setTimeout(600_000);
+
+const ROOT = path.resolve(__dirname, '../../..');
+const REDIS_DB = 13;
+
+/** The fenced bash blocks that follow `<!-- readme-test: <name> -->` in the root README, in order. */
+export function readmeBlocks(markdown: string, name: string): string[] {
+  const marker = /<!-- readme-test: ([\w-]+) -->\s*```bash\n([\s\S]*?)\n```/g;
+  return [...markdown.matchAll(marker)].filter((match) => match[1] === name).map((match) => match[2]);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `script` with bash -euo pipefail in `cwd` (stdin closed) with the process environment plus `env`. */
+function bash(script: string, cwd: string, env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('README: operators and analysts', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const id = uniqueName('readme');
+  const prefix = `${id}.`;
+  const topics = [Topics.task, Topics.user, Topics.system].map((topic) => prefix + topic);
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+  const mongoUrl = `${process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017'}/${id.replace(/-/g, '_')}`;
+  const redisUrl = (() => {
+    const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    url.pathname = `/${REDIS_DB}`;
+    return url.toString();
+  })();
+  const passwords = { admin: randomBytes(18).toString('base64'), auditor: randomBytes(18).toString('base64') };
+  const services: ServiceProcess[] = [];
+  let database: ScratchDatabase;
+  let gateway: string;
+  let workDir: string;
+
+  beforeAll(async () => {
+    process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+    workDir = mkdtempSync(path.join(tmpdir(), 'taskflow-readme-'));
+    await ensureKafkaTopics(
+      brokers,
+      topics.flatMap((topic) => [topic, deadLetterTopic(topic)]),
+      { partitions: 1 },
+    );
+    database = await createScratchDatabase('readme');
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    await redis.flushdb().finally(() => redis.disconnect());
+
+    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', BCRYPT_COST: '4' };
+    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    await prefixOutboxTopics(pg, prefix).finally(() => pg.end());
+
+    const [auditHttp, gatewayHttp] = await Promise.all([freePort(), freePort()]);
+    const jwtSecret = randomBytes(32).toString('hex');
+    services.push(
+      await startService(
+        'audit-service',
+        {
+          MONGO_URL: mongoUrl,
+          AUDIT_TOPICS: topics.join(','),
+          AUDIT_SYSTEM_TOPIC: prefix + Topics.system,
+          AUDIT_CONSUMER_GROUP: id,
+          AUDIT_HTTP_PORT: String(auditHttp),
+          AUDIT_HTTP_HOST: '127.0.0.1',
+          JWT_SECRET: jwtSecret,
+        },
+        `http://127.0.0.1:${auditHttp}/health/ready`,
+      ),
+    );
+    services.push(
+      await startService(
+        'api-gateway',
+        {
+          GATEWAY_PORT: String(gatewayHttp),
+          GATEWAY_HOST: '127.0.0.1',
+          REDIS_URL: redisUrl,
+          USER_SERVICE_PORT: String(userRpcPort),
+          TASK_SERVICE_PORT: String(taskRpcPort),
+          AUDIT_SERVICE_URL: `http://127.0.0.1:${auditHttp}`,
+          JWT_SECRET: jwtSecret,
+          RPC_TIMEOUT_MS: '10000',
+        },
+        `http://127.0.0.1:${gatewayHttp}/health/ready`,
+      ),
+    );
+    gateway = `http://127.0.0.1:${gatewayHttp}`;
+  });
+
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await database?.drop();
+    const admin = new Kafka({ clientId: id, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin
+      .deleteTopics({ topics: topics.flatMap((topic) => [topic, deadLetterTopic(topic)]) })
+      .finally(() => admin.disconnect());
+    const mongo = await MongoClient.connect(mongoUrl);
+    await mongo
+      .db()
+      .dropDatabase()
+      .finally(() => mongo.close());
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const post = async (url: string, body: object, token?: string) => {
+    const response = await fetch(gateway + url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const login = async (email: string, password: string): Promise<string> =>
+    (await post('/api/v1/auth/login', { email, password })).accessToken;
+
+  it('should give an operator an admin and an auditor, and an analyst the audit events as CSV and NDJSON', async () => {
+    const operator = readmeBlocks(readme, 'operator');
+    const analyst = readmeBlocks(readme, 'analyst');
+    expect(operator.length).toBeGreaterThan(0);
+    expect(analyst.length).toBeGreaterThan(0);
+
+    // Operator: create-admin as the README says, in the staging profile (credentials from the environment only).
+    const created = await bash(operator.join('\n'), ROOT, {
+      APP_ENV: 'staging',
+      DATABASE_URL: database.url,
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'warn',
+      ADMIN_PASSWORD: passwords.admin,
+      AUDITOR_PASSWORD: passwords.auditor,
+    });
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toMatch(/^created: admin@example\.com has role admin \(id [0-9a-f-]{36}, correlationId/m);
+    expect(created.stdout).toMatch(/^created: auditor@example\.com has role auditor \(id /m);
+
+    // The admin logs in and creates a task; its event and the two create-admin events reach the audit store.
+    const adminToken = await login('admin@example.com', passwords.admin);
+    const task = await post('/api/v1/tasks', { title: `README check ${id}` }, adminToken);
+    const auditorToken = await login('auditor@example.com', passwords.auditor);
+    const events = async (query: string) => {
+      const response = await fetch(`${gateway}/api/v1/audit/events?${query}`, {
+        headers: { authorization: `Bearer ${auditorToken}` },
+      });
+      return response.ok ? ((await response.json()).items as { type: string; entityId: string }[]) : [];
+    };
+    await waitFor(async () => (await events(`entityType=task&entityId=${task.id}`)).length === 1, {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      description: `task.created of ${task.id} in the audit store`,
+    });
+    await waitFor(async () => (await events('actorId=system:create-admin')).length === 2, {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      description: 'the two create-admin events in the audit store',
+    });
+
+    // Analyst: every marked block in one shell, in a scratch directory (the exports land there).
+    const analysis = await bash(analyst.join('\n'), workDir, {
+      TASKFLOW_URL: gateway,
+      AUDITOR_EMAIL: 'auditor@example.com',
+      AUDITOR_PASSWORD: passwords.auditor,
+    });
+    expect(analysis).toMatchObject({ code: 0, stderr: '' });
+    expect(analysis.stdout).toContain(`"type":"task.created","actorId":`);
+    expect(analysis.stdout).toContain(task.id);
+    expect(analysis.stdout).toMatch(
+      /"type":"user\.registered","correlationId":"[0-9a-f-]{36}","payload":\{[^}]*"role":"admin"/,
+    );
+    expect(analysis.stdout).toMatch(/^1\ttask\.created$/m);
+
+    const csv = readFileSync(path.join(workDir, 'audit-tasks.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('eventId,type,schemaVersion,createdAt,actorId,entityType,entityId,correlationId,payload');
+    expect(csv.filter((row) => row.includes(`,task.created,1,`) && row.includes(`,task,${task.id},`))).toHaveLength(1);
+
+    const ndjson = readFileSync(path.join(workDir, 'audit-events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(ndjson).toContainEqual(expect.objectContaining({ type: 'task.created', entityId: task.id }));
+    const provisioned = ndjson.filter((event) => event.actorId === 'system:create-admin');
+    expect(provisioned.map((event) => [event.type, event.payload.email, event.payload.role]).sort()).toEqual([
+      ['user.registered', 'admin@example.com', 'admin'],
+      ['user.registered', 'auditor@example.com', 'auditor'],
+    ]);
+  });
+});
