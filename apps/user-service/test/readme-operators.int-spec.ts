@@ -1,4 +1,4 @@
-import { deadLetterTopic, Topics } from '@taskflow/contracts';
+import { deadLetterTopic, TaskView, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics } from '@taskflow/infra';
 import {
   createScratchDatabase,
@@ -30,7 +30,7 @@ const ROOT = path.resolve(__dirname, '../../..');
 const REDIS_DB = 13;
 
 /** The fenced bash blocks that follow `<!-- readme-test: <name> -->` in the root README, in order. */
-export function readmeBlocks(markdown: string, name: string): string[] {
+function readmeBlocks(markdown: string, name: string): string[] {
   const marker = /<!-- readme-test: ([\w-]+) -->\s*```bash\n([\s\S]*?)\n```/g;
   return [...markdown.matchAll(marker)].filter((match) => match[1] === name).map((match) => match[2]);
 }
@@ -147,18 +147,18 @@ describe('README: operators and analysts', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  const post = async (url: string, body: object, token?: string) => {
+  const post = async <T>(url: string, body: object, token?: string): Promise<T> => {
     const response = await fetch(gateway + url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    const json = await response.json();
+    const json = (await response.json()) as T;
     if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
     return json;
   };
   const login = async (email: string, password: string): Promise<string> =>
-    (await post('/api/v1/auth/login', { email, password })).accessToken;
+    (await post<{ accessToken: string }>('/api/v1/auth/login', { email, password })).accessToken;
 
   it('should give an operator an admin and an auditor, and an analyst the audit events as CSV and NDJSON', async () => {
     const operator = readmeBlocks(readme, 'operator');
@@ -181,13 +181,13 @@ describe('README: operators and analysts', () => {
 
     // The admin logs in and creates a task; its event and the two create-admin events reach the audit store.
     const adminToken = await login('admin@example.com', passwords.admin);
-    const task = await post('/api/v1/tasks', { title: `README check ${id}` }, adminToken);
+    const task = await post<TaskView>('/api/v1/tasks', { title: `README check ${id}` }, adminToken);
     const auditorToken = await login('auditor@example.com', passwords.auditor);
     const events = async (query: string) => {
       const response = await fetch(`${gateway}/api/v1/audit/events?${query}`, {
         headers: { authorization: `Bearer ${auditorToken}` },
       });
-      return response.ok ? ((await response.json()).items as { type: string; entityId: string }[]) : [];
+      return response.ok ? ((await response.json()) as { items: object[] }).items : [];
     };
     await waitFor(async () => (await events(`entityType=task&entityId=${task.id}`)).length === 1, {
       timeoutMs: 120_000,
