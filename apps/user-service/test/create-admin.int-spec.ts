@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { connect } from '../src/database/data-source';
-import { dbConfig, scratchDatabase } from './support';
+import { dbConfig, runProcess, scratchDatabase } from './support';
 
 // create-admin as the image runs it: the swc build under dist/ next to node_modules (the runtime image's /app),
 // `node dist/apps/user-service/src/create-admin.js …` exactly as docs/deployment.md has it, in the staging profile.
@@ -13,30 +13,16 @@ jest.setTimeout(180_000);
 const ROOT = path.resolve(__dirname, '../../..');
 const COMMAND = 'dist/apps/user-service/src/create-admin.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('create-admin from the build', () => {
   let db: Awaited<ReturnType<typeof scratchDatabase>>;
   let owner: DataSource;
   let app: string;
 
-  const run = (args: string[], stdin = ''): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [COMMAND, ...args], {
-        cwd: app,
-        env: { ...process.env, APP_ENV: 'staging', DATABASE_URL: db.url, BCRYPT_COST: '4', LOG_LEVEL: 'warn' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
+  const run = (args: string[], stdin = '') =>
+    runProcess(process.execPath, [COMMAND, ...args], {
+      cwd: app,
+      env: { ...process.env, APP_ENV: 'staging', DATABASE_URL: db.url, BCRYPT_COST: '4', LOG_LEVEL: 'warn' },
+      stdin,
     });
   const users = (): Promise<{ email: string; role: string }[]> =>
     owner.query('SELECT email, role FROM users ORDER BY email');

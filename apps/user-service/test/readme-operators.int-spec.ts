@@ -14,12 +14,12 @@ import {
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { runProcess } from './support';
 
 // The root README's operator and analyst commands, run as written (bash, curl, jq, npm) against the whole system
 // started here from source: user-service, task-service, audit-service (ingesting) and the gateway, on a scratch
@@ -35,27 +35,9 @@ function readmeBlocks(markdown: string, name: string): string[] {
   return [...markdown.matchAll(marker)].filter((match) => match[1] === name).map((match) => match[2]);
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `script` with bash -euo pipefail in `cwd` (stdin closed) with the process environment plus `env`. */
-function bash(script: string, cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs `script` with bash -euo pipefail in `cwd` (empty stdin) with the process environment plus `env`. */
+function bash(script: string, cwd: string, env: Record<string, string>) {
+  return runProcess('bash', ['-euo', 'pipefail', '-c', script], { cwd, env: { ...process.env, ...env } });
 }
 
 describe('README: operators and analysts', () => {
