@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   const config = loadUserServiceConfig();
   const logger = createLogger('user-service-seed', config.logLevel);
   if (config.profile !== 'development') {
-    throw new Error(`APP_ENV=${config.profile}: the dev seed only runs in development`);
+    throw new Error(
+      `APP_ENV=${config.profile}: the dev seed only runs in development; create the first admin with create-admin`,
+    );
   }
   const dataSource = await connect(config.db, 'user-service-seed');
   try {
