@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SystemActors } from '@taskflow/contracts';
-import { AppError, createLogger } from '@taskflow/nest-kit';
+import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -89,7 +89,6 @@ export async function readPassword(
 async function main(args: string[]): Promise<void> {
   const options = parseCreateAdminArgs(args);
   const config = loadUserServiceConfig();
-  const logger = createLogger('user-service-create-admin', config.logLevel);
   const dataSource = await connect(config.db, 'user-service-create-admin');
   try {
     await assertSchemaCurrent(dataSource);
@@ -102,7 +101,6 @@ async function main(args: string[]): Promise<void> {
       actorId: SystemActors.createAdmin,
       correlationId,
     });
-    logger.info({ outcome, userId: user.id, role: user.role, profile: config.profile, correlationId }, 'create-admin');
     process.stdout.write(
       `${outcome}: ${user.email} has role ${user.role} (id ${user.id}, correlationId ${correlationId})\n`,
     );
