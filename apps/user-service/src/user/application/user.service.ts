@@ -229,10 +229,10 @@ export class UserService {
       });
       if (!row) return null;
       if (row.role === request.role) return { outcome: 'unchanged', user: toView(toDomain(row)) };
-      if (row.role === 'admin')
-        throw forbidden(
-          `turn admin ${row.email} into ${request.role} here (an admin does it: PATCH /api/v1/users/${row.id}/role)`,
-        );
+      if (row.role === 'admin') {
+        const api = `PATCH /api/v1/users/${row.id}/role`;
+        throw forbidden(`turn admin ${row.email} into ${request.role} here (an admin does it: ${api})`);
+      }
       const updated = await this.update(manager, row, { role: request.role });
       const payload = { userId: row.id, from: row.role, to: request.role };
       await this.emit(manager, ctx, EventType.UserRoleChanged, row.id, payload, request.actorId);
