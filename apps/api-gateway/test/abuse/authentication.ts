@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { JWT_SECRET } from '../support/gateway-harness';
 import { HttpResult, System, TestUser } from '../support/system-harness';
 
@@ -139,6 +139,29 @@ export function authenticationSuite(getSystem: () => System): void {
         expectProblem(replay, 401);
         // The replay ended the session: the token the legitimate client rotated to no longer works.
         expectProblem(await me(`Bearer ${rotated.json.accessToken}`), 401);
+      });
+
+      it('should refuse a guessed refresh secret for a known session id without ending that session', async () => {
+        const erin = await system.signUp('erin');
+        // Auditors see session ids in every event's metadata.sessionId; here it is read from the token's `sid`.
+        const { sid } = JSON.parse(Buffer.from(erin.token.split('.')[1], 'base64url').toString()) as { sid: string };
+        for (const guess of [`${sid}.${'A'.repeat(43)}`, `${sid}.${randomBytes(32).toString('base64url')}`]) {
+          expectProblem(await system.http.post('/api/v1/auth/refresh', { refreshToken: guess }), 401);
+        }
+        expect((await me(`Bearer ${erin.token}`)).status).toBe(200);
+        expect((await system.http.post('/api/v1/auth/refresh', { refreshToken: erin.refreshToken })).status).toBe(200);
+      });
+
+      it('should treat two concurrent refreshes with one token as reuse and end the session', async () => {
+        const fay = await system.signUp('fay');
+        const both = await Promise.all([
+          system.http.post('/api/v1/auth/refresh', { refreshToken: fay.refreshToken }),
+          system.http.post('/api/v1/auth/refresh', { refreshToken: fay.refreshToken }),
+        ]);
+        // Two uses of one refresh token are a reuse whichever wins the race: at most one succeeds, and the
+        // session ends, so neither the winner's new tokens nor the old access token keep working.
+        expect(both.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+        expectProblem(await me(`Bearer ${fay.token}`), 401, 'AUTH.SESSION_ENDED');
       });
 
       it('should not tell which of email or password was wrong on login', async () => {
