@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { ProxyTrust } from '@taskflow/config';
 import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
 import { AppMetrics } from './metrics';
@@ -17,7 +18,7 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Largest accepted request body in bytes; larger → 413. */
   bodyLimit?: number;
-  trustProxy?: boolean;
+  trustProxy?: ProxyTrust;
   /**
    * Longest time a client may take to send a whole request (headers and body); a slower one gets 408
    * and the socket is closed, so slow-body clients cannot hold connections open. 0 turns it off.

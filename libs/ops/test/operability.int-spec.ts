@@ -149,7 +149,7 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       AUDIT_SERVICE_URL: `http://127.0.0.1:${ports['audit-service-http']}`,
       JWT_SECRET,
       // Rate limits per client IP from X-Forwarded-For, so the burst below uses an IP of its own.
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '127.0.0.1',
       RATE_LIMIT_LOGIN_PER_MINUTE: '5',
     };
     // user-service first: its migrations create the users table the task migrations reference.

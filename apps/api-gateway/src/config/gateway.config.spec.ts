@@ -21,3 +21,20 @@ describe('gateway config profiles', () => {
     ).toThrow(/REDIS_TLS: must be true in production/);
   });
 });
+
+describe('gateway config TRUST_PROXY', () => {
+  const trust = (TRUST_PROXY: string) => loadGatewayConfig({ JWT_SECRET, TRUST_PROXY }).http.trustProxy;
+
+  it('should read none or a list of proxy addresses and CIDRs', () => {
+    expect(trust('false')).toBe(false);
+    expect(trust('10.0.0.0/8, 192.168.1.7,fd00::/8')).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+  });
+
+  it('should refuse trusting every hop, a hop count, and anything that is not an address', () => {
+    expect(() => trust('true')).toThrow(/TRUST_PROXY: trusting every hop lets any client choose its address/);
+    expect(() => trust('1')).toThrow(/TRUST_PROXY: a hop count cannot tell a proxy from a client/);
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.0/8/1', '::1/129']) {
+      expect(() => trust(bad)).toThrow(/TRUST_PROXY: .* is not an IP address or CIDR/);
+    }
+  });
+});

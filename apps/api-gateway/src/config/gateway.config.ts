@@ -1,4 +1,14 @@
-import { byProfile, logLevelSpec, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
+import {
+  byProfile,
+  logLevelSpec,
+  devOnly,
+  env,
+  loadConfig,
+  Profile,
+  ProxyTrust,
+  TlsSettings,
+  tlsSettings,
+} from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
@@ -10,7 +20,8 @@ export interface GatewayConfig {
     bodyLimitBytes: number;
     /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
     requestTimeoutMs: number;
-    trustProxy: boolean;
+    /** Whose X-Forwarded-For to believe: none, or the proxies' addresses/CIDRs (see env.proxyTrust). */
+    trustProxy: ProxyTrust;
     corsOrigins: string[];
     docs: boolean;
   };
@@ -43,7 +54,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
         bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
-        trustProxy: env.bool('TRUST_PROXY', false),
+        trustProxy: env.proxyTrust('TRUST_PROXY', false),
         corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),
         // OpenAPI docs are public in development and staging only unless switched on.
         docs: env.bool('API_DOCS_ENABLED', byProfile({ development: true, staging: true, production: false })),
