@@ -12,7 +12,7 @@ export class ConfigError extends Error {
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 
-type Source = Record<string, string | undefined>;
+export type Source = Record<string, string | undefined>;
 export type Reader<T> = (source: Source, problems: string[]) => T;
 
 /** Seed 000 environments. APP_ENV selects the profile; without it NODE_ENV=production means production. */
@@ -39,7 +39,7 @@ export function byProfile<T>(values: Record<Profile, T>): (profile: Profile) => 
 }
 
 /** NAME, else the trimmed contents of the file named by NAME_FILE (Kubernetes/Docker secret mounts). */
-function rawValue(source: Source, name: string, problems: string[]): string | undefined | null {
+export function rawValue(source: Source, name: string, problems: string[]): string | undefined | null {
   const direct = source[name]?.trim();
   if (direct) return direct;
   const file = source[`${name}_FILE`]?.trim();

@@ -6,8 +6,12 @@ import {
   loadConfig,
   Profile,
   ProxyTrust,
+  SigningKey,
+  signingKeySpec,
   TlsSettings,
   tlsSettings,
+  VerificationKeys,
+  verificationKeysSpec,
 } from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
@@ -33,7 +37,10 @@ export interface GatewayConfig {
     auditUrl: string;
   };
   auth: {
-    jwtSecret: string;
+    /** ES256 key that signs access tokens and per-call service credentials (JWT_PRIVATE_KEY). */
+    signingKey: SigningKey;
+    /** Further public keys accepted on access tokens (JWT_PUBLIC_KEYS), e.g. the previous key in a rotation. */
+    publicKeys: VerificationKeys;
     accessTtlSeconds: number;
     /**
      * What authenticated routes do while Redis (the session store) is unreachable: `open` serves a
@@ -72,7 +79,8 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         auditUrl: env.url('AUDIT_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
       },
       auth: {
-        jwtSecret: env.string('JWT_SECRET'),
+        signingKey: signingKeySpec('JWT_PRIVATE_KEY'),
+        publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS', { required: false }),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
         sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
       },
@@ -84,9 +92,6 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     },
     source,
   );
-  if (config.auth.jwtSecret.length < 32) {
-    throw new Error('Invalid configuration:\n  - JWT_SECRET: must be at least 32 characters');
-  }
   return config;
 }
 
