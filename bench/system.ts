@@ -1,4 +1,5 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
+<<<<<<< HEAD
 import { ensureKafkaTopics } from '@taskflow/infra';
 import {
   createScratchDatabase,
@@ -9,11 +10,14 @@ import {
   uniqueName,
   waitFor,
 } from '@taskflow/testing';
+=======
+import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import { createScratchDatabase, freePort, ServiceProcess, startService, uniqueName, waitFor } from '@taskflow/testing';
+>>>>>>> wt/lead
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -199,7 +203,6 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     const [userRpc, userHttp, taskRpc, taskHttp, gateway, gatewayUncached, auditHttp, hello] = await Promise.all(
       Array.from({ length: 8 }, () => freePort()),
     );
-    const jwtSecret = randomBytes(32).toString('hex');
     const common = {
       NODE_ENV: 'production',
       // The production configuration profile demands TLS to every backend; the local ones speak plaintext.
@@ -208,7 +211,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: brokers,
       DATABASE_URL: database.url,
-      JWT_SECRET: jwtSecret,
+      ...generateSigningKeyEnv(),
     };
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];

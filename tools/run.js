@@ -236,8 +236,8 @@ async function startCommand() {
       ...infraEnvVars,
       NODE_ENV: process.env.NODE_ENV || 'development',
       MIGRATIONS_RUN: 'true',
-      // Local-run default only (docker-compose and k8s supply their own secret).
-      JWT_SECRET: process.env.JWT_SECRET || 'dev-only-change-me-32-characters-min',
+      // Token keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
+      ...infra().ensureLocalSigningKeys(infra().infraDir()),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',

@@ -11,6 +11,7 @@
  */
 import { measureHttp } from '@taskflow/bench';
 import { createRedisClient } from '@taskflow/cache';
+import { generateSigningKeyEnv } from '@taskflow/infra';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -24,7 +25,6 @@ const arg = (name: string, fallback: number) => {
 };
 const CONNECTIONS = arg('connections', 50);
 const DURATION = arg('duration', 10);
-const SECRET = 'bench-secret-bench-secret-bench-secret!';
 const CLOCK_TICKS = 100; // USER_HZ of /proc/<pid>/stat on Linux
 
 function startNode(args: string[], env: Record<string, string>): ChildProcess {
@@ -93,6 +93,8 @@ async function flushDb(url: string): Promise<void> {
 
 async function main(): Promise<void> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  // Token keys for this run only; every process started below inherits them.
+  if (!process.env.JWT_PRIVATE_KEY) Object.assign(process.env, generateSigningKeyEnv());
   const database = await createScratchDatabase('gateway_bench');
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
@@ -104,7 +106,6 @@ async function main(): Promise<void> {
     redisUrl.pathname = '/9';
     await flushDb(redisUrl.toString());
     const gatewayEnv = {
-      JWT_SECRET: SECRET,
       REDIS_URL: redisUrl.toString(),
       USER_SERVICE_PORT: String(userRpcPort),
       TASK_SERVICE_PORT: String(taskRpcPort),

@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { OpsModule } from '@taskflow/nest-kit';
+import { ACCESS_TOKEN_AUDIENCE, JwtSigner, JwtVerifier, OpsModule } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { AuditProxyController } from './audit/audit-proxy.controller';
 import { AccessTokens } from './auth/access-tokens';
+import { CallCredentials } from './auth/call-credentials';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { GatewayGuard } from './auth/gateway.guard';
@@ -18,6 +19,13 @@ import { TasksService } from './tasks/tasks.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
+/** Signs with the current key; verifies with it and any previous public keys still accepted (rotation). */
+function accessTokens(config: GatewayConfig): AccessTokens {
+  const { signingKey, publicKeys, accessTtlSeconds } = config.auth;
+  const keys = new Map(publicKeys).set(signingKey.kid, signingKey.publicKey);
+  return new AccessTokens(new JwtSigner(signingKey), new JwtVerifier(keys, ACCESS_TOKEN_AUDIENCE), accessTtlSeconds);
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
@@ -30,7 +38,8 @@ export class AppModule {
       ],
       controllers: [AuthController, UsersController, TasksController, AuditProxyController],
       providers: [
-        { provide: AccessTokens, useValue: new AccessTokens(config.auth.jwtSecret, config.auth.accessTtlSeconds) },
+        { provide: AccessTokens, useValue: accessTokens(config) },
+        { provide: CallCredentials, useValue: new CallCredentials(new JwtSigner(config.auth.signingKey)) },
         ServiceClients,
         UpstreamHealth,
         SessionStore,

@@ -1,10 +1,19 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
 import { TaskPatterns, UserPatterns } from '@taskflow/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
 import { freePort } from '@taskflow/testing';
-import { flushDb, Gateway, redisDbUrl, signToken, signUp, startGateway } from './support/gateway-harness';
+import {
+  flushDb,
+  Gateway,
+  redisDbUrl,
+  runSigningKey,
+  signToken,
+  signUp,
+  startGateway,
+} from './support/gateway-harness';
 import { USER_LIST_ENDPOINT } from '../src/users/users.service';
 
 // Integration tests of the gateway against real Redis (logical DB 5, flushed here and nowhere else)
@@ -93,8 +102,19 @@ describe('api-gateway (real Redis, fake services)', () => {
       ['alg none', () => unsignedToken({ sub: 'x', role: 'admin', sid: 'y' })],
       ['a tampered payload', () => tamper(signToken({ sub: 'x', role: 'user', sid: 'y' }))],
       ['an expired token', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, { expiresIn: -10 })],
-      ['another algorithm (HS512)', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, { algorithm: 'HS512' })],
-      ['a foreign secret', () => signToken({ sub: 'x', role: 'user', sid: 'y' }, {}, 'x'.repeat(40))],
+      [
+        'HS512 keyed with the public key (algorithm confusion)',
+        () => signToken({ sub: 'x', role: 'user', sid: 'y' }, { algorithm: 'HS512' }, runSigningKey().publicKeyPem),
+      ],
+      [
+        'a foreign key under our kid',
+        () =>
+          signToken(
+            { sub: 'x', role: 'user', sid: 'y' },
+            {},
+            generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+          ),
+      ],
     ])('should answer 401 problem+json for %s', async (_, token) => {
       const response = await gateway.inject({
         method: 'GET',

@@ -77,3 +77,50 @@ describe('rate limits (real Redis)', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 });
+
+describe.each(['127.0.0.1', '10.0.0.0/8, 127.0.0.0/8'])(
+  'rate limits behind a trusted proxy (TRUST_PROXY=%s)',
+  (trustProxy) => {
+    let fake: Awaited<ReturnType<typeof startFakeBackend>>;
+    let gateway: Gateway;
+
+    beforeAll(async () => {
+      await flushDb(REDIS_URL);
+      fake = await startFakeBackend();
+      gateway = await startGateway({
+        REDIS_URL,
+        USER_SERVICE_PORT: String(fake.port),
+        TASK_SERVICE_PORT: String(fake.port),
+        RATE_LIMIT_LOGIN_PER_MINUTE: '3',
+        TRUST_PROXY: trustProxy,
+      });
+    });
+
+    afterAll(async () => {
+      await gateway.close();
+      await fake.close();
+    });
+
+    it('should key the login limit on the address the proxy saw, whatever the client wrote before it', async () => {
+      // The test plays the proxy (peer 127.0.0.1): it appends the real client address after the client's own value.
+      const attempt = (spoofed: string) =>
+        gateway.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'x-forwarded-for': `${spoofed}, 203.0.113.9` },
+          payload: { email: 'nobody@example.com', password: 'wrong-password' },
+        });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await attempt(`198.51.100.${i}`)).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // Another client behind the same proxy is not locked out by the first one.
+      const other = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'x-forwarded-for': '203.0.113.10' },
+        payload: { email: 'nobody@example.com', password: 'wrong-password' },
+      });
+      expect(other.statusCode).toBe(401);
+    });
+  },
+);

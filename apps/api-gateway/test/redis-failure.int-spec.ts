@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { startFakeBackend } from './support/fake-services';
 import { freePort } from '@taskflow/testing';
@@ -110,7 +111,7 @@ describe('Redis unreachable', () => {
     it('should still reject a token with a bad signature or an expired one', async () => {
       const claims = { sub: '123e4567-e89b-12d3-a456-426614174001', role: 'user', sid: 's3' };
       for (const token of [
-        signToken(claims, {}, 'another-secret-another-secret-another-secret'),
+        signToken(claims, {}, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
         signToken(claims, { expiresIn: -10 }),
       ]) {
         const response = await gateway.inject({

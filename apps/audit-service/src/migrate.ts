@@ -5,7 +5,7 @@ import { loadAuditConfig } from './config/audit.config';
 
 /** `node dist/apps/audit-service/src/migrate.js [--status]`: applies (or lists) the event_logs schema migrations. */
 async function main(): Promise<void> {
-  const config = loadAuditConfig();
+  const config = loadAuditConfig(process.env, { serves: false });
   const logger = createLogger('audit-migrate', config.logLevel);
   const connection = await openMongoConnection(
     config.mongo.url,

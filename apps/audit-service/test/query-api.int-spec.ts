@@ -6,7 +6,8 @@ import { createLogger } from '@taskflow/nest-kit';
 import { sign } from 'jsonwebtoken';
 import type { Model } from 'mongoose';
 import { Db, MongoClient } from 'mongodb';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { callCredential, signingKeyEnv } from '@taskflow/testing';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
@@ -14,6 +15,8 @@ import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-l
 import { AuditConfig } from '../src/config/audit.config';
 import { createAuditApp } from '../src/bootstrap';
 import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, token, uniqueName } from './support';
+
+type Role = 'user' | 'admin' | 'auditor';
 
 jest.setTimeout(60_000);
 
@@ -35,12 +38,12 @@ describe('audit query API', () => {
   let mongo: { client: MongoClient; db: Db };
   const events: EventEnvelope[] = [];
 
-  const get = (url: string, role = 'auditor', extra: Partial<InjectOptions> = {}) =>
+  const get = (url: string, role: Role = 'auditor', extra: Partial<InjectOptions> = {}) =>
     app
       .getHttpAdapter()
       .getInstance()
       .inject({ method: 'GET', url, headers: { authorization: `Bearer ${token(role)}` }, ...extra });
-  const post = (url: string, role: string, payload?: object) =>
+  const post = (url: string, role: Role, payload?: object) =>
     app
       .getHttpAdapter()
       .getInstance()
@@ -83,10 +86,21 @@ describe('audit query API', () => {
 
     it('should answer 401 without a token or with a bad one', async () => {
       expect((await inject()).statusCode).toBe(401);
-      expect((await inject(`Bearer ${token('admin', 'wrong-secret')}`)).statusCode).toBe(401);
+      const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const foreign = sign({ sub: 'x', role: 'admin', sid: 's' }, stranger, {
+        algorithm: 'ES256',
+        keyid: signingKeyEnv().JWT_PRIVATE_KEY_ID,
+        audience: 'taskflow-api',
+        issuer: 'taskflow-api-gateway',
+        expiresIn: 60,
+      });
+      expect((await inject(`Bearer ${foreign}`)).statusCode).toBe(401);
+      // An RPC credential is signed by the same key but for a service: not an access token.
+      const credential = callCredential('user-service', { id: randomUUID(), role: 'admin' }, randomUUID());
+      expect((await inject(`Bearer ${credential}`)).statusCode).toBe(401);
       const none = sign({ sub: 'x', role: 'admin' }, '', { algorithm: 'none' });
       expect((await inject(`Bearer ${none}`)).statusCode).toBe(401);
-      const hs512 = sign({ sub: 'x', role: 'admin' }, 'audit-int-test-secret', { algorithm: 'HS512' });
+      const hs512 = sign({ sub: 'x', role: 'admin' }, 'a-guessed-secret-a-guessed-secret', { algorithm: 'HS512' });
       const res = await inject(`Bearer ${hs512}`);
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -302,7 +316,7 @@ describe('audit query API', () => {
       const changed = testConfig({ ...env, AUDIT_RETENTION_JSON: '{"task.*": 30}' });
       const second = await startApp(changed);
       try {
-        const inject = (role: string) =>
+        const inject = (role: Role) =>
           second
             .getHttpAdapter()
             .getInstance()

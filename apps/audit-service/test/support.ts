@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
-import { sign } from 'jsonwebtoken';
+import { accessToken, signingKeyEnv } from '@taskflow/testing';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +11,6 @@ import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
 
 export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const MONGO_BASE = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
-export const JWT_SECRET = 'audit-int-test-secret';
 
 /** Names unique per suite run: topics, database and consumer group never collide with other engineers'. */
 export function uniqueName(prefix: string): string {
@@ -21,7 +20,7 @@ export function uniqueName(prefix: string): string {
 export function testConfig(env: Record<string, string>): AuditConfig {
   return loadAuditConfig({
     KAFKA_BROKERS: BROKERS,
-    JWT_SECRET,
+    JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS,
     LOG_LEVEL: 'silent',
     MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
     ...env,
@@ -36,8 +35,9 @@ export async function startApp(config: AuditConfig): Promise<NestFastifyApplicat
   return app;
 }
 
-export function token(role: string, secret = JWT_SECRET): string {
-  return sign({ sub: randomUUID(), role, sid: randomUUID() }, secret, { algorithm: 'HS256', expiresIn: '5m' });
+/** An access token as the gateway issues it, for a fresh user with `role`. */
+export function token(role: 'user' | 'admin' | 'auditor'): string {
+  return accessToken({ id: randomUUID(), role }, randomUUID(), 300);
 }
 
 export class KafkaFixture {

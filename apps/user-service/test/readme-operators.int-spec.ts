@@ -78,7 +78,6 @@ describe('README: operators and analysts', () => {
     await prefixOutboxTopics(pg, prefix).finally(() => pg.end());
 
     const [auditHttp, gatewayHttp] = await Promise.all([freePort(), freePort()]);
-    const jwtSecret = randomBytes(32).toString('hex');
     services.push(
       await startService(
         'audit-service',
@@ -89,7 +88,6 @@ describe('README: operators and analysts', () => {
           AUDIT_CONSUMER_GROUP: id,
           AUDIT_HTTP_PORT: String(auditHttp),
           AUDIT_HTTP_HOST: '127.0.0.1',
-          JWT_SECRET: jwtSecret,
         },
         `http://127.0.0.1:${auditHttp}/health/ready`,
       ),
@@ -104,7 +102,6 @@ describe('README: operators and analysts', () => {
           USER_SERVICE_PORT: String(userRpcPort),
           TASK_SERVICE_PORT: String(taskRpcPort),
           AUDIT_SERVICE_URL: `http://127.0.0.1:${auditHttp}`,
-          JWT_SECRET: jwtSecret,
           RPC_TIMEOUT_MS: '10000',
         },
         `http://127.0.0.1:${gatewayHttp}/health/ready`,

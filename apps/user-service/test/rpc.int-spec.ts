@@ -1,17 +1,33 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { decodeEnvelope, RpcErrorBody, RpcRequest, Topics, UserPatterns, UserView } from '@taskflow/contracts';
+import {
+  decodeEnvelope,
+  RpcContext,
+  RpcErrorBody,
+  RpcRequest,
+  Topics,
+  UserPatterns,
+  UserView,
+} from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics } from '@taskflow/nest-kit';
+import { AppMetrics, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
+import jwt from 'jsonwebtoken';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { generateKeyPairSync } from 'node:crypto';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
-import { freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
 import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
+
+/** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
+const ctx = (actor?: RpcContext['actor'], facts: { correlationId?: string } = {}) => ({
+  credential: callCredential(RPC_AUDIENCE.user, actor),
+  ...facts,
+});
 
 /** The whole service as main.ts wires it: TCP request/reply, HTTP ops endpoints, outbox relay to real Kafka. */
 describe('user-service over TCP (end to end)', () => {
@@ -70,7 +86,14 @@ describe('user-service over TCP (end to end)', () => {
     });
     const port = await freePort();
     app = await createUserServiceApp(
-      { dataSource, bcryptCost: 4, publisher, metrics, logger: silentLogger },
+      {
+        dataSource,
+        bcryptCost: 4,
+        publisher,
+        metrics,
+        logger: silentLogger,
+        callers: callerVerifier(RPC_AUDIENCE.user),
+      },
       { host: '127.0.0.1', port },
     );
     await app.init();
@@ -94,16 +117,16 @@ describe('user-service over TCP (end to end)', () => {
   it('should register, authenticate and read a user without ever answering the hash', async () => {
     const email = `${uniqueName('rpc')}@example.com`;
     const registered = await call<UserView>(UserPatterns.register, {
-      context: { correlationId: 'corr-rpc' },
+      context: ctx(undefined, { correlationId: 'corr-rpc' }),
       data: { email, password: 'correct horse', profile: { firstName: 'Ada' } },
     });
     expect(registered).toMatchObject({ email, role: 'user', profile: { firstName: 'Ada' } });
     const authenticated = await call<UserView>(UserPatterns.authenticate, {
-      context: {},
+      context: ctx(),
       data: { email, password: 'correct horse', sessionId: 'sess-rpc' },
     });
     const read = await call<UserView>(UserPatterns.getById, {
-      context: { actor: { id: registered.id, role: 'user' } },
+      context: ctx({ id: registered.id, role: 'user' }),
       data: { id: registered.id },
     });
     for (const response of [registered, authenticated, read]) {
@@ -114,7 +137,7 @@ describe('user-service over TCP (end to end)', () => {
 
   it('should answer a validation error with field errors as RpcErrorBody', async () => {
     const error = await callFails(UserPatterns.register, {
-      context: {},
+      context: ctx(),
       data: { email: 'not-an-email', password: 'short', role: 'admin' },
     });
     expect(error).toMatchObject({ kind: 'validation', code: 'USER.VALIDATION_FAILED' });
@@ -128,18 +151,51 @@ describe('user-service over TCP (end to end)', () => {
     expect(JSON.stringify(error)).not.toContain('short');
   });
 
-  it('should reject a forged actor in the context', async () => {
-    const error = await callFails(UserPatterns.list, { context: { actor: { id: 'x', role: 'root' } }, data: {} });
-    expect(error).toMatchObject({ kind: 'validation' });
-    expect(error.fieldErrors?.map((field) => field.field)).toEqual(
-      expect.arrayContaining(['context.actor.id', 'context.actor.role']),
-    );
+  describe('a caller without a credential the gateway minted (raw TCP client on the RPC port)', () => {
+    const victim = { id: '00000000-0000-4000-8000-0000000000aa', role: 'user' as const };
+    const forgedAdmin = { id: '00000000-0000-4000-8000-0000000000bb', role: 'admin' as const };
+
+    it('should refuse an actor written into the context, even next to a valid anonymous credential', async () => {
+      const error = await callFails(UserPatterns.changeRole, {
+        context: { ...ctx(), actor: forgedAdmin },
+        data: { userId: victim.id, role: 'admin' },
+      });
+      expect(error).toMatchObject({ kind: 'validation' });
+      expect(error.fieldErrors?.map((field) => field.field)).toEqual(['context.actor']);
+    });
+
+    it('should refuse a call with no credential, a forged one, or one minted for another service', async () => {
+      const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const forged = jwt.sign({ sub: forgedAdmin.id, role: 'admin' }, otherKey, {
+        algorithm: 'ES256',
+        keyid: 'attacker',
+        audience: RPC_AUDIENCE.user,
+        issuer: 'taskflow-api-gateway',
+        expiresIn: 60,
+      });
+      for (const context of [
+        {},
+        { credential: forged },
+        { credential: callCredential(RPC_AUDIENCE.task, forgedAdmin) },
+        { credential: callCredential(RPC_AUDIENCE.user, forgedAdmin, undefined, -10) },
+      ]) {
+        for (const [pattern, data] of [
+          [UserPatterns.changeRole, { userId: victim.id, role: 'admin' }],
+          [UserPatterns.list, {}],
+        ] as const) {
+          await expect(callFails(pattern, { context, data })).resolves.toMatchObject({
+            kind: 'unauthorized',
+            code: 'RPC.CREDENTIAL_INVALID',
+          });
+        }
+      }
+    });
   });
 
   it('should map not_found, unauthorized and forbidden to RpcErrorBody', async () => {
-    const actor = { id: '00000000-0000-4000-8000-000000000001', role: 'user' };
+    const actor = { id: '00000000-0000-4000-8000-000000000001', role: 'user' as const };
     await expect(
-      callFails(UserPatterns.getById, { context: { actor }, data: { id: '00000000-0000-4000-8000-000000000002' } }),
+      callFails(UserPatterns.getById, { context: ctx(actor), data: { id: '00000000-0000-4000-8000-000000000002' } }),
     ).resolves.toEqual({
       kind: 'not_found',
       code: 'USER.NOT_FOUND',
@@ -147,29 +203,29 @@ describe('user-service over TCP (end to end)', () => {
     });
     await expect(
       callFails(UserPatterns.authenticate, {
-        context: {},
+        context: ctx(),
         data: { email: 'nobody@example.com', password: 'x', sessionId: 's' },
       }),
     ).resolves.toMatchObject({ kind: 'unauthorized', code: 'USER.INVALID_CREDENTIALS' });
     await expect(
-      callFails(UserPatterns.changeRole, { context: { actor }, data: { userId: actor.id, role: 'admin' } }),
+      callFails(UserPatterns.changeRole, { context: ctx(actor), data: { userId: actor.id, role: 'admin' } }),
     ).resolves.toMatchObject({ kind: 'forbidden', code: 'USER.FORBIDDEN' });
   });
 
   it('should cap pages at 100', async () => {
-    const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' };
-    const error = await callFails(UserPatterns.list, { context: { actor: admin }, data: { limit: 101 } });
+    const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' as const };
+    const error = await callFails(UserPatterns.list, { context: ctx(admin), data: { limit: 101 } });
     expect(error.fieldErrors).toEqual([expect.objectContaining({ field: 'limit' })]);
   });
 
   it('should publish each write to Kafka exactly once, keyed by the user id', async () => {
     const email = `${uniqueName('evt')}@example.com`;
     const user = await call<UserView>(UserPatterns.register, {
-      context: {},
+      context: ctx(),
       data: { email, password: 'correct horse' },
     });
     await call(UserPatterns.recordLogout, {
-      context: { actor: { id: user.id, role: 'user' } },
+      context: ctx({ id: user.id, role: 'user' }),
       data: { userId: user.id, sessionId: 'sess-out' },
     });
     const deadline = Date.now() + 20_000;

@@ -10,8 +10,9 @@ export class ConfigError extends Error {
 }
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
-type Source = Record<string, string | undefined>;
+export type Source = Record<string, string | undefined>;
 export type Reader<T> = (source: Source, problems: string[]) => T;
 
 /** Seed 000 environments. APP_ENV selects the profile; without it NODE_ENV=production means production. */
@@ -38,7 +39,7 @@ export function byProfile<T>(values: Record<Profile, T>): (profile: Profile) => 
 }
 
 /** NAME, else the trimmed contents of the file named by NAME_FILE (Kubernetes/Docker secret mounts). */
-function rawValue(source: Source, name: string, problems: string[]): string | undefined | null {
+export function rawValue(source: Source, name: string, problems: string[]): string | undefined | null {
   const direct = source[name]?.trim();
   if (direct) return direct;
   const file = source[`${name}_FILE`]?.trim();
@@ -77,6 +78,17 @@ function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T 
   };
 }
 
+/** A `trustProxy` setting: none, or the proxies' addresses/CIDRs. */
+export type ProxyTrust = false | string[];
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /** Variable readers. A parse failure is reported as a problem string starting with `!`. */
 export const env = {
   /** The profile itself: APP_ENV must name one of PROFILES when set. */
@@ -101,6 +113,25 @@ export const env = {
       if (/^(true|1|yes)$/i.test(raw)) return true;
       if (/^(false|0|no)$/i.test(raw)) return false;
       return '!must be true or false' as unknown as boolean;
+    }),
+  /**
+   * Which proxies' `X-Forwarded-For` to believe (Fastify `trustProxy`): `false` (none: the peer address is the
+   * client) or a comma-separated list of the proxies' addresses/CIDRs (IPv4 or IPv6). `true` is refused (any
+   * client could choose its address) and so is a hop count: it cannot check that the peer is a proxy at all,
+   * which is why Fastify 5.12 treats one as "trust nothing".
+   */
+  proxyTrust: (name: string, fallback?: Fallback<ProxyTrust>) =>
+    read<ProxyTrust>(name, fallback, (raw) => {
+      if (/^(false|no)$/i.test(raw)) return false;
+      if (/^(true|yes)$/i.test(raw)) {
+        return "!trusting every hop lets any client choose its address: list the proxies' addresses or CIDRs";
+      }
+      if (/^\d+$/.test(raw)) {
+        return "!a hop count cannot tell a proxy from a client: list the proxies' addresses or CIDRs";
+      }
+      const entries = raw.split(',').map((part) => part.trim());
+      const bad = entries.find((entry) => !isAddressOrCidr(entry));
+      return bad === undefined ? entries : `!${JSON.stringify(bad)} is not an IP address or CIDR`;
     }),
   oneOf: <T extends string>(name: string, allowed: readonly T[], fallback?: Fallback<T>) =>
     read<T>(name, fallback, (raw) =>

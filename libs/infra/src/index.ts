@@ -15,3 +15,5 @@ export { startLocalKafka } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
+export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
+export type { SigningKeyEnv } from './local-secrets';

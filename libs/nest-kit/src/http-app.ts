@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { ProxyTrust } from '@taskflow/config';
+import { clientErrorHandler } from './client-error';
 import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
 import { AppMetrics } from './metrics';
@@ -17,7 +19,7 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Largest accepted request body in bytes; larger → 413. */
   bodyLimit?: number;
-  trustProxy?: boolean;
+  trustProxy?: ProxyTrust;
   /**
    * Longest time a client may take to send a whole request (headers and body); a slower one gets 408
    * and the socket is closed, so slow-body clients cannot hold connections open. 0 turns it off.
@@ -44,6 +46,7 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
       headersTimeout: requestTimeout > 0 ? Math.min(requestTimeout, 60_000) : 60_000,
       connectionsCheckingInterval: requestTimeout > 0 ? Math.min(1000, requestTimeout) : 30_000,
     },
+    clientErrorHandler: clientErrorHandler(headers),
     // The router rejects a malformed URL or an over-long parameter before any hook or filter runs.
     frameworkErrors: (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;

@@ -1,34 +1,25 @@
-import { RpcContext, USER_ROLES } from '@taskflow/contracts';
-import { plainToInstance, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsIP,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  validateSync,
-  ValidateNested,
-} from 'class-validator';
+import { RpcContext } from '@taskflow/contracts';
+import { plainToInstance } from 'class-transformer';
+import { IsIP, IsOptional, IsString, Matches, MaxLength, validateSync } from 'class-validator';
+import { JwtVerifier } from './auth/jwt';
 import { AppError } from './errors';
 import { acceptOrCreateCorrelationId, runWithContext } from './request-context';
 import { flattenValidationErrors } from './validation';
 
-class RpcActorDto {
-  @IsUUID() id!: string;
-  @IsIn(USER_ROLES) role!: (typeof USER_ROLES)[number];
-}
-
-/** The `context` of every request: it ends up in events, so it is validated like the data. */
+/**
+ * The `context` of every request as it travels: the caller's credential (the only source of who is asking) plus
+ * request facts that end up in event metadata, validated like the data. An `actor` or `sessionId` written here
+ * is refused as an unknown field: identity comes from the verified credential alone.
+ */
 export class RpcContextDto {
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => RpcActorDto) actor?: RpcActorDto;
+  @IsString() @MaxLength(4096) credential!: string;
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,128}$/) correlationId?: string;
-  @IsOptional() @IsString() @MaxLength(128) sessionId?: string;
   @IsOptional() @IsIP() ipAddress?: string;
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
 }
+
+/** The credential was missing, forged, expired or minted for another service. */
+export const CREDENTIAL_INVALID = 'RPC.CREDENTIAL_INVALID';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -52,33 +43,44 @@ export function validatePayload<T extends object>(
   return instance;
 }
 
-/** Validates a request/reply message `{ context?, data }`. */
+/**
+ * Validates a request/reply message `{ context, data }` and derives the caller from `context.credential`, a token
+ * the gateway minted for this service (verified by `callers`). Throws AppError `validation` (field named) for a bad
+ * shape, `unauthorized` {@link CREDENTIAL_INVALID} for a missing or invalid credential.
+ */
 export function parseRpcRequest<T extends object>(
   type: new () => T,
   request: unknown,
   errorCode: string,
+  callers: JwtVerifier,
 ): { context: RpcContext; data: T } {
   const invalid = (field: string, reason: string) =>
     new AppError('validation', errorCode, 'The request is invalid.', [{ field, reason }]);
   if (!isObject(request)) throw invalid('request', 'must be an object');
   const unknownKey = Object.keys(request).find((key) => key !== 'context' && key !== 'data');
   if (unknownKey) throw invalid(unknownKey, `property ${unknownKey} should not exist`);
-  if (request.context !== undefined && !isObject(request.context)) throw invalid('context', 'must be an object');
+  if (!isObject(request.context) || typeof request.context.credential !== 'string') {
+    throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The call carries no credential.');
+  }
+  const { credential, ...facts } = validatePayload(RpcContextDto, request.context, errorCode, 'context.');
+  const caller = callers.verify(credential);
+  if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The credential of the call is not valid.');
   if (!isObject(request.data)) throw invalid('data', 'must be an object');
   return {
-    context: validatePayload(RpcContextDto, request.context ?? {}, errorCode, 'context.'),
+    context: { ...facts, actor: caller.actor, sessionId: caller.sessionId },
     data: validatePayload(type, request.data, errorCode),
   };
 }
 
-/** Validates a request, then runs the use case under the caller's correlation id (or a new one). */
+/** Validates and authenticates a request, then runs the use case under the caller's correlation id (or a new one). */
 export function handleRpcRequest<T extends object, R>(
   type: new () => T,
   request: unknown,
   errorCode: string,
+  callers: JwtVerifier,
   run: (context: RpcContext, data: T) => Promise<R>,
 ): Promise<R> {
-  const { context, data } = parseRpcRequest(type, request, errorCode);
+  const { context, data } = parseRpcRequest(type, request, errorCode, callers);
   const correlationId = acceptOrCreateCorrelationId(context.correlationId);
   return runWithContext({ correlationId }, () => run({ ...context, correlationId }, data));
 }

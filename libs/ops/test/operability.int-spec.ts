@@ -28,7 +28,6 @@ import { PrivateBackend, startPrivateKafka, startPrivateMongo, startPrivateRedis
 jest.setTimeout(300_000);
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const JWT_SECRET = 'readiness-test-secret-readiness-test-secret';
 const FLIP_WITHIN_MS = 30_000;
 /** Reconnecting includes the clients' back-off on a loaded machine. */
 const RECOVER_WITHIN_MS = 60_000;
@@ -139,7 +138,6 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
       AUDIT_CONSUMER_GROUP: uniqueName('readiness-audit'),
       AUDIT_HTTP_PORT: String(ports['audit-service-http']),
-      JWT_SECRET,
     };
     env['api-gateway'] = {
       REDIS_URL: `${redis.url}/0`,
@@ -147,9 +145,8 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       TASK_SERVICE_PORT: String(ports['task-service-rpc']),
       GATEWAY_PORT: String(ports['api-gateway-http']),
       AUDIT_SERVICE_URL: `http://127.0.0.1:${ports['audit-service-http']}`,
-      JWT_SECRET,
       // Rate limits per client IP from X-Forwarded-For, so the burst below uses an IP of its own.
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '127.0.0.1',
       RATE_LIMIT_LOGIN_PER_MINUTE: '5',
     };
     // user-service first: its migrations create the users table the task migrations reference.

@@ -1,6 +1,5 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
-import { USER_ROLES, UserRole } from '@taskflow/contracts';
+import { UserRole } from '@taskflow/contracts';
+import { ACCESS_TOKEN_AUDIENCE, JwtSigner, JwtVerifier } from '@taskflow/nest-kit';
 
 export interface AccessClaims {
   sub: string;
@@ -8,61 +7,30 @@ export interface AccessClaims {
   sid: string;
 }
 
-/** Verified tokens remembered; beyond this the oldest is forgotten (~0.5 KB each). */
-const VERIFIED_MAX = 10_000;
-
 /**
- * HS256 access tokens. The secret is a KeyObject built once: jsonwebtoken with a string secret
- * re-imports the key on every call and is ~50x slower. Algorithms are pinned, so `alg: none` or
- * any other algorithm fails verification.
- *
- * A client sends the same token on every request until it expires, so a token that verified once
- * is remembered (by its exact string) until its `exp`: a Map lookup instead of base64, JSON and
- * HMAC work on every request. Only tokens that passed verification are stored; a changed byte is
- * another string and is verified in full.
+ * The access tokens the gateway issues: ES256 with its private key (`kid` in the header), verified with the
+ * public keys of JWT_PUBLIC_KEYS (the current and, during a rotation, the previous key), audience
+ * `taskflow-api`. audit-service verifies the same tokens with the same public keys and JwtVerifier.
  */
 export class AccessTokens {
-  private readonly key: KeyObject;
-  private readonly verified = new Map<string, { claims: AccessClaims; exp: number }>();
-
   constructor(
-    secret: string,
+    private readonly signer: JwtSigner,
+    private readonly verifier: JwtVerifier,
     readonly ttlSeconds: number,
-  ) {
-    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
-  }
+  ) {}
 
   sign(claims: AccessClaims): string {
-    return jwt.sign(claims, this.key, { algorithm: 'HS256', expiresIn: this.ttlSeconds });
+    return this.signer.sign(
+      { actor: { id: claims.sub, role: claims.role }, sessionId: claims.sid },
+      ACCESS_TOKEN_AUDIENCE,
+      this.ttlSeconds,
+    );
   }
 
-  /** The claims of a valid token, else undefined (bad signature, wrong alg, expired, malformed). */
+  /** The claims of a valid access token (user and session present), else undefined. */
   verify(token: string): AccessClaims | undefined {
-    const now = Math.floor(Date.now() / 1000);
-    const known = this.verified.get(token);
-    if (known) {
-      if (now < known.exp) return known.claims; // jsonwebtoken's rule: expired once now >= exp
-      this.verified.delete(token);
-      return undefined;
-    }
-    const verified = this.verifyInFull(token);
-    if (!verified) return undefined;
-    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, verified);
-    return verified.claims;
-  }
-
-  private verifyInFull(token: string): { claims: AccessClaims; exp: number } | undefined {
-    try {
-      const payload = jwt.verify(token, this.key, { algorithms: ['HS256'] });
-      if (typeof payload !== 'object' || payload === null) return undefined;
-      const { sub, role, sid, exp } = payload as Partial<AccessClaims> & { exp?: number };
-      if (typeof sub !== 'string' || typeof sid !== 'string' || !USER_ROLES.includes(role as UserRole))
-        return undefined;
-      if (typeof exp !== 'number') return undefined; // every token we sign expires
-      return { claims: { sub, role: role as UserRole, sid }, exp };
-    } catch {
-      return undefined;
-    }
+    const subject = this.verifier.verify(token);
+    if (!subject?.actor || !subject.sessionId) return undefined;
+    return { sub: subject.actor.id, role: subject.actor.role, sid: subject.sessionId };
   }
 }

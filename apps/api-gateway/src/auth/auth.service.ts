@@ -15,6 +15,9 @@ import { PermissionsStore } from './permissions';
 import { LoginRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dto';
 import { SessionStore, SessionStoreUnavailable } from './session.store';
 
+const invalidRefreshToken = () =>
+  new ProblemException(401, 'AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is invalid or used.');
+
 const sessionStoreDown = () =>
   new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be created right now.', {
     'Retry-After': '5',
@@ -64,15 +67,14 @@ export class AuthService {
       if (error instanceof SessionStoreUnavailable) throw sessionStoreDown();
       throw error;
     }
-    if (!claimed)
-      throw new ProblemException(401, 'AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is invalid or used.');
+    if (!claimed) throw invalidRefreshToken();
     const { sessionId, session } = claimed;
     const user = await this.clients.users.send<UserView>(
       UserPatterns.getById,
       { id: session.userId },
       { ...context, actor: { id: session.userId, role: session.role }, sessionId },
     );
-    return this.issue(sessionId, user.id, user.role, new Date(session.createdAt));
+    return this.issue(sessionId, user.id, user.role, new Date(session.createdAt), session.usedRefreshHashes ?? []);
   }
 
   async logout(user: AuthUser, context: RpcContext): Promise<void> {
@@ -87,13 +89,20 @@ export class AuthService {
   }
 
   /** Starts or rotates a session with the role just read from user-service (also stored as the user's permissions). */
-  private async issue(sessionId: string, userId: string, role: AuthUser['role'], createdAt?: Date) {
-    let refreshToken: string;
+  private async issue(
+    sessionId: string,
+    userId: string,
+    role: AuthUser['role'],
+    createdAt?: Date,
+    usedRefreshHashes?: string[],
+  ) {
+    let refreshToken: string | undefined;
     try {
-      refreshToken = await this.sessions.save(sessionId, userId, role, createdAt);
+      refreshToken = await this.sessions.save(sessionId, userId, role, createdAt, usedRefreshHashes);
     } catch {
       throw sessionStoreDown();
     }
+    if (!refreshToken) throw invalidRefreshToken();
     await this.permissions.store(userId, role);
     return {
       accessToken: this.tokens.sign({ sub: userId, role, sid: sessionId }),

@@ -1,23 +1,76 @@
+import { signingKeyEnv } from '@taskflow/testing';
+import { generateKeyPairSync } from 'node:crypto';
 import { loadGatewayConfig } from './gateway.config';
 
-const JWT_SECRET = 'x'.repeat(40);
+const { JWT_PRIVATE_KEY } = signingKeyEnv();
 
 describe('gateway config profiles', () => {
   it('should serve /docs and log at debug in development', () => {
-    const config = loadGatewayConfig({ JWT_SECRET });
+    const config = loadGatewayConfig({ JWT_PRIVATE_KEY });
     expect(config).toMatchObject({ profile: 'development', logLevel: 'debug', http: { docs: true } });
     expect(config.redis.tls.enabled).toBe(false);
   });
 
   it('should hide /docs, require REDIS_URL and turn Redis TLS on in production', () => {
-    expect(() => loadGatewayConfig({ APP_ENV: 'production', JWT_SECRET })).toThrow(
+    expect(() => loadGatewayConfig({ APP_ENV: 'production', JWT_PRIVATE_KEY })).toThrow(
       /REDIS_URL: is required in production/,
     );
-    const config = loadGatewayConfig({ APP_ENV: 'production', JWT_SECRET, REDIS_URL: 'rediss://cache.internal:6380' });
+    const config = loadGatewayConfig({
+      APP_ENV: 'production',
+      JWT_PRIVATE_KEY,
+      REDIS_URL: 'rediss://cache.internal:6380',
+    });
     expect(config).toMatchObject({ profile: 'production', logLevel: 'info', http: { docs: false } });
     expect(config.redis.tls).toEqual({ enabled: true, caFile: '', rejectUnauthorized: true });
     expect(() =>
-      loadGatewayConfig({ APP_ENV: 'production', JWT_SECRET, REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'false' }),
+      loadGatewayConfig({
+        APP_ENV: 'production',
+        JWT_PRIVATE_KEY,
+        REDIS_URL: 'redis://cache:6379',
+        REDIS_TLS: 'false',
+      }),
     ).toThrow(/REDIS_TLS: must be true in production/);
+  });
+});
+
+describe('gateway config TRUST_PROXY', () => {
+  const trust = (TRUST_PROXY: string) => loadGatewayConfig({ JWT_PRIVATE_KEY, TRUST_PROXY }).http.trustProxy;
+
+  it('should read none or a list of proxy addresses and CIDRs', () => {
+    expect(trust('false')).toBe(false);
+    expect(trust('10.0.0.0/8, 192.168.1.7,fd00::/8')).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+  });
+
+  it('should refuse trusting every hop, a hop count, and anything that is not an address', () => {
+    expect(() => trust('true')).toThrow(/TRUST_PROXY: trusting every hop lets any client choose its address/);
+    expect(() => trust('1')).toThrow(/TRUST_PROXY: a hop count cannot tell a proxy from a client/);
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.0/8/1', '::1/129']) {
+      expect(() => trust(bad)).toThrow(/TRUST_PROXY: .* is not an IP address or CIDR/);
+    }
+  });
+});
+
+describe('gateway config token keys', () => {
+  it('should require an EC P-256 private key in every profile and never print it', () => {
+    expect(() => loadGatewayConfig({})).toThrow(/JWT_PRIVATE_KEY: is required/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    for (const bad of [String(rsa), 'dev-only-change-me-32-characters-min']) {
+      let message = '';
+      try {
+        loadGatewayConfig({ JWT_PRIVATE_KEY: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/JWT_PRIVATE_KEY: must be an EC P-256 private key in PKCS#8 PEM \(value not shown\)/);
+      expect(message).not.toContain(bad.slice(0, 40));
+      expect(message).not.toContain('MII');
+    }
+  });
+
+  it('should sign with the key id given, else the key thumbprint', () => {
+    expect(loadGatewayConfig({ JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID: 'k-2026-11' }).auth.signingKey.kid).toBe(
+      'k-2026-11',
+    );
+    expect(loadGatewayConfig({ JWT_PRIVATE_KEY }).auth.signingKey.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -1,4 +1,18 @@
-import { byProfile, logLevelSpec, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
+import {
+  byProfile,
+  logLevelSpec,
+  devOnly,
+  env,
+  loadConfig,
+  Profile,
+  ProxyTrust,
+  SigningKey,
+  signingKeySpec,
+  TlsSettings,
+  tlsSettings,
+  VerificationKeys,
+  verificationKeysSpec,
+} from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
@@ -10,7 +24,8 @@ export interface GatewayConfig {
     bodyLimitBytes: number;
     /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
     requestTimeoutMs: number;
-    trustProxy: boolean;
+    /** Whose X-Forwarded-For to believe: none, or the proxies' addresses/CIDRs (see env.proxyTrust). */
+    trustProxy: ProxyTrust;
     corsOrigins: string[];
     docs: boolean;
   };
@@ -22,7 +37,10 @@ export interface GatewayConfig {
     auditUrl: string;
   };
   auth: {
-    jwtSecret: string;
+    /** ES256 key that signs access tokens and per-call service credentials (JWT_PRIVATE_KEY). */
+    signingKey: SigningKey;
+    /** Further public keys accepted on access tokens (JWT_PUBLIC_KEYS), e.g. the previous key in a rotation. */
+    publicKeys: VerificationKeys;
     accessTtlSeconds: number;
     /**
      * What authenticated routes do while Redis (the session store) is unreachable: `open` serves a
@@ -43,7 +61,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
         bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
-        trustProxy: env.bool('TRUST_PROXY', false),
+        trustProxy: env.proxyTrust('TRUST_PROXY', false),
         corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),
         // OpenAPI docs are public in development and staging only unless switched on.
         docs: env.bool('API_DOCS_ENABLED', byProfile({ development: true, staging: true, production: false })),
@@ -61,7 +79,8 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         auditUrl: env.url('AUDIT_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
       },
       auth: {
-        jwtSecret: env.string('JWT_SECRET'),
+        signingKey: signingKeySpec('JWT_PRIVATE_KEY'),
+        publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS', { required: false }),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
         sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
       },
@@ -73,9 +92,6 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     },
     source,
   );
-  if (config.auth.jwtSecret.length < 32) {
-    throw new Error('Invalid configuration:\n  - JWT_SECRET: must be at least 32 characters');
-  }
   return config;
 }
 

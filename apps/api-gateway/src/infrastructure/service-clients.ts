@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { isRpcErrorBody, RpcContext, RpcRequest } from '@taskflow/contracts';
-import { AppError } from '@taskflow/nest-kit';
+import { AppError, CREDENTIAL_INVALID, RPC_AUDIENCE } from '@taskflow/nest-kit';
+import { CallCredentials } from '../auth/call-credentials';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 
@@ -9,16 +10,25 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 export class RpcClient {
   constructor(
     readonly name: string,
+    private readonly audience: string,
     private readonly proxy: ClientProxy,
+    private readonly credentials: CallCredentials,
     private readonly timeoutMs: number,
   ) {}
 
+  /**
+   * Sends `data` with the request facts of `context`; the actor and session travel only inside the credential
+   * minted for this service. A refused credential is our own misconfiguration (keys out of step), never the
+   * client's: it is answered as the service being unavailable.
+   */
   async send<T>(pattern: string, data: unknown, context: RpcContext): Promise<T> {
-    const request: RpcRequest<unknown> = { context, data };
+    const { correlationId, ipAddress, userAgent } = context;
+    const credential = this.credentials.for(this.audience, context);
+    const request: RpcRequest<unknown> = { context: { credential, correlationId, ipAddress, userAgent }, data };
     try {
       return await firstValueFrom(this.proxy.send<T>(pattern, request).pipe(timeout(this.timeoutMs)));
     } catch (error) {
-      if (isRpcErrorBody(error)) throw AppError.fromRpcBody(error);
+      if (isRpcErrorBody(error) && error.code !== CREDENTIAL_INVALID) throw AppError.fromRpcBody(error);
       throw new AppError('unavailable', 'SERVICE.UNAVAILABLE', `The ${this.name} is unavailable, try again later.`);
     }
   }
@@ -33,16 +43,20 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly users: RpcClient;
   readonly tasks: RpcClient;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, credentials: CallCredentials) {
     const { user, task, timeoutMs } = config.services;
     this.users = new RpcClient(
       'user service',
+      RPC_AUDIENCE.user,
       ClientProxyFactory.create({ transport: Transport.TCP, options: user }),
+      credentials,
       timeoutMs,
     );
     this.tasks = new RpcClient(
       'task service',
+      RPC_AUDIENCE.task,
       ClientProxyFactory.create({ transport: Transport.TCP, options: task }),
+      credentials,
       timeoutMs,
     );
   }

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { JWT_SECRET } from '../support/gateway-harness';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { runSigningKey, signToken } from '../support/gateway-harness';
 import { HttpResult, System, TestUser } from '../support/system-harness';
 
 // OWASP API2 (broken authentication) and API8 (security misconfiguration).
@@ -41,32 +41,42 @@ export function authenticationSuite(getSystem: () => System): void {
         const { sub, sid } = claimsOf(alice.token);
         const [header, , signature] = alice.token.split('.');
         const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        const own = runSigningKey();
         const forged: Record<string, string> = {
-          'signed with another secret': jwt.sign({ sub, sid, role: 'user' }, 'x'.repeat(40), { expiresIn: 600 }),
+          'HS256 with a guessed secret': jwt.sign({ sub, sid, role: 'user' }, 'x'.repeat(40), { expiresIn: 600 }),
+          'another EC key under our kid': signToken(
+            { sub, sid, role: 'user' },
+            {},
+            generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+          ),
           'payload swapped, signature kept': `${header}.${b64({ sub, sid, role: 'admin', exp: 9_999_999_999 })}.${signature}`,
           'signature stripped': `${header}.${alice.token.split('.')[1]}.`,
-          expired: jwt.sign({ sub, sid, role: 'user', exp: Math.floor(Date.now() / 1000) - 60 }, JWT_SECRET),
-          'not yet valid': jwt.sign({ sub, sid, role: 'user' }, JWT_SECRET, { expiresIn: 600, notBefore: 3600 }),
+          expired: signToken({ sub, sid, role: 'user' }, { expiresIn: -60 }),
+          'not yet valid': signToken({ sub, sid, role: 'user' }, { notBefore: 3600 }),
           'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub, sid, role: 'user', exp: 9_999_999_999 })}.`,
           'alg NONE with a signature': `${b64({ alg: 'NONE', typ: 'JWT' })}.${b64({ sub, sid, role: 'user' })}.${signature}`,
-          HS512: jwt.sign({ sub, sid, role: 'user' }, JWT_SECRET, { algorithm: 'HS512', expiresIn: 600 }),
-          HS384: jwt.sign({ sub, sid, role: 'user' }, JWT_SECRET, { algorithm: 'HS384', expiresIn: 600 }),
-          RS256: jwt.sign({ sub, sid, role: 'user' }, privateKey, { algorithm: 'RS256', expiresIn: 600 }),
-          // Key confusion: an RS256 header over an HMAC made with the shared secret.
-          'RS256 header, HMAC body': (() => {
-            const unsigned = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub, sid, role: 'user', exp: 9_999_999_999 })}`;
-            const hmac = jwt.sign({ sub, sid, role: 'user' }, JWT_SECRET).split('.')[2];
-            return `${unsigned}.${hmac}`;
-          })(),
-          'no sid claim': jwt.sign({ sub, role: 'user' }, JWT_SECRET, { expiresIn: 600 }),
-          'unknown role claim': jwt.sign({ sub, sid, role: 'root' }, JWT_SECRET, { expiresIn: 600 }),
-          'string payload': jwt.sign('just-a-string', JWT_SECRET),
-          'a session that never existed': jwt.sign({ sub, sid: randomUUID(), role: 'user' }, JWT_SECRET, {
-            expiresIn: 600,
-          }),
-          "someone else's session": jwt.sign({ sub, sid: claimsOf(bob.token).sid, role: 'user' }, JWT_SECRET, {
-            expiresIn: 600,
-          }),
+          // Algorithm confusion: an HMAC keyed with the (public) verification key.
+          'HS512 keyed with the public key': signToken(
+            { sub, sid, role: 'user' },
+            { algorithm: 'HS512' },
+            own.publicKeyPem,
+          ),
+          'HS256 keyed with the public key': signToken(
+            { sub, sid, role: 'user' },
+            { algorithm: 'HS256' },
+            own.publicKeyPem,
+          ),
+          RS256: signToken({ sub, sid, role: 'user' }, { algorithm: 'RS256' }, privateKey),
+          'ES256 for another audience (an RPC credential)': signToken(
+            { sub, sid, role: 'user' },
+            { audience: 'user-service' },
+          ),
+          'ES256 from another issuer': signToken({ sub, sid, role: 'user' }, { issuer: 'someone-else' }),
+          'no sid claim': signToken({ sub, role: 'user' }),
+          'unknown role claim': signToken({ sub, sid, role: 'root' }),
+          'string payload': jwt.sign('just-a-string', own.privateKey, { algorithm: 'ES256', keyid: own.kid }),
+          'a session that never existed': signToken({ sub, sid: randomUUID(), role: 'user' }),
+          "someone else's session": signToken({ sub, sid: claimsOf(bob.token).sid, role: 'user' }),
         };
         for (const [name, token] of Object.entries(forged)) {
           const response = await me(`Bearer ${token}`);
@@ -78,7 +88,7 @@ export function authenticationSuite(getSystem: () => System): void {
 
       it('should take the role from the session, not from a validly signed token that claims admin', async () => {
         const { sub, sid } = claimsOf(alice.token);
-        const admin = jwt.sign({ sub, sid, role: 'admin' }, JWT_SECRET, { expiresIn: 600 });
+        const admin = signToken({ sub, sid, role: 'admin' });
         expectProblem(await me(`Bearer ${admin}`, '/api/v1/users'), 403, 'AUTH.FORBIDDEN');
       });
 
@@ -139,6 +149,29 @@ export function authenticationSuite(getSystem: () => System): void {
         expectProblem(replay, 401);
         // The replay ended the session: the token the legitimate client rotated to no longer works.
         expectProblem(await me(`Bearer ${rotated.json.accessToken}`), 401);
+      });
+
+      it('should refuse a guessed refresh secret for a known session id without ending that session', async () => {
+        const erin = await system.signUp('erin');
+        // Auditors see session ids in every event's metadata.sessionId; here it is read from the token's `sid`.
+        const { sid } = JSON.parse(Buffer.from(erin.token.split('.')[1], 'base64url').toString()) as { sid: string };
+        for (const guess of [`${sid}.${'A'.repeat(43)}`, `${sid}.${randomBytes(32).toString('base64url')}`]) {
+          expectProblem(await system.http.post('/api/v1/auth/refresh', { refreshToken: guess }), 401);
+        }
+        expect((await me(`Bearer ${erin.token}`)).status).toBe(200);
+        expect((await system.http.post('/api/v1/auth/refresh', { refreshToken: erin.refreshToken })).status).toBe(200);
+      });
+
+      it('should treat two concurrent refreshes with one token as reuse and end the session', async () => {
+        const fay = await system.signUp('fay');
+        const both = await Promise.all([
+          system.http.post('/api/v1/auth/refresh', { refreshToken: fay.refreshToken }),
+          system.http.post('/api/v1/auth/refresh', { refreshToken: fay.refreshToken }),
+        ]);
+        // Two uses of one refresh token are a reuse whichever wins the race: at most one succeeds, and the
+        // session ends, so neither the winner's new tokens nor the old access token keep working.
+        expect(both.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+        expectProblem(await me(`Bearer ${fay.token}`), 401, 'AUTH.SESSION_ENDED');
       });
 
       it('should not tell which of email or password was wrong on login', async () => {

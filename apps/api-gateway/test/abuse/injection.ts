@@ -1,9 +1,8 @@
 import type { TaskView } from '@taskflow/contracts';
-import jwt from 'jsonwebtoken';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { JWT_SECRET } from '../support/gateway-harness';
+import { signToken } from '../support/gateway-harness';
 import { HttpClient, HttpResult, System, TestUser } from '../support/system-harness';
 
 // Injection: SQL and NoSQL operator payloads in every filter, search, query parameter and body field of
@@ -268,8 +267,7 @@ export function injectionSuite(getSystem: () => System): void {
     describe('audit-service query API on MongoDB', () => {
       const actors = [randomUUID(), randomUUID()];
       let direct: HttpClient;
-      const token = (role: string) =>
-        jwt.sign({ sub: randomUUID(), role, sid: randomUUID() }, JWT_SECRET, { expiresIn: 600 });
+      const token = (role: string) => signToken({ sub: randomUUID(), role, sid: randomUUID() });
 
       beforeAll(async () => {
         direct = new HttpClient(system.auditUrl!, system.http.received);

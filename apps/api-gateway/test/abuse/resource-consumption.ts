@@ -14,6 +14,24 @@ function expectProblem(response: HttpResult, status: number, field?: string): vo
 }
 
 /** A raw socket: what it received, and whether the server closed it. */
+/** Asserts that a raw HTTP response is the one error format with the security headers, and returns its body. */
+function expectRawProblem(received: string, status: number): Record<string, unknown> {
+  const [head, body] = received.split('\r\n\r\n');
+  expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+  expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+  expect(head).toMatch(/\r\nx-content-type-options: nosniff/i);
+  const problem = JSON.parse(body) as Record<string, unknown>;
+  expect(problem).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+  return problem;
+}
+
+async function rawExchange(port: number, request: string): Promise<string> {
+  const { socket, state } = rawClient(port);
+  socket.write(request);
+  await waitFor(async () => state.closed, { timeoutMs: 30_000 });
+  return state.received;
+}
+
 function rawClient(port: number) {
   const socket: Socket = connect(port, '127.0.0.1');
   const state = { received: '', closed: false };
@@ -213,10 +231,21 @@ export function resourceConsumptionSuite(getSystem: () => System): void {
           clearInterval(drip);
           socket.destroy();
         }
-        expect(state.received).toMatch(/^HTTP\/1\.1 408 /);
+        expectRawProblem(state.received, 408);
         expect(sent).toBeLessThan(body.length); // cut off before the body was complete
         const after = await slow.http.get('/api/v1/tasks/stats/me', { token: alice.token });
         expect(after.json.total).toBe(before);
+      });
+
+      it('should answer what the HTTP parser refuses (431, 400) as problem+json with the security headers', async () => {
+        const longUrl = `GET /api/v1/tasks?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
+        expect(expectRawProblem(await rawExchange(port, longUrl), 431)).toMatchObject({
+          code: 'REQUEST.HEADERS_TOO_LARGE',
+        });
+        const badHeaderByte = 'GET /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nX-Bad: a\u0001b\r\n\r\n';
+        expect(expectRawProblem(await rawExchange(port, badHeaderByte), 400)).toMatchObject({
+          code: 'REQUEST.MALFORMED',
+        });
       });
 
       it('should cut off a client that never finishes its headers (slowloris) with 408', async () => {
@@ -232,7 +261,7 @@ export function resourceConsumptionSuite(getSystem: () => System): void {
           clearInterval(drip);
           socket.destroy();
         }
-        expect(state.received).toMatch(/^HTTP\/1\.1 408 /);
+        expectRawProblem(state.received, 408);
         // The gateway is still serving others.
         expect((await slow.http.get('/api/v1/users/me', { token: alice.token })).status).toBe(200);
       });

@@ -2,7 +2,7 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
 import {
-  RpcRequest,
+  RpcContext,
   TaskErrorCodes,
   TaskPatterns,
   TaskStats,
@@ -11,9 +11,12 @@ import {
   UserPatterns,
   UserView,
 } from '@taskflow/contracts';
-import { AppError, createLogger, RpcErrorFilter } from '@taskflow/nest-kit';
+import { AppError, createLogger, CREDENTIAL_INVALID, RPC_AUDIENCE, RpcErrorFilter } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
-import { freePort } from '@taskflow/testing';
+import { callerVerifier, freePort } from '@taskflow/testing';
+
+/** A request as it arrives, with the context the fake derives from its credential (as the services do). */
+type FakeRequest<T> = { context: RpcContext & { credential?: string }; data: T };
 
 /**
  * In-memory test double of user-service and task-service on one TCP port: same patterns, same
@@ -25,18 +28,23 @@ export class FakeBackend {
   readonly tasks = new Map<string, TaskView>();
   readonly calls = new Map<string, number>();
   latencyMs = 0;
+  private readonly callers = [callerVerifier(RPC_AUDIENCE.user), callerVerifier(RPC_AUDIENCE.task)];
 
   count(pattern: string): number {
     return this.calls.get(pattern) ?? 0;
   }
 
-  async handle<T>(pattern: string, request: RpcRequest<Record<string, unknown>>, fn: () => T): Promise<T> {
+  async handle<T>(pattern: string, request: FakeRequest<Record<string, unknown>>, fn: () => T): Promise<T> {
     this.calls.set(pattern, this.count(pattern) + 1);
+    const { credential, ...facts } = request.context;
+    const caller = credential && this.callers.map((verifier) => verifier.verify(credential)).find(Boolean);
+    if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The credential of the call is not valid.');
+    request.context = { ...facts, actor: caller.actor, sessionId: caller.sessionId };
     if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     return fn();
   }
 
-  visibleTask(id: unknown, request: RpcRequest<unknown>, includeDeleted = false): TaskView {
+  visibleTask(id: unknown, request: FakeRequest<unknown>, includeDeleted = false): TaskView {
     const task = this.tasks.get(String(id));
     const actor = request.context.actor;
     const visible =
@@ -72,7 +80,7 @@ export class FakeBackend {
 const publicUser = ({ password: _, ...user }: UserView & { password: string }): UserView => user;
 
 function controllerFor(backend: FakeBackend) {
-  type Req = RpcRequest<Record<string, unknown>>;
+  type Req = FakeRequest<Record<string, unknown>>;
   @Controller()
   class FakeController {
     @MessagePattern(UserPatterns.register)

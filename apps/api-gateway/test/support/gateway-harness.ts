@@ -1,12 +1,20 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger } from '@taskflow/nest-kit';
+import { ACCESS_TOKEN_AUDIENCE, createLogger, TOKEN_ISSUER } from '@taskflow/nest-kit';
+import { signingKeyEnv } from '@taskflow/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
 import { createGateway } from '../../src/gateway';
 
-export const JWT_SECRET = 'test-secret-test-secret-test-secret-42';
+/** This run's token signing key (Jest global setup), as the gateway under test holds it. */
+export function runSigningKey(): { privateKey: KeyObject; kid: string; publicKeyPem: string } {
+  const { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID } = signingKeyEnv();
+  const privateKey = createPrivateKey(JWT_PRIVATE_KEY);
+  const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey, kid: JWT_PRIVATE_KEY_ID, publicKeyPem };
+}
 
 /** Redis URL of a dedicated logical DB (tests flush only that DB; keys stay exactly the seed's). */
 export function redisDbUrl(db: number): string {
@@ -24,7 +32,12 @@ export interface Gateway {
 /** `logs`, when given, collects the gateway's log lines at warn and above (JSON strings). */
 export async function startGateway(env: Record<string, string>, options: { logs?: string[] } = {}): Promise<Gateway> {
   // Generous timeouts: CI machines run many suites at once; the fail-fast tests use refused connections.
-  const config = loadGatewayConfig({ JWT_SECRET, RPC_TIMEOUT_MS: '3000', REDIS_COMMAND_TIMEOUT_MS: '1000', ...env });
+  const config = loadGatewayConfig({
+    ...signingKeyEnv(),
+    RPC_TIMEOUT_MS: '3000',
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
+    ...env,
+  });
   const { logs } = options;
   const logger = logs
     ? createLogger('api-gateway-test', 'warn', { write: (line: string) => void logs.push(line) })
@@ -62,6 +75,18 @@ export async function signUp(gateway: Gateway, email: string) {
   };
 }
 
-export function signToken(claims: object, options: jwt.SignOptions = {}, secret = JWT_SECRET): string {
-  return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: 600, ...options });
+/**
+ * Signs `claims` as the gateway does (ES256 with this run's key and kid, its audience and issuer, 600 s); `options`
+ * override any of that, and `key` replaces the key (a foreign key, or a secret for an HS* forgery).
+ */
+export function signToken(claims: object, options: jwt.SignOptions = {}, key?: jwt.Secret): string {
+  const own = runSigningKey();
+  return jwt.sign(claims, key ?? own.privateKey, {
+    algorithm: 'ES256',
+    keyid: own.kid,
+    audience: ACCESS_TOKEN_AUDIENCE,
+    issuer: TOKEN_ISSUER,
+    expiresIn: 600,
+    ...options,
+  });
 }

@@ -6,6 +6,7 @@ import {
   freePort,
   ScratchDatabase,
   ServiceProcess,
+  signingKeyEnv,
   startDomainServices,
   startService,
 } from '@taskflow/testing';
@@ -14,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
 import { createGateway } from '../../src/gateway';
-import { flushDb, JWT_SECRET, redisDbUrl } from './gateway-harness';
+import { flushDb, redisDbUrl } from './gateway-harness';
 
 /**
  * The whole system for the abuse suite, reached only through real HTTP: user-service and task-service
@@ -141,7 +142,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
             AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
-            JWT_SECRET,
             LOG_LEVEL: 'error',
           },
           `http://127.0.0.1:${auditHttp}/health/ready`,
@@ -165,7 +165,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     };
     const received: HttpClient['received'] = [];
     const startGateway = async (env: Record<string, string>) => {
-      const config = loadGatewayConfig({ JWT_SECRET, ...baseEnv, ...env });
+      const config = loadGatewayConfig({ ...signingKeyEnv(), ...baseEnv, ...env });
       const logger = createLogger('api-gateway-abuse', process.env.TEST_LOG_LEVEL ?? 'silent');
       const app = await createGateway(config, logger);
       gateways.push(app);

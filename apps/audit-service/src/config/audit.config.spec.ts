@@ -1,4 +1,9 @@
-import { loadAuditConfig } from './audit.config';
+import { signingKeyEnv } from '@taskflow/testing';
+import { loadAuditConfig as load } from './audit.config';
+
+const { JWT_PUBLIC_KEYS } = signingKeyEnv();
+/** Every profile needs the gateway's public keys; the tests below are about the rest. */
+const loadAuditConfig = (source: Record<string, string>) => load({ JWT_PUBLIC_KEYS, ...source });
 
 describe('loadAuditConfig', () => {
   it('should default to the local stack and every TaskFlow topic', () => {
@@ -20,11 +25,10 @@ describe('loadAuditConfig', () => {
     expect(() => loadAuditConfig({ AUDIT_RETENTION_JSON: 'nope' })).toThrow('AUDIT_RETENTION_JSON');
   });
 
-  it('should require a real JWT secret in production and report every bad key at once', () => {
-    expect(() => loadAuditConfig({ NODE_ENV: 'production' })).toThrow('JWT_SECRET');
-    const prodMongo = { MONGO_URL: 'mongodb://audit:pw@mongo.internal/taskflow_audit' };
-    expect(() => loadAuditConfig({ NODE_ENV: 'production', ...prodMongo, JWT_SECRET: 'dev-only-change-me' })).toThrow(
-      'JWT_SECRET',
+  it("should require the gateway's public keys in every profile, never echo them, and report every bad key at once", () => {
+    expect(() => load({})).toThrow(/JWT_PUBLIC_KEYS: is required/);
+    expect(() => load({ JWT_PUBLIC_KEYS: '{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"a"}]}' })).toThrow(
+      /JWT_PUBLIC_KEYS: must be a JWK Set of EC P-256 public keys/,
     );
     expect(() => loadAuditConfig({ AUDIT_BATCH_SIZE: '0', MONGO_URL: 'http://x' })).toThrow(
       /AUDIT_BATCH_SIZE[\s\S]*MONGO_URL|MONGO_URL[\s\S]*AUDIT_BATCH_SIZE/,
@@ -32,12 +36,9 @@ describe('loadAuditConfig', () => {
   });
 
   it('should take MONGO_URL from the environment and turn TLS on in production (APP_ENV)', () => {
-    expect(() => loadAuditConfig({ APP_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrow(
-      /MONGO_URL: is required in production/,
-    );
+    expect(() => loadAuditConfig({ APP_ENV: 'production' })).toThrow(/MONGO_URL: is required in production/);
     const config = loadAuditConfig({
       APP_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(40),
       MONGO_URL: 'mongodb://mongo.internal/taskflow_audit',
     });
     expect(config.mongo.tls.enabled).toBe(true);

@@ -6,9 +6,10 @@ import {
   kafkaSecuritySpec,
   loadConfig,
   Profile,
-  profileOf,
   TlsSettings,
   tlsSettings,
+  VerificationKeys,
+  verificationKeysSpec,
 } from '@taskflow/config';
 import { ALL_EVENT_TYPES, ALL_TOPICS, Topics } from '@taskflow/contracts';
 import { DEFAULT_RETENTION_RULES, mergeRetentionRules, RetentionPolicy } from '../audit/domain/retention-policy';
@@ -38,16 +39,20 @@ export interface AuditConfig {
     ingestEnabled: boolean;
   };
   http: { port: number; host: string };
-  auth: { jwtSecret: string };
+  /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
+  auth: { publicKeys: VerificationKeys };
   retention: RetentionPolicy;
   logLevel: string;
 }
 
-const DEV_JWT_SECRET = 'dev-only-change-me';
-
-/** Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems. */
-export function loadAuditConfig(source: Record<string, string | undefined> = process.env): AuditConfig {
-  const production = profileOf(source) !== 'development';
+/**
+ * Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems.
+ * `serves: false` is for the migration Job, which verifies no token and so needs no JWT_PUBLIC_KEYS.
+ */
+export function loadAuditConfig(
+  source: Record<string, string | undefined> = process.env,
+  { serves = true }: { serves?: boolean } = {},
+): AuditConfig {
   const raw = loadConfig(
     {
       profile: env.profile(),
@@ -72,15 +77,12 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
         host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
       },
-      auth: { jwtSecret: env.string('JWT_SECRET', devOnly(DEV_JWT_SECRET)) },
+      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS', { required: serves }) },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),
     },
     source,
   );
-  if (production && raw.auth.jwtSecret === DEV_JWT_SECRET) {
-    throw new Error('Invalid configuration:\n  - JWT_SECRET: the development secret is not allowed in production');
-  }
   let retention: RetentionPolicy;
   try {
     retention = RetentionPolicy.from(mergeRetentionRules(DEFAULT_RETENTION_RULES, raw.retentionJson), ALL_EVENT_TYPES);

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, HealthRegistry, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
+import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { DataSource } from 'typeorm';
 import { TASK_OUTBOX_TABLE } from '../migrations';
 import { assertSchemaCurrent } from '../database/data-source';
@@ -11,6 +11,8 @@ export interface TaskModuleOptions {
   dataSource: DataSource;
   publisher: KafkaPublisher;
   metrics: AppMetrics;
+  /** Verifies the per-call credential the gateway mints (RPC_AUDIENCE): the only source of the actor. */
+  callers: JwtVerifier;
   /** Called after each committed write (wakes the outbox relay). */
   afterCommit?: () => void;
   /** Runs once the servers are closed: stop the relay, the producer, the pools. */
@@ -35,6 +37,7 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [TaskRpcController],
       providers: [
         { provide: OPTIONS, useValue: options },
+        { provide: JwtVerifier, useValue: options.callers },
         {
           provide: TaskService,
           useFactory: () =>

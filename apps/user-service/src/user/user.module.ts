@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, HealthRegistry, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
+import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { assertSchemaCurrent } from '../database/data-source';
@@ -16,6 +16,8 @@ export interface UserModuleOptions {
   publisher?: KafkaPublisher;
   metrics?: AppMetrics;
   logger: Logger;
+  /** Verifies the per-call credential the gateway mints (RPC_AUDIENCE): the only source of the actor. */
+  callers: JwtVerifier;
   /** Runs after the HTTP and RPC servers stopped accepting work (graceful shutdown). */
   onShutdown?: () => Promise<void>;
 }
@@ -43,6 +45,7 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [UserRpcController],
       providers: [
         { provide: OPTIONS, useValue: options },
+        { provide: JwtVerifier, useValue: options.callers },
         { provide: RPC_LOGGER, useValue: options.logger },
         UserRpcErrorFilter,
         { provide: PasswordHasher, useValue: new PasswordHasher(options.bcryptCost) },

@@ -25,7 +25,10 @@ export const TaskPatterns = {
   stats: 'task.stats',
 } as const;
 
-/** Who is asking, and the request facts that end up in event metadata. */
+/**
+ * Who is asking, and the request facts that end up in event metadata, as a service's use cases see them. The
+ * actor and session come from the verified credential of the call, never from the message body.
+ */
 export interface RpcContext {
   /** Absent for anonymous operations (register, authenticate). */
   actor?: { id: string; role: 'user' | 'admin' | 'auditor' };
@@ -35,8 +38,20 @@ export interface RpcContext {
   userAgent?: string;
 }
 
+/**
+ * The `context` as it travels: `credential` is a short-lived ES256 token the gateway mints for the receiving
+ * service (`aud`), carrying the actor (`sub`, `role`) and session (`sid`); the service verifies it with the
+ * gateway's public keys and refuses a call without one.
+ */
+export interface RpcWireContext {
+  credential: string;
+  correlationId?: string;
+  ipAddress?: string;
+  userAgent?: string;
+}
+
 /** Every RPC request body: the context plus the operation's own data. */
 export interface RpcRequest<T> {
-  context: RpcContext;
+  context: RpcWireContext;
   data: T;
 }

@@ -8,8 +8,6 @@ import { AppProcess } from './app-process';
 import { PrivateBackends, startPrivateBackends } from './backends';
 import { registerSystemDir } from './registry';
 
-export const SYSTEM_JWT_SECRET = 'fault-suite-secret-fault-suite-secret-42';
-
 export interface TaskflowSystem {
   backends: PrivateBackends;
   database: ScratchDatabase;
@@ -54,7 +52,6 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      JWT_SECRET: SYSTEM_JWT_SECRET,
       DATABASE_URL: database.url,
       KAFKA_BROKERS: backends.kafka.url,
       REDIS_URL: backends.redis.url,

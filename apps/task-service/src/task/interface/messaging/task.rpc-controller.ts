@@ -13,20 +13,23 @@ import {
   TaskStatsQuery,
   UpdateTaskData,
 } from '@taskflow/contracts';
-import { handleRpcRequest } from '@taskflow/nest-kit';
+import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { TaskService } from '../../application/task.service';
 
 /** Request/reply handlers: validate, run with the caller's correlation id, delegate to the use case. */
 @Controller()
 export class TaskRpcController {
-  constructor(private readonly tasks: TaskService) {}
+  constructor(
+    private readonly tasks: TaskService,
+    private readonly callers: JwtVerifier,
+  ) {}
 
   private handle<T extends object, R>(
     type: new () => T,
     request: unknown,
     run: (context: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    return handleRpcRequest(type, request, TaskErrorCodes.validation, run);
+    return handleRpcRequest(type, request, TaskErrorCodes.validation, this.callers, run);
   }
 
   @MessagePattern(TaskPatterns.create)

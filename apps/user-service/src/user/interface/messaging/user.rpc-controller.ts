@@ -13,7 +13,7 @@ import {
   UserErrorCodes,
   UserPatterns,
 } from '@taskflow/contracts';
-import { handleRpcRequest } from '@taskflow/nest-kit';
+import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
 import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
@@ -21,7 +21,10 @@ import { UserRpcErrorFilter } from './user-rpc-error.filter';
 @Controller()
 @UseFilters(UserRpcErrorFilter)
 export class UserRpcController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly callers: JwtVerifier,
+  ) {}
 
   @MessagePattern(UserPatterns.register)
   register(@Payload() request: unknown) {
@@ -68,6 +71,6 @@ export class UserRpcController {
     type: new () => T,
     useCase: (ctx: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    return handleRpcRequest(type, request, UserErrorCodes.validation, useCase);
+    return handleRpcRequest(type, request, UserErrorCodes.validation, this.callers, useCase);
   }
 }
