@@ -1,6 +1,5 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
-<<<<<<< HEAD
-import { ensureKafkaTopics } from '@taskflow/infra';
+import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createScratchDatabase,
   freePort,
@@ -10,10 +9,6 @@ import {
   uniqueName,
   waitFor,
 } from '@taskflow/testing';
-=======
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
-import { createScratchDatabase, freePort, ServiceProcess, startService, uniqueName, waitFor } from '@taskflow/testing';
->>>>>>> wt/lead
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
