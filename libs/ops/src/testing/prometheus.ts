@@ -1,4 +1,4 @@
-import { freePort, waitFor } from '@taskflow/testing';
+import { freePort, stopChild, waitFor } from '@taskflow/testing';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -75,14 +75,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   child.stderr?.on('data', (chunk) => (log += chunk));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await stopChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const api = async <T>(pathAndQuery: string): Promise<T> => {
