@@ -26,20 +26,23 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- backup: operations image for scripts/backup (pg_dump 16, mongodump, redis-cli, openssl, node) ------
-# Needs network at build time for the PostgreSQL (PGDG) and MongoDB tool packages.
+# Needs network at build time for the PostgreSQL (PGDG) and MongoDB package repositories. Debian does not
+# package MongoDB Database Tools (mongodump/mongorestore): they come from MongoDB's official apt repository,
+# signed with its server key (MONGODB_SERIES selects the repository; the tools support servers 4.2 and later).
 FROM node:${NODE_VERSION}-bookworm-slim AS backup
-ARG MONGO_TOOLS_VERSION=100.10.0
+ARG MONGODB_SERIES=8.0
 RUN set -eux; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates curl gnupg openssl redis-tools bash coreutils findutils; \
     install -d /usr/share/postgresql-common/pgdg; \
     curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc; \
     echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" > /etc/apt/sources.list.d/pgdg.list; \
+    curl -fsSL "https://pgp.mongodb.com/server-${MONGODB_SERIES}.asc" | gpg --dearmor -o "/usr/share/keyrings/mongodb-server-${MONGODB_SERIES}.gpg"; \
+    echo "deb [signed-by=/usr/share/keyrings/mongodb-server-${MONGODB_SERIES}.gpg] https://repo.mongodb.org/apt/debian bookworm/mongodb-org/${MONGODB_SERIES} main" > "/etc/apt/sources.list.d/mongodb-org-${MONGODB_SERIES}.list"; \
     apt-get update; \
-    apt-get install -y --no-install-recommends postgresql-client-16; \
-    curl -fsSL -o /tmp/mongo-tools.deb "https://fastdl.mongodb.org/tools/db/mongodb-database-tools-debian12-x86_64-${MONGO_TOOLS_VERSION}.deb"; \
-    apt-get install -y --no-install-recommends /tmp/mongo-tools.deb; \
-    rm -rf /tmp/mongo-tools.deb /var/lib/apt/lists/*; \
+    apt-get install -y --no-install-recommends postgresql-client-16 mongodb-database-tools; \
+    mongodump --version; \
+    rm -rf /var/lib/apt/lists/*; \
     groupadd --system --gid 10001 taskflow; \
     useradd --system --uid 10001 --gid taskflow --home-dir /app --shell /usr/sbin/nologin taskflow
 WORKDIR /app

@@ -239,6 +239,6 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
       ]),
     });
     const metrics = await http.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/taskflow_db_pool_connections\{pool="primary",state="total",app="task-service"\} \d+/);
+    expect(metrics.body).toMatch(/taskflow_db_pool_max_connections\{pool="primary",app="task-service"\} \d+/);
   });
 });

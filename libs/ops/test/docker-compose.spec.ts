@@ -258,6 +258,21 @@ describe('Dockerfile', () => {
     expect(runtime).toContain('exec node dist/apps/$APP/src/main.js');
   });
 
+  it("backup stage: MongoDB Database Tools from MongoDB's signed apt repository, /app laid out as the drill test builds it", () => {
+    const start = lines.findIndex((l) => /^FROM .* AS backup$/i.test(l));
+    const end = lines.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
+    const backup = lines.slice(start, end).join('\n');
+    expect(backup).toMatch(
+      /signed-by=\/usr\/share\/keyrings\/mongodb-server-\$\{MONGODB_SERIES\}\.gpg\] https:\/\/repo\.mongodb\.org\/apt\/debian /,
+    );
+    expect(backup).toMatch(/apt-get install -y --no-install-recommends .*\bmongodb-database-tools\b/);
+    expect(backup).toContain('mongodump --version');
+    // libs/ops/test/backup/documented-drill.int-spec.ts runs the documented drills in this layout.
+    expect(backup).toMatch(/^WORKDIR \/app$/m);
+    expect(backup).toMatch(/^COPY --from=build .*\/src\/dist \.\/dist$/m);
+    expect(backup).toMatch(/^COPY .*scripts\/backup \.\/scripts\/backup$/m);
+  });
+
   it('keeps secrets and local state out of the build context', () => {
     const ignore = readRepoFile('.dockerignore').split('\n');
     for (const entry of ['.git', '**/node_modules', '**/dist', '.env', '.infra']) expect(ignore).toContain(entry);

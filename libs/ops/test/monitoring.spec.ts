@@ -1,4 +1,12 @@
-import { metricFamily, PROMETHEUS_BUILTIN_SERIES, selectorsOf, TASKFLOW_METRICS } from '../src/monitoring/metrics';
+import {
+  EXPORTED_METRICS,
+  metricFamily,
+  PROMETHEUS_BUILTIN_SERIES,
+  selectorsOf,
+  TARGET_LABELS,
+  TASKFLOW_METRICS,
+} from '../src/monitoring/metrics';
+import { prometheusToolsMissing, promtool } from '../src/testing/prometheus';
 import { readRepoFile, readYaml } from '../src/testing/repo';
 
 interface Rule {
@@ -32,7 +40,8 @@ function problemsOf(expr: string): string[] {
     const builtin = PROMETHEUS_BUILTIN_SERIES[metric];
     const { family, extraLabels } = metricFamily(metric);
     const known =
-      builtin ?? (TASKFLOW_METRICS[family] ? [...TASKFLOW_METRICS[family].labels, ...extraLabels] : undefined);
+      builtin ??
+      (EXPORTED_METRICS[family] ? [...EXPORTED_METRICS[family].labels, ...extraLabels, ...TARGET_LABELS] : undefined);
     if (!known) {
       problems.push(`unknown metric ${metric}`);
       continue;
@@ -70,7 +79,8 @@ describe('Prometheus alert rules (ops/monitoring/alert-rules.yaml)', () => {
     expect(uses('taskflow_http_requests_total{status=~"5.."}')).toEqual(
       expect.arrayContaining(['TaskflowHighErrorRate']),
     );
-    expect(uses('taskflow_db_pool_connections')).toEqual(expect.arrayContaining(['TaskflowDbPoolExhausted']));
+    expect(uses('taskflow_db_pool_waiting_requests')).toEqual(['TaskflowDbPoolExhausted']);
+    expect(uses('taskflow_db_pool_max_connections')).toEqual(['TaskflowDbPoolNearlyExhausted']);
     expect(uses('taskflow_outbox_pending')).toEqual(['TaskflowOutboxBacklog']);
     expect(uses('taskflow_outbox_oldest_pending_age_seconds')).toEqual(['TaskflowOutboxStalled']);
     expect(uses('taskflow_kafka_consumer_lag').length).toBeGreaterThanOrEqual(1);
@@ -79,6 +89,27 @@ describe('Prometheus alert rules (ops/monitoring/alert-rules.yaml)', () => {
       ['TaskflowMongoBackupTooOld', 'TaskflowPostgresBackupTooOld', 'TaskflowRedisBackupTooOld'].sort(),
     );
     expect(uses('/health/ready')).toEqual(['TaskflowNotReady']);
+  });
+
+  it('covers the Node.js runtime: event-loop lag, heap against its limit, restarts', () => {
+    const uses = (metric: string) => allRules.filter((r) => r.expr.includes(metric)).map((r) => r.alert);
+    expect(uses('nodejs_eventloop_lag_p99_seconds')).toEqual(['TaskflowEventLoopLagHigh']);
+    expect(uses('taskflow_nodejs_heap_size_limit_bytes')).toEqual(['TaskflowHeapNearLimit']);
+    expect(uses('process_start_time_seconds').sort()).toEqual(['TaskflowAppCrashLooping', 'TaskflowAppRestarted']);
+  });
+
+  const missing = prometheusToolsMissing();
+  if (missing) process.stderr.write(`SKIPPED promtool check rules: ${missing}.\n`);
+  (missing ? it.skip : it)('promtool check rules accepts the file', () => {
+    const result = promtool(['check', 'rules', 'ops/monitoring/alert-rules.yaml']);
+    expect(result.output).toContain('SUCCESS: ');
+    expect(result.status).toBe(0);
+  });
+
+  (missing ? it.skip : it)('promtool test rules: idle values fire nothing, bad ones fire after their for:', () => {
+    const result = promtool(['test', 'rules', 'ops/monitoring/alert-rules.test.yaml']);
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
   });
 
   it('every rule has a unique name, a severity and a summary', () => {
@@ -116,6 +147,7 @@ describe('Grafana dashboard (ops/monitoring/grafana-dashboard.json)', () => {
       'Kafka and outbox',
       'Cache and audit',
       'Backups',
+      'Runtime',
     ]);
   });
 });

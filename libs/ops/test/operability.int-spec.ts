@@ -247,10 +247,12 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     for (const app of ['user-service', 'task-service']) {
       grew(app, 'taskflow_kafka_messages_produced_total');
       grew(app, 'taskflow_http_requests_total', { route: '/metrics', status: '200' });
-      expect(sample(a[app], 'taskflow_db_pool_connections', { pool: 'primary', state: 'total' })).toBeGreaterThan(0);
-      for (const state of ['idle', 'in_use', 'waiting']) {
+      expect(sample(a[app], 'taskflow_db_pool_connections', { pool: 'primary' })).toBeGreaterThan(0);
+      for (const state of ['idle', 'in_use']) {
         expect(sample(a[app], 'taskflow_db_pool_connections', { pool: 'primary', state })).toBeGreaterThanOrEqual(0);
       }
+      expect(sample(a[app], 'taskflow_db_pool_max_connections', { pool: 'primary' })).toBeGreaterThan(0);
+      expect(sample(a[app], 'taskflow_db_pool_waiting_requests', { pool: 'primary' })).toBeGreaterThanOrEqual(0);
       expect(sample(a[app], 'taskflow_outbox_pending')).toBeGreaterThanOrEqual(0);
       expect(sample(a[app], 'taskflow_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
     }

@@ -5,7 +5,7 @@ export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { requireRealMongo } from './real-mongo';
 export { freePort } from './free-port';
-export { startService } from './service-process';
+export { startService, stopChild } from './service-process';
 export type { ServiceProcess } from './service-process';
 export { startSystem } from './system/system';
 export type { TaskflowSystem } from './system/system';

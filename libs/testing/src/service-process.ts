@@ -2,6 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
+/**
+ * From spawn to /health/ready 200. An app compiles its sources through swc-node at start: on the shared 2-core
+ * box, three apps starting at once (startSystem) took over 60 s (load average ~28).
+ */
+const READY_TIMEOUT_MS = 120_000;
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -12,6 +17,17 @@ export interface ServiceProcess {
 export interface StartServiceOptions {
   /** Run the swc build in dist/ with plain node, as the production image does (build it first). */
   fromDist?: boolean;
+}
+
+/** SIGTERM, then SIGKILL when the child has not exited after `graceMs`; resolves at once if it already has. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /**
@@ -33,16 +49,8 @@ export async function startService(
   let log = '';
   child.stdout?.on('data', (chunk) => (log += chunk));
   child.stderr?.on('data', (chunk) => (log += chunk));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  const deadline = Date.now() + 60_000;
+  const stop = () => stopChild(child);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}):\n${log}`);
     const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })
@@ -51,7 +59,7 @@ export async function startService(
     if (ready) return { child, output: () => log, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${app} not ready within 60 s:\n${log}`);
+      throw new Error(`${app} not ready within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -9,12 +9,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { BSON, Db, MongoClient } from 'mongodb';
+import { backupScript } from './scripts';
 
 const exec = promisify(execFile);
-const SCRIPTS = path.resolve(__dirname, '../../../../scripts/backup');
 
 /** Why the drill cannot run on this machine, or undefined when it can. */
 export function mongoToolsMissing(): string | undefined {
@@ -75,13 +74,13 @@ export async function runMongoDrill(options: {
   try {
     const source = await fingerprintCollections(client.db(sourceDb));
     const backupStart = Date.now();
-    const backup = await exec('bash', [path.join(SCRIPTS, 'backup-mongo.sh')], { env, maxBuffer: 16 << 20 });
+    const backup = await exec('bash', [backupScript('backup-mongo.sh')], { env, maxBuffer: 16 << 20 });
     const backupMs = Date.now() - backupStart;
     const archive = backup.stdout.trim().split('\n').pop() ?? '';
     const sizeBytes = fs.statSync(archive).size;
 
     const restoreStart = Date.now();
-    await exec('bash', [path.join(SCRIPTS, 'restore-mongo.sh'), archive, '--into', scratchDb], {
+    await exec('bash', [backupScript('restore-mongo.sh'), archive, '--into', scratchDb], {
       env,
       maxBuffer: 16 << 20,
     });

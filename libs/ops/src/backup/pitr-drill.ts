@@ -17,9 +17,9 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort, waitUntil } from '@taskflow/infra';
 import { fingerprintTables, TableFingerprint } from './restore-drill';
+import { backupScript } from './scripts';
 
 const exec = promisify(execFile);
-const SCRIPTS = path.resolve(__dirname, '../../../../scripts/backup');
 const WAL_SEGMENT = /^[0-9A-F]{24}$/;
 
 /** The server binaries (initdb, pg_ctl) of the PostgreSQL whose client tools are on PATH. */
@@ -221,7 +221,7 @@ export function pitrDrill(options: PitrDrillOptions = {}): PitrDrill {
       BACKUP_ROOT: backupRoot,
       BACKUP_EVENTS: 'off',
     };
-    await exec('bash', [path.join(SCRIPTS, 'enable-wal-archiving.sh')], { env: scriptEnv });
+    await exec('bash', [backupScript('enable-wal-archiving.sh')], { env: scriptEnv });
     source.own(walDir);
     await source.stop();
     await source.start();
@@ -232,7 +232,7 @@ export function pitrDrill(options: PitrDrillOptions = {}): PitrDrill {
       `CREATE TABLE drill_tasks (id int PRIMARY KEY, batch text NOT NULL, title text NOT NULL, payload jsonb,
                                  updated_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
     );
-    const backup = await exec('bash', [path.join(SCRIPTS, 'backup-postgres-base.sh')], {
+    const backup = await exec('bash', [backupScript('backup-postgres-base.sh')], {
       env: scriptEnv,
       maxBuffer: 16 << 20,
     });

@@ -9,12 +9,11 @@
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { backupScript } from './scripts';
 
 const exec = promisify(execFile);
-const SCRIPTS = path.resolve(__dirname, '../../../../scripts/backup');
 
 export interface TableFingerprint {
   table: string;
@@ -118,7 +117,7 @@ export async function runPostgresDrill(options: PostgresDrillOptions): Promise<P
   const sourceSequences = await withClient(options.sourceUrl, sequencePositions);
 
   const backupStart = Date.now();
-  const backup = await exec('bash', [path.join(SCRIPTS, 'backup-postgres.sh')], { env, maxBuffer: 16 << 20 });
+  const backup = await exec('bash', [backupScript('backup-postgres.sh')], { env, maxBuffer: 16 << 20 });
   const backupMs = Date.now() - backupStart;
   const archive = backup.stdout.trim().split('\n').pop() ?? '';
   if (!archive || !fs.existsSync(archive)) throw new Error(`backup produced no archive: ${backup.stderr}`);
@@ -127,7 +126,7 @@ export async function runPostgresDrill(options: PostgresDrillOptions): Promise<P
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(scratch)} TEMPLATE template0`));
   try {
     const restoreStart = Date.now();
-    await exec('bash', [path.join(SCRIPTS, 'restore-postgres.sh'), archive, scratch], { env, maxBuffer: 16 << 20 });
+    await exec('bash', [backupScript('restore-postgres.sh'), archive, scratch], { env, maxBuffer: 16 << 20 });
     const restoreMs = Date.now() - restoreStart;
 
     const scratchUrl = withDatabase(options.sourceUrl, scratch);
