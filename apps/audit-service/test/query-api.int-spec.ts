@@ -13,7 +13,17 @@ import { EventLogRepository } from '../src/audit/infrastructure/persistence/even
 import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-log.schema';
 import { AuditConfig } from '../src/config/audit.config';
 import { createAuditApp } from '../src/bootstrap';
-import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, token, uniqueName } from './support';
+import {
+  JWT_SECRET,
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  sampleEvent,
+  startApp,
+  testConfig,
+  token,
+  uniqueName,
+} from './support';
 
 jest.setTimeout(60_000);
 
@@ -86,7 +96,7 @@ describe('audit query API', () => {
       expect((await inject(`Bearer ${token('admin', 'wrong-secret')}`)).statusCode).toBe(401);
       const none = sign({ sub: 'x', role: 'admin' }, '', { algorithm: 'none' });
       expect((await inject(`Bearer ${none}`)).statusCode).toBe(401);
-      const hs512 = sign({ sub: 'x', role: 'admin' }, 'audit-int-test-secret', { algorithm: 'HS512' });
+      const hs512 = sign({ sub: 'x', role: 'admin' }, JWT_SECRET, { algorithm: 'HS512' });
       const res = await inject(`Bearer ${hs512}`);
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');

@@ -11,7 +11,7 @@ import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
 
 export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const MONGO_BASE = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
-export const JWT_SECRET = 'audit-int-test-secret';
+export const JWT_SECRET = 'audit-int-test-secret-audit-int-test-secret';
 
 /** Names unique per suite run: topics, database and consumer group never collide with other engineers'. */
 export function uniqueName(prefix: string): string {

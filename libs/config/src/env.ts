@@ -10,6 +10,7 @@ export class ConfigError extends Error {
 }
 
 import { readFileSync } from 'node:fs';
+import { mongoUrlProblem, postgresUrlProblem, redactCredentials } from './connection-strings';
 
 type Source = Record<string, string | undefined>;
 export type Reader<T> = (source: Source, problems: string[]) => T;
@@ -51,6 +52,9 @@ function rawValue(source: Source, name: string, problems: string[]): string | un
   }
 }
 
+/** How a rejected value appears in the problem: quoted, credentials redacted (values may be connection strings). */
+const shown = (raw: string) => JSON.stringify(redactCredentials(raw));
+
 function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T | string): Reader<T> {
   return (source, problems) => {
     const profile = profileOf(source);
@@ -70,7 +74,7 @@ function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T 
     }
     const parsed = parse(raw);
     if (typeof parsed === 'string' && parsed.startsWith('!')) {
-      problems.push(`${name}: ${parsed.slice(1)} (got ${JSON.stringify(raw)})`);
+      problems.push(`${name}: ${parsed.slice(1)} (got ${shown(raw)})`);
       return defaultValue as T;
     }
     return parsed as T;
@@ -128,8 +132,33 @@ export const env = {
             return `!each entry must use ${protocols.join(' or ')}://` as unknown as string[];
           }
         } catch {
-          return `!${JSON.stringify(candidate)} is not a valid URL` as unknown as string[];
+          return `!${shown(candidate)} is not a valid URL` as unknown as string[];
         }
+      }
+      return urls;
+    }),
+  /** A MongoDB connection string, checked with the driver's own parser (replica-set host lists, SRV). */
+  mongoUrl: (name: string, fallback?: Fallback<string>) =>
+    read<string>(name, fallback, (raw) => {
+      const problem = mongoUrlProblem(raw);
+      return problem ? `!${problem}` : raw;
+    }),
+  /** A PostgreSQL connection string, checked with node-postgres' own parser. */
+  postgresUrl: (name: string, fallback?: Fallback<string>) =>
+    read<string>(name, fallback, (raw) => {
+      const problem = postgresUrlProblem(raw);
+      return problem ? `!${problem}` : raw;
+    }),
+  /** Comma-separated PostgreSQL connection strings (read replicas). */
+  postgresUrlList: (name: string, fallback?: Fallback<string[]>) =>
+    read<string[]>(name, fallback, (raw) => {
+      const urls = raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      for (const candidate of urls) {
+        const problem = postgresUrlProblem(candidate);
+        if (problem) return `!${shown(candidate)} ${problem}` as unknown as string[];
       }
       return urls;
     }),

@@ -1,4 +1,14 @@
-import { byProfile, logLevelSpec, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
+import {
+  byProfile,
+  devOnly,
+  env,
+  jwtSecretSpec,
+  loadConfig,
+  logLevelSpec,
+  Profile,
+  TlsSettings,
+  tlsSettings,
+} from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
@@ -34,7 +44,7 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
-  const config = loadConfig<GatewayConfig>(
+  return loadConfig<GatewayConfig>(
     {
       profile: env.profile(),
       logLevel: logLevelSpec(),
@@ -61,7 +71,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         auditUrl: env.url('AUDIT_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
       },
       auth: {
-        jwtSecret: env.string('JWT_SECRET'),
+        jwtSecret: jwtSecretSpec(),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
         sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
       },
@@ -73,10 +83,6 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     },
     source,
   );
-  if (config.auth.jwtSecret.length < 32) {
-    throw new Error('Invalid configuration:\n  - JWT_SECRET: must be at least 32 characters');
-  }
-  return config;
 }
 
 /** DI token for the loaded config. */

@@ -1,8 +1,14 @@
-import { loadAuditConfig } from './audit.config';
+import { loadAuditConfig, loadAuditMigrationConfig } from './audit.config';
+
+const JWT_SECRET = 'x'.repeat(40);
+/** A managed three-member replica set with TLS, as the staging/prod overlays build MONGO_URL. */
+const REPLICA_SET_URL =
+  'mongodb://taskflow_audit:Mz5-tRq2_WnYk8Ls@m-0.internal:27017,m-1.internal:27017,m-2.internal:27017/' +
+  'taskflow_audit?authSource=admin&replicaSet=rs0&tls=true';
 
 describe('loadAuditConfig', () => {
   it('should default to the local stack and every TaskFlow topic', () => {
-    const config = loadAuditConfig({});
+    const config = loadAuditConfig({ JWT_SECRET });
     expect(config.mongo.url).toBe('mongodb://127.0.0.1:27017/taskflow_audit');
     expect(config.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], groupId: 'taskflow-audit', batchSize: 1000 });
     expect(config.kafka.topics).toEqual([
@@ -15,29 +21,26 @@ describe('loadAuditConfig', () => {
   });
 
   it('should apply a retention override and reject a broken one', () => {
-    expect(loadAuditConfig({ AUDIT_RETENTION_JSON: '{"task.*": 30}' }).retention.daysFor('task.created')).toBe(30);
-    expect(() => loadAuditConfig({ AUDIT_RETENTION_JSON: '{"task.*": -1}' })).toThrow('AUDIT_RETENTION_JSON');
-    expect(() => loadAuditConfig({ AUDIT_RETENTION_JSON: 'nope' })).toThrow('AUDIT_RETENTION_JSON');
+    const override = (json: string) => loadAuditConfig({ JWT_SECRET, AUDIT_RETENTION_JSON: json });
+    expect(override('{"task.*": 30}').retention.daysFor('task.created')).toBe(30);
+    expect(() => override('{"task.*": -1}')).toThrow('AUDIT_RETENTION_JSON');
+    expect(() => override('nope')).toThrow('AUDIT_RETENTION_JSON');
   });
 
-  it('should require a real JWT secret in production and report every bad key at once', () => {
-    expect(() => loadAuditConfig({ NODE_ENV: 'production' })).toThrow('JWT_SECRET');
-    const prodMongo = { MONGO_URL: 'mongodb://audit:pw@mongo.internal/taskflow_audit' };
-    expect(() => loadAuditConfig({ NODE_ENV: 'production', ...prodMongo, JWT_SECRET: 'dev-only-change-me' })).toThrow(
-      'JWT_SECRET',
-    );
+  it('should require the JWT secret shared with the gateway in every profile, and report every bad key at once', () => {
+    // No per-app default: in development too it must be the gateway's secret, or every token is refused.
+    expect(() => loadAuditConfig({})).toThrow(/JWT_SECRET: is required/);
+    expect(() => loadAuditConfig({ JWT_SECRET: 'dev-only-change-me' })).toThrow(/JWT_SECRET: must be at least 32/);
     expect(() => loadAuditConfig({ AUDIT_BATCH_SIZE: '0', MONGO_URL: 'http://x' })).toThrow(
-      /AUDIT_BATCH_SIZE[\s\S]*MONGO_URL|MONGO_URL[\s\S]*AUDIT_BATCH_SIZE/,
+      /MONGO_URL[\s\S]*AUDIT_BATCH_SIZE[\s\S]*JWT_SECRET/,
     );
   });
 
   it('should take MONGO_URL from the environment and turn TLS on in production (APP_ENV)', () => {
-    expect(() => loadAuditConfig({ APP_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrow(
-      /MONGO_URL: is required in production/,
-    );
+    expect(() => loadAuditConfig({ APP_ENV: 'production', JWT_SECRET })).toThrow(/MONGO_URL: is required in production/);
     const config = loadAuditConfig({
       APP_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SECRET,
       MONGO_URL: 'mongodb://mongo.internal/taskflow_audit',
     });
     expect(config.mongo.tls.enabled).toBe(true);
@@ -45,5 +48,39 @@ describe('loadAuditConfig', () => {
     expect(() => loadAuditConfig({ APP_ENV: 'production', MONGO_TLS: 'false' })).toThrow(
       /MONGO_TLS: must be true in production/,
     );
+  });
+
+  it('should accept a multi-host replica-set URL and an SRV URL (the driver parser, not WHATWG URL)', () => {
+    for (const url of [REPLICA_SET_URL, 'mongodb+srv://audit:pw@cluster0.example.net/taskflow_audit']) {
+      expect(loadAuditConfig({ APP_ENV: 'production', JWT_SECRET, MONGO_URL: url }).mongo.url).toBe(url);
+    }
+  });
+
+  it('should never print the credentials of a rejected MONGO_URL', () => {
+    const password = 'Sup3r-Secret_Pa55';
+    for (const url of [
+      `mongodb://audit:${password}@m-0:27017,m-1:27017,m-2:port/taskflow_audit`,
+      `mongodb://audit:${password}@/taskflow_audit`,
+      `mongodb://audit:${password}@m-0/taskflow_audit?replicaSet=rs0&tls=maybe@x`,
+      `mongodb+srv://audit:${password}@cluster0.example.net:27017/taskflow_audit`,
+      `postgres://audit:${password}@db/taskflow_audit`,
+    ]) {
+      let message = '';
+      try {
+        loadAuditConfig({ APP_ENV: 'production', JWT_SECRET, MONGO_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/MONGO_URL: /);
+      expect(message).not.toContain(password);
+    }
+  });
+});
+
+describe('loadAuditMigrationConfig', () => {
+  it('should read MongoDB only: the migration Job gets neither the JWT secret nor Kafka settings', () => {
+    const config = loadAuditMigrationConfig({ APP_ENV: 'production', MONGO_URL: REPLICA_SET_URL });
+    expect(config).toMatchObject({ profile: 'production', mongo: { url: REPLICA_SET_URL, tls: { enabled: true } } });
+    expect(() => loadAuditMigrationConfig({ APP_ENV: 'staging' })).toThrow(/MONGO_URL: is required in staging/);
   });
 });

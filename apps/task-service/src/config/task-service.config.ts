@@ -10,7 +10,7 @@ export const taskServiceConfigSpec = {
     /** Owner role for DDL (migrate command, MIGRATIONS_RUN); defaults to DATABASE_URL. */
     migrationUrl: postgresUrls(
       'DATABASE_MIGRATION_URL',
-      env.url('DATABASE_MIGRATION_URL', ['postgres', 'postgresql'], ''),
+      env.postgresUrl('DATABASE_MIGRATION_URL', ''),
     ),
   },
   kafka: {
