@@ -9,6 +9,7 @@ import {
   podLabelsOf,
   podSpecOf,
   renderOverlay,
+  selectorMatches,
 } from '../src/testing/k8s';
 import { isPinnedImage, readRepoFile } from '../src/testing/repo';
 
@@ -30,7 +31,7 @@ if (!kubectl) {
 }
 const describeIfKubectl = kubectl ? describe : describe.skip;
 
-/** Expected egress of each workload besides DNS; in-cluster peers in dev, the managed subnet elsewhere. */
+/** Expected egress of each workload besides DNS; in-cluster peers in dev, only the managed subnet elsewhere. */
 function expectedEgress(env: string, name: string): string[] {
   const backends: Record<string, [string, number][]> = {
     'api-gateway': [['redis', 6379]],
@@ -59,8 +60,8 @@ function expectedEgress(env: string, name: string): string[] {
   const apps: Record<string, string[]> = {
     'api-gateway': ['pod:user-service:4001', 'pod:task-service:4002', 'pod:audit-service:3003'],
   };
-  const fromBackends = backends[name].flatMap(([backend, port]) =>
-    env === 'dev' ? [`pod:${backend}:${port}`] : [`pod:${backend}:${port}`, `cidr:${MANAGED_CIDR}:${port}`],
+  const fromBackends = backends[name].map(([backend, port]) =>
+    env === 'dev' ? `pod:${backend}:${port}` : `cidr:${MANAGED_CIDR}:${port}`,
   );
   const monitoring = name === 'taskflow-backup' ? ['ns:monitoring:9091'] : [];
   return [...(apps[name] ?? []), ...fromBackends, ...monitoring, 'dns:53'].sort();
@@ -276,6 +277,31 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
         egress: expectedEgress(env, name),
       });
     }
+  });
+
+  it('network policies select only pods this overlay runs (no rule for a backend that is managed here)', () => {
+    const pods = workloads().map((o) => ({ where: `${o.kind}/${o.metadata.name}`, labels: podLabelsOf(o) }));
+    const matchesNothing = (selector: object) => !pods.some((pod) => selectorMatches(selector, pod.labels));
+    const dangling: string[] = [];
+    for (const np of ofKind('NetworkPolicy')) {
+      const subject = np.spec.podSelector;
+      if (Object.keys(subject).length > 0 && matchesNothing(subject))
+        dangling.push(`${np.metadata.name}: spec.podSelector`);
+      for (const [direction, rules] of [
+        ['egress.to', np.spec.egress ?? []],
+        ['ingress.from', np.spec.ingress ?? []],
+      ] as const) {
+        for (const rule of rules) {
+          for (const peer of rule.to ?? rule.from ?? []) {
+            // A peer with a namespaceSelector selects pods of other namespaces (DNS, monitoring): not rendered here.
+            if (peer.podSelector && !peer.namespaceSelector && matchesNothing(peer.podSelector)) {
+              dangling.push(`${np.metadata.name}: ${direction} ${JSON.stringify(peer.podSelector.matchLabels)}`);
+            }
+          }
+        }
+      }
+    }
+    expect(dangling).toEqual([]);
   });
 
   it('runs migrations in a Job before rollout: user-service first, then task-service; topics explicitly', () => {
