@@ -436,13 +436,27 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     }
   });
 
+  it('no Deployment an HPA scales sets replicas (an apply would reset the scaled-out count)', () => {
+    const scaled = ofKind('HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef);
+    expect(scaled.length).toBeGreaterThan(0);
+    for (const target of scaled) {
+      const deployment = named(target.kind, target.name);
+      expect({ name: target.name, replicas: deployment.spec.replicas }).toEqual({
+        name: target.name,
+        replicas: undefined,
+      });
+    }
+    // audit-service scales with Kafka partitions, not CPU: a fixed count, no HPA.
+    expect(named('Deployment', 'audit-service').spec.replicas).toBe(env === 'dev' ? 1 : env === 'prod' ? 3 : 2);
+  });
+
   if (env === 'prod') {
     it('runs more replicas and larger limits than the base', () => {
       for (const app of APPS) {
-        const d = named('Deployment', app);
-        expect(d.spec.replicas).toBeGreaterThanOrEqual(3);
-        expect(d.spec.template.spec.containers[0].resources.limits.memory).toBe('1Gi');
+        expect(named('Deployment', app).spec.template.spec.containers[0].resources.limits.memory).toBe('1Gi');
       }
+      for (const hpa of ofKind('HorizontalPodAutoscaler')) expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(3);
+      expect(named('Deployment', 'audit-service').spec.replicas).toBe(3);
       expect(named('HorizontalPodAutoscaler', 'api-gateway').spec.maxReplicas).toBe(20);
     });
   }
