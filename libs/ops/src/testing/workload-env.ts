@@ -207,14 +207,10 @@ export function composeContainerVariants(): StartedContainer[] {
   return [...withSecrets, ...defaults];
 }
 
-/** Every container running `app`'s image, in every overlay and in compose. */
-export function containersOfApp(app: string): StartedContainer[] {
-  const all = [
-    ...(Object.keys(OVERLAY_PROFILES) as (keyof typeof OVERLAY_PROFILES)[]).flatMap((overlay) =>
-      overlayContainers(overlay),
-    ),
-    ...composeContainerVariants(),
-  ];
+/** Every container running `app`'s image, in every overlay (unless `withKubernetes` is false) and in compose. */
+export function containersOfApp(app: string, withKubernetes = true): StartedContainer[] {
+  const overlays = withKubernetes ? (Object.keys(OVERLAY_PROFILES) as (keyof typeof OVERLAY_PROFILES)[]) : [];
+  const all = [...overlays.flatMap((overlay) => overlayContainers(overlay)), ...composeContainerVariants()];
   return all.filter((c) => c.image.includes(`taskflow/${app}:`));
 }
 
