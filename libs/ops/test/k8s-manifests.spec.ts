@@ -173,30 +173,6 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     }
   });
 
-  it('resolves every $(VAR) in env values from the ConfigMap or an earlier env entry', () => {
-    const configKeys = Object.keys(named('ConfigMap', 'taskflow-config').data);
-    for (const obj of workloads()) {
-      const spec = podSpecOf(obj);
-      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-        const known = new Set<string>(
-          (c.envFrom ?? []).some((e: { configMapRef?: { name: string } }) => e.configMapRef?.name === 'taskflow-config')
-            ? configKeys
-            : [],
-        );
-        for (const e of c.env ?? []) {
-          for (const [, ref] of String(e.value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)) {
-            expect({ where: `${obj.metadata.name}/${c.name}/${e.name}`, ref, known: known.has(ref) }).toEqual({
-              where: `${obj.metadata.name}/${c.name}/${e.name}`,
-              ref,
-              known: true,
-            });
-          }
-          known.add(e.name);
-        }
-      }
-    }
-  });
-
   it('every Secret is a template: marked, placeholder values only', () => {
     const secrets = ofKind('Secret');
     expect(secrets.map((s) => s.metadata.name)).toEqual(['taskflow-secrets']);

@@ -1,4 +1,4 @@
-import { kubectlVersion, renderOverlay } from './k8s';
+import { kubectlVersion, podSpecOf, renderOverlay } from './k8s';
 import {
   containersOfApp,
   loadWith,
@@ -43,7 +43,7 @@ export function contractProblems(container: StartedContainer, loaders: Record<st
 /** Removes env entry `name` from the container `where` (`<overlay> <Kind>/<name>/<container>`) of rendered objects. */
 function dropEnv(objects: any[], where: string, name: string): void {
   const [kind, workload, containerName] = where.split(' ')[1].split('/');
-  const spec = objects.find((o) => o.kind === kind && o.metadata.name === workload).spec.template.spec;
+  const spec = podSpecOf(objects.find((o) => o.kind === kind && o.metadata.name === workload));
   const container = [...(spec.initContainers ?? []), ...spec.containers].find((c: any) => c.name === containerName);
   container.env = container.env.filter((entry: any) => entry.name !== name);
 }

@@ -107,7 +107,8 @@ function commandOf(image: string, command: string[] | undefined, args: string[] 
 }
 
 /**
- * Every container of every Deployment and Job an overlay renders, with the environment it starts with.
+ * Every container (init containers included) of every workload an overlay renders — Deployments, Jobs,
+ * CronJobs, StatefulSets — with the environment it starts with.
  * Secrets are `secrets` (default {@link REALISTIC_SECRETS}) rather than the template's placeholders;
  * `mutate` may edit the rendered objects first (tests drop a variable to prove the contract catches it).
  */
@@ -125,7 +126,7 @@ export function overlayContainers(
     secretNames.map((name) => [name, { ...(options.secrets ?? REALISTIC_SECRETS) }]),
   );
   return objects
-    .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
+    .filter((o) => podSpecOf(o) !== undefined)
     .flatMap((workload) => {
       const spec = podSpecOf(workload);
       return [...(spec.initContainers ?? []), ...spec.containers].map((container: any) => {
