@@ -81,6 +81,22 @@ function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T 
   };
 }
 
+/** The entries of a comma-separated list, trimmed, empty ones dropped. */
+function listEntries(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** A parse function that keeps the value unless `problemOf` names a problem. */
+function checkedBy(problemOf: (raw: string) => string | undefined): (raw: string) => string {
+  return (raw) => {
+    const problem = problemOf(raw);
+    return problem ? `!${problem}` : raw;
+  };
+}
+
 /** Variable readers. A parse failure is reported as a problem string starting with `!`. */
 export const env = {
   /** The profile itself: APP_ENV must name one of PROFILES when set. */
@@ -122,10 +138,7 @@ export const env = {
     }),
   urlList: (name: string, protocols: string[], fallback?: Fallback<string[]>) =>
     read<string[]>(name, fallback, (raw) => {
-      const urls = raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
+      const urls = listEntries(raw);
       for (const candidate of urls) {
         try {
           if (!protocols.includes(new URL(candidate).protocol.replace(/:$/, ''))) {
@@ -138,24 +151,14 @@ export const env = {
       return urls;
     }),
   /** A MongoDB connection string, checked with the driver's own parser (replica-set host lists, SRV). */
-  mongoUrl: (name: string, fallback?: Fallback<string>) =>
-    read<string>(name, fallback, (raw) => {
-      const problem = mongoUrlProblem(raw);
-      return problem ? `!${problem}` : raw;
-    }),
+  mongoUrl: (name: string, fallback?: Fallback<string>) => read<string>(name, fallback, checkedBy(mongoUrlProblem)),
   /** A PostgreSQL connection string, checked with node-postgres' own parser. */
   postgresUrl: (name: string, fallback?: Fallback<string>) =>
-    read<string>(name, fallback, (raw) => {
-      const problem = postgresUrlProblem(raw);
-      return problem ? `!${problem}` : raw;
-    }),
+    read<string>(name, fallback, checkedBy(postgresUrlProblem)),
   /** Comma-separated PostgreSQL connection strings (read replicas). */
   postgresUrlList: (name: string, fallback?: Fallback<string[]>) =>
     read<string[]>(name, fallback, (raw) => {
-      const urls = raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
+      const urls = listEntries(raw);
       for (const candidate of urls) {
         const problem = postgresUrlProblem(candidate);
         if (problem) return `!${shown(candidate)} ${problem}` as unknown as string[];
