@@ -8,6 +8,8 @@ import { kubectlVersion } from '../src/testing/k8s';
 import { repoPath } from '../src/testing/repo';
 import {
   expandKubernetesValue,
+  interpolateCompose,
+  kubeletEnvironment,
   OVERLAY_PROFILES,
   overlayContainers,
   REALISTIC_SECRETS,
@@ -25,6 +27,29 @@ const describeIfKubectl = kubectlVersion() ? describe : describe.skip;
 function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'taskflow-deploy-contract-'));
 }
+
+describe('the models of the kubelet and of docker compose the contract relies on', () => {
+  it('expands $(VAR) as the kubelet does: earlier variables only, $$ escapes, unknown references kept', () => {
+    expect(expandKubernetesValue('a$(X)b$$(X)c$(NOPE)', { X: '1' })).toBe('a1b$(X)c$(NOPE)');
+    const container = {
+      envFrom: [{ configMapRef: { name: 'cfg' } }],
+      env: [
+        { name: 'URL', value: 'x://$(USER):$(PASS)@$(HOST)' },
+        { name: 'PASS', valueFrom: { secretKeyRef: { name: 's', key: 'PASS' } } },
+        { name: 'GONE', valueFrom: { secretKeyRef: { name: 's', key: 'MISSING' } } },
+      ],
+    };
+    expect(kubeletEnvironment(container, { cfg: { HOST: 'h', USER: 'u' } }, { s: { PASS: 'p' } })).toEqual({
+      env: { HOST: 'h', USER: 'u', URL: 'x://u:$(PASS)@h', PASS: 'p' },
+      problems: ['URL: unresolved $(PASS)', 'Secret s has no key MISSING'],
+    });
+  });
+
+  it('interpolates ${VAR:-default} and $$ as docker compose does, and refuses forms it does not model', () => {
+    expect(interpolateCompose('${A:-d}/${B:-d}/${C}/$$x', { A: 'a', B: '' })).toBe('a/d//$x');
+    expect(() => interpolateCompose('${A:?required}', {})).toThrow(/not modelled/);
+  });
+});
 
 describeIfKubectl.each(OVERLAYS)('deployment contract, overlay %s', (overlay) => {
   let containers: StartedContainer[];
