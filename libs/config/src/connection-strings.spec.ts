@@ -31,11 +31,11 @@ describe('connection strings', () => {
     expect(mongoUrlProblem('http://m-0/db')).toMatch(/scheme/);
   });
 
-  it('PostgreSQL: node-postgres parser; scheme, host and database required', () => {
+  it('PostgreSQL: what node-postgres accepts, with a postgres scheme', () => {
     expect(postgresUrlProblem(`postgres://u:${PASSWORD}@db.internal:5432/taskflow`)).toBe(undefined);
+    expect(postgresUrlProblem('postgresql:///taskflow?host=/var/run/postgresql')).toBe(undefined);
     expect(postgresUrlProblem('mysql://u:p@db/taskflow')).toMatch(/must use postgres/);
     expect(postgresUrlProblem('postgres://u:p@db:port/taskflow')).toMatch(/not a valid PostgreSQL connection string/);
-    expect(postgresUrlProblem('postgres://u:p@db.internal')).toMatch(/names no database/);
   });
 
   it('never prints the credentials of a rejected connection string, whatever the reader', () => {

@@ -36,16 +36,16 @@ export function postgresSslParamOf(raw: string): string | undefined {
 }
 
 /**
- * Checks a PostgreSQL connection string with node-postgres' own parser (pg-connection-string):
- * `postgres://` or `postgresql://`, a host and a database. Returns undefined when valid, else the problem.
+ * Checks a PostgreSQL connection string with node-postgres' own parser (pg-connection-string), after the
+ * `postgres://` or `postgresql://` scheme (the parser itself takes any). Returns undefined when valid, else
+ * the problem (without the value's credentials).
  */
 export function postgresUrlProblem(raw: string): string | undefined {
   if (!/^postgres(ql)?:\/\//i.test(raw)) return 'must use postgres:// or postgresql://';
   if (postgresSslParamOf(raw)) return undefined; // reported by postgresUrls with its own message
   try {
-    const parsed = parsePostgres(raw);
-    if (!parsed.host) return 'names no host';
-    if (!parsed.database) return 'names no database';
+    // What node-postgres accepts is accepted: it defaults a missing host to localhost and database to the user.
+    parsePostgres(raw);
     return undefined;
   } catch (error) {
     return `is not a valid PostgreSQL connection string: ${redactCredentials((error as Error).message)}`;
