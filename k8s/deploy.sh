@@ -27,8 +27,16 @@ if ! kubectl -n "$NS" get secret taskflow-secrets > /dev/null 2>&1; then
   fi
   echo "   creating the placeholder Secret template (dev only)"
   "${APPLY[@]}" -l 'taskflow.io/secret-template=true'
-elif kubectl -n "$NS" get secret taskflow-secrets -o jsonpath='{.data}' | grep -q "$(printf 'REPLACE_ME' | base64)"; then
-  [[ "$ENV_NAME" == "dev" ]] || { echo "ERROR: $NS/taskflow-secrets still holds REPLACE_ME placeholders" >&2; exit 1; }
+else
+  # Compare decoded values: the base64 of a value that merely starts with REPLACE_ME does not contain the
+  # base64 of REPLACE_ME. Only key names are printed, never values.
+  decoded="$(kubectl -n "$NS" get secret taskflow-secrets \
+    -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}')"
+  placeholders="$(grep 'REPLACE_ME' <<< "$decoded" | cut -d= -f1 | tr '\n' ' ' || true)"
+  if [[ -n "$placeholders" && "$ENV_NAME" != "dev" ]]; then
+    echo "ERROR: $NS/taskflow-secrets still holds REPLACE_ME placeholders: ${placeholders% }" >&2
+    exit 1
+  fi
 fi
 if [[ "$DRY_RUN" != "--dry-run" && "$ENV_NAME" == "dev" ]]; then
   kubectl -n "$NS" rollout status statefulset --timeout=10m

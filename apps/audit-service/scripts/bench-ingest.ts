@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     topics: [topic, deadLetterTopic(topic)].map((name) => ({ topic: name, numPartitions: 3 })),
   });
   const config = loadAuditConfig({
+    JWT_SECRET: 'bench-only-secret-bench-only-secret-0123',
     ...process.env,
     MONGO_URL: dbUrl,
     KAFKA_BROKERS: BROKERS,

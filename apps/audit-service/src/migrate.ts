@@ -1,11 +1,11 @@
 import { createLogger } from '@taskflow/nest-kit';
 import { pendingMigrations, runMigrations } from './audit/infrastructure/persistence/migrations';
 import { databaseOf, openMongoConnection } from './audit/infrastructure/persistence/mongo-connection';
-import { loadAuditConfig } from './config/audit.config';
+import { loadAuditMigrationConfig } from './config/audit.config';
 
 /** `node dist/apps/audit-service/src/migrate.js [--status]`: applies (or lists) the event_logs schema migrations. */
 async function main(): Promise<void> {
-  const config = loadAuditConfig(process.env, { serves: false });
+  const config = loadAuditMigrationConfig();
   const logger = createLogger('audit-migrate', config.logLevel);
   const connection = await openMongoConnection(
     config.mongo.url,

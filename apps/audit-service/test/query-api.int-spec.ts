@@ -14,7 +14,16 @@ import { EventLogRepository } from '../src/audit/infrastructure/persistence/even
 import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-log.schema';
 import { AuditConfig } from '../src/config/audit.config';
 import { createAuditApp } from '../src/bootstrap';
-import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, token, uniqueName } from './support';
+import {
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  sampleEvent,
+  startApp,
+  testConfig,
+  token,
+  uniqueName,
+} from './support';
 
 type Role = 'user' | 'admin' | 'auditor';
 

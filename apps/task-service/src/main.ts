@@ -1,18 +1,16 @@
 import 'reflect-metadata';
-import { kafkaSecurityOptions, loadVerificationKeys } from '@taskflow/config';
+import { kafkaSecurityOptions } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, JwtVerifier, listen, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
 import { createTaskServiceApp } from './bootstrap';
-import { loadTaskServiceConfig } from './config/task-service.config';
+import { loadTaskServiceServerConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
 import { TASK_OUTBOX_TABLE } from './migrations';
 import { runMigrations } from './migrate';
 
 async function main(): Promise<void> {
-  const config = loadTaskServiceConfig();
-  // The gateway's public keys: the credential of every call is verified with them (not needed by the Jobs).
-  const callerKeys = loadVerificationKeys('JWT_PUBLIC_KEYS');
+  const config = loadTaskServiceServerConfig();
   const logger = createLogger('task-service', config.logLevel);
 
   if (config.db.migrationsRun) {
@@ -40,7 +38,7 @@ async function main(): Promise<void> {
   const app = await createTaskServiceApp(
     {
       dataSource,
-      callers: new JwtVerifier(callerKeys, RPC_AUDIENCE.task),
+      callers: new JwtVerifier(config.callerKeys, RPC_AUDIENCE.task),
       publisher,
       metrics,
       afterCommit: () => relay.wake(),

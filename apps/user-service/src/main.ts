@@ -1,17 +1,15 @@
 import 'reflect-metadata';
-import { kafkaSecurityOptions, loadVerificationKeys } from '@taskflow/config';
+import { kafkaSecurityOptions } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, JwtVerifier, listen, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
 import { createUserServiceApp } from './bootstrap';
-import { loadUserServiceConfig } from './config/user-service.config';
+import { loadUserServiceServerConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect, ensureDatabase } from './database/data-source';
 import { USER_OUTBOX_TABLE } from './migrations/1767225600001-create-user-outbox';
 
 async function main(): Promise<void> {
-  const config = loadUserServiceConfig();
-  // The gateway's public keys: the credential of every call is verified with them (not needed by the Jobs).
-  const callerKeys = loadVerificationKeys('JWT_PUBLIC_KEYS');
+  const config = loadUserServiceServerConfig();
   const logger = createLogger('user-service', config.logLevel);
 
   if (config.db.migrationsRun) await ensureDatabase(config.db.url);
@@ -40,7 +38,7 @@ async function main(): Promise<void> {
   const app = await createUserServiceApp(
     {
       dataSource,
-      callers: new JwtVerifier(callerKeys, RPC_AUDIENCE.user),
+      callers: new JwtVerifier(config.callerKeys, RPC_AUDIENCE.user),
       bcryptCost: config.bcryptCost,
       publisher,
       metrics,

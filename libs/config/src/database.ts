@@ -1,15 +1,6 @@
+import { postgresSslParamOf } from './connection-strings';
 import { byProfile, devOnly, env, Reader } from './env';
 import { tlsSettings } from './tls';
-
-const SSL_PARAMS = ['sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey'];
-
-function sslParamOf(url: string): string | undefined {
-  try {
-    return SSL_PARAMS.find((param) => new URL(url).searchParams.has(param));
-  } catch {
-    return undefined; // reported by the URL reader
-  }
-}
 
 /**
  * A PostgreSQL URL without TLS parameters: node-postgres lets `sslmode` & co. in the URL override the `ssl`
@@ -19,7 +10,7 @@ export function postgresUrls<T extends string | string[]>(name: string, reader: 
   return (source, problems) => {
     const value = reader(source, problems);
     for (const url of ([] as string[]).concat(value ?? [])) {
-      const param = sslParamOf(url);
+      const param = postgresSslParamOf(url);
       if (param) {
         problems.push(`${name}: remove "${param}" from the URL; TLS is set with DATABASE_SSL, DATABASE_SSL_CA_FILE`);
         break;
@@ -38,9 +29,9 @@ export function postgresConfigSpec() {
   return {
     url: postgresUrls(
       'DATABASE_URL',
-      env.url('DATABASE_URL', ['postgres', 'postgresql'], devOnly('postgres://postgres@127.0.0.1:5432/taskflow')),
+      env.postgresUrl('DATABASE_URL', devOnly('postgres://postgres@127.0.0.1:5432/taskflow')),
     ),
-    readUrls: postgresUrls('DATABASE_READ_URLS', env.urlList('DATABASE_READ_URLS', ['postgres', 'postgresql'], [])),
+    readUrls: postgresUrls('DATABASE_READ_URLS', env.postgresUrlList('DATABASE_READ_URLS', [])),
     poolMax: env.int('DB_POOL_MAX', byProfile({ development: 10, staging: 20, production: 20 }), { min: 1, max: 1000 }),
     idleTimeoutMs: env.int('DB_IDLE_TIMEOUT_MS', 30_000, { min: 0 }),
     connectTimeoutMs: env.int('DB_CONNECT_TIMEOUT_MS', 2_000, { min: 1 }),

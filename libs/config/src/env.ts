@@ -11,6 +11,7 @@ export class ConfigError extends Error {
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { mongoUrlProblem, postgresUrlProblem, redactCredentials } from './connection-strings';
 
 export type Source = Record<string, string | undefined>;
 export type Reader<T> = (source: Source, problems: string[]) => T;
@@ -52,6 +53,9 @@ export function rawValue(source: Source, name: string, problems: string[]): stri
   }
 }
 
+/** How a rejected value appears in the problem: quoted, credentials redacted (values may be connection strings). */
+const shown = (raw: string) => JSON.stringify(redactCredentials(raw));
+
 function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T | string): Reader<T> {
   return (source, problems) => {
     const profile = profileOf(source);
@@ -71,7 +75,7 @@ function read<T>(name: string, fallback: Fallback<T>, parse: (raw: string) => T 
     }
     const parsed = parse(raw);
     if (typeof parsed === 'string' && parsed.startsWith('!')) {
-      problems.push(`${name}: ${parsed.slice(1)} (got ${JSON.stringify(raw)})`);
+      problems.push(`${name}: ${parsed.slice(1)} (got ${shown(raw)})`);
       return defaultValue as T;
     }
     return parsed as T;
@@ -87,6 +91,22 @@ function isAddressOrCidr(entry: string): boolean {
   if (!family || extra !== undefined) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** The entries of a comma-separated list, trimmed, empty ones dropped. */
+function listEntries(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** A parse function that keeps the value unless `problemOf` names a problem. */
+function checkedBy(problemOf: (raw: string) => string | undefined): (raw: string) => string {
+  return (raw) => {
+    const problem = problemOf(raw);
+    return problem ? `!${problem}` : raw;
+  };
 }
 
 /** Variable readers. A parse failure is reported as a problem string starting with `!`. */
@@ -149,18 +169,30 @@ export const env = {
     }),
   urlList: (name: string, protocols: string[], fallback?: Fallback<string[]>) =>
     read<string[]>(name, fallback, (raw) => {
-      const urls = raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
+      const urls = listEntries(raw);
       for (const candidate of urls) {
         try {
           if (!protocols.includes(new URL(candidate).protocol.replace(/:$/, ''))) {
             return `!each entry must use ${protocols.join(' or ')}://` as unknown as string[];
           }
         } catch {
-          return `!${JSON.stringify(candidate)} is not a valid URL` as unknown as string[];
+          return `!${shown(candidate)} is not a valid URL` as unknown as string[];
         }
+      }
+      return urls;
+    }),
+  /** A MongoDB connection string, checked with the driver's own parser (replica-set host lists, SRV). */
+  mongoUrl: (name: string, fallback?: Fallback<string>) => read<string>(name, fallback, checkedBy(mongoUrlProblem)),
+  /** A PostgreSQL connection string, checked with node-postgres' own parser. */
+  postgresUrl: (name: string, fallback?: Fallback<string>) =>
+    read<string>(name, fallback, checkedBy(postgresUrlProblem)),
+  /** Comma-separated PostgreSQL connection strings (read replicas). */
+  postgresUrlList: (name: string, fallback?: Fallback<string[]>) =>
+    read<string[]>(name, fallback, (raw) => {
+      const urls = listEntries(raw);
+      for (const candidate of urls) {
+        const problem = postgresUrlProblem(candidate);
+        if (problem) return `!${shown(candidate)} ${problem}` as unknown as string[];
       }
       return urls;
     }),

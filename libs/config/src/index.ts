@@ -2,3 +2,4 @@ export * from './env';
 export * from './tls';
 export * from './database';
 export * from './signing-keys';
+export * from './connection-strings';

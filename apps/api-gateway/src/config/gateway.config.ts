@@ -52,7 +52,7 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
-  const config = loadConfig<GatewayConfig>(
+  return loadConfig<GatewayConfig>(
     {
       profile: env.profile(),
       logLevel: logLevelSpec(),
@@ -92,7 +92,6 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     },
     source,
   );
-  return config;
 }
 
 /** DI token for the loaded config. */

@@ -1,9 +1,13 @@
 import { signingKeyEnv } from '@taskflow/testing';
-import { loadAuditConfig as load } from './audit.config';
+import { loadAuditConfig as load, loadAuditMigrationConfig } from './audit.config';
 
 const { JWT_PUBLIC_KEYS } = signingKeyEnv();
 /** Every profile needs the gateway's public keys; the tests below are about the rest. */
 const loadAuditConfig = (source: Record<string, string>) => load({ JWT_PUBLIC_KEYS, ...source });
+/** A managed three-member replica set with TLS, as the staging/prod overlays build MONGO_URL. */
+const REPLICA_SET_URL =
+  'mongodb://taskflow_audit:Mz5-tRq2_WnYk8Ls@m-0.internal:27017,m-1.internal:27017,m-2.internal:27017/' +
+  'taskflow_audit?authSource=admin&replicaSet=rs0&tls=true';
 
 describe('loadAuditConfig', () => {
   it('should default to the local stack and every TaskFlow topic', () => {
@@ -20,9 +24,10 @@ describe('loadAuditConfig', () => {
   });
 
   it('should apply a retention override and reject a broken one', () => {
-    expect(loadAuditConfig({ AUDIT_RETENTION_JSON: '{"task.*": 30}' }).retention.daysFor('task.created')).toBe(30);
-    expect(() => loadAuditConfig({ AUDIT_RETENTION_JSON: '{"task.*": -1}' })).toThrow('AUDIT_RETENTION_JSON');
-    expect(() => loadAuditConfig({ AUDIT_RETENTION_JSON: 'nope' })).toThrow('AUDIT_RETENTION_JSON');
+    const override = (json: string) => loadAuditConfig({ AUDIT_RETENTION_JSON: json });
+    expect(override('{"task.*": 30}').retention.daysFor('task.created')).toBe(30);
+    expect(() => override('{"task.*": -1}')).toThrow('AUDIT_RETENTION_JSON');
+    expect(() => override('nope')).toThrow('AUDIT_RETENTION_JSON');
   });
 
   it("should require the gateway's public keys in every profile, never echo them, and report every bad key at once", () => {
@@ -30,8 +35,8 @@ describe('loadAuditConfig', () => {
     expect(() => load({ JWT_PUBLIC_KEYS: '{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"a"}]}' })).toThrow(
       /JWT_PUBLIC_KEYS: must be a JWK Set of EC P-256 public keys/,
     );
-    expect(() => loadAuditConfig({ AUDIT_BATCH_SIZE: '0', MONGO_URL: 'http://x' })).toThrow(
-      /AUDIT_BATCH_SIZE[\s\S]*MONGO_URL|MONGO_URL[\s\S]*AUDIT_BATCH_SIZE/,
+    expect(() => load({ AUDIT_BATCH_SIZE: '0', MONGO_URL: 'http://x' })).toThrow(
+      /MONGO_URL[\s\S]*AUDIT_BATCH_SIZE[\s\S]*JWT_PUBLIC_KEYS/,
     );
   });
 
@@ -46,5 +51,39 @@ describe('loadAuditConfig', () => {
     expect(() => loadAuditConfig({ APP_ENV: 'production', MONGO_TLS: 'false' })).toThrow(
       /MONGO_TLS: must be true in production/,
     );
+  });
+
+  it('should accept a multi-host replica-set URL and an SRV URL (the driver parser, not WHATWG URL)', () => {
+    for (const url of [REPLICA_SET_URL, 'mongodb+srv://audit:pw@cluster0.example.net/taskflow_audit']) {
+      expect(loadAuditConfig({ APP_ENV: 'production', MONGO_URL: url }).mongo.url).toBe(url);
+    }
+  });
+
+  it('should never print the credentials of a rejected MONGO_URL', () => {
+    const password = 'Sup3r-Secret_Pa55';
+    for (const url of [
+      `mongodb://audit:${password}@m-0:27017,m-1:27017,m-2:port/taskflow_audit`,
+      `mongodb://audit:${password}@/taskflow_audit`,
+      `mongodb://audit:${password}@m-0/taskflow_audit?replicaSet=rs0&tls=maybe@x`,
+      `mongodb+srv://audit:${password}@cluster0.example.net:27017/taskflow_audit`,
+      `postgres://audit:${password}@db/taskflow_audit`,
+    ]) {
+      let message = '';
+      try {
+        loadAuditConfig({ APP_ENV: 'production', MONGO_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/MONGO_URL: /);
+      expect(message).not.toContain(password);
+    }
+  });
+});
+
+describe('loadAuditMigrationConfig', () => {
+  it('should read MongoDB only: the migration Job gets neither the JWT secret nor Kafka settings', () => {
+    const config = loadAuditMigrationConfig({ APP_ENV: 'production', MONGO_URL: REPLICA_SET_URL });
+    expect(config).toMatchObject({ profile: 'production', mongo: { url: REPLICA_SET_URL, tls: { enabled: true } } });
+    expect(() => loadAuditMigrationConfig({ APP_ENV: 'staging' })).toThrow(/MONGO_URL: is required in staging/);
   });
 });

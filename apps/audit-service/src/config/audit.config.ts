@@ -45,24 +45,35 @@ export interface AuditConfig {
   logLevel: string;
 }
 
+/** MONGO_URL (multi-host replica sets and SRV, checked with the driver's parser), TLS and timeouts. */
+function mongoSpec() {
+  return {
+    url: env.mongoUrl('MONGO_URL', devOnly('mongodb://127.0.0.1:27017/taskflow_audit')),
+    tls: tlsSettings('MONGO_TLS'),
+    slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
+    serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
+    migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
+  };
+}
+
+export type AuditMigrationConfig = Pick<AuditConfig, 'profile' | 'mongo' | 'logLevel'>;
+
 /**
- * Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems.
- * `serves: false` is for the migration Job, which verifies no token and so needs no JWT_PUBLIC_KEYS.
+ * What the migration command (migrate.ts, the taskflow-audit-migrate Job) reads: MongoDB only. It needs
+ * neither Kafka nor the JWT secret, so its Job is not given them. Throws a ConfigError listing all problems.
  */
-export function loadAuditConfig(
+export function loadAuditMigrationConfig(
   source: Record<string, string | undefined> = process.env,
-  { serves = true }: { serves?: boolean } = {},
-): AuditConfig {
+): AuditMigrationConfig {
+  return loadConfig({ profile: env.profile(), mongo: mongoSpec(), logLevel: logLevelSpec() }, source);
+}
+
+/** Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems. */
+export function loadAuditConfig(source: Record<string, string | undefined> = process.env): AuditConfig {
   const raw = loadConfig(
     {
       profile: env.profile(),
-      mongo: {
-        url: env.url('MONGO_URL', ['mongodb', 'mongodb+srv'], devOnly('mongodb://127.0.0.1:27017/taskflow_audit')),
-        tls: tlsSettings('MONGO_TLS'),
-        slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
-        serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
-        migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
-      },
+      mongo: mongoSpec(),
       kafka: {
         brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
         ...kafkaSecuritySpec(),
@@ -77,7 +88,7 @@ export function loadAuditConfig(
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
         host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
       },
-      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS', { required: serves }) },
+      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),
     },

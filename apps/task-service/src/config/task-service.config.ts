@@ -1,4 +1,12 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec, postgresUrls } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+  postgresUrls,
+  loadVerificationKeys,
+} from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
 export const taskServiceConfigSpec = {
@@ -8,10 +16,7 @@ export const taskServiceConfigSpec = {
   db: {
     ...postgresConfigSpec(),
     /** Owner role for DDL (migrate command, MIGRATIONS_RUN); defaults to DATABASE_URL. */
-    migrationUrl: postgresUrls(
-      'DATABASE_MIGRATION_URL',
-      env.url('DATABASE_MIGRATION_URL', ['postgres', 'postgresql'], ''),
-    ),
+    migrationUrl: postgresUrls('DATABASE_MIGRATION_URL', env.postgresUrl('DATABASE_MIGRATION_URL', '')),
   },
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
@@ -40,4 +45,12 @@ export type DbConfig = TaskServiceConfig['db'];
 
 export function loadTaskServiceConfig(source: Record<string, string | undefined> = process.env) {
   return loadConfig(taskServiceConfigSpec, source);
+}
+
+/**
+ * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
+ * verify the credential of every call. The Jobs (migrate, seed) load only the configuration above.
+ */
+export function loadTaskServiceServerConfig(source: Record<string, string | undefined> = process.env) {
+  return { ...loadTaskServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
 }

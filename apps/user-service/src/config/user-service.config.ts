@@ -1,4 +1,11 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+  loadVerificationKeys,
+} from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
 export const userServiceConfigSpec = {
@@ -36,4 +43,12 @@ export type DbConfig = UserServiceConfig['db'];
 
 export function loadUserServiceConfig(source: Record<string, string | undefined> = process.env) {
   return loadConfig(userServiceConfigSpec, source);
+}
+
+/**
+ * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
+ * verify the credential of every call. The Jobs (migrate, seed) load only the configuration above.
+ */
+export function loadUserServiceServerConfig(source: Record<string, string | undefined> = process.env) {
+  return { ...loadUserServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
 }

@@ -1,0 +1,205 @@
+import { tlsSettings } from '@taskflow/config';
+import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubectlVersion } from '../src/testing/k8s';
+import { repoPath } from '../src/testing/repo';
+import {
+  expandKubernetesValue,
+  interpolateCompose,
+  kubeletEnvironment,
+  OVERLAY_PROFILES,
+  overlayContainers,
+  REALISTIC_SECRETS,
+  StartedContainer,
+} from '../src/testing/workload-env';
+
+// The parts of the deployment contract outside the apps' own config loaders (each app's
+// test/deployment-contract.spec.ts loads its containers): that those cover every container, the Kafka topics
+// Job, and deploy.sh's refusal to deploy placeholder secrets.
+
+const OVERLAYS = Object.keys(OVERLAY_PROFILES) as (keyof typeof OVERLAY_PROFILES)[];
+const APP_IMAGE = /\/?taskflow\/(api-gateway|user-service|task-service|audit-service):/;
+const describeIfKubectl = kubectlVersion() ? describe : describe.skip;
+
+function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'taskflow-deploy-contract-'));
+}
+
+describe('the models of the kubelet and of docker compose the contract relies on', () => {
+  it('expands $(VAR) as the kubelet does: earlier variables only, $$ escapes, unknown references kept', () => {
+    expect(expandKubernetesValue('a$(X)b$$(X)c$(NOPE)', { X: '1' })).toBe('a1b$(X)c$(NOPE)');
+    const container = {
+      envFrom: [{ configMapRef: { name: 'cfg' } }],
+      env: [
+        { name: 'URL', value: 'x://$(USER):$(PASS)@$(HOST)' },
+        { name: 'PASS', valueFrom: { secretKeyRef: { name: 's', key: 'PASS' } } },
+        { name: 'GONE', valueFrom: { secretKeyRef: { name: 's', key: 'MISSING' } } },
+      ],
+    };
+    expect(kubeletEnvironment(container, { cfg: { HOST: 'h', USER: 'u' } }, { s: { PASS: 'p' } })).toEqual({
+      env: { HOST: 'h', USER: 'u', URL: 'x://u:$(PASS)@h', PASS: 'p' },
+      problems: ['URL: unresolved $(PASS)', 'Secret s has no key MISSING'],
+    });
+  });
+
+  it('interpolates ${VAR:-default} and $$ as docker compose does, and refuses forms it does not model', () => {
+    expect(interpolateCompose('${A:-d}/${B:-d}/${C}/$$x', { A: 'a', B: '' })).toBe('a/d//$x');
+    expect(() => interpolateCompose('${A:?required}', {})).toThrow(/not modelled/);
+  });
+});
+
+describeIfKubectl.each(OVERLAYS)('deployment contract, overlay %s', (overlay) => {
+  let containers: StartedContainer[];
+  beforeAll(() => {
+    containers = overlayContainers(overlay);
+  });
+
+  it('every container of every workload gets every Secret/ConfigMap key and $(VAR) it references', () => {
+    expect(containers.filter((c) => c.problems.length > 0).map((c) => `${c.where}: ${c.problems}`)).toEqual([]);
+  });
+
+  it("every Deployment and Job container is covered: an app image (its app's contract test) or a Job checked here", () => {
+    const checkedHere = ['Job/taskflow-kafka-topics/create-topics'];
+    const uncovered = containers
+      .filter((c) => /^(Deployment|Job)$/.test(c.where.split(' ')[1].split('/')[0]))
+      .filter((c) => !APP_IMAGE.test(c.image) && !checkedHere.some((where) => c.where.includes(where)))
+      // The in-cluster backends' own Jobs (MongoDB replica-set initiation) read no TaskFlow configuration.
+      .filter((c) => !c.where.includes('Job/taskflow-mongo-init/'))
+      .map((c) => c.where);
+    expect(uncovered).toEqual([]);
+  });
+
+  it('the Kafka topics Job creates every topic and its .dlq, over TLS exactly when the apps use TLS', () => {
+    const job = containers.find((c) => c.where.endsWith('Job/taskflow-kafka-topics/create-topics'))!;
+    const dir = scratchDir();
+    try {
+      // kafka-topics.sh stand-in: records its arguments and the client config file it was given.
+      const stub = join(dir, 'kafka-topics.sh');
+      writeFileSync(
+        stub,
+        [
+          '#!/usr/bin/env bash',
+          'config=""; args=("$@")',
+          'for i in "${!args[@]}"; do [[ "${args[$i]}" == --command-config ]] && config="${args[$((i + 1))]}"; done',
+          'echo "CALL $* | CONFIG $( [[ -n "$config" ]] && tr "\\n" ";" < "$config" )" >> "$STUB_LOG"',
+        ].join('\n'),
+      );
+      chmodSync(stub, 0o755);
+      const command: string[] = job.manifest.command.map((part: string) => expandKubernetesValue(part, job.env));
+      expect(command.slice(0, 2)).toEqual(['bash', '-c']);
+      const script = command[2].replaceAll('/opt/kafka/bin/kafka-topics.sh', stub);
+      const log = join(dir, 'calls.log');
+      const run = (extra: Record<string, string> = {}) => {
+        rmSync(log, { force: true });
+        const result = spawnSync('bash', ['-c', script], {
+          env: { PATH: process.env.PATH, ...job.env, ...extra, TMPDIR: dir, STUB_LOG: log },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'], // a socket as stdin would make bash read ~/.bashrc
+        });
+        expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+        return readFileSync(log, 'utf8').trim().split('\n');
+      };
+
+      const calls = run();
+      const created = calls.map((call) => /--topic (\S+)/.exec(call)?.[1]).sort();
+      expect(created).toEqual([...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].sort());
+      for (const call of calls) {
+        expect(call).toContain(`--bootstrap-server ${job.env.KAFKA_BROKERS}`);
+        expect(call).toContain(`--replication-factor ${job.env.KAFKA_TOPIC_REPLICATION_FACTOR}`);
+      }
+      // The apps' rule (libs/config): KAFKA_SSL, else on in the production profile.
+      const appsUseTls = tlsSettings('KAFKA_SSL')(job.env, []).enabled;
+      expect(appsUseTls).toBe(overlay !== 'dev');
+      for (const call of calls) {
+        expect({ call, tls: /CONFIG .*security\.protocol=SSL;/.test(call) }).toEqual({ call, tls: appsUseTls });
+      }
+      if (appsUseTls) {
+        const withCa = run({ KAFKA_SSL_CA_FILE: '/etc/taskflow/kafka-ca.pem' });
+        for (const call of withCa) {
+          expect(call).toContain('ssl.truststore.type=PEM;ssl.truststore.location=/etc/taskflow/kafka-ca.pem;');
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeIfKubectl('k8s/deploy.sh refuses a Secret that still holds placeholders', () => {
+  const kubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+
+  /**
+   * Runs deploy.sh for prod against a fake cluster whose taskflow-secrets holds `secret`: a kubectl stand-in
+   * that renders with the real kubectl, answers `get secret` as kubectl does (go-template with base64decode,
+   * or jsonpath .data as base64) and records every other call.
+   */
+  function deploy(secret: Record<string, string>) {
+    const dir = scratchDir();
+    try {
+      const decoded = join(dir, 'secret.decoded');
+      const data = join(dir, 'secret.data.json');
+      writeFileSync(
+        decoded,
+        Object.entries(secret)
+          .map(([k, v]) => `${k}=${v}\n`)
+          .join(''),
+      );
+      writeFileSync(
+        data,
+        JSON.stringify(
+          Object.fromEntries(Object.entries(secret).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        ),
+      );
+      writeFileSync(
+        join(dir, 'kubectl'),
+        [
+          '#!/usr/bin/env bash',
+          `[[ "$1" == kustomize ]] && exec ${kubectl} "$@"`,
+          'echo "kubectl $*" >> "$STUB_DIR/calls.log"',
+          'if [[ "$*" == *"get secret taskflow-secrets"* ]]; then',
+          `  [[ "$*" == *go-template* ]] && cat ${decoded}`,
+          `  [[ "$*" == *jsonpath* ]] && cat ${data}`,
+          'fi',
+          'exit 0',
+        ].join('\n'),
+      );
+      chmodSync(join(dir, 'kubectl'), 0o755);
+      const result = spawnSync('bash', [repoPath('k8s', 'deploy.sh'), 'prod'], {
+        env: { PATH: `${dir}:${process.env.PATH}`, STUB_DIR: dir },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return { ...result, calls: readFileSync(join(dir, 'calls.log'), 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const template = () => {
+    const rendered = overlayContainers('prod'); // renders; the template's values come from the Secret itself
+    expect(rendered.length).toBeGreaterThan(0);
+    const secretYaml = readFileSync(repoPath('k8s', 'base', 'secret.template.yaml'), 'utf8');
+    return Object.fromEntries([...secretYaml.matchAll(/^ {2}([A-Z_]+): (REPLACE_ME\S*)$/gm)].map((m) => [m[1], m[2]]));
+  };
+
+  it('stops before the migrations when the Secret holds the template values', () => {
+    const values = template();
+    expect(Object.keys(values).sort()).toEqual(Object.keys(REALISTIC_SECRETS).sort());
+    const result = deploy(values);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('taskflow-secrets still holds REPLACE_ME placeholders: ');
+    for (const key of Object.keys(values)) expect(result.stderr).toContain(key);
+    expect(result.calls).not.toContain('app.kubernetes.io/component=migration');
+  });
+
+  it('deploys all three phases with real values, printing no secret value', () => {
+    const result = deploy(REALISTIC_SECRETS);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.calls).toContain('-l app.kubernetes.io/component=migration');
+    expect(result.calls).toContain('-l app.kubernetes.io/component=app');
+    for (const value of Object.values(REALISTIC_SECRETS)) expect(result.stdout).not.toContain(value);
+  });
+});
