@@ -6,10 +6,13 @@
 #   docker build --target backup -t taskflow/backup:0.1.0 .
 # Stages: deps (all deps, for the build) -> build (swc) ; prod-deps (npm ci --omit=dev) ; backup ; runtime (default, last).
 
-ARG NODE_VERSION=20.19
+# Node 26, the Active LTS line (LTS since 2026-10-28; Node 20 reached end of life in April 2026). The exact version is
+# the one in .node-version, which local runs and CI use too (libs/ops/test/docker-compose.spec.ts checks they agree).
+# Debian 13 (trixie) for the app stages: Debian 12 left regular security support in June 2026.
+ARG NODE_VERSION=26.12.1
 
 # ---- build: full dependency tree + swc compile of apps and libs -------------------------------------------
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM node:${NODE_VERSION}-trixie AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -19,14 +22,17 @@ COPY libs ./libs
 # The root .swcrc rewrites the @taskflow/* path aliases to relative requires.
 RUN npx swc apps libs -d dist
 
-# ---- prod-deps: production dependencies only (native modules such as bcrypt compile here) ----------------
-FROM node:${NODE_VERSION}-bookworm AS prod-deps
+# ---- prod-deps: production dependencies only (bcrypt's install script picks its prebuilt binary here) --------
+FROM node:${NODE_VERSION}-trixie AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- backup: operations image for scripts/backup (pg_dump 16, mongodump, redis-cli, openssl, node) ------
 # Needs network at build time for the PostgreSQL (PGDG) and MongoDB tool packages.
+# Still Debian 12 (bookworm): its PGDG suite and the mongodb-database-tools package below are Debian 12 builds. The
+# node_modules copied in come from the trixie prod-deps stage; that works because bcrypt's only native code is its
+# prebuilt N-API binary (needs glibc 2.14), nothing is compiled against trixie's glibc.
 FROM node:${NODE_VERSION}-bookworm-slim AS backup
 ARG MONGO_TOOLS_VERSION=100.10.0
 RUN set -eux; \
@@ -53,7 +59,7 @@ ENTRYPOINT ["bash"]
 CMD ["scripts/backup/backup-all.sh"]
 
 # ---- runtime (default target): one app, non-root, production deps only ----------------------------------
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM node:${NODE_VERSION}-trixie-slim AS runtime
 ARG APP
 RUN test -n "$APP" || (echo "build with --build-arg APP=<api-gateway|user-service|task-service|audit-service>" && exit 1)
 RUN groupadd --system --gid 10001 taskflow \
