@@ -6,10 +6,13 @@
 #   docker build --target backup -t taskflow/backup:0.1.0 .
 # Stages: deps (all deps, for the build) -> build (swc) ; prod-deps (npm ci --omit=dev) ; backup ; runtime (default, last).
 
-ARG NODE_VERSION=20.19
+# Node 26, the Active LTS line (LTS since 2026-10-28; Node 20 reached end of life in April 2026). The exact version is
+# the one in .node-version, which local runs and CI use too (libs/ops/test/docker-compose.spec.ts checks they agree).
+# Debian 13 (trixie) for the app stages: Debian 12 left regular security support in June 2026.
+ARG NODE_VERSION=26.12.1
 
 # ---- build: full dependency tree + swc compile of apps and libs -------------------------------------------
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM node:${NODE_VERSION}-trixie AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -19,8 +22,8 @@ COPY libs ./libs
 # The root .swcrc rewrites the @taskflow/* path aliases to relative requires.
 RUN npx swc apps libs -d dist
 
-# ---- prod-deps: production dependencies only (native modules such as bcrypt compile here) ----------------
-FROM node:${NODE_VERSION}-bookworm AS prod-deps
+# ---- prod-deps: production dependencies only (bcrypt's install script picks its prebuilt binary here) --------
+FROM node:${NODE_VERSION}-trixie AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -29,6 +32,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # Needs network at build time for the PostgreSQL (PGDG) and MongoDB package repositories. Debian does not
 # package MongoDB Database Tools (mongodump/mongorestore): they come from MongoDB's official apt repository,
 # signed with its server key (MONGODB_SERIES selects the repository; the tools support servers 4.2 and later).
+# Still Debian 12 (bookworm): its PGDG suite and the MongoDB repository below are Debian 12 builds. The
+# node_modules copied in come from the trixie prod-deps stage; that works because bcrypt's only native code is its
+# prebuilt N-API binary (needs glibc 2.14), nothing is compiled against trixie's glibc.
 FROM node:${NODE_VERSION}-bookworm-slim AS backup
 ARG MONGODB_SERIES=8.0
 RUN set -eux; \
@@ -56,7 +62,7 @@ ENTRYPOINT ["bash"]
 CMD ["scripts/backup/backup-all.sh"]
 
 # ---- runtime (default target): one app, non-root, production deps only ----------------------------------
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM node:${NODE_VERSION}-trixie-slim AS runtime
 ARG APP
 RUN test -n "$APP" || (echo "build with --build-arg APP=<api-gateway|user-service|task-service|audit-service>" && exit 1)
 RUN groupadd --system --gid 10001 taskflow \

@@ -46,7 +46,7 @@ module.exports = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
-  // NestJS 12 and many of its dependencies ship ESM only. Node 20 runs them through require(esm), but Jest
+  // NestJS 12 and many of its dependencies ship ESM only. Node runs them through require(esm), but Jest
   // cannot, so SWC compiles every ESM-only package to CommonJS for the tests (rewriting `import.meta.url`).
   transform: {
     '^.+\\.ts$': ['@swc/jest', swcOptions('typescript')],

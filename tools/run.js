@@ -307,6 +307,8 @@ async function main(argv) {
 
 module.exports = { ROOT, REPORT, APPS, infra, withInfra, runJest, runChild, printTotals, printBackends, build };
 
-if (require.main === module) {
+// On a machine Node older than the pinned one (.node-version), tools/node-lts.js installs that and runs this script
+// again under it: the apps, Jest and npm then all run on the project's Node.
+if (require.main === module && !require('./node-lts').reexecUnderPinnedNode()) {
   main(process.argv.slice(2)).then((code) => process.exit(code ?? 0));
 }

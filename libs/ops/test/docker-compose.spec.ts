@@ -238,8 +238,17 @@ describe('Dockerfile', () => {
   it('is multi-stage and ends with the runtime stage (the default target)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     expect(stages[stages.length - 1]).toMatch(/AS runtime$/);
-    expect(dockerfile).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm AS build$/m);
-    expect(dockerfile).toMatch(/^ARG NODE_VERSION=20\.\d+$/m);
+    expect(dockerfile).toMatch(/^FROM node:\$\{NODE_VERSION\}-trixie AS build$/m);
+  });
+
+  it('builds on the Node version pinned in .node-version, the one local runs and CI use', () => {
+    const pinned = readRepoFile('.node-version').trim();
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_VERSION=${pinned.replace(/\./g, '\\.')}$`, 'm'));
+    const major = pinned.split('.')[0];
+    const manifest = JSON.parse(readRepoFile('package.json'));
+    expect(manifest.engines.node).toBe(`>=${major}`);
+    expect(manifest.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${major}\\.`));
   });
 
   it('compiles with swc in the build stage and installs production dependencies only for runtime', () => {
