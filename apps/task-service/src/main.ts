@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       dataSource,
       publisher,
       metrics,
+      idempotencyRetentionMs: config.idempotency.retentionMs,
       afterCommit: () => relay.wake(),
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       publisher,
       metrics,
       logger,
+      idempotencyRetentionMs: config.idempotency.retentionMs,
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {
         await relay.stop();

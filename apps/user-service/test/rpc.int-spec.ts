@@ -70,7 +70,7 @@ describe('user-service over TCP (end to end)', () => {
     });
     const port = await freePort();
     app = await createUserServiceApp(
-      { dataSource, bcryptCost: 4, publisher, metrics, logger: silentLogger },
+      { dataSource, bcryptCost: 4, publisher, metrics, logger: silentLogger, idempotencyRetentionMs: 86_400_000 },
       { host: '127.0.0.1', port },
     );
     await app.init();

@@ -83,6 +83,9 @@ function httpExceptionMessage(error: HttpException): string {
   return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
 }
 
+/** Retry-After of a 503 that names none: a dependency is down or missed its deadline; retry soon. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -96,6 +99,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const headers = (exception as { headers?: Record<string, string> })?.headers;
     if (headers) reply.headers(headers);
+    if (body.status === 503 && !reply.hasHeader('retry-after')) {
+      void reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 }

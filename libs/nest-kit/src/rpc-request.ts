@@ -1,4 +1,4 @@
-import { RpcContext, USER_ROLES } from '@taskflow/contracts';
+import { IDEMPOTENCY_KEY_FORMAT, RpcContext, USER_ROLES } from '@taskflow/contracts';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
@@ -28,6 +28,7 @@ export class RpcContextDto {
   @IsOptional() @IsString() @MaxLength(128) sessionId?: string;
   @IsOptional() @IsIP() ipAddress?: string;
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
+  @IsOptional() @IsString() @Matches(IDEMPOTENCY_KEY_FORMAT) idempotencyKey?: string;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

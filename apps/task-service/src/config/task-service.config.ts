@@ -25,6 +25,10 @@ export const taskServiceConfigSpec = {
     retentionMs: env.int('OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
     backoffMaxMs: env.int('OUTBOX_BACKOFF_MAX_MS', 10_000, { min: 100 }),
   },
+  idempotency: {
+    /** How long an Idempotency-Key answers with its first result (default 24 h, as the gateway keeps it). */
+    retentionMs: env.int('IDEMPOTENCY_RETENTION_MS', 24 * 3600 * 1000, { min: 60_000 }),
+  },
   rpc: {
     host: env.string('TASK_SERVICE_HOST', '127.0.0.1'),
     port: env.int('TASK_SERVICE_PORT', 4002, { min: 0, max: 65535 }),

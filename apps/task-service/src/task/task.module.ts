@@ -1,8 +1,10 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, HealthRegistry, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { TASK_OUTBOX_TABLE } from '../migrations';
+import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from '../migrations';
 import { assertSchemaCurrent } from '../database/data-source';
 import { TaskService } from './application/task.service';
 import { TaskRpcController } from './interface/messaging/task.rpc-controller';
@@ -11,6 +13,9 @@ export interface TaskModuleOptions {
   dataSource: DataSource;
   publisher: KafkaPublisher;
   metrics: AppMetrics;
+  logger: Logger;
+  /** How long an Idempotency-Key answers with its first result, ms (config `IDEMPOTENCY_RETENTION_MS`). */
+  idempotencyRetentionMs: number;
   /** Called after each committed write (wakes the outbox relay). */
   afterCommit?: () => void;
   /** Runs once the servers are closed: stop the relay, the producer, the pools. */
@@ -21,9 +26,12 @@ const OPTIONS = Symbol('TASK_MODULE_OPTIONS');
 
 @Module({})
 export class TaskModule implements OnModuleInit, OnApplicationShutdown {
+  private stopPruning?: () => void;
+
   constructor(
     @Inject(OPTIONS) private readonly options: TaskModuleOptions,
     private readonly health: HealthRegistry,
+    private readonly idempotency: IdempotencyRecords,
   ) {}
 
   static forRoot(options: TaskModuleOptions): DynamicModule {
@@ -36,11 +44,18 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         { provide: OPTIONS, useValue: options },
         {
-          provide: TaskService,
+          provide: IdempotencyRecords,
           useFactory: () =>
+            new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
+        },
+        {
+          provide: TaskService,
+          inject: [IdempotencyRecords],
+          useFactory: (idempotency: IdempotencyRecords) =>
             new TaskService({
               dataSource: options.dataSource,
               outboxTable: TASK_OUTBOX_TABLE,
+              idempotency,
               afterCommit: options.afterCommit,
             }),
         },
@@ -55,9 +70,11 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
       schema: () => assertSchemaCurrent(dataSource),
       broker: publisher,
     });
+    this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopPruning?.();
     await this.options.onShutdown?.();
   }
 }

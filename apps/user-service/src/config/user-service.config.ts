@@ -19,6 +19,10 @@ export const userServiceConfigSpec = {
     /** How long sent rows are kept before pruning (default 7 days). */
     retentionMs: env.int('USER_SERVICE_OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
   },
+  idempotency: {
+    /** How long an Idempotency-Key answers with its first result (default 24 h, as the gateway keeps it). */
+    retentionMs: env.int('USER_SERVICE_IDEMPOTENCY_RETENTION_MS', 24 * 3600 * 1000, { min: 60_000 }),
+  },
   rpc: {
     host: env.string('USER_SERVICE_HOST', '127.0.0.1'),
     port: env.int('USER_SERVICE_PORT', 4001, { min: 0, max: 65535 }),

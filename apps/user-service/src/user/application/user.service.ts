@@ -10,9 +10,11 @@ import {
   RegisterUserData,
   RpcContext,
   UpdateProfileData,
+  UserPatterns,
   UserPage,
   UserView,
 } from '@taskflow/contracts';
+import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { USER_OUTBOX_TABLE } from '../../migrations/1767225600001-create-user-outbox';
@@ -34,18 +36,36 @@ export class UserService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly idempotency: IdempotencyRecords,
   ) {}
 
+  /**
+   * With an Idempotency-Key, a retry answers the registration that committed. The password is not part of the
+   * stored fingerprint (a fast hash of it would be a password oracle): a replay checks it against the user's hash.
+   */
   async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user'): Promise<UserView> {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
+    const { password: _password, ...fingerprinted } = data;
+    const keyed = idempotentRequest(ctx, UserPatterns.register, { ...fingerprinted, role });
+    const samePassword = async (stored: UserView) => {
+      const row = await this.dataSource.manager.findOne(UserOrmEntity, { where: { id: stored.id } });
+      if (!row || !(await this.hasher.verify(data.password, row.passwordHash))) throw idempotencyKeyReused();
+    };
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const profile = mergeProfile({}, { ...data.profile }).profile;
-        const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
-        await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, row.id);
-        return toView(toDomain(row));
-      });
+      return await this.dataSource.transaction((manager) =>
+        this.idempotency.once(
+          manager,
+          keyed,
+          async () => {
+            const profile = mergeProfile({}, { ...data.profile }).profile;
+            const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
+            await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, row.id);
+            return toView(toDomain(row));
+          },
+          samePassword,
+        ),
+      );
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw emailTaken();
       throw error;
