@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { AppError, HTTP_STATUS_BY_KIND } from './errors';
 import { currentCorrelationId } from './request-context';
 
@@ -53,7 +54,11 @@ export function problem(
 
 /** Maps anything thrown to problem+json. Unknown errors are logged with their cause and shown as a generic 500. */
 export function toProblem(exception: unknown): ProblemDetails {
-  const error = isRpcErrorBody(exception) ? AppError.fromRpcBody(exception) : exception;
+  const error = isRpcErrorBody(exception)
+    ? AppError.fromRpcBody(exception)
+    : isDatabaseUnavailable(exception)
+      ? databaseUnavailable()
+      : exception;
   if (error instanceof AppError) {
     return problem(HTTP_STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),
@@ -94,7 +99,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = toProblem(exception);
-    if (body.status >= 500) {
+    if (body.code === 'DATABASE.UNAVAILABLE') {
+      this.logger.warn(
+        { err: exception, method: request?.method, url: request?.url },
+        'request failed: database unavailable',
+      );
+    } else if (body.status >= 500) {
       this.logger.error({ err: exception, method: request?.method, url: request?.url }, 'request failed');
     }
     const headers = (exception as { headers?: Record<string, string> })?.headers;

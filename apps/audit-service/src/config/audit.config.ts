@@ -17,7 +17,14 @@ export interface AuditConfig {
   profile: Profile;
   mongo: {
     url: string;
+    /** How long an operation waits for a usable server (MongoDB down or unreachable), ms. */
     serverSelectionTimeoutMs: number;
+    /** TCP connect + handshake deadline of a new connection, ms. */
+    connectTimeoutMs: number;
+    /** A socket with no answer for this long is closed and its operation fails (a hung server), ms. */
+    socketTimeoutMs: number;
+    /** Server-side deadline of every query (`maxTimeMS`), ms; below `socketTimeoutMs` so the server answers first. */
+    queryTimeoutMs: number;
     migrateOnStart: boolean;
     tls: TlsSettings;
     /** Commands slower than this are logged as warnings; 0 = off. */
@@ -56,6 +63,9 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         tls: tlsSettings('MONGO_TLS'),
         slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
         serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
+        connectTimeoutMs: env.int('MONGO_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
+        socketTimeoutMs: env.int('MONGO_SOCKET_TIMEOUT_MS', 10_000, { min: 100 }),
+        queryTimeoutMs: env.int('MONGO_QUERY_TIMEOUT_MS', 5000, { min: 10 }),
         migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
       },
       kafka: {
@@ -78,6 +88,11 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
     },
     source,
   );
+  if (raw.mongo.queryTimeoutMs >= raw.mongo.socketTimeoutMs) {
+    throw new Error(
+      'Invalid configuration:\n  - MONGO_QUERY_TIMEOUT_MS: must be below MONGO_SOCKET_TIMEOUT_MS (the server answers a missed deadline first)',
+    );
+  }
   if (production && raw.auth.jwtSecret === DEV_JWT_SECRET) {
     throw new Error('Invalid configuration:\n  - JWT_SECRET: the development secret is not allowed in production');
   }
