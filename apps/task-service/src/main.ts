@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const publisher = new KafkaPublisher({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
+    connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+    requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });

@@ -94,6 +94,7 @@ export class AuditModule implements OnApplicationShutdown {
               config.kafka.clientId,
               logger,
               kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
+              config.kafka,
             ),
         },
         {

@@ -3,6 +3,7 @@ import {
   devOnly,
   env,
   KafkaSaslSettings,
+  kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
   Profile,
@@ -34,6 +35,9 @@ export interface AuditConfig {
     brokers: string[];
     tls: TlsSettings;
     sasl: KafkaSaslSettings;
+    /** kafkajs socket connect and per-request deadlines, ms (KAFKA_CONNECTION_TIMEOUT_MS, KAFKA_REQUEST_TIMEOUT_MS). */
+    connectionTimeoutMs: number;
+    requestTimeoutMs: number;
     clientId: string;
     groupId: string;
     /** Subscribed topics; all TaskFlow event topics unless AUDIT_TOPICS narrows them (tests use unique topics). */
@@ -71,6 +75,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       kafka: {
         brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
         ...kafkaSecuritySpec(),
+        ...kafkaDeadlinesSpec(),
         clientId: env.string('KAFKA_CLIENT_ID', 'audit-service'),
         groupId: env.string('AUDIT_CONSUMER_GROUP', 'taskflow-audit'),
         topics: env.string('AUDIT_TOPICS', ALL_TOPICS.join(',')),

@@ -1,4 +1,12 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec, postgresUrls } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaDeadlinesSpec,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+  postgresUrls,
+} from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
 export const taskServiceConfigSpec = {
@@ -16,6 +24,7 @@ export const taskServiceConfigSpec = {
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...kafkaSecuritySpec(),
+    ...kafkaDeadlinesSpec(),
     clientId: env.string('TASK_SERVICE_KAFKA_CLIENT_ID', 'task-service'),
   },
   outbox: {

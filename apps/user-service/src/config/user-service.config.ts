@@ -1,4 +1,11 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaDeadlinesSpec,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+} from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
 export const userServiceConfigSpec = {
@@ -11,6 +18,7 @@ export const userServiceConfigSpec = {
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...kafkaSecuritySpec(),
+    ...kafkaDeadlinesSpec(),
     clientId: env.string('USER_SERVICE_KAFKA_CLIENT_ID', 'user-service'),
   },
   outbox: {
