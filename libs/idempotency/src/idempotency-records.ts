@@ -1,16 +1,11 @@
 import { hashOf } from '@taskflow/cache';
 import { IdempotencyErrorCodes, RpcContext } from '@taskflow/contracts';
-import { AppError } from '@taskflow/nest-kit';
+import { AppError, assertTableName as assertSqlTable } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const PRUNE_CHUNK = 5000;
-
-function assertTableName(table: string): string {
-  if (!TABLE_NAME.test(table)) throw new Error(`invalid idempotency table name ${JSON.stringify(table)}`);
-  return table;
-}
+const assertTableName = (table: string): string => assertSqlTable(table, 'idempotency table');
 
 /**
  * DDL of an idempotency table, for a service's own migration. One row per (scope, key): `scope` is whose key

@@ -48,8 +48,8 @@ export class UserService {
     const passwordHash = await this.hasher.hash(data.password);
     const { password: _password, ...fingerprinted } = data;
     const keyed = idempotentRequest(ctx, UserPatterns.register, { ...fingerprinted, role });
-    const samePassword = async (stored: UserView) => {
-      const row = await this.dataSource.manager.findOne(UserOrmEntity, { where: { id: stored.id } });
+    const samePassword = async (manager: EntityManager, stored: UserView) => {
+      const row = await manager.findOne(UserOrmEntity, { where: { id: stored.id } });
       if (!row || !(await this.hasher.verify(data.password, row.passwordHash))) throw idempotencyKeyReused();
     };
     try {
@@ -63,7 +63,7 @@ export class UserService {
             await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, row.id);
             return toView(toDomain(row));
           },
-          samePassword,
+          (stored) => samePassword(manager, stored),
         ),
       );
     } catch (error) {
