@@ -31,15 +31,16 @@ describe('audit-service with MongoDB absent, paused and stopped', () => {
 
   const inject = (url: string, headers: Record<string, string> = {}) =>
     app!.getHttpAdapter().getInstance().inject({ method: 'GET', url, headers });
-  const listEvents = () => inject('/api/v1/audit/events', { authorization: `Bearer ${token('auditor')}` });
+  const query = (url: string) => inject(url, { authorization: `Bearer ${token('auditor')}` });
+  const listEvents = () => query('/api/v1/audit/events');
   /** An audit query answered within the bound; returns the answer. */
-  const timedList = async () => {
+  const timedList = async (url: string) => {
     const started = Date.now();
-    const response = await listEvents();
+    const response = await query(url);
     return { response, elapsedMs: Date.now() - started };
   };
-  const expectUnavailable = async () => {
-    const { response, elapsedMs } = await timedList();
+  const expectUnavailable = async (url = '/api/v1/audit/events') => {
+    const { response, elapsedMs } = await timedList(url);
     expect({ status: response.statusCode, code: response.json().code }).toEqual({
       status: 503,
       code: 'DATABASE.UNAVAILABLE',
@@ -105,7 +106,8 @@ describe('audit-service with MongoDB absent, paused and stopped', () => {
   it('should answer 503, not 500, while MongoDB is stopped, and recover when it is back', async () => {
     await stopOwnMongo(mongo!);
     await expectUnavailable();
-    await expectUnavailable();
+    await expectUnavailable('/api/v1/audit/stats/by-type');
+    await expectUnavailable('/api/v1/audit/export?format=ndjson');
     mongo = await startOwnMongo(port, h2File);
     await expectRecovered();
   });
