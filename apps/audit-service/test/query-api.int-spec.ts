@@ -12,6 +12,7 @@ import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
 import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-log.schema';
+import { MongoConnector } from '../src/audit/infrastructure/persistence/mongo-connector';
 import { AuditConfig } from '../src/config/audit.config';
 import { createAuditApp } from '../src/bootstrap';
 import {
@@ -23,6 +24,7 @@ import {
   testConfig,
   token,
   uniqueName,
+  waitFor,
 } from './support';
 
 type Role = 'user' | 'admin' | 'auditor';
@@ -313,7 +315,15 @@ describe('audit query API', () => {
       try {
         await unmigrated.get<Model<unknown>>(getModelToken(EVENT_LOG_MODEL)).init(); // model compilation done
         expect(await fresh.db.listCollections({ name: 'event_logs' }).toArray()).toEqual([]);
-        await expect(unmigrated.init()).rejects.toThrow('pending schema migrations 1, 2, 3');
+        // It starts (HTTP up), but is not ready and does not ingest until the migrations ran.
+        await unmigrated.init();
+        const fastify = unmigrated.getHttpAdapter().getInstance();
+        await waitFor(async () => {
+          const ready = await fastify.inject({ method: 'GET', url: '/health/ready' });
+          const migrations = ready.json().checks.find((check: { name: string }) => check.name === 'migrations');
+          return ready.statusCode === 503 && /pending migrations: 1, 2, 3/.test(migrations?.error ?? '');
+        });
+        expect(unmigrated.get(MongoConnector).isReady).toBe(false);
       } finally {
         await unmigrated.close().catch(() => undefined);
         await fresh.db.dropDatabase();

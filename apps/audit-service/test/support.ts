@@ -6,6 +6,7 @@ import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { MongoConnector } from '../src/audit/infrastructure/persistence/mongo-connector';
 import { startAuditApp } from '../src/bootstrap';
 import { AuditConfig, loadAuditConfig } from '../src/config/audit.config';
 
@@ -27,11 +28,29 @@ export function testConfig(env: Record<string, string>): AuditConfig {
   });
 }
 
-/** The app as main.ts runs it (HTTP API plus the Kafka ingest microservice), without binding a port. */
-export async function startApp(config: AuditConfig): Promise<NestFastifyApplication> {
+/**
+ * The app as main.ts runs it (HTTP API plus the Kafka ingest microservice), without binding a port; by default
+ * once MongoDB is connected and migrated (the app itself starts before that).
+ */
+export async function startApp(
+  config: AuditConfig,
+  { waitForMongo = true }: { waitForMongo?: boolean } = {},
+): Promise<NestFastifyApplication> {
   const logger = createLogger('audit-test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const app = await startAuditApp(config, logger);
   await app.getHttpAdapter().getInstance().ready();
+  if (waitForMongo) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('audit-service: MongoDB not ready within 30 s')), 30_000);
+    });
+    await Promise.race([app.get(MongoConnector).whenReady(), timeout])
+      .catch(async (error) => {
+        await app.close().catch(() => undefined);
+        throw error;
+      })
+      .finally(() => clearTimeout(timer));
+  }
   return app;
 }
 

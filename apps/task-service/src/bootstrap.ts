@@ -10,11 +10,11 @@ import { TaskModule, TaskModuleOptions } from './task/task.module';
  * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
  */
 export async function createTaskServiceApp(
-  options: TaskModuleOptions,
+  options: Omit<TaskModuleOptions, 'logger'>,
   rpc: { host: string; port: number },
   logger: Logger,
 ): Promise<NestFastifyApplication> {
-  @Module({ imports: [TaskModule.forRoot(options)] })
+  @Module({ imports: [TaskModule.forRoot({ ...options, logger })] })
   class TaskServiceAppModule {}
   const app = await createHttpApp(TaskServiceAppModule, { logger });
   // Nest 12 binds a hybrid microservice's handlers as soon as it is connected, before any global filter

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const publisher = new KafkaPublisher({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
+    connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+    requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       callers: new JwtVerifier(config.callerKeys, RPC_AUDIENCE.task),
       publisher,
       metrics,
+      idempotencyRetentionMs: config.idempotency.retentionMs,
       afterCommit: () => relay.wake(),
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {

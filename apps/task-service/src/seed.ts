@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { CreateTaskData } from '@taskflow/contracts';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import { createLogger } from '@taskflow/nest-kit';
 import { TaskService } from './task/application/task.service';
 import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
-import { TASK_OUTBOX_TABLE } from './migrations';
+import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
 
 /** Development tasks of seed 001, by the seed users of user-service (run its seed first). */
 const DEV_TASKS: (CreateTaskData & { creator: string; assignee?: string })[] = [
@@ -40,7 +41,14 @@ async function main(): Promise<void> {
   const dataSource = await connect(config.db);
   try {
     await assertSchemaCurrent(dataSource);
-    const tasks = new TaskService({ dataSource, outboxTable: TASK_OUTBOX_TABLE });
+    const tasks = new TaskService({
+      dataSource,
+      outboxTable: TASK_OUTBOX_TABLE,
+      idempotency: new IdempotencyRecords({
+        table: TASK_IDEMPOTENCY_TABLE,
+        retentionMs: config.idempotency.retentionMs,
+      }),
+    });
     const emails = ['admin@taskflow.com', 'user@taskflow.com'];
     const rows: { email: string; id: string }[] = await dataSource.query(
       `SELECT email, id FROM users WHERE email = ANY($1)`,

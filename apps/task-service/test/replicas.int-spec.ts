@@ -1,7 +1,8 @@
 import { RpcContext } from '@taskflow/contracts';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import { DataSource } from 'typeorm';
 import { TaskService } from '../src/task/application/task.service';
-import { TASK_OUTBOX_TABLE } from '../src/migrations';
+import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
 
 jest.setTimeout(60_000);
@@ -36,7 +37,11 @@ describe('read replicas (real PostgreSQL)', () => {
     const userId = await insertUser(owners[0]);
     await owners[1].query(`INSERT INTO users (id, email, password_hash) VALUES ($1, 'r@example.test', 'x')`, [userId]);
     const context: RpcContext = { actor: { id: userId, role: 'user' } };
-    const tasks = new TaskService({ dataSource, outboxTable: TASK_OUTBOX_TABLE });
+    const tasks = new TaskService({
+      dataSource,
+      outboxTable: TASK_OUTBOX_TABLE,
+      idempotency: new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
+    });
 
     const created = await tasks.create(context, { title: 'on the primary' });
     await expect(tasks.get(context, { id: created.id })).resolves.toMatchObject({ title: 'on the primary' });

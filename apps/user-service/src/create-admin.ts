@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { SystemActors } from '@taskflow/contracts';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadUserServiceConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
+import { USER_IDEMPOTENCY_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { RoleGrantRequest, UserService } from './user/application/user.service';
 
@@ -92,7 +94,11 @@ async function main(args: string[]): Promise<void> {
   const dataSource = await connect(config.db, 'user-service-create-admin');
   try {
     await assertSchemaCurrent(dataSource);
-    const users = new UserService(dataSource, new PasswordHasher(config.bcryptCost));
+    const idempotency = new IdempotencyRecords({
+      table: USER_IDEMPOTENCY_TABLE,
+      retentionMs: config.idempotency.retentionMs,
+    });
+    const users = new UserService(dataSource, new PasswordHasher(config.bcryptCost), idempotency);
     const correlationId = randomUUID();
     const { outcome, user } = await users.grantRole({
       email: options.email,

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const publisher = new KafkaPublisher({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
+    connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+    requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
       publisher,
       metrics,
       logger,
+      idempotencyRetentionMs: config.idempotency.retentionMs,
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {
         await relay.stop();

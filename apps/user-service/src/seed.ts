@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import { createLogger } from '@taskflow/nest-kit';
 import { loadUserServiceConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
+import { USER_IDEMPOTENCY_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { UserService } from './user/application/user.service';
 import { Profile, Role } from './user/domain/user';
@@ -46,7 +48,11 @@ async function main(): Promise<void> {
   const dataSource = await connect(config.db, 'user-service-seed');
   try {
     await assertSchemaCurrent(dataSource);
-    const created = await seedDevUsers(new UserService(dataSource, new PasswordHasher(config.bcryptCost)));
+    const idempotency = new IdempotencyRecords({
+      table: USER_IDEMPOTENCY_TABLE,
+      retentionMs: config.idempotency.retentionMs,
+    });
+    const created = await seedDevUsers(new UserService(dataSource, new PasswordHasher(config.bcryptCost), idempotency));
     logger.info({ created }, `seeded ${created.length} user(s)`);
   } finally {
     await dataSource.destroy();

@@ -93,6 +93,7 @@ describe('user-service over TCP (end to end)', () => {
         metrics,
         logger: silentLogger,
         callers: callerVerifier(RPC_AUDIENCE.user),
+        idempotencyRetentionMs: 86_400_000,
       },
       { host: '127.0.0.1', port },
     );

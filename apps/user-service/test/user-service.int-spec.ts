@@ -1,8 +1,10 @@
 import { RpcContext, SystemActors, UserView } from '@taskflow/contracts';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import { AppError } from '@taskflow/nest-kit';
 import { DataSource } from 'typeorm';
 import { connect } from '../src/database/data-source';
 import { leastPrivilegeSql } from '../src/database/least-privilege';
+import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
 import { seedDevUsers } from '../src/seed';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
@@ -52,7 +54,11 @@ describe('UserService (PostgreSQL, app role)', () => {
     for (const statement of leastPrivilegeSql(appRole, db.name, ownerRole)) await owner.query(statement);
     app = await connect(dbConfig(withDatabase(db.url, db.name, appRole)));
     hasher = new PasswordHasher(4);
-    users = new UserService(app, hasher);
+    users = new UserService(
+      app,
+      hasher,
+      new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
+    );
   });
   afterAll(async () => {
     await app?.destroy();

@@ -3,3 +3,4 @@ export * from './tls';
 export * from './database';
 export * from './signing-keys';
 export * from './connection-strings';
+export * from './kafka';

@@ -1,14 +1,24 @@
+import { AppError } from './errors';
+
 /**
- * True when an error means "the database could not be reached or dropped the connection" rather than "the
- * statement was wrong": SQLSTATE class 08 (connection exception), 57P01-57P03 (terminated by an administrator,
- * crash shutdown, cannot connect now), 53300 (too many connections), and node-postgres' own connection errors.
- * Such a request is answered as a retryable 503, logged as a warning, not as a bug.
+ * True when an error means "the database could not be reached, dropped the connection or missed its deadline"
+ * rather than "the statement was wrong". Such a request is answered as a retryable 503
+ * (`databaseUnavailable()`), logged as a warning, not as a bug.
+ * - PostgreSQL: SQLSTATE class 08 (connection exception), 57014 (statement_timeout), 57P01-57P03 (terminated by
+ *   an administrator, crash shutdown, cannot connect now), 53300 (too many connections), node-postgres' and
+ *   TypeORM's own connection errors.
+ * - MongoDB: the driver's network, server-selection and pool errors, server codes for a deadline (50
+ *   MaxTimeMSExpired, 262 ExceededTimeLimit), a shutdown or a primary change, and mongoose's "not connected yet".
+ * - Either: a refused, reset or timed-out socket.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300')) return true;
-    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+    const { code, message, name } = current as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof code === 'string' && (/^08/.test(code) || /^57(014|P0[123])$/.test(code) || code === '53300'))
+      return true;
+    if (typeof code === 'string' && SOCKET_CODES.includes(code)) return true;
+    if (typeof name === 'string' && MONGO_UNAVAILABLE_ERRORS.includes(name)) return true;
+    if (typeof code === 'number' && name === 'MongoServerError' && MONGO_UNAVAILABLE_CODES.includes(code)) return true;
     if (typeof message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return true;
     current =
       (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
@@ -16,9 +26,33 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** The one answer to an unavailable database, over RPC and HTTP alike (503, retryable). */
+export function databaseUnavailable(): AppError {
+  return new AppError('unavailable', 'DATABASE.UNAVAILABLE', 'The database is unavailable, try again later.');
+}
+
+const SOCKET_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
+
+const MONGO_UNAVAILABLE_ERRORS = [
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoOperationTimeoutError',
+];
+
+/** MaxTimeMSExpired, ExceededTimeLimit, HostUnreachable, HostNotFound, NetworkTimeout, SocketException,
+ * ShutdownInProgress, InterruptedAtShutdown, InterruptedDueToReplStateChange, PrimarySteppedDown,
+ * NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary. */
+const MONGO_UNAVAILABLE_CODES = [50, 262, 6, 7, 89, 9001, 91, 11600, 11602, 189, 10107, 13435, 13436];
+
 const CONNECTION_MESSAGES = [
   /Connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
   /Client was closed and is not queryable/i,
+  /before initial connection is complete/i,
+  /MongoDB connection is not open/i,
 ];

@@ -3,6 +3,14 @@ import type { Logger as PinoLogger } from 'pino';
 import type { DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
 
 /** What the shared PostgreSQL options need from an app's config (see postgresConfigSpec in @taskflow/config). */
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A table name that is safe to interpolate into SQL (lower-case identifier, ≤ 63 bytes); else throws naming `what`. */
+export function assertTableName(table: string, what = 'table'): string {
+  if (!TABLE_NAME.test(table)) throw new Error(`invalid ${what} name ${JSON.stringify(table)}`);
+  return table;
+}
+
 export interface PostgresSettings {
   url: string;
   readUrls: string[];

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { AppError, HTTP_STATUS_BY_KIND } from './errors';
 import { currentCorrelationId } from './request-context';
 
@@ -53,7 +54,11 @@ export function problem(
 
 /** Maps anything thrown to problem+json. Unknown errors are logged with their cause and shown as a generic 500. */
 export function toProblem(exception: unknown): ProblemDetails {
-  const error = isRpcErrorBody(exception) ? AppError.fromRpcBody(exception) : exception;
+  const error = isRpcErrorBody(exception)
+    ? AppError.fromRpcBody(exception)
+    : isDatabaseUnavailable(exception)
+      ? databaseUnavailable()
+      : exception;
   if (error instanceof AppError) {
     return problem(HTTP_STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),
@@ -83,6 +88,9 @@ function httpExceptionMessage(error: HttpException): string {
   return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
 }
 
+/** Retry-After of a 503 that names none: a dependency is down or missed its deadline; retry soon. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -91,11 +99,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = toProblem(exception);
-    if (body.status >= 500) {
+    if (body.code === 'DATABASE.UNAVAILABLE') {
+      this.logger.warn(
+        { err: exception, method: request?.method, url: request?.url },
+        'request failed: database unavailable',
+      );
+    } else if (body.status >= 500) {
       this.logger.error({ err: exception, method: request?.method, url: request?.url }, 'request failed');
     }
     const headers = (exception as { headers?: Record<string, string> })?.headers;
     if (headers) reply.headers(headers);
+    if (body.status === 503 && !reply.hasHeader('retry-after')) {
+      void reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 }

@@ -2,7 +2,7 @@ import { Catch, RpcExceptionFilter } from '@nestjs/common';
 import { RpcErrorBody } from '@taskflow/contracts';
 import type { Logger } from 'pino';
 import { Observable, throwError } from 'rxjs';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { AppError } from './errors';
 
 /** Answers every failed RPC with an RpcErrorBody the gateway can map; unknown errors are logged, not leaked. */
@@ -14,12 +14,7 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     if (exception instanceof AppError) return throwError(() => exception.toRpcBody());
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'rpc handler failed: database unavailable');
-      const body: RpcErrorBody = {
-        kind: 'unavailable',
-        code: 'DATABASE.UNAVAILABLE',
-        message: 'The database is unavailable, try again later.',
-      };
-      return throwError(() => body);
+      return throwError(() => databaseUnavailable().toRpcBody());
     }
     this.logger.error({ err: exception }, 'rpc handler failed');
     const body: RpcErrorBody = {

@@ -1,4 +1,4 @@
-import { RpcContext } from '@taskflow/contracts';
+import { IDEMPOTENCY_KEY_FORMAT, RpcContext } from '@taskflow/contracts';
 import { plainToInstance } from 'class-transformer';
 import { IsIP, IsOptional, IsString, Matches, MaxLength, validateSync } from 'class-validator';
 import { JwtVerifier } from './auth/jwt';
@@ -16,6 +16,7 @@ export class RpcContextDto {
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,128}$/) correlationId?: string;
   @IsOptional() @IsIP() ipAddress?: string;
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
+  @IsOptional() @IsString() @Matches(IDEMPOTENCY_KEY_FORMAT) idempotencyKey?: string;
 }
 
 /** The credential was missing, forged, expired or minted for another service. */

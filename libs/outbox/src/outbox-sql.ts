@@ -1,12 +1,8 @@
 import { EventEnvelope, topicForEntity } from '@taskflow/contracts';
+import { assertTableName as assertSqlTable } from '@taskflow/nest-kit';
 import type { EntityManager } from 'typeorm';
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-export function assertTableName(table: string): string {
-  if (!TABLE_NAME.test(table)) throw new Error(`invalid outbox table name ${JSON.stringify(table)}`);
-  return table;
-}
+export const assertTableName = (table: string): string => assertSqlTable(table, 'outbox table');
 
 /**
  * DDL of an outbox table, for a service's own migration. `payload` holds the whole envelope. The partial

@@ -5,7 +5,8 @@ import { RequirePermission } from '../auth/auth.decorators';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { ProblemException } from '../http/problem.exception';
 
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'content-disposition'];
+// Retry-After: audit-service's 503 (MongoDB down or past its deadline) keeps its retry hint.
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'retry-after'];
 
 /** Read-only pass-through to audit-service's query API, behind the gateway's session and role checks. */
 @ApiTags('audit')

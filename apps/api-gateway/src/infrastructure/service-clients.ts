@@ -22,9 +22,9 @@ export class RpcClient {
    * client's: it is answered as the service being unavailable.
    */
   async send<T>(pattern: string, data: unknown, context: RpcContext): Promise<T> {
-    const { correlationId, ipAddress, userAgent } = context;
+    const { actor: _actor, sessionId: _sessionId, ...facts } = context;
     const credential = this.credentials.for(this.audience, context);
-    const request: RpcRequest<unknown> = { context: { credential, correlationId, ipAddress, userAgent }, data };
+    const request: RpcRequest<unknown> = { context: { credential, ...facts }, data };
     try {
       return await firstValueFrom(this.proxy.send<T>(pattern, request).pipe(timeout(this.timeoutMs)));
     } catch (error) {

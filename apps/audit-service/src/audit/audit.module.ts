@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
 import { kafkaSecurityOptions } from '@taskflow/config';
 import { HealthRegistry } from '@taskflow/nest-kit';
@@ -10,8 +10,9 @@ import { EventIngest } from './infrastructure/messaging/event-ingest';
 import { KafkaBatchServer } from './infrastructure/messaging/kafka-batch.server';
 import { KafkaClients } from './infrastructure/messaging/kafka-clients';
 import { EVENT_LOG_MODEL, EventLogSchema } from './infrastructure/persistence/event-log.schema';
-import { pendingMigrations, runMigrations } from './infrastructure/persistence/migrations';
-import { databaseOf, logSlowCommands, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
+import { pendingMigrations } from './infrastructure/persistence/migrations';
+import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
+import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
@@ -24,14 +25,14 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
 
 /**
  * The audit context: Kafka ingest into event_logs, retention, and the analysts' query API. The ingest runs
- * on the KafkaBatchServer transport; the app connects it as a microservice (see bootstrap.ts).
+ * on the KafkaBatchServer transport; the app connects it as a microservice (see bootstrap.ts). MongoDB is
+ * opened in the background (MongoConnector): the app serves HTTP before MongoDB is reachable.
  */
 @Module({})
-export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditModule implements OnApplicationShutdown {
   constructor(
-    @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(getConnectionToken()) private readonly connection: Connection,
+    @Inject(AUDIT_CONFIG) config: AuditConfig,
+    @Inject(getConnectionToken()) connection: Connection,
     private readonly kafka: KafkaClients,
     transport: KafkaBatchServer,
     health: HealthRegistry,
@@ -68,11 +69,12 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
       module: AuditModule,
       imports: [
         MongooseModule.forRoot(config.mongo.url, {
-          ...mongoConnectOptions(config.mongo.serverSelectionTimeoutMs, config.mongo.tls, config.mongo.slowQueryMs),
-          connectionFactory: (connection: Connection) => {
-            logSlowCommands(connection.getClient(), logger, config.mongo.slowQueryMs);
-            return connection;
-          },
+          ...mongoConnectOptions(config.mongo, config.mongo.tls, config.mongo.slowQueryMs),
+          // Not awaited at start-up (MongoConnector retries in the background); a failed attempt is an
+          // 'error' event, which also keeps mongoose's rejected first connection from going unhandled.
+          lazyConnection: true,
+          connectionFactory: (connection: Connection) =>
+            connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'mongodb connection error')),
         }),
         MongooseModule.forFeature([{ name: EVENT_LOG_MODEL, schema: EventLogSchema }]),
       ],
@@ -92,6 +94,7 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
               config.kafka.clientId,
               logger,
               kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
+              config.kafka,
             ),
         },
         {
@@ -107,27 +110,14 @@ export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdow
               logger,
             }),
         },
+        MongoConnector,
         EventLogRepository,
         EventIngest,
         AuditMetrics,
         JwtAuthGuard,
       ],
-      exports: [KafkaBatchServer, EventLogRepository],
+      exports: [KafkaBatchServer, EventLogRepository, MongoConnector],
     };
-  }
-
-  /** Runs before the transport starts (startAllMicroservices follows init): no ingest without the unique index. */
-  async onApplicationBootstrap(): Promise<void> {
-    const db = databaseOf(this.connection);
-    if (this.config.mongo.migrateOnStart) {
-      const applied = await runMigrations(db);
-      if (applied.length > 0) this.logger.info({ applied }, 'schema migrations applied');
-    }
-    // Ingesting without the unique eventId index would store redeliveries twice: refuse to start.
-    const pending = await pendingMigrations(db);
-    if (pending.length > 0) {
-      throw new Error(`pending schema migrations ${pending.map((m) => m.version).join(', ')}: run migrate first`);
-    }
   }
 
   /** Nest closes the transport (the consumer) before this hook; the MongoDB connection closes with MongooseModule. */

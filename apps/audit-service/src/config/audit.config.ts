@@ -3,6 +3,7 @@ import {
   devOnly,
   env,
   KafkaSaslSettings,
+  kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
   Profile,
@@ -18,7 +19,14 @@ export interface AuditConfig {
   profile: Profile;
   mongo: {
     url: string;
+    /** How long an operation waits for a usable server (MongoDB down or unreachable), ms. */
     serverSelectionTimeoutMs: number;
+    /** TCP connect + handshake deadline of a new connection, ms. */
+    connectTimeoutMs: number;
+    /** A socket with no answer for this long is closed and its operation fails (a hung server), ms. */
+    socketTimeoutMs: number;
+    /** Server-side deadline of every query (`maxTimeMS`), ms; below `socketTimeoutMs` so the server answers first. */
+    queryTimeoutMs: number;
     migrateOnStart: boolean;
     tls: TlsSettings;
     /** Commands slower than this are logged as warnings; 0 = off. */
@@ -28,6 +36,9 @@ export interface AuditConfig {
     brokers: string[];
     tls: TlsSettings;
     sasl: KafkaSaslSettings;
+    /** kafkajs socket connect and per-request deadlines, ms (KAFKA_CONNECTION_TIMEOUT_MS, KAFKA_REQUEST_TIMEOUT_MS). */
+    connectionTimeoutMs: number;
+    requestTimeoutMs: number;
     clientId: string;
     groupId: string;
     /** Subscribed topics; all TaskFlow event topics unless AUDIT_TOPICS narrows them (tests use unique topics). */
@@ -52,6 +63,9 @@ function mongoSpec() {
     tls: tlsSettings('MONGO_TLS'),
     slowQueryMs: env.int('SLOW_QUERY_MS', 200, { min: 0 }),
     serverSelectionTimeoutMs: env.int('MONGO_SERVER_SELECTION_TIMEOUT_MS', 5000, { min: 100 }),
+    connectTimeoutMs: env.int('MONGO_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
+    socketTimeoutMs: env.int('MONGO_SOCKET_TIMEOUT_MS', 10_000, { min: 100 }),
+    queryTimeoutMs: env.int('MONGO_QUERY_TIMEOUT_MS', 5000, { min: 10 }),
     migrateOnStart: env.bool('AUDIT_MIGRATE_ON_START', true),
   };
 }
@@ -60,7 +74,7 @@ export type AuditMigrationConfig = Pick<AuditConfig, 'profile' | 'mongo' | 'logL
 
 /**
  * What the migration command (migrate.ts, the taskflow-audit-migrate Job) reads: MongoDB only. It needs
- * neither Kafka nor the JWT secret, so its Job is not given them. Throws a ConfigError listing all problems.
+ * neither Kafka nor the token keys, so its Job is not given them. Throws a ConfigError listing all problems.
  */
 export function loadAuditMigrationConfig(
   source: Record<string, string | undefined> = process.env,
@@ -77,6 +91,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       kafka: {
         brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
         ...kafkaSecuritySpec(),
+        ...kafkaDeadlinesSpec(),
         clientId: env.string('KAFKA_CLIENT_ID', 'audit-service'),
         groupId: env.string('AUDIT_CONSUMER_GROUP', 'taskflow-audit'),
         topics: env.string('AUDIT_TOPICS', ALL_TOPICS.join(',')),
@@ -94,6 +109,11 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
     },
     source,
   );
+  if (raw.mongo.queryTimeoutMs >= raw.mongo.socketTimeoutMs) {
+    throw new Error(
+      'Invalid configuration:\n  - MONGO_QUERY_TIMEOUT_MS: must be below MONGO_SOCKET_TIMEOUT_MS (the server answers a missed deadline first)',
+    );
+  }
   let retention: RetentionPolicy;
   try {
     retention = RetentionPolicy.from(mergeRetentionRules(DEFAULT_RETENTION_RULES, raw.retentionJson), ALL_EVENT_TYPES);

@@ -1,6 +1,7 @@
 import {
   logLevelSpec,
   env,
+  kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
   postgresConfigSpec,
@@ -21,6 +22,7 @@ export const taskServiceConfigSpec = {
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...kafkaSecuritySpec(),
+    ...kafkaDeadlinesSpec(),
     clientId: env.string('TASK_SERVICE_KAFKA_CLIENT_ID', 'task-service'),
   },
   outbox: {
@@ -29,6 +31,10 @@ export const taskServiceConfigSpec = {
     /** How long sent rows are kept before pruning (default 7 days). */
     retentionMs: env.int('OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
     backoffMaxMs: env.int('OUTBOX_BACKOFF_MAX_MS', 10_000, { min: 100 }),
+  },
+  idempotency: {
+    /** How long an Idempotency-Key answers with its first result (default 24 h, as the gateway keeps it). */
+    retentionMs: env.int('IDEMPOTENCY_RETENTION_MS', 24 * 3600 * 1000, { min: 60_000 }),
   },
   rpc: {
     host: env.string('TASK_SERVICE_HOST', '127.0.0.1'),

@@ -1,8 +1,10 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { TASK_OUTBOX_TABLE } from '../migrations';
+import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from '../migrations';
 import { assertSchemaCurrent } from '../database/data-source';
 import { TaskService } from './application/task.service';
 import { TaskRpcController } from './interface/messaging/task.rpc-controller';
@@ -13,6 +15,9 @@ export interface TaskModuleOptions {
   metrics: AppMetrics;
   /** Verifies the per-call credential the gateway mints (RPC_AUDIENCE): the only source of the actor. */
   callers: JwtVerifier;
+  logger: Logger;
+  /** How long an Idempotency-Key answers with its first result, ms (config `IDEMPOTENCY_RETENTION_MS`). */
+  idempotencyRetentionMs: number;
   /** Called after each committed write (wakes the outbox relay). */
   afterCommit?: () => void;
   /** Runs once the servers are closed: stop the relay, the producer, the pools. */
@@ -23,9 +28,12 @@ const OPTIONS = Symbol('TASK_MODULE_OPTIONS');
 
 @Module({})
 export class TaskModule implements OnModuleInit, OnApplicationShutdown {
+  private stopPruning?: () => void;
+
   constructor(
     @Inject(OPTIONS) private readonly options: TaskModuleOptions,
     private readonly health: HealthRegistry,
+    private readonly idempotency: IdempotencyRecords,
   ) {}
 
   static forRoot(options: TaskModuleOptions): DynamicModule {
@@ -39,11 +47,18 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
         { provide: OPTIONS, useValue: options },
         { provide: JwtVerifier, useValue: options.callers },
         {
-          provide: TaskService,
+          provide: IdempotencyRecords,
           useFactory: () =>
+            new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
+        },
+        {
+          provide: TaskService,
+          inject: [IdempotencyRecords],
+          useFactory: (idempotency: IdempotencyRecords) =>
             new TaskService({
               dataSource: options.dataSource,
               outboxTable: TASK_OUTBOX_TABLE,
+              idempotency,
               afterCommit: options.afterCommit,
             }),
         },
@@ -58,9 +73,11 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
       schema: () => assertSchemaCurrent(dataSource),
       broker: publisher,
     });
+    this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopPruning?.();
     await this.options.onShutdown?.();
   }
 }

@@ -1,10 +1,11 @@
 import {
   logLevelSpec,
   env,
+  kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
-  postgresConfigSpec,
   loadVerificationKeys,
+  postgresConfigSpec,
 } from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
@@ -18,6 +19,7 @@ export const userServiceConfigSpec = {
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...kafkaSecuritySpec(),
+    ...kafkaDeadlinesSpec(),
     clientId: env.string('USER_SERVICE_KAFKA_CLIENT_ID', 'user-service'),
   },
   outbox: {
@@ -25,6 +27,10 @@ export const userServiceConfigSpec = {
     batchSize: env.int('USER_SERVICE_OUTBOX_BATCH', 100, { min: 1, max: 10_000 }),
     /** How long sent rows are kept before pruning (default 7 days). */
     retentionMs: env.int('USER_SERVICE_OUTBOX_RETENTION_MS', 7 * 24 * 3600 * 1000, { min: 0 }),
+  },
+  idempotency: {
+    /** How long an Idempotency-Key answers with its first result (default 24 h, as the gateway keeps it). */
+    retentionMs: env.int('USER_SERVICE_IDEMPOTENCY_RETENTION_MS', 24 * 3600 * 1000, { min: 60_000 }),
   },
   rpc: {
     host: env.string('USER_SERVICE_HOST', '127.0.0.1'),

@@ -1,9 +1,11 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { assertSchemaCurrent } from '../database/data-source';
+import { USER_IDEMPOTENCY_TABLE } from '../migrations';
 import { PasswordHasher } from './application/password-hasher';
 import { UserService } from './application/user.service';
 import { RPC_LOGGER, UserRpcErrorFilter } from './interface/messaging/user-rpc-error.filter';
@@ -18,6 +20,8 @@ export interface UserModuleOptions {
   logger: Logger;
   /** Verifies the per-call credential the gateway mints (RPC_AUDIENCE): the only source of the actor. */
   callers: JwtVerifier;
+  /** How long an Idempotency-Key answers with its first result, ms (`USER_SERVICE_IDEMPOTENCY_RETENTION_MS`). */
+  idempotencyRetentionMs: number;
   /** Runs after the HTTP and RPC servers stopped accepting work (graceful shutdown). */
   onShutdown?: () => Promise<void>;
 }
@@ -26,10 +30,13 @@ const OPTIONS = Symbol('USER_MODULE_OPTIONS');
 
 @Module({})
 export class UserModule implements OnModuleInit, OnApplicationShutdown {
+  private stopPruning?: () => void;
+
   constructor(
     @Inject(OPTIONS) private readonly options: UserModuleOptions,
     private readonly health: HealthRegistry,
     private readonly metrics: AppMetrics,
+    private readonly idempotency: IdempotencyRecords,
   ) {}
 
   /** The user context plus the ops endpoints; the DataSource is owned (connected, closed) by the caller. */
@@ -50,9 +57,15 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
         UserRpcErrorFilter,
         { provide: PasswordHasher, useValue: new PasswordHasher(options.bcryptCost) },
         {
+          provide: IdempotencyRecords,
+          useFactory: () =>
+            new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
+        },
+        {
           provide: UserService,
-          useFactory: (hasher: PasswordHasher) => new UserService(options.dataSource, hasher),
-          inject: [PasswordHasher],
+          useFactory: (hasher: PasswordHasher, idempotency: IdempotencyRecords) =>
+            new UserService(options.dataSource, hasher, idempotency),
+          inject: [PasswordHasher, IdempotencyRecords],
         },
       ],
       exports: [UserService],
@@ -65,9 +78,11 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
       schema: () => assertSchemaCurrent(dataSource),
       broker: publisher,
     });
+    this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopPruning?.();
     await this.options.onShutdown?.();
   }
 }

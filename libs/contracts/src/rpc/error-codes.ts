@@ -3,7 +3,15 @@
  * `RpcErrorBody`; the gateway maps `kind` to an HTTP status (see nest-kit's problem filter).
  */
 export type ErrorKind =
-  'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'precondition_failed' | 'unavailable';
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'precondition_failed'
+  /** Well-formed but not processable as sent, e.g. an Idempotency-Key reused with another request (422). */
+  | 'unprocessable'
+  | 'unavailable';
 
 export interface FieldError {
   field: string;

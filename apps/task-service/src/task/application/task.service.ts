@@ -11,11 +11,13 @@ import {
   TASK_STATUSES,
   TaskIdData,
   TaskPage,
+  TaskPatterns,
   TaskStats,
   TaskStatsQuery,
   TaskView,
   UpdateTaskData,
 } from '@taskflow/contracts';
+import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
@@ -34,6 +36,8 @@ import {
 export interface TaskServiceOptions {
   dataSource: DataSource;
   outboxTable: string;
+  /** Where keyed writes (`context.idempotencyKey`) are recorded with their result. */
+  idempotency: IdempotencyRecords;
   /** Called after each committed write, e.g. to wake the outbox relay. */
   afterCommit?: () => void;
 }
@@ -47,7 +51,7 @@ interface Change {
 /**
  * Task use cases. Every write runs in one transaction that locks the row, checks access and the expected
  * version, updates with `WHERE version = $n` (and checks the affected rows), and appends its event to the
- * outbox. Reads of lists and stats may go to a replica; single-task reads and all writes use the primary.
+ * outbox; a write with an Idempotency-Key records the key and its result in the same transaction. Reads of lists and stats may go to a replica; single-task reads and all writes use the primary.
  */
 export class TaskService {
   constructor(private readonly options: TaskServiceOptions) {}
@@ -55,7 +59,7 @@ export class TaskService {
   async create(context: RpcContext, data: CreateTaskData): Promise<TaskView> {
     const actor = requireActor(context);
     const status = data.status ?? 'todo';
-    const task = await this.write(context, async (manager) => {
+    return this.write(context, TaskPatterns.create, data, async (manager) => {
       const [row] = await manager.query(
         `INSERT INTO tasks (title, description, status, priority, assignee_id, creator_id, due_date, completed_at)
          VALUES ($1, $2, $3::task_status, $4::task_priority, $5, $6, $7, CASE WHEN $3::task_status = 'done' THEN now() END)
@@ -73,7 +77,6 @@ export class TaskService {
       const created = toTask(row as TaskRow);
       return { task: created, event: { type: EventType.TaskCreated, payload: { task: toSnapshot(created) } } };
     });
-    return toTaskView(task);
   }
 
   async get(context: RpcContext, data: TaskIdData): Promise<TaskView> {
@@ -86,7 +89,7 @@ export class TaskService {
   }
 
   update(context: RpcContext, data: UpdateTaskData): Promise<TaskView> {
-    return this.change(context, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskPatterns.update, data, data.id, data.version, 'live', (task) => {
       const set: Record<string, unknown> = {};
       const changed: string[] = [];
       const put = (field: string, column: string, next: unknown, current: unknown) => {
@@ -110,7 +113,7 @@ export class TaskService {
   }
 
   changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskView> {
-    return this.change(context, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskPatterns.changeStatus, data, data.id, data.version, 'live', (task) => {
       if (task.status === data.status) return null;
       return {
         set: { status: data.status, completed_at: completedAtFor(data.status, task.completedAt, new Date()) },
@@ -123,7 +126,7 @@ export class TaskService {
   }
 
   assign(context: RpcContext, data: AssignTaskData): Promise<TaskView> {
-    return this.change(context, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskPatterns.assign, data, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
       return {
         set: { assignee_id: data.assigneeId },
@@ -141,7 +144,7 @@ export class TaskService {
   }
 
   async delete(context: RpcContext, data: DeleteTaskData): Promise<{ ok: true }> {
-    await this.change(context, data.id, data.version, 'live', (task) => ({
+    await this.change(context, TaskPatterns.delete, data, data.id, data.version, 'live', (task) => ({
       set: { deleted_at: new Date() },
       event: (updated) => ({
         type: EventType.TaskDeleted,
@@ -152,7 +155,7 @@ export class TaskService {
   }
 
   restore(context: RpcContext, data: TaskIdData): Promise<TaskView> {
-    return this.change(context, data.id, undefined, 'deleted', (task) => ({
+    return this.change(context, TaskPatterns.restore, data, data.id, undefined, 'deleted', (task) => ({
       set: { deleted_at: null },
       event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
     }));
@@ -212,13 +215,15 @@ export class TaskService {
   /** Lock, authorise, check the version, apply `decide`'s change, append its event — one transaction. */
   private async change(
     context: RpcContext,
+    operation: string,
+    data: object,
     id: string,
     expectedVersion: number | undefined,
     state: 'live' | 'deleted',
     decide: (task: Task) => Change | null,
   ): Promise<TaskView> {
     const actor = requireActor(context);
-    const task = await this.write(context, async (manager) => {
+    return this.write(context, operation, data, async (manager) => {
       const [row] = await manager.query(`SELECT * FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
       const current = row ? toTask(row as TaskRow) : undefined;
       const inState = current && (state === 'live' ? current.deletedAt === null : current.deletedAt !== null);
@@ -242,34 +247,39 @@ export class TaskService {
       const updated = toTask(result.records[0] as TaskRow);
       return { task: updated, event: change.event(updated) };
     });
-    return toTaskView(task);
   }
 
+  /** One transaction: `work`, its event in the outbox, and the Idempotency-Key with the result when one is given. */
   private async write(
     context: RpcContext,
+    operation: string,
+    data: object,
     work: (manager: EntityManager) => Promise<{ task: Task; event?: { type: EventType; payload: object } }>,
-  ): Promise<Task> {
+  ): Promise<TaskView> {
     const actor = requireActor(context);
+    const keyed = idempotentRequest(context, operation, data);
     let wrote = false;
     try {
-      const task = await this.options.dataSource.transaction(async (manager) => {
-        const { task, event } = await work(manager);
-        if (event) {
-          const envelope = createEnvelope({
-            type: event.type,
-            actorId: actor.id,
-            entityId: task.id,
-            payload: event.payload,
-            correlationId: context.correlationId,
-            metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
-          });
-          await appendToOutbox(manager, this.options.outboxTable, envelope);
-          wrote = true;
-        }
-        return task;
-      });
+      const view = await this.options.dataSource.transaction((manager) =>
+        this.options.idempotency.once(manager, keyed, async () => {
+          const { task, event } = await work(manager);
+          if (event) {
+            const envelope = createEnvelope({
+              type: event.type,
+              actorId: actor.id,
+              entityId: task.id,
+              payload: event.payload,
+              correlationId: context.correlationId,
+              metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
+            });
+            await appendToOutbox(manager, this.options.outboxTable, envelope);
+            wrote = true;
+          }
+          return toTaskView(task);
+        }),
+      );
       if (wrote) this.options.afterCommit?.();
-      return task;
+      return view;
     } catch (error) {
       throw translateDatabaseError(error);
     }

@@ -12,9 +12,11 @@ import {
   SystemActors,
   UpdateProfileData,
   UserErrorCodes,
+  UserPatterns,
   UserPage,
   UserView,
 } from '@taskflow/contracts';
+import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { validatePayload } from '@taskflow/nest-kit';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -53,20 +55,37 @@ export class UserService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly idempotency: IdempotencyRecords,
   ) {}
 
-  /** `actorId` defaults to the new user (self-registration). */
+  /**
+   * `actorId` defaults to the new user (self-registration). With an Idempotency-Key, a retry answers the
+   * registration that committed. The password is not part of the stored fingerprint (a fast hash of it would be a
+   * password oracle): a replay checks it against the user's hash.
+   */
   async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user', actorId?: string): Promise<UserView> {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
+    const { password: _password, ...fingerprinted } = data;
+    const keyed = idempotentRequest(ctx, UserPatterns.register, { ...fingerprinted, role });
+    const samePassword = async (manager: EntityManager, stored: UserView) => {
+      const row = await manager.findOne(UserOrmEntity, { where: { id: stored.id } });
+      if (!row || !(await this.hasher.verify(data.password, row.passwordHash))) throw idempotencyKeyReused();
+    };
     try {
-      return await this.dataSource.transaction(async (manager) => {
-        const profile = mergeProfile({}, { ...data.profile }).profile;
-        const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
-        const payload = { userId: row.id, email, role };
-        await this.emit(manager, ctx, EventType.UserRegistered, row.id, payload, actorId ?? row.id);
-        return toView(toDomain(row));
-      });
+      return await this.dataSource.transaction((manager) =>
+        this.idempotency.once(
+          manager,
+          keyed,
+          async () => {
+            const profile = mergeProfile({}, { ...data.profile }).profile;
+            const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
+            await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, actorId ?? row.id);
+            return toView(toDomain(row));
+          },
+          (stored) => samePassword(manager, stored),
+        ),
+      );
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw emailTaken();
       throw error;

@@ -8,6 +8,7 @@ import { EventLog } from '../../domain/event-log';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
 import { EventLogRepository, InsertResult } from '../persistence/event-log.repository';
+import { MongoConnector } from '../persistence/mongo-connector';
 import { KafkaClients } from './kafka-clients';
 
 interface DeadLetter {
@@ -26,6 +27,7 @@ export class EventIngest {
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     private readonly kafka: KafkaClients,
     private readonly events: EventLogRepository,
+    private readonly store: MongoConnector,
     private readonly metrics: AuditMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -54,6 +56,7 @@ export class EventIngest {
 
   private async insert(docs: EventLog[]): Promise<InsertResult> {
     try {
+      this.store.assertReady(); // not before the unique eventId index is known to exist
       return await this.events.insertBatch(docs);
     } catch (error) {
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk

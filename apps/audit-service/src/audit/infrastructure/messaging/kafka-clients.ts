@@ -9,16 +9,20 @@ export class KafkaClients {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
+  /** `deadlines`: kafkajs `connectionTimeout` and `requestTimeout` (also bounds the health probe's admin call), ms. */
   static async connect(
     brokers: string[],
     clientId: string,
     logger: Logger,
-    security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {},
+    security: Pick<KafkaConfig, 'ssl' | 'sasl'>,
+    deadlines: { connectionTimeoutMs: number; requestTimeoutMs: number },
   ): Promise<KafkaClients> {
     const kafka = new Kafka({
       clientId,
       brokers,
       ...security,
+      connectionTimeout: deadlines.connectionTimeoutMs,
+      requestTimeout: deadlines.requestTimeoutMs,
       logLevel: logLevel.WARN,
       logCreator: () => toPino(logger),
     });

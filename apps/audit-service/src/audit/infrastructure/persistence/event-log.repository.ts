@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
 import { EventLog } from '../../domain/event-log';
 import { RetentionPolicy } from '../../domain/retention-policy';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
+import { AuditConfig } from '../../../config/audit.config';
+import { AUDIT_CONFIG } from '../../tokens';
 import { EVENT_LOG_MODEL } from './event-log.schema';
 
 const DUPLICATE_KEY = 11000;
@@ -27,10 +29,19 @@ export interface Page {
  * event_logs through the mongoose model. Queries go through the model (lean, so no documents are hydrated);
  * the ingest writes through the model's native collection, because `Model.insertMany` casts and validates
  * every document (~30x slower) and the envelopes are already validated against their contract.
+ * Every query has a server-side deadline (`maxTimeMS`, MONGO_QUERY_TIMEOUT_MS); the streaming export and the
+ * re-stamp run as long as their range needs, each batch bounded by the socket timeout.
  */
 @Injectable()
 export class EventLogRepository {
-  constructor(@InjectModel(EVENT_LOG_MODEL) private readonly model: Model<EventLog>) {}
+  private readonly maxTimeMS: number;
+
+  constructor(
+    @InjectModel(EVENT_LOG_MODEL) private readonly model: Model<EventLog>,
+    @Inject(AUDIT_CONFIG) config: AuditConfig,
+  ) {
+    this.maxTimeMS = config.mongo.queryTimeoutMs;
+  }
 
   /**
    * One unordered bulk insert. Duplicate keys on `eventId` are redeliveries and are counted, not failures;
@@ -64,6 +75,7 @@ export class EventLogRepository {
       .find(toQuery(filter, now, page.cursor), HIDE_ID)
       .sort({ createdAt: -1, eventId: -1 })
       .limit(page.limit + 1)
+      .maxTimeMS(this.maxTimeMS)
       .lean<EventLog[]>();
     const more = items.length > page.limit;
     const pageItems = items.slice(0, page.limit);
@@ -77,6 +89,7 @@ export class EventLogRepository {
       .find(toQuery({ correlationId }, now), HIDE_ID)
       .sort({ createdAt: 1, eventId: 1 })
       .limit(TRAIL_CAP)
+      .maxTimeMS(this.maxTimeMS)
       .lean<EventLog[]>()
       .exec();
   }
@@ -97,6 +110,7 @@ export class EventLogRepository {
         { $limit: limit },
         { $project: { _id: 0, key: '$_id', count: 1 } },
       ])
+      .option({ maxTimeMS: this.maxTimeMS })
       .exec();
   }
 
@@ -118,6 +132,7 @@ export class EventLogRepository {
         { $sort: { _id: 1 } },
         { $project: { _id: 0, bucket: '$_id', count: 1 } },
       ])
+      .option({ maxTimeMS: this.maxTimeMS })
       .exec();
   }
 

@@ -29,7 +29,7 @@ describe('MongoDB slow-command log', () => {
     // A threshold far below any real round trip: every command counts as slow.
     const threshold = 0.000_001;
     const connection = await mongoose
-      .createConnection(url(), mongoConnectOptions(3000, undefined, threshold))
+      .createConnection(url(), mongoConnectOptions({ serverSelectionTimeoutMs: 3000 }, undefined, threshold))
       .asPromise();
     try {
       logSlowCommands(connection.getClient(), logger, threshold);
@@ -43,7 +43,9 @@ describe('MongoDB slow-command log', () => {
   });
 
   it('should not listen at all with threshold 0 (off)', async () => {
-    const connection = await mongoose.createConnection(url(), mongoConnectOptions(3000, undefined, 0)).asPromise();
+    const connection = await mongoose
+      .createConnection(url(), mongoConnectOptions({ serverSelectionTimeoutMs: 3000 }, undefined, 0))
+      .asPromise();
     try {
       logSlowCommands(connection.getClient(), logger, 0);
       await connection.db!.collection('probe').find({}).toArray();

@@ -3,18 +3,24 @@ import type { CommandSucceededEvent } from 'mongodb';
 import mongoose, { Connection, ConnectOptions } from 'mongoose';
 import type { Logger } from 'pino';
 
+/** The client-side deadlines of a connection, ms (see AuditConfig['mongo']). */
+export interface MongoDeadlines {
+  serverSelectionTimeoutMs: number;
+  connectTimeoutMs?: number;
+  socketTimeoutMs?: number;
+}
+
 /** Connection options shared by the app (MongooseModule) and the migrate command. */
-export function mongoConnectOptions(
-  serverSelectionTimeoutMS: number,
-  tls?: TlsSettings,
-  slowQueryMs = 0,
-): ConnectOptions {
+export function mongoConnectOptions(deadlines: MongoDeadlines, tls?: TlsSettings, slowQueryMs = 0): ConnectOptions {
   return {
     ...(tls ? mongoTlsOptions(tls) : {}),
     // Command events feed the slow-command log (logSlowCommands); off when there is no threshold.
     ...(slowQueryMs > 0 ? { monitorCommands: true } : {}),
     // A short server selection timeout makes writes fail fast while MongoDB is down, so the ingest backs off.
-    serverSelectionTimeoutMS,
+    serverSelectionTimeoutMS: deadlines.serverSelectionTimeoutMs,
+    // A paused or hung server accepts TCP and never answers: only these client-side deadlines end the wait.
+    ...(deadlines.connectTimeoutMs ? { connectTimeoutMS: deadlines.connectTimeoutMs } : {}),
+    ...(deadlines.socketTimeoutMs ? { socketTimeoutMS: deadlines.socketTimeoutMs } : {}),
     appName: 'audit-service',
     // Fail instead of queueing in mongoose while disconnected: the ingest must see the outage to hold its offsets.
     bufferCommands: false,
@@ -30,7 +36,9 @@ export function openMongoConnection(
   serverSelectionTimeoutMS: number,
   tls?: TlsSettings,
 ): Promise<Connection> {
-  return mongoose.createConnection(url, mongoConnectOptions(serverSelectionTimeoutMS, tls)).asPromise();
+  return mongoose
+    .createConnection(url, mongoConnectOptions({ serverSelectionTimeoutMs: serverSelectionTimeoutMS }, tls))
+    .asPromise();
 }
 
 /** The connection's database handle; set once the connection has opened. */

@@ -72,20 +72,32 @@ export class AuditQueryController {
 
   /**
    * Streams straight from a MongoDB cursor, newest first: memory stays flat whatever the size of the range.
-   * `limit` (optional, 1..MAX_EXPORT_LIMIT) keeps the newest rows only.
+   * `limit` (optional, 1..MAX_EXPORT_LIMIT) keeps the newest rows only. The first batch is read before any byte is
+   * sent, so an unavailable MongoDB is still a 503 problem, not a cut-off download.
    */
   @Get('export')
-  export(@Query() query: QueryParams, @Res() reply: FastifyReply) {
+  async export(@Query() query: QueryParams, @Res() reply: FastifyReply) {
     const { format = 'ndjson', limit, ...rest } = query;
     if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
     const filter: EventFilter = parseEventFilter(rest);
-    const cursor = this.events.streamAll(filter, parseExportLimit({ limit }));
+    const cursor = await startedIteration(this.events.streamAll(filter, parseExportLimit({ limit })));
     const lines = format === 'csv' ? toCsv(cursor) : toNdjson(cursor);
     return reply
       .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="audit-events.${format}"`)
       .send(Readable.from(lines));
   }
+}
+
+/** Reads the first item now (its failure rejects here), then yields it and the rest. */
+async function startedIteration<T>(items: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = items[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  })();
 }
 
 async function* toNdjson(docs: AsyncIterable<EventLog>) {
