@@ -1,3 +1,4 @@
 export * from './env';
 export * from './tls';
 export * from './database';
+export * from './shutdown';

@@ -13,3 +13,5 @@ export * from './postgres';
 export * from './schema-version';
 export * from './postgres-ops';
 export * from './database-unavailable';
+export * from './graceful-shutdown';
+export * from './draining-tcp-server';

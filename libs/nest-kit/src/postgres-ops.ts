@@ -1,12 +1,70 @@
+import { Client, ClientConfig } from 'pg';
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HealthRegistry } from './health';
 import type { AppMetrics } from './metrics';
+import type { SqlQueryable } from './schema-version';
+
+/** Server-side bound of a readiness query on the probe connection (the check itself gives up after 2 s). */
+const PROBE_STATEMENT_TIMEOUT_MS = 1500;
 
 interface PgPool {
   totalCount: number;
   idleCount: number;
   waitingCount: number;
+}
+
+/**
+ * One PostgreSQL connection of its own, outside the request pool, for readiness: a full pool (a table lock,
+ * a burst of slow queries) makes requests wait, but does not make the instance look broken, so the balancer
+ * keeps every replica while the database is merely slow. Connects lazily, and again after any error.
+ */
+export class PostgresProbe implements SqlQueryable {
+  private client?: Promise<Client>;
+
+  constructor(private readonly config: ClientConfig) {}
+
+  /** The primary's connection settings (URL, TLS, timeouts) from a DataSource's pg pool. */
+  static of(dataSource: DataSource, applicationName: string): PostgresProbe {
+    const pool = primaryPool(dataSource) as unknown as { options: ClientConfig };
+    return new PostgresProbe({
+      ...pool.options,
+      application_name: applicationName,
+      statement_timeout: PROBE_STATEMENT_TIMEOUT_MS,
+    });
+  }
+
+  async query(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]> {
+    const client = await (this.client ??= this.connect());
+    try {
+      return (await client.query(sql, parameters)).rows;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.then((connected) => connected.end()).catch(() => undefined);
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client(this.config);
+    client.on('error', () => void this.close()); // a dropped connection: the next check reconnects
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      this.client = undefined;
+      throw error;
+    }
+  }
+}
+
+function primaryPool(dataSource: DataSource): PgPool | undefined {
+  return (dataSource.driver as unknown as { master?: PgPool }).master;
 }
 
 /** The pg pools behind a DataSource: the primary's, plus one per replica with replication. */
@@ -19,8 +77,10 @@ function pools(dataSource: DataSource): { pool: string; stats: PgPool }[] {
 }
 
 /**
- * Readiness and pool metrics of a PostgreSQL service with an outbox. Hard: PostgreSQL and the schema version.
- * Soft: the broker — while it is down writes continue into the outbox, so the service stays ready (degraded).
+ * Readiness and pool metrics of a PostgreSQL service with an outbox. Hard: PostgreSQL and the schema version,
+ * both checked on a PostgresProbe connection, never through the request pool (issue 15: an 8 s table lock at
+ * 50 req/s made every replica unready at once). Soft: the broker — while it is down writes continue into the
+ * outbox, so the service stays ready (degraded).
  * `taskflow_db_pool_connections{pool,state}` is read from the pg pools at scrape time
  * (state: total, in_use, idle, waiting = requests queued for a connection).
  */
@@ -28,10 +88,22 @@ export function registerPostgresOps(
   registry: HealthRegistry,
   metrics: AppMetrics,
   dataSource: DataSource,
-  options: { schema: () => Promise<unknown>; broker?: { ping(): Promise<void> } },
+  options: {
+    /** The service's schema version check (rejects when migrations are pending), run on the probe connection. */
+    schema: (db: SqlQueryable) => Promise<unknown>;
+    broker?: { ping(): Promise<void> };
+    /** `application_name` of the probe connection, e.g. `task-service-readiness`. */
+    probeName: string;
+  },
 ): void {
-  registry.register({ name: 'postgres', kind: 'database', check: () => dataSource.query('SELECT 1') });
-  registry.register({ name: 'schema', kind: 'schema', check: () => options.schema().then(() => undefined) });
+  const probe = PostgresProbe.of(dataSource, options.probeName);
+  registry.register({
+    name: 'postgres',
+    kind: 'database',
+    check: () => probe.query('SELECT 1').then(() => undefined),
+    close: () => probe.close(),
+  });
+  registry.register({ name: 'schema', kind: 'schema', check: () => options.schema(probe).then(() => undefined) });
   const broker = options.broker;
   if (broker) registry.register({ name: 'kafka', kind: 'broker', critical: false, check: () => broker.ping() });
 

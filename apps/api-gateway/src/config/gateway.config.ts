@@ -1,4 +1,15 @@
-import { byProfile, logLevelSpec, devOnly, env, loadConfig, Profile, TlsSettings, tlsSettings } from '@taskflow/config';
+import {
+  byProfile,
+  logLevelSpec,
+  devOnly,
+  env,
+  loadConfig,
+  Profile,
+  ShutdownSettings,
+  shutdownConfigSpec,
+  TlsSettings,
+  tlsSettings,
+} from '@taskflow/config';
 
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
@@ -14,6 +25,8 @@ export interface GatewayConfig {
     corsOrigins: string[];
     docs: boolean;
   };
+  /** Keep-alive timeout and the drain on SIGTERM (docs/operations.md "Shutdown and drain"). */
+  shutdown: ShutdownSettings;
   redis: { url: string; commandTimeoutMs: number; cacheEnabled: boolean; tls: TlsSettings };
   services: {
     user: { host: string; port: number };
@@ -48,6 +61,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         // OpenAPI docs are public in development and staging only unless switched on.
         docs: env.bool('API_DOCS_ENABLED', byProfile({ development: true, staging: true, production: false })),
       },
+      shutdown: shutdownConfigSpec(),
       redis: {
         url: env.url('REDIS_URL', ['redis', 'rediss'], devOnly('redis://127.0.0.1:6379')),
         commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),

@@ -7,6 +7,8 @@ import {
   loadConfig,
   Profile,
   profileOf,
+  ShutdownSettings,
+  shutdownConfigSpec,
   TlsSettings,
   tlsSettings,
 } from '@taskflow/config';
@@ -38,6 +40,7 @@ export interface AuditConfig {
     ingestEnabled: boolean;
   };
   http: { port: number; host: string };
+  shutdown: ShutdownSettings;
   auth: { jwtSecret: string };
   retention: RetentionPolicy;
   logLevel: string;
@@ -72,6 +75,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
         host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
       },
+      shutdown: shutdownConfigSpec(),
       auth: { jwtSecret: env.string('JWT_SECRET', devOnly(DEV_JWT_SECRET)) },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),

@@ -1,4 +1,12 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec, postgresUrls } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+  postgresUrls,
+  shutdownConfigSpec,
+} from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
 export const taskServiceConfigSpec = {
@@ -33,6 +41,7 @@ export const taskServiceConfigSpec = {
     host: env.string('TASK_SERVICE_HTTP_HOST', '0.0.0.0'),
     port: env.int('TASK_SERVICE_HTTP_PORT', 3002, { min: 0, max: 65535 }),
   },
+  shutdown: shutdownConfigSpec(),
 };
 
 export type TaskServiceConfig = ReturnType<typeof loadTaskServiceConfig>;

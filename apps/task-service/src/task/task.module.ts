@@ -52,7 +52,8 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const { dataSource, publisher, metrics } = this.options;
     registerPostgresOps(this.health, metrics, dataSource, {
-      schema: () => assertSchemaCurrent(dataSource),
+      schema: (db) => assertSchemaCurrent(db),
+      probeName: 'task-service-readiness',
       broker: publisher,
     });
   }

@@ -1,4 +1,11 @@
-import { logLevelSpec, env, kafkaSecuritySpec, loadConfig, postgresConfigSpec } from '@taskflow/config';
+import {
+  logLevelSpec,
+  env,
+  kafkaSecuritySpec,
+  loadConfig,
+  postgresConfigSpec,
+  shutdownConfigSpec,
+} from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
 export const userServiceConfigSpec = {
@@ -29,6 +36,7 @@ export const userServiceConfigSpec = {
   },
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
+  shutdown: shutdownConfigSpec(),
 };
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;
