@@ -83,6 +83,9 @@ function httpExceptionMessage(error: HttpException): string {
   return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
 }
 
+/** Seconds a client should wait before retrying a 503 that named no other hint. */
+const UNAVAILABLE_RETRY_AFTER_S = '1';
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
@@ -96,6 +99,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const headers = (exception as { headers?: Record<string, string> })?.headers;
     if (headers) reply.headers(headers);
+    // A 503 is a retryable failure (a dependency down or restarting): it always tells the client when to retry.
+    if (body.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', UNAVAILABLE_RETRY_AFTER_S);
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 }
