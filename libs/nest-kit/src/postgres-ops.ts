@@ -17,7 +17,7 @@ interface PgPool {
 /**
  * One PostgreSQL connection of its own, outside the request pool, for readiness: a full pool (a table lock,
  * a burst of slow queries) makes requests wait, but does not make the instance look broken, so the balancer
- * keeps every replica while the database is merely slow. Connects lazily, and again after any error.
+ * keeps every replica while the database is merely slow. Opens again after the connection broke.
  */
 export class PostgresProbe implements SqlQueryable {
   private client?: Promise<Client>;
@@ -35,13 +35,9 @@ export class PostgresProbe implements SqlQueryable {
   }
 
   async query(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]> {
-    const client = await (this.client ??= this.connect());
-    try {
-      return (await client.query(sql, parameters)).rows;
-    } catch (error) {
-      await this.close();
-      throw error;
-    }
+    // A failed statement (e.g. the statement timeout) leaves the connection usable; a broken connection
+    // emits 'error' or 'end', and the next query opens a new one.
+    return (await (await this.connection()).query(sql, parameters)).rows;
   }
 
   async close(): Promise<void> {
@@ -50,16 +46,18 @@ export class PostgresProbe implements SqlQueryable {
     await client?.then((connected) => connected.end()).catch(() => undefined);
   }
 
-  private async connect(): Promise<Client> {
-    const client = new Client(this.config);
-    client.on('error', () => void this.close()); // a dropped connection: the next check reconnects
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      this.client = undefined;
-      throw error;
-    }
+  private connection(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({ keepAlive: true, ...this.config });
+    const pending = client.connect().then(() => client);
+    const forget = () => {
+      if (this.client === pending) this.client = undefined;
+      void client.end().catch(() => undefined);
+    };
+    client.on('error', forget).on('end', forget);
+    pending.catch(forget);
+    this.client = pending;
+    return pending;
   }
 }
 
@@ -97,6 +95,7 @@ export function registerPostgresOps(
   },
 ): void {
   const probe = PostgresProbe.of(dataSource, options.probeName);
+  void probe.query('SELECT 1').catch(() => undefined); // connect now, not on the first probe
   registry.register({
     name: 'postgres',
     kind: 'database',
