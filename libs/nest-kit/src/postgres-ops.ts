@@ -21,6 +21,8 @@ interface PgPool {
  */
 export class PostgresProbe implements SqlQueryable {
   private client?: Promise<Client>;
+  /** The checks run in parallel; one connection runs one statement at a time (pg 9 will refuse overlap). */
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly config: ClientConfig) {}
 
@@ -37,7 +39,9 @@ export class PostgresProbe implements SqlQueryable {
   async query(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]> {
     // A failed statement (e.g. the statement timeout) leaves the connection usable; a broken connection
     // emits 'error' or 'end', and the next query opens a new one.
-    return (await (await this.connection()).query(sql, parameters)).rows;
+    const result = this.previous.then(async () => (await this.connection()).query(sql, parameters));
+    this.previous = result.catch(() => undefined);
+    return (await result).rows;
   }
 
   async close(): Promise<void> {
