@@ -41,6 +41,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     trustProxy: config.http.trustProxy,
     requestTimeoutMs: config.http.requestTimeoutMs,
     headers,
+    shutdown: config.shutdown,
   });
   app.useGlobalFilters(new GatewayProblemFilter(new ProblemDetailsFilter(logger)));
   app.setGlobalPrefix('api/v1', {

@@ -10,7 +10,7 @@ import { AuditConfig } from './config/audit.config';
  * KafkaBatchServer transport. `init()` runs the migrations; `startAllMicroservices()` then starts consuming.
  */
 export async function createAuditApp(config: AuditConfig, logger: Logger): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(createAppModule(config, logger), { logger });
+  const app = await createHttpApp(createAppModule(config, logger), { logger, shutdown: config.shutdown });
   // Not inheriting the HTTP app's config: problem+json filters and validation pipes are HTTP concerns.
   if (config.kafka.ingestEnabled) app.connectMicroservice({ strategy: app.get(KafkaBatchServer) });
   return app;

@@ -6,7 +6,7 @@ import { loadAuditConfig } from './config/audit.config';
 async function bootstrap(): Promise<void> {
   const config = loadAuditConfig();
   const logger = createLogger(APP_NAME, config.logLevel);
-  // enableShutdownHooks (createHttpApp) turns SIGTERM into app.close(): the consumer stops first, then the clients.
+  // createHttpApp drains on SIGTERM (readiness 503, drain delay), then app.close(): HTTP, the consumer, the clients.
   const app = await startAuditApp(config, logger);
   await listen(app, config.http.port, config.http.host, logger);
 }

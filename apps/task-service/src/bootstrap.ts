@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { MicroserviceOptions, NestMicroservice, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, RpcErrorFilter } from '@taskflow/nest-kit';
+import type { ShutdownSettings } from '@taskflow/config';
+import { createHttpApp, DrainingTcpServer, RpcErrorFilter } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { TaskModule, TaskModuleOptions } from './task/task.module';
 
@@ -13,14 +14,16 @@ export async function createTaskServiceApp(
   options: Omit<TaskModuleOptions, 'logger'>,
   rpc: { host: string; port: number },
   logger: Logger,
+  shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
   @Module({ imports: [TaskModule.forRoot({ ...options, logger })] })
   class TaskServiceAppModule {}
-  const app = await createHttpApp(TaskServiceAppModule, { logger });
+  const app = await createHttpApp(TaskServiceAppModule, { logger, shutdown });
   // Nest 12 binds a hybrid microservice's handlers as soon as it is connected, before any global filter
   // could be added; so defer, add the filter, then bind (what connectMicroservice would have done).
   const microservice = app.connectMicroservice<MicroserviceOptions>(
-    { transport: Transport.TCP, options: { host: rpc.host, port: rpc.port } },
+    // Graceful close: replies in flight are written before a connection ends (Nest's ServerTCP destroys them).
+    { strategy: new DrainingTcpServer({ ...rpc, closeTimeoutMs: shutdown?.shutdownTimeoutMs }) },
     { deferInitialization: true },
   ) as NestMicroservice;
   // Not inherited from the HTTP app on purpose: RPC errors travel as RpcErrorBody, not problem+json.

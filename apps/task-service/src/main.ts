@@ -48,6 +48,11 @@ async function main(): Promise<void> {
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {
         await relay.stop();
+        const flushed = await relay.flush().catch((error: Error) => {
+          logger.warn({ err: error.message }, 'outbox flush at shutdown failed; the next relay sends the rows');
+          return 0;
+        });
+        if (flushed > 0) logger.info({ flushed }, 'outbox flushed at shutdown');
         await publisher.disconnect();
         await dataSource.destroy();
         logger.info('task-service stopped');
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
     },
     config.rpc,
     logger,
+    config.shutdown,
   );
   await app.init();
   await app.startAllMicroservices();

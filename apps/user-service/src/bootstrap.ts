@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from '@taskflow/nest-kit';
+import type { ShutdownSettings } from '@taskflow/config';
+import { createHttpApp, DrainingTcpServer } from '@taskflow/nest-kit';
 import { UserModule, UserModuleOptions } from './user/user.module';
 
 /**
@@ -11,14 +12,15 @@ import { UserModule, UserModuleOptions } from './user/user.module';
 export async function createUserServiceApp(
   options: UserModuleOptions,
   rpc: { host: string; port: number },
+  shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
   @Module({ imports: [UserModule.forRoot(options)] })
   class UserServiceAppModule {}
-  const app = await createHttpApp(UserServiceAppModule, { logger: options.logger });
+  const app = await createHttpApp(UserServiceAppModule, { logger: options.logger, shutdown });
   // Not inheriting the HTTP app's config on purpose: RPC errors travel as RpcErrorBody (the controller's filter).
+  // Graceful close: replies in flight are written before a connection ends (Nest's ServerTCP destroys them).
   app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.TCP,
-    options: { host: rpc.host, port: rpc.port },
+    strategy: new DrainingTcpServer({ ...rpc, closeTimeoutMs: shutdown?.shutdownTimeoutMs }),
   });
   return app;
 }

@@ -4,3 +4,4 @@ export * from './database';
 export * from './signing-keys';
 export * from './connection-strings';
 export * from './kafka';
+export * from './shutdown';

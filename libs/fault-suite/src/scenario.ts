@@ -72,13 +72,19 @@ export function storesOf(system: TaskflowSystem): Stores {
 }
 
 /**
- * Runs one scenario: steady writes through the gateway, the fault, its removal, recovery, then a settle
- * phase; returns the figures the invariants are checked on.
+ * Runs one scenario: steady writes through the gateway (or `baseUrl`, e.g. a balancer in front of several
+ * gateways), the fault, its removal, recovery, then a settle phase; returns the figures the invariants are
+ * checked on.
  */
-export async function runScenario(system: TaskflowSystem, scenario: string, fault: Fault): Promise<ScenarioResult> {
+export async function runScenario(
+  system: TaskflowSystem,
+  scenario: string,
+  fault: Fault,
+  { baseUrl = system.gateway.url }: { baseUrl?: string } = {},
+): Promise<ScenarioResult> {
   const stores = storesOf(system);
-  const user = await signUpThroughGateway(system.gateway.url, `${uniqueName('faults')}@example.com`);
-  const load = new WriteLoad({ baseUrl: system.gateway.url, user, ...LOAD });
+  const user = await signUpThroughGateway(baseUrl, `${uniqueName('faults')}@example.com`);
+  const load = new WriteLoad({ baseUrl, user, ...LOAD });
   load.start();
   let faultStart: number;
   let faultEnd: number;

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpStatus, Inject, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Injectable, OnApplicationShutdown, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppMetrics } from './metrics';
 
@@ -10,6 +10,8 @@ export interface HealthCheck {
   check(): Promise<void>;
   /** A failing non-critical check makes the app `degraded` but still ready (e.g. the gateway's cache). */
   critical?: boolean;
+  /** Releases what the check holds (e.g. its own database connection); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 export interface CheckResult {
@@ -24,12 +26,26 @@ export interface CheckResult {
 const CHECK_TIMEOUT_MS = 2000;
 
 @Injectable()
-export class HealthRegistry {
+export class HealthRegistry implements OnApplicationShutdown {
   private readonly checks: HealthCheck[] = [];
   readonly startedAt = Date.now();
+  private drainingSince?: number;
 
   register(check: HealthCheck): void {
     this.checks.push(check);
+  }
+
+  /** From now on /health/ready answers 503 (the app is leaving; docs/operations.md "Shutdown and drain"). */
+  startDraining(): void {
+    this.drainingSince ??= Date.now();
+  }
+
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.checks.map((check) => check.close?.().catch(() => undefined)));
   }
 
   async run(kind?: HealthCheck['kind']): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: CheckResult[] }> {
@@ -93,6 +109,9 @@ export class OpsController {
 
   @Get('health/ready')
   async ready(@Res() reply: FastifyReply) {
+    // A draining instance leaves the balancer whatever its dependencies say; liveness stays 200.
+    if (this.registry.draining)
+      return reply.status(HttpStatus.SERVICE_UNAVAILABLE).send({ status: 'draining', checks: [] });
     const result = await this.registry.run();
     return reply.status(result.status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK).send(result);
   }

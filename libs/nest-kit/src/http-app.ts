@@ -3,8 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ProxyTrust } from '@taskflow/config';
+import type { ProxyTrust, ShutdownSettings } from '@taskflow/config';
 import { clientErrorHandler } from './client-error';
+import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from './graceful-shutdown';
 import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
 import { AppMetrics } from './metrics';
@@ -27,16 +28,20 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
   /** Static headers for every response, including the router's own errors (bad URL 400, long param 414). */
   headers?: Record<string, string>;
+  /** Keep-alive timeout and the drain on SIGTERM (libs/config shutdownConfigSpec); default: no drain delay. */
+  shutdown?: ShutdownSettings;
 }
 
 /**
  * Creates a NestJS app on Fastify with the house defaults: correlation ids, problem+json errors,
- * strict validation, request metrics, JSON logs and graceful shutdown.
+ * strict validation, request metrics, JSON logs and graceful shutdown (see enableGracefulShutdown).
  */
 export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const headers = options.headers ?? {};
+  const shutdown = options.shutdown ?? IMMEDIATE_SHUTDOWN;
   const adapter = new FastifyAdapter({
+    ...drainServerOptions(shutdown),
     bodyLimit: options.bodyLimit ?? 100_000,
     trustProxy: options.trustProxy ?? false,
     requestTimeout,
@@ -64,7 +69,7 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
   installRequestHooks(app, options.logger, headers);
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  enableGracefulShutdown(app, shutdown, options.logger);
   return app;
 }
 

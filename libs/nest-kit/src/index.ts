@@ -14,3 +14,5 @@ export * from './schema-version';
 export * from './postgres-ops';
 export * from './database-unavailable';
 export * from './auth/jwt';
+export * from './graceful-shutdown';
+export * from './draining-tcp-server';

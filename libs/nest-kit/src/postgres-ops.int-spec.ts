@@ -36,7 +36,10 @@ describe('PostgreSQL pool metrics (real PostgreSQL)', () => {
       ),
     ).initialize();
     metrics = new AppMetrics('pool-metrics-test');
-    registerPostgresOps(new HealthRegistry(), metrics, dataSource, { schema: async () => undefined });
+    registerPostgresOps(new HealthRegistry(), metrics, dataSource, {
+      schema: async () => undefined,
+      probeName: 'pool-metrics-test-probe',
+    });
     // Two open connections, both idle again.
     await Promise.all([dataSource.query('SELECT 1'), dataSource.query('SELECT 1')]);
   });

@@ -1,7 +1,12 @@
+import { Client, ClientConfig } from 'pg';
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HealthRegistry } from './health';
 import type { AppMetrics } from './metrics';
+import type { SqlQueryable } from './schema-version';
+
+/** Server-side bound of a readiness query on the probe connection (the check itself gives up after 2 s). */
+const PROBE_STATEMENT_TIMEOUT_MS = 1500;
 
 /** The counters of a node-postgres (pg-pool) Pool that the pool metrics read. */
 export interface PgPool {
@@ -34,6 +39,61 @@ export function poolSample(pool: PgPool): PoolSample {
   };
 }
 
+/**
+ * One PostgreSQL connection of its own, outside the request pool, for readiness: a full pool (a table lock,
+ * a burst of slow queries) makes requests wait, but does not make the instance look broken, so the balancer
+ * keeps every replica while the database is merely slow. Opens again after the connection broke.
+ */
+export class PostgresProbe implements SqlQueryable {
+  private client?: Promise<Client>;
+  /** The checks run in parallel; one connection runs one statement at a time (pg 9 will refuse overlap). */
+  private previous: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly config: ClientConfig) {}
+
+  /** The primary's connection settings (URL, TLS, timeouts) from a DataSource's pg pool. */
+  static of(dataSource: DataSource, applicationName: string): PostgresProbe {
+    const pool = primaryPool(dataSource) as unknown as { options: ClientConfig };
+    return new PostgresProbe({
+      ...pool.options,
+      application_name: applicationName,
+      statement_timeout: PROBE_STATEMENT_TIMEOUT_MS,
+    });
+  }
+
+  async query(sql: string, parameters?: unknown[]): Promise<Record<string, unknown>[]> {
+    // A failed statement (e.g. the statement timeout) leaves the connection usable; a broken connection
+    // emits 'error' or 'end', and the next query opens a new one.
+    const result = this.previous.then(async () => (await this.connection()).query(sql, parameters));
+    this.previous = result.catch(() => undefined);
+    return (await result).rows;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.then((connected) => connected.end()).catch(() => undefined);
+  }
+
+  private connection(): Promise<Client> {
+    if (this.client) return this.client;
+    const client = new Client({ keepAlive: true, ...this.config });
+    const pending = client.connect().then(() => client);
+    const forget = () => {
+      if (this.client === pending) this.client = undefined;
+      void client.end().catch(() => undefined);
+    };
+    client.on('error', forget).on('end', forget);
+    pending.catch(forget);
+    this.client = pending;
+    return pending;
+  }
+}
+
+function primaryPool(dataSource: DataSource): PgPool | undefined {
+  return (dataSource.driver as unknown as { master?: PgPool }).master;
+}
+
 /** The pg pools behind a DataSource: the primary's, plus one per replica with replication. */
 function pools(dataSource: DataSource): { pool: string; stats: PgPool }[] {
   const driver = dataSource.driver as unknown as { master?: PgPool; slaves?: PgPool[] };
@@ -44,8 +104,10 @@ function pools(dataSource: DataSource): { pool: string; stats: PgPool }[] {
 }
 
 /**
- * Readiness and pool metrics of a PostgreSQL service with an outbox. Hard: PostgreSQL and the schema version.
- * Soft: the broker — while it is down writes continue into the outbox, so the service stays ready (degraded).
+ * Readiness and pool metrics of a PostgreSQL service with an outbox. Hard: PostgreSQL and the schema version,
+ * both checked on a PostgresProbe connection, never through the request pool (issue 15: an 8 s table lock at
+ * 50 req/s made every replica unready at once). Soft: the broker — while it is down writes continue into the
+ * outbox, so the service stays ready (degraded).
  * Pool metrics, read from the pg pools at scrape time by `pool` (primary, replica-N), see poolSample:
  * `taskflow_db_pool_connections{state=in_use|idle}` (their sum is the open connections),
  * `taskflow_db_pool_max_connections` and `taskflow_db_pool_waiting_requests` (queued for a connection).
@@ -54,10 +116,23 @@ export function registerPostgresOps(
   registry: HealthRegistry,
   metrics: AppMetrics,
   dataSource: DataSource,
-  options: { schema: () => Promise<unknown>; broker?: { ping(): Promise<void> } },
+  options: {
+    /** The service's schema version check (rejects when migrations are pending), run on the probe connection. */
+    schema: (db: SqlQueryable) => Promise<unknown>;
+    broker?: { ping(): Promise<void> };
+    /** `application_name` of the probe connection, e.g. `task-service-readiness`. */
+    probeName: string;
+  },
 ): void {
-  registry.register({ name: 'postgres', kind: 'database', check: () => dataSource.query('SELECT 1') });
-  registry.register({ name: 'schema', kind: 'schema', check: () => options.schema().then(() => undefined) });
+  const probe = PostgresProbe.of(dataSource, options.probeName);
+  void probe.query('SELECT 1').catch(() => undefined); // connect now, not on the first probe
+  registry.register({
+    name: 'postgres',
+    kind: 'database',
+    check: () => probe.query('SELECT 1').then(() => undefined),
+    close: () => probe.close(),
+  });
+  registry.register({ name: 'schema', kind: 'schema', check: () => options.schema(probe).then(() => undefined) });
   const broker = options.broker;
   if (broker) registry.register({ name: 'kafka', kind: 'broker', critical: false, check: () => broker.ping() });
 

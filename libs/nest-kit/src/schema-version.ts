@@ -1,4 +1,8 @@
-import type { DataSource } from 'typeorm';
+/** What the schema check needs of a connection: a TypeORM DataSource, or the readiness probe's own connection. */
+export interface SqlQueryable {
+  /** Resolves with the result rows. */
+  query(sql: string, parameters?: unknown[]): Promise<any[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 
 /** One service's TypeORM migrations: the classes this code knows and the table recording the applied ones. */
 export interface MigrationSet {
@@ -15,7 +19,7 @@ export interface SchemaStatus {
   unknown: string[];
 }
 
-export async function schemaStatus(dataSource: DataSource, set: MigrationSet): Promise<SchemaStatus> {
+export async function schemaStatus(dataSource: SqlQueryable, set: MigrationSet): Promise<SchemaStatus> {
   const known = set.migrations.map((migration) => new migration().name!);
   const [{ oid }] = await dataSource.query(`SELECT to_regclass($1) AS oid`, [set.table]);
   const applied: string[] = oid
@@ -29,7 +33,7 @@ export async function schemaStatus(dataSource: DataSource, set: MigrationSet): P
 }
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
-export async function assertSchemaCurrent(dataSource: DataSource, set: MigrationSet): Promise<SchemaStatus> {
+export async function assertSchemaCurrent(dataSource: SqlQueryable, set: MigrationSet): Promise<SchemaStatus> {
   const status = await schemaStatus(dataSource, set);
   if (status.pending.length > 0) {
     throw new Error(

@@ -24,6 +24,7 @@ interface Service {
   profiles?: string[];
   read_only?: boolean;
   cap_drop?: string[];
+  stop_grace_period?: string;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -225,6 +226,15 @@ describe('docker-compose.yml', () => {
     }
     expect(services['api-gateway'].environment?.USER_SERVICE_PORT).toBe('4001');
     expect(services['api-gateway'].environment?.TASK_SERVICE_PORT).toBe('4002');
+  });
+
+  it('gives every app a stop grace period above its drain delay + shutdown timeout (docker stop would SIGKILL)', () => {
+    for (const app of Object.keys(APPS)) {
+      const { environment = {}, stop_grace_period: grace = '10s' } = services[app];
+      const graceMs = Number(/^(\d+)s$/.exec(grace)?.[1] ?? NaN) * 1000;
+      const neededMs = Number(environment.DRAIN_DELAY_MS) + Number(environment.SHUTDOWN_TIMEOUT_MS) + 5_000;
+      expect({ app, graceMs, enough: graceMs >= neededMs }).toEqual({ app, graceMs, enough: true });
+    }
   });
 });
 

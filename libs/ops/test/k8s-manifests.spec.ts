@@ -156,8 +156,26 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
       expect(c.livenessProbe.httpGet.path).toBe('/health/live');
       expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
       expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-      expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
-      expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  it('lets the apps drain on SIGTERM: no preStop sleep, readiness noticed within the drain delay, grace above drain + shutdown', () => {
+    const config = named('ConfigMap', 'taskflow-config').data;
+    const drainDelayMs = Number(config.DRAIN_DELAY_MS);
+    const shutdownTimeoutMs = Number(config.SHUTDOWN_TIMEOUT_MS);
+    expect(drainDelayMs).toBeGreaterThan(0);
+    expect(Number(config.HTTP_KEEP_ALIVE_TIMEOUT_MS)).toBeGreaterThan(60_000); // above the ingress/ALB idle 60 s
+    for (const app of APPS) {
+      const spec = named('Deployment', app).spec.template.spec;
+      const c = spec.containers[0];
+      // The app waits DRAIN_DELAY_MS itself (also under docker compose); a preStop sleep would add to it.
+      expect({ app, preStop: c.lifecycle?.preStop }).toEqual({ app, preStop: undefined });
+      expect(c.readinessProbe.periodSeconds * c.readinessProbe.failureThreshold * 1000).toBeLessThanOrEqual(
+        drainDelayMs,
+      );
+      expect(spec.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(
+        drainDelayMs + shutdownTimeoutMs + 5_000,
+      );
     }
   });
 

@@ -73,6 +73,20 @@ export class OutboxRelay {
   }
 
   /**
+   * After `stop()` at shutdown: publishes what is still pending, batch after batch, unless the broker is
+   * failing (then the rows stay for the next relay). Returns the number of rows sent.
+   */
+  async flush(): Promise<number> {
+    let sent = 0;
+    while (this.failures === 0) {
+      const batch = await this.publishPending();
+      if (batch === 0) break;
+      sent += batch;
+    }
+    return sent;
+  }
+
+  /**
    * Ends the current poll pause so a fresh commit is published without waiting for the next poll. A backoff
    * pause after a failed publish is not cut short: under write load every commit would otherwise retry the
    * broken broker at once (and record another failed attempt on the whole batch).

@@ -15,6 +15,8 @@ export type { PrivateBackends, PrivateServer } from './system/backends';
 export { WriteLoad, signUpThroughGateway } from './system/write-load';
 export type { WriteRecord, GatewayUser, WriteLoadOptions } from './system/write-load';
 export { startTcpProxy } from './tcp-proxy';
+export { startBalancer } from './system/balancer';
+export type { Balancer, BalancerTarget } from './system/balancer';
 export type { TcpProxy } from './tcp-proxy';
 export { startDomainServices } from './domain-services';
 export type { DomainServices } from './domain-services';

@@ -17,6 +17,8 @@ export interface ServiceProcess {
 export interface StartServiceOptions {
   /** Run the swc build in dist/ with plain node, as the production image does (build it first). */
   fromDist?: boolean;
+  /** How long to wait for readiness 200 before giving up (ms). */
+  readyTimeoutMs?: number;
 }
 
 /** SIGTERM, then SIGKILL when the child has not exited after `graceMs`; resolves at once if it already has. */
@@ -38,7 +40,7 @@ export async function startService(
   app: string,
   env: Record<string, string>,
   readyUrl: string,
-  { fromDist = false }: StartServiceOptions = {},
+  { fromDist = false, readyTimeoutMs = READY_TIMEOUT_MS }: StartServiceOptions = {},
 ): Promise<ServiceProcess> {
   const args = fromDist ? [`dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
   const child = spawn(process.execPath, args, {
@@ -50,16 +52,25 @@ export async function startService(
   child.stdout?.on('data', (chunk) => (log += chunk));
   child.stderr?.on('data', (chunk) => (log += chunk));
   const stop = () => stopChild(child);
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + readyTimeoutMs;
+  let lastAnswer = 'none';
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${app} exited (${child.exitCode}):\n${log}`);
     const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })
-      .then((response) => response.status === 200)
-      .catch(() => false);
+      .then(async (response) => {
+        lastAnswer = `${response.status} ${(await response.text()).slice(0, 500)}`;
+        return response.status === 200;
+      })
+      .catch((error: Error) => {
+        lastAnswer = error.message;
+        return false;
+      });
     if (ready) return { child, output: () => log, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${app} not ready within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
+      throw new Error(
+        `${app} not ready within ${readyTimeoutMs / 1000} s (last readiness answer: ${lastAnswer}):\n${log}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

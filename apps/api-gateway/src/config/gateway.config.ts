@@ -6,6 +6,8 @@ import {
   loadConfig,
   Profile,
   ProxyTrust,
+  ShutdownSettings,
+  shutdownConfigSpec,
   SigningKey,
   signingKeySpec,
   TlsSettings,
@@ -29,6 +31,8 @@ export interface GatewayConfig {
     corsOrigins: string[];
     docs: boolean;
   };
+  /** Keep-alive timeout and the drain on SIGTERM (docs/operations.md "Shutdown and drain"). */
+  shutdown: ShutdownSettings;
   redis: { url: string; commandTimeoutMs: number; cacheEnabled: boolean; tls: TlsSettings };
   services: {
     user: { host: string; port: number };
@@ -66,6 +70,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         // OpenAPI docs are public in development and staging only unless switched on.
         docs: env.bool('API_DOCS_ENABLED', byProfile({ development: true, staging: true, production: false })),
       },
+      shutdown: shutdownConfigSpec(),
       redis: {
         url: env.url('REDIS_URL', ['redis', 'rediss'], devOnly('redis://127.0.0.1:6379')),
         commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),

@@ -7,6 +7,8 @@ import {
   kafkaSecuritySpec,
   loadConfig,
   Profile,
+  ShutdownSettings,
+  shutdownConfigSpec,
   TlsSettings,
   tlsSettings,
   VerificationKeys,
@@ -50,6 +52,7 @@ export interface AuditConfig {
     ingestEnabled: boolean;
   };
   http: { port: number; host: string };
+  shutdown: ShutdownSettings;
   /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
   auth: { publicKeys: VerificationKeys };
   retention: RetentionPolicy;
@@ -103,6 +106,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
         host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
       },
+      shutdown: shutdownConfigSpec(),
       auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),

@@ -7,6 +7,7 @@ import {
   postgresConfigSpec,
   postgresUrls,
   loadVerificationKeys,
+  shutdownConfigSpec,
 } from '@taskflow/config';
 
 /** Everything task-service reads from the environment; the only place that does. */
@@ -44,6 +45,7 @@ export const taskServiceConfigSpec = {
     host: env.string('TASK_SERVICE_HTTP_HOST', '0.0.0.0'),
     port: env.int('TASK_SERVICE_HTTP_PORT', 3002, { min: 0, max: 65535 }),
   },
+  shutdown: shutdownConfigSpec(),
 };
 
 export type TaskServiceConfig = ReturnType<typeof loadTaskServiceConfig>;

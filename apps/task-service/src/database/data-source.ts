@@ -5,6 +5,7 @@ import {
   redactUrl,
   schemaStatus as sharedSchemaStatus,
   SchemaStatus,
+  SqlQueryable,
 } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
@@ -57,10 +58,10 @@ const SCHEMA: MigrationSet = {
   migrateCommand: 'npx nx run task-service:migrate',
 };
 
-export const schemaStatus = (dataSource: DataSource): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
+export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
-export const assertSchemaCurrent = (dataSource: DataSource): Promise<SchemaStatus> =>
+export const assertSchemaCurrent = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
   sharedAssertSchemaCurrent(dataSource, SCHEMA);
 
 /**

@@ -70,7 +70,8 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const { dataSource, publisher, metrics } = this.options;
     registerPostgresOps(this.health, metrics, dataSource, {
-      schema: () => assertSchemaCurrent(dataSource),
+      schema: (db) => assertSchemaCurrent(db),
+      probeName: 'task-service-readiness',
       broker: publisher,
     });
     this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);

@@ -6,6 +6,7 @@ import {
   loadConfig,
   loadVerificationKeys,
   postgresConfigSpec,
+  shutdownConfigSpec,
 } from '@taskflow/config';
 
 /** Everything user-service reads from the environment; the only place that does. */
@@ -42,6 +43,7 @@ export const userServiceConfigSpec = {
   },
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
+  shutdown: shutdownConfigSpec(),
 };
 
 export type UserServiceConfig = ReturnType<typeof loadUserServiceConfig>;

@@ -5,6 +5,7 @@ import {
   redactUrl,
   schemaStatus as sharedSchemaStatus,
   SchemaStatus,
+  SqlQueryable,
 } from '@taskflow/nest-kit';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
@@ -78,8 +79,8 @@ const SCHEMA: MigrationSet = {
   migrateCommand: 'npx nx run user-service:migrate',
 };
 
-export const schemaStatus = (dataSource: DataSource): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
+export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
-export const assertSchemaCurrent = (dataSource: DataSource): Promise<SchemaStatus> =>
+export const assertSchemaCurrent = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
   sharedAssertSchemaCurrent(dataSource, SCHEMA);

@@ -75,7 +75,8 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const { dataSource, publisher } = this.options;
     registerPostgresOps(this.health, this.metrics, dataSource, {
-      schema: () => assertSchemaCurrent(dataSource),
+      schema: (db) => assertSchemaCurrent(db),
+      probeName: 'user-service-readiness',
       broker: publisher,
     });
     this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);

@@ -27,9 +27,13 @@ export class AppProcess {
     return !!child && child.exitCode === null && child.signalCode === null;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the app (from its sources) and waits for its readiness 200, at most `readyTimeoutMs` (default
+   * 150 s: on this shared 2-core box, at a load average of 20, a start from sources took over 60 s).
+   */
+  async start(readyTimeoutMs = 150_000): Promise<void> {
     if (this.running()) return;
-    this.current = await startService(this.app, this.env, `${this.url}/health/ready`);
+    this.current = await startService(this.app, this.env, `${this.url}/health/ready`, { readyTimeoutMs });
   }
 
   /** SIGKILL (or another signal) and wait for the exit; a paused process is continued first. */
@@ -41,6 +45,30 @@ export class AppProcess {
     service.child.kill(signal);
     await exited;
     this.logs += service.output();
+  }
+
+  /**
+   * SIGTERM and wait for the process to exit on its own (graceful drain); SIGKILL only after `timeoutMs`.
+   * Resolves with how it ended and how long it took.
+   */
+  async terminate(timeoutMs = 30_000): Promise<{ code: number | null; signal: string | null; ms: number }> {
+    const service = this.current;
+    if (!service || !this.running()) return { code: null, signal: null, ms: 0 };
+    const started = Date.now();
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      service.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    service.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    let result = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (!result) {
+      service.child.kill('SIGKILL');
+      result = await exited;
+    }
+    this.logs += service.output();
+    return { ...result, ms: Date.now() - started };
   }
 
   pause(): void {

@@ -19,6 +19,8 @@ export interface TaskflowSystem {
   audit: AppProcess;
   /** Another task-service process on the same database and Kafka (its own ports), not started. */
   extraTaskService(): Promise<AppProcess>;
+  /** Another gateway with the same configuration on its own port (a rolling update's new replica), not started. */
+  extraGateway(): Promise<AppProcess>;
   /** Stops every app and server this system started and drops its database; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -58,6 +60,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       MONGO_URL: auditMongoUrl,
       // Read by no app: marks the processes of this system (registry.ts).
       TASKFLOW_SYSTEM_DIR: dir,
+      // A SIGTERM drains like in staging/production (readiness 503, still serving), shorter for the suite's pace.
+      DRAIN_DELAY_MS: '2000',
       ...extraEnv,
     };
     const apps: AppProcess[] = [];
@@ -85,8 +89,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       AUDIT_HTTP_HOST: '127.0.0.1',
       AUDIT_CONSUMER_GROUP: 'faults-audit',
     });
-    const gateway = app('api-gateway', gatewayHttp, {
-      GATEWAY_PORT: String(gatewayHttp),
+    const gatewayEnv = (http: number) => ({
+      GATEWAY_PORT: String(http),
       GATEWAY_HOST: '127.0.0.1',
       USER_SERVICE_PORT: String(userRpc),
       TASK_SERVICE_PORT: String(taskRpc),
@@ -98,6 +102,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
       API_DOCS_ENABLED: 'false',
     });
+    const gateway = app('api-gateway', gatewayHttp, gatewayEnv(gatewayHttp));
     started.push({ stop: () => Promise.all(apps.map((a) => a.stop())).then(() => undefined) });
     // task-service's tables reference users: user-service migrates first.
     await user.start();
@@ -107,7 +112,22 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       const [rpc, http] = await Promise.all([freePort(), freePort()]);
       return app('task-service', http, taskEnv(rpc, http));
     };
-    return { backends, database, auditMongoUrl, gateway, user, task, audit, extraTaskService, stop: stopAll };
+    const extraGateway = async () => {
+      const http = await freePort();
+      return app('api-gateway', http, gatewayEnv(http));
+    };
+    return {
+      backends,
+      database,
+      auditMongoUrl,
+      gateway,
+      user,
+      task,
+      audit,
+      extraTaskService,
+      extraGateway,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

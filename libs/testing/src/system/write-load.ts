@@ -6,6 +6,8 @@ export interface WriteRecord {
   status: number;
   taskId?: string;
   error?: string;
+  /** The Retry-After header of a non-2xx answer. */
+  retryAfter?: string;
 }
 
 export interface GatewayUser {
@@ -84,6 +86,7 @@ export class WriteLoad {
           status: response.status,
           taskId,
           error: response.ok ? undefined : body.slice(0, 300),
+          retryAfter: response.ok ? undefined : (response.headers.get('retry-after') ?? undefined),
         });
       })
       .catch((error: Error) => {

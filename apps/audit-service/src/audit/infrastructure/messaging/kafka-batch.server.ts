@@ -149,8 +149,17 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       }
       const last = chunk[chunk.length - 1].offset;
       resolveOffset(last);
-      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-      await heartbeat();
+      try {
+        await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      } catch (error) {
+        if (!lostMembership(error)) throw error;
+        // Kicked out of the group (e.g. heartbeats starved on a loaded machine): kafkajs reports the commit as
+        // non-retriable and would stop the consumer for good. The chunk is stored; its next owner gets it again
+        // (the unique eventId index absorbs it), and the runner rejoins the group on its next request.
+        this.options.logger.warn({ err: error, topic, partition }, 'group membership lost; offsets not committed');
+        return;
+      }
     }
   }
 
@@ -182,6 +191,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
       }
     }
   }
+}
+
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION']);
+
+/** Whether a kafkajs error (or the protocol error it wraps) says this member is no longer in the group. */
+function lostMembership(error: unknown): boolean {
+  for (let cause = error as { type?: string; cause?: unknown } | undefined; cause; cause = cause.cause as never) {
+    if (cause.type && MEMBERSHIP_ERRORS.has(cause.type)) return true;
+  }
+  return false;
 }
 
 /** Waits out a backoff while keeping the group membership alive (a long outage must not cause a rebalance storm). */

@@ -1,0 +1,100 @@
+import { ServerTCP, TcpSocket } from '@nestjs/microservices';
+import type { Socket } from 'node:net';
+
+interface Connection {
+  /** Ids of the requests received on this connection whose final reply is not written yet. */
+  pending: Set<string>;
+  /** Ended by close(): messages arriving now are dropped (their reply could not be sent). */
+  ending: boolean;
+}
+
+interface ReplyPacket {
+  id?: string | number;
+  isDisposed?: boolean;
+  status?: string;
+}
+
+/**
+ * Nest's TCP request/reply transport with a graceful close. Nest's own `ServerTCP.close()` destroys every open
+ * socket at once, replies in flight included: the caller sees the connection drop although the work may be
+ * committed. Here `close()` stops accepting, ends each connection (FIN) as soon as every request received on
+ * it has had its reply written, drops what arrives on a connection after its end (never started, so the
+ * caller's failure is unambiguous), and destroys whatever is left after `closeTimeoutMs`.
+ *
+ * Use as `app.connectMicroservice({ strategy: new DrainingTcpServer({ host, port }) })`.
+ */
+export class DrainingTcpServer extends ServerTCP {
+  private readonly connections = new Map<TcpSocket, Connection>();
+  private closing = false;
+  private readonly closeTimeoutMs: number;
+  private allEnded?: () => void;
+
+  constructor(options: { host: string; port: number; closeTimeoutMs?: number }) {
+    const { closeTimeoutMs = 15_000, ...tcp } = options;
+    super(tcp);
+    this.closeTimeoutMs = closeTimeoutMs;
+  }
+
+  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
+    const connection = this.connections.get(socket);
+    if (connection?.ending) return undefined;
+    const id = (rawMessage as ReplyPacket | undefined)?.id;
+    if (!connection || id === undefined) return super.handleMessage(socket, rawMessage);
+    connection.pending.add(String(id));
+    try {
+      return await super.handleMessage(socket, rawMessage);
+    } catch (error) {
+      this.replied(socket, String(id)); // failed before any reply was produced: nothing will be written
+      throw error;
+    }
+  }
+
+  /** Stops accepting, lets every connection finish its replies, then closes them (bounded by closeTimeoutMs). */
+  override async close(): Promise<void> {
+    this.isManuallyTerminated = true;
+    this.closing = true;
+    this.server.close();
+    const ended = new Promise<void>((resolve) => (this.allEnded = resolve));
+    for (const socket of this.connections.keys()) this.endWhenIdle(socket);
+    this.checkAllEnded();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)))]);
+    clearTimeout(timer);
+    this.closeOpenSockets();
+    this.connections.clear();
+  }
+
+  protected override getSocketInstance(socket: Socket): TcpSocket {
+    const json = super.getSocketInstance(socket);
+    this.connections.set(json, { pending: new Set(), ending: false });
+    socket.once('close', () => {
+      this.connections.delete(json);
+      this.checkAllEnded();
+    });
+    const send = json.sendMessage.bind(json);
+    json.sendMessage = (message: ReplyPacket, callback?: (error?: unknown) => void) => {
+      send(message, callback);
+      // The last packet of a reply is marked isDisposed; a request without handler gets one error packet.
+      if (message?.id !== undefined && (message.isDisposed || message.status === 'error')) {
+        this.replied(json, String(message.id));
+      }
+    };
+    return json;
+  }
+
+  private replied(socket: TcpSocket, id: string): void {
+    this.connections.get(socket)?.pending.delete(id);
+    if (this.closing) this.endWhenIdle(socket);
+  }
+
+  private endWhenIdle(socket: TcpSocket): void {
+    const connection = this.connections.get(socket);
+    if (!connection || connection.ending || connection.pending.size > 0) return;
+    connection.ending = true;
+    socket.netSocket.end(); // written replies are flushed before the FIN
+  }
+
+  private checkAllEnded(): void {
+    if (this.closing && this.connections.size === 0) this.allEnded?.();
+  }
+}
