@@ -80,7 +80,9 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     expect(dead.map((m) => m.value!.toString())).toContain('{"not": "an envelope"');
     expect(dead[0].headers!['x-dlq-original-topic']!.toString()).toBe(taskTopic);
     expect(dead[0].headers!['x-dlq-original-offset']).toBeDefined();
-    expect((await metrics.deadLettered.get()).values[0].value).toBe(2);
+    const deadByCode = (await metrics.deadLettered.get()).values.map((v) => [v.labels.code, v.value]);
+    expect(deadByCode).toEqual([['invalid-envelope', 2]]);
+    expect(dead.map((m) => m.headers!['x-dlq-error-code']!.toString())).toEqual(['invalid-envelope', 'invalid-envelope']);
   });
 
   it('should stamp the seed document shape and expiresAt per retention class', async () => {

@@ -22,3 +22,4 @@ export { startDomainServices } from './domain-services';
 export type { DomainServices } from './domain-services';
 export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
 export { accessToken, callCredential, callerVerifier, signingKeyEnv } from './tokens';
+export { deeplyNestedEvent } from './poison';

@@ -7,7 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 export class AuditMetrics {
   readonly ingested: Counter;
   readonly duplicates: Counter;
-  readonly deadLettered: Counter<'topic'>;
+  readonly deadLettered: Counter<'topic' | 'code'>;
   readonly consumed: Counter<'topic'>;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly writeRetries: Counter;
@@ -26,8 +26,8 @@ export class AuditMetrics {
     });
     this.deadLettered = new Counter({
       name: 'taskflow_audit_dead_lettered_total',
-      help: 'Messages sent to <topic>.dlq (invalid envelope, unknown type, rejected by MongoDB)',
-      labelNames: ['topic'],
+      help: 'Messages sent to <topic>.dlq, by x-dlq-error-code (undecodable, invalid-envelope, rejected-by-store, …)',
+      labelNames: ['topic', 'code'],
       registers,
     });
     this.consumed = new Counter({

@@ -1,25 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeEnvelope, deadLetterTopic } from '@taskflow/contracts';
-import { IHeaders, KafkaMessage } from 'kafkajs';
+import { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../../../config/audit.config';
 import { toEventLog } from '../../application/to-event-log';
 import { EventLog } from '../../domain/event-log';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
-import { EventLogRepository, InsertResult } from '../persistence/event-log.repository';
+import { EventLogRepository, InsertResult, isStorageFailure } from '../persistence/event-log.repository';
 import { MongoConnector } from '../persistence/mongo-connector';
+import { DeadLetter, toDeadLetterRecord } from './dead-letter';
 import { KafkaClients } from './kafka-clients';
 
-interface DeadLetter {
-  message: KafkaMessage;
-  reason: string;
+type Admission = { ok: true; doc: EventLog } | ({ ok: false } & Omit<DeadLetter, 'message'>);
+
+/** What one bulk insert did; `rejected` indexes the inserted documents. */
+interface Stored extends Omit<InsertResult, 'rejected'> {
+  rejected: ({ index: number } & Omit<DeadLetter, 'message'>)[];
 }
 
 /**
  * One chunk of Kafka messages → event_logs: decode, one unordered bulk insert, dead-letter the rest.
- * Safe to call again with the same chunk after a failure (the transport retries it): the insert comes first,
- * so a failed insert has dead-lettered nothing yet, and repeated events are counted duplicates.
+ *
+ * Only storage failures (MongoDB unreachable, no primary) and a failing dead-letter send reject: the
+ * transport then retries the same chunk. Anything wrong with one message (undecodable, invalid, refused
+ * by MongoDB) dead-letters that message and the chunk goes on, so one message can never hold a partition.
+ * Safe to call again with the same chunk: the insert comes first, so a failed insert has dead-lettered
+ * nothing yet, and repeated events are counted duplicates.
  */
 @Injectable()
 export class EventIngest {
@@ -39,51 +46,85 @@ export class EventIngest {
     const dead: DeadLetter[] = [];
     const now = new Date();
     for (const message of chunk) {
-      const decoded = decodeEnvelope(message.value);
-      if (decoded.ok) {
-        docs.push(toEventLog(decoded.envelope, this.config.retention, now));
+      const admission = this.admit(message, now);
+      if (admission.ok) {
+        docs.push(admission.doc);
         sources.push(message);
-      } else dead.push({ message, reason: decoded.reason });
+      } else dead.push({ message, code: admission.code, reason: admission.reason });
     }
     if (docs.length > 0) {
       const result = await this.insert(docs);
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
-      dead.push(...result.rejected.map(({ index, reason }) => ({ message: sources[index], reason })));
+      dead.push(...result.rejected.map(({ index, code, reason }) => ({ message: sources[index], code, reason })));
     }
     await this.deadLetter(topic, partition, dead);
   }
 
-  private async insert(docs: EventLog[]): Promise<InsertResult> {
+  /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */
+  private admit(message: KafkaMessage, now: Date): Admission {
     try {
-      this.store.assertReady(); // not before the unique eventId index is known to exist
-      return await this.events.insertBatch(docs);
+      const decoded = decodeEnvelope(message.value);
+      if (!decoded.ok) return { ok: false, code: 'invalid-envelope', reason: decoded.reason };
+      return { ok: true, doc: toEventLog(decoded.envelope, this.config.retention, now) };
     } catch (error) {
+      return { ok: false, code: 'undecodable', reason: `cannot decode: ${String(error)}` };
+    }
+  }
+
+  private async insert(docs: EventLog[]): Promise<Stored> {
+    this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
+    try {
+      return withCode(await this.events.insertBatch(docs));
+    } catch (error) {
+      if (!isStorageFailure(error)) return this.insertOneByOne(docs);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
       throw error;
     }
   }
 
+  /**
+   * The bulk insert failed before reaching MongoDB (the driver could not serialise a document): find the
+   * culprits one by one and dead-letter them, so the others are stored and the partition moves on.
+   */
+  private async insertOneByOne(docs: EventLog[]): Promise<Stored> {
+    const total: Stored = { inserted: 0, duplicates: 0, rejected: [] };
+    for (const [index, doc] of docs.entries()) {
+      let result: InsertResult;
+      try {
+        result = await this.events.insertBatch([doc]);
+      } catch (error) {
+        if (isStorageFailure(error)) {
+          this.metrics.writeRetries.inc();
+          throw error;
+        }
+        total.rejected.push({ index, code: 'unstorable', reason: `cannot store: ${String(error)}` });
+        continue;
+      }
+      total.inserted += result.inserted;
+      total.duplicates += result.duplicates;
+      total.rejected.push(...withCode(result).rejected.map((rejected) => ({ ...rejected, index })));
+    }
+    return total;
+  }
+
   /** Poison messages keep their original bytes and say why and where from; the partition moves on. */
   private async deadLetter(topic: string, partition: number, dead: DeadLetter[]): Promise<void> {
     if (dead.length === 0) return;
+    const { groupId } = this.config.kafka;
     await this.kafka.producer.send({
       topic: deadLetterTopic(topic),
       acks: -1,
-      messages: dead.map(({ message, reason }) => ({
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...(message.headers as IHeaders),
-          'x-dlq-reason': reason.slice(0, 1000),
-          'x-dlq-original-topic': topic,
-          'x-dlq-original-partition': String(partition),
-          'x-dlq-original-offset': message.offset,
-          'x-dlq-consumer-group': this.config.kafka.groupId,
-        },
-      })),
+      messages: dead.map((letter) => toDeadLetterRecord(topic, partition, groupId, letter)),
     });
-    this.metrics.deadLettered.inc({ topic }, dead.length);
-    this.logger.warn({ topic, partition, count: dead.length, reason: dead[0].reason }, 'dead-lettered messages');
+    for (const { code } of dead) this.metrics.deadLettered.inc({ topic, code });
+    this.logger.warn(
+      { topic, partition, count: dead.length, code: dead[0].code, reason: dead[0].reason.slice(0, 300) },
+      'dead-lettered messages',
+    );
   }
+}
+
+function withCode(result: InsertResult): Stored {
+  return { ...result, rejected: result.rejected.map((r) => ({ ...r, code: 'rejected-by-store' as const })) };
 }

@@ -20,6 +20,14 @@ export interface InsertResult {
   rejected: { index: number; reason: string }[];
 }
 
+/**
+ * True when an insert failed because of MongoDB or the way to it (network, no primary, timeout): worth
+ * retrying. Anything else (e.g. the driver could not serialise a document) is about the documents.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  return error instanceof mongo.MongoError;
+}
+
 export interface Page {
   items: EventLog[];
   nextCursor: string | null;

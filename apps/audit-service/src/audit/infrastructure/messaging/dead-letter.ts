@@ -1,0 +1,46 @@
+import { IHeaders, KafkaMessage } from 'kafkajs';
+
+/**
+ * Why a message was dead-lettered: the `x-dlq-error-code` header and the `code` label of
+ * `taskflow_audit_dead_lettered_total`. The README of audit-service lists them.
+ */
+export type DeadLetterCode =
+  /** Decoding or validating threw (e.g. a payload nested thousands of levels deep). */
+  | 'undecodable'
+  /** Not JSON, or the envelope or payload breaks its contract. */
+  | 'invalid-envelope'
+  /** MongoDB refused this one document (not a duplicate, not an outage). */
+  | 'rejected-by-store'
+  /** The driver could not serialise the document for MongoDB. */
+  | 'unstorable';
+
+export interface DeadLetter {
+  message: KafkaMessage;
+  code: DeadLetterCode;
+  reason: string;
+}
+
+/** Longest `x-dlq-reason` header, in UTF-16 units: a reason quoting a huge value stays a header. */
+const MAX_REASON = 1000;
+
+/**
+ * The dead-letter record of `message` from `topic`/`partition`: its original key, bytes and headers,
+ * plus where it came from and why (`x-dlq-*` headers). Goes to `<topic>.dlq`.
+ */
+export function toDeadLetterRecord(topic: string, partition: number, groupId: string, dead: DeadLetter) {
+  const { message, code, reason } = dead;
+  return {
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...(message.headers as IHeaders),
+      'x-dlq-error-code': code,
+      'x-dlq-reason': reason.slice(0, MAX_REASON),
+      'x-dlq-original-topic': topic,
+      'x-dlq-original-partition': String(partition),
+      'x-dlq-original-offset': message.offset,
+      'x-dlq-original-timestamp': message.timestamp,
+      'x-dlq-consumer-group': groupId,
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { deadLetterTopic } from '@taskflow/contracts';
+import { deeplyNestedEvent } from '@taskflow/testing';
+import { Db, MongoClient } from 'mongodb';
+import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, uniqueName, waitFor } from './support';
+
+jest.setTimeout(120_000);
+
+describe('poison containment (real Kafka + MongoDB protocol server)', () => {
+  const kafka = new KafkaFixture();
+  const topic = uniqueName('audit-int.poison');
+  const dbName = uniqueName('audit_int_poison').replace(/-/g, '_');
+  let mongo: { client: MongoClient; db: Db };
+  let app: NestFastifyApplication | undefined;
+
+  beforeAll(async () => {
+    await kafka.connect();
+    await kafka.createTopics([topic], 1); // one partition: the poison and the next event share it
+    mongo = await openDb(`${MONGO_BASE}/${dbName}`);
+    app = await startApp(
+      testConfig({
+        MONGO_URL: `${MONGO_BASE}/${dbName}`,
+        AUDIT_TOPICS: topic,
+        AUDIT_CONSUMER_GROUP: uniqueName('audit-int-poison'),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close().catch(() => undefined);
+    await mongo?.db.dropDatabase();
+    await mongo?.client.close();
+    await kafka.close();
+  });
+
+  it('should dead-letter a payload nested 3,000 levels deep and store the next event of its partition', async () => {
+    const next = sampleEvent(0); // task.status_changed
+    const poison = deeplyNestedEvent(next.entityId);
+    expect(poison.json.length).toBeGreaterThan(15_000);
+    await kafka.producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { key: next.entityId, value: poison.json },
+        { key: next.entityId, value: JSON.stringify(next) },
+      ],
+    });
+
+    const events = mongo.db.collection('event_logs');
+    const started = Date.now();
+    await waitFor(async () => (await events.countDocuments({ eventId: next.eventId })) === 1, 20_000);
+    console.log(`next event on the poisoned partition stored after ${Date.now() - started} ms`);
+    expect(await events.countDocuments({ eventId: poison.envelope.eventId })).toBe(0);
+
+    const [dead] = await kafka.readAll(deadLetterTopic(topic), 1);
+    const header = (name: string) => dead.headers?.[name]?.toString();
+    expect(dead.value?.toString()).toBe(poison.json);
+    expect(dead.key?.toString()).toBe(next.entityId);
+    expect(header('x-dlq-error-code')).toBe('undecodable');
+    expect(header('x-dlq-reason')).toContain('Maximum call stack size exceeded');
+    expect(header('x-dlq-original-topic')).toBe(topic);
+    expect(header('x-dlq-original-partition')).toBe('0');
+    expect(header('x-dlq-original-offset')).toBe('0');
+  });
+});
