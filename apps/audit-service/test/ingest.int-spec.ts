@@ -82,7 +82,10 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     expect(dead[0].headers!['x-dlq-original-offset']).toBeDefined();
     const deadByCode = (await metrics.deadLettered.get()).values.map((v) => [v.labels.code, v.value]);
     expect(deadByCode).toEqual([['invalid-envelope', 2]]);
-    expect(dead.map((m) => m.headers!['x-dlq-error-code']!.toString())).toEqual(['invalid-envelope', 'invalid-envelope']);
+    expect(dead.map((m) => m.headers!['x-dlq-error-code']!.toString())).toEqual([
+      'invalid-envelope',
+      'invalid-envelope',
+    ]);
   });
 
   it('should stamp the seed document shape and expiresAt per retention class', async () => {

@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
  * whose payload carries an object nested `depth` levels deep, which made decoding throw a RangeError.
  * Returns the envelope (for its eventId and entityId) and the JSON to publish.
  */
-export function deeplyNestedEvent(taskId: string = randomUUID(), depth = 3000): { envelope: EventEnvelope; json: string } {
+export function deeplyNestedEvent(
+  taskId: string = randomUUID(),
+  depth = 3000,
+): { envelope: EventEnvelope; json: string } {
   const envelope = createEnvelope({
     type: EventType.TaskStatusChanged,
     actorId: randomUUID(),
