@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditMetrics } from '../src/audit/infrastructure/audit.metrics';
 import { freePort } from '@taskflow/testing';
+import { gauge, readiness } from './progress-support';
 import {
   KafkaFixture,
   openDb,
@@ -54,7 +55,13 @@ describe('audit ingest across a MongoDB outage (own mongo-java-server, H2-backed
   it('should pause while MongoDB is down and catch up to exactly N when it returns', async () => {
     const url = `mongodb://127.0.0.1:${port}/audit_outage`;
     app = await startApp(
-      testConfig({ MONGO_URL: url, AUDIT_TOPICS: topic, AUDIT_CONSUMER_GROUP: uniqueName('audit-int-outage') }),
+      testConfig({
+        MONGO_URL: url,
+        AUDIT_TOPICS: topic,
+        AUDIT_CONSUMER_GROUP: uniqueName('audit-int-outage'),
+        AUDIT_PROGRESS_SAMPLE_MS: '300',
+        AUDIT_STALL_AFTER_MS: '2000',
+      }),
     );
     const events = Array.from({ length: 90 }, (_, i) => sampleEvent(i));
     await kafka.publish(topic, events.slice(0, 30));
@@ -66,12 +73,19 @@ describe('audit ingest across a MongoDB outage (own mongo-java-server, H2-backed
     const metrics = app.get(AuditMetrics);
     await waitFor(async () => ((await metrics.writeRetries.get()).values[0]?.value ?? 0) >= 2, 30_000);
     await kafka.publish(topic, events.slice(70));
+    // The held partition shows: lag, the age of the chunk being retried, and the ingest-progress check.
+    await waitFor(async () => (await readiness(app!)).checks['ingest-progress'] !== undefined, 30_000);
+    const lag = () => gauge(app!, 'taskflow_kafka_consumer_lag', topic);
+    const age = () => gauge(app!, 'taskflow_kafka_consumer_oldest_unprocessed_age_seconds', topic, { max: true });
+    expect(await lag()).toBeGreaterThan(0);
+    expect(await age()).toBeGreaterThan(1);
 
     mongo = await startOwnMongo(port, h2File);
     await waitFor(async () => (await countStored(url)) === 90, 90_000, 500);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await countStored(url)).toBe(90);
-    const ready = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
-    expect(ready.statusCode).toBe(200);
+    await waitFor(async () => (await lag()) === 0);
+    await waitFor(async () => (await readiness(app!)).status === 'ok');
+    expect(await age()).toBe(0);
   });
 });

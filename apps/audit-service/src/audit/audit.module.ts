@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../config/audit.config';
 import { AuditMetrics } from './infrastructure/audit.metrics';
+import { ConsumerProgress } from './infrastructure/messaging/consumer-progress';
 import { EventIngest } from './infrastructure/messaging/event-ingest';
 import { KafkaBatchServer } from './infrastructure/messaging/kafka-batch.server';
 import { KafkaClients } from './infrastructure/messaging/kafka-clients';
@@ -35,6 +36,7 @@ export class AuditModule implements OnApplicationShutdown {
     @Inject(getConnectionToken()) connection: Connection,
     private readonly kafka: KafkaClients,
     transport: KafkaBatchServer,
+    progress: ConsumerProgress,
     health: HealthRegistry,
   ) {
     health.register({
@@ -52,6 +54,19 @@ export class AuditModule implements OnApplicationShutdown {
         if (!config.kafka.ingestEnabled) return;
         if (!transport.isConnected) throw new Error('consumer not connected');
         await kafka.ping();
+      },
+    });
+    health.register({
+      name: 'ingest-progress',
+      kind: 'broker',
+      // Soft: a stalled partition degrades readiness (and alerts); the query API still answers.
+      critical: false,
+      check: async () => {
+        const stalled = progress.stalled();
+        if (stalled.length === 0) return;
+        const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
+        const which = stalled.map((p) => `${p.topic}[${p.partition}] lag ${p.lag}, ${seconds(p.noProgressSince)} s`);
+        throw new Error(`no progress: ${which.join('; ')}`);
       },
     });
     health.register({
@@ -113,6 +128,7 @@ export class AuditModule implements OnApplicationShutdown {
         MongoConnector,
         EventLogRepository,
         EventIngest,
+        ConsumerProgress,
         AuditMetrics,
         JwtAuthGuard,
       ],

@@ -50,6 +50,10 @@ export interface AuditConfig {
     /** Most messages per bulk insert; a larger fetched batch is written (and committed) in chunks. */
     batchSize: number;
     ingestEnabled: boolean;
+    /** How often consumer lag and the oldest unprocessed message are sampled, ms. */
+    progressSampleMs: number;
+    /** A partition with lag whose committed offset has not moved for this long is stalled (readiness degraded), ms. */
+    stallAfterMs: number;
   };
   http: { port: number; host: string };
   shutdown: ShutdownSettings;
@@ -101,6 +105,8 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         systemTopic: env.string('AUDIT_SYSTEM_TOPIC', Topics.system),
         batchSize: env.int('AUDIT_BATCH_SIZE', 1000, { min: 1, max: 50_000 }),
         ingestEnabled: env.bool('AUDIT_INGEST_ENABLED', true),
+        progressSampleMs: env.int('AUDIT_PROGRESS_SAMPLE_MS', 5000, { min: 100 }),
+        stallAfterMs: env.int('AUDIT_STALL_AFTER_MS', 60_000, { min: 1000 }),
       },
       http: {
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),

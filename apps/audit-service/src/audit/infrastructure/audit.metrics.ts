@@ -10,6 +10,7 @@ export class AuditMetrics {
   readonly deadLettered: Counter<'topic' | 'code'>;
   readonly consumed: Counter<'topic'>;
   readonly lag: Gauge<'topic' | 'partition'>;
+  readonly oldestUnprocessedAge: Gauge<'topic' | 'partition'>;
   readonly writeRetries: Counter;
 
   constructor(app: AppMetrics) {
@@ -38,7 +39,13 @@ export class AuditMetrics {
     });
     this.lag = new Gauge({
       name: 'taskflow_kafka_consumer_lag',
-      help: 'Messages between the last committed offset and the high watermark',
+      help: 'Messages between the last committed offset and the high watermark (sampled from the broker)',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.oldestUnprocessedAge = new Gauge({
+      name: 'taskflow_kafka_consumer_oldest_unprocessed_age_seconds',
+      help: 'Age of the oldest message of the partition not yet stored (0 without lag)',
       labelNames: ['topic', 'partition'],
       registers,
     });

@@ -40,7 +40,6 @@ export class EventIngest {
   ) {}
 
   async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
-    this.metrics.consumed.inc({ topic }, chunk.length);
     const docs: EventLog[] = [];
     const sources: KafkaMessage[] = [];
     const dead: DeadLetter[] = [];
@@ -59,6 +58,8 @@ export class EventIngest {
       dead.push(...result.rejected.map(({ index, code, reason }) => ({ message: sources[index], code, reason })));
     }
     await this.deadLetter(topic, partition, dead);
+    // Counted once handled, not per attempt: a retried chunk must not look like a consuming partition.
+    this.metrics.consumed.inc({ topic }, chunk.length);
   }
 
   /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */

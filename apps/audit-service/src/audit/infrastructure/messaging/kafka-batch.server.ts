@@ -17,7 +17,7 @@ const HEARTBEAT_EVERY_MS = 3_000;
  */
 const SESSION_TIMEOUT_MS = 10_000;
 
-type KafkaBatchContextArgs = [topic: string, partition: number, highWatermark: string, heartbeat: () => Promise<void>];
+type KafkaBatchContextArgs = [topic: string, partition: number, heartbeat: () => Promise<void>];
 
 /** What a handler learns about the chunk it was given. */
 export class KafkaBatchContext extends BaseRpcContext<KafkaBatchContextArgs> {
@@ -29,13 +29,8 @@ export class KafkaBatchContext extends BaseRpcContext<KafkaBatchContextArgs> {
     return this.args[1];
   }
 
-  /** The partition's high watermark when the batch was fetched (for lag metrics). */
-  getHighWatermark(): string {
-    return this.args[2];
-  }
-
   getHeartbeat(): () => Promise<void> {
-    return this.args[3];
+    return this.args[2];
   }
 }
 
@@ -60,6 +55,8 @@ export interface KafkaBatchServerOptions {
  * - A chunk's offsets are committed only after its handler resolved: a crash before that redelivers the chunk.
  * - A handler that fails is called again with the same chunk, with capped exponential backoff, while the
  *   partition waits (nothing further fetched, nothing committed) and heartbeats keep the group membership.
+ *   Handlers reject only for failures worth retrying (the store is down): a bad message is theirs to
+ *   dead-letter. The chunk is never skipped; a partition held too long shows up in ConsumerProgress.
  */
 export class KafkaBatchServer extends Server implements CustomTransportStrategy {
   override readonly transportId = KAFKA_BATCH_TRANSPORT;
@@ -68,6 +65,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   private consumer?: Consumer;
   private connected = false;
   private crashed = false;
+  /** Per `topic:partition` being handled: the Kafka timestamp (ms) of its oldest message not yet committed. */
+  private readonly oldestHeld = new Map<string, number>();
   /** Test hook: return true to simulate a crash after a chunk was handled and before its offsets are committed. */
   crashAfterHandle?: () => boolean;
 
@@ -100,6 +99,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   unwrap<T>(): T {
     if (!this.consumer) throw new Error('Not listening: call startAllMicroservices() first');
     return this.consumer as T;
+  }
+
+  /**
+   * When the oldest message of `topic`/`partition` that this consumer holds but has not committed was
+   * produced (Kafka timestamp, ms since the epoch); undefined when it holds none of that partition.
+   */
+  oldestUncommittedTimestamp(topic: string, partition: number): number | undefined {
+    return this.oldestHeld.get(`${topic}:${partition}`);
   }
 
   private async start(): Promise<void> {
@@ -138,28 +145,34 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     if (this.crashed) return new Promise((resolve) => setTimeout(resolve, 100));
     const handler = this.getHandlerByPattern(topic);
     if (!handler) throw new Error(`no handler for topic ${topic}`); // unreachable: we subscribe to handled topics
-    const context = new KafkaBatchContext([topic, partition, batch.highWatermark, heartbeat]);
-    for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
-      if (this.crashed || !isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + this.options.chunkSize);
-      if (!(await this.handleChunk(handler, chunk, context, payload))) return;
-      if (this.crashAfterHandle?.()) {
-        this.crashed = true;
-        return;
+    const context = new KafkaBatchContext([topic, partition, heartbeat]);
+    const key = `${topic}:${partition}`;
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
+        if (this.crashed || !isRunning() || isStale()) return;
+        const chunk = batch.messages.slice(start, start + this.options.chunkSize);
+        this.oldestHeld.set(key, Number(chunk[0].timestamp));
+        if (!(await this.handleChunk(handler, chunk, context, payload))) return;
+        if (this.crashAfterHandle?.()) {
+          this.crashed = true;
+          return;
+        }
+        const last = chunk[chunk.length - 1].offset;
+        resolveOffset(last);
+        try {
+          await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        } catch (error) {
+          if (!lostMembership(error)) throw error;
+          // Kicked out of the group (e.g. heartbeats starved on a loaded machine): kafkajs reports the commit as
+          // non-retriable and would stop the consumer for good. The chunk is stored; its next owner gets it again
+          // (the unique eventId index absorbs it), and the runner rejoins the group on its next request.
+          this.options.logger.warn({ err: error, topic, partition }, 'group membership lost; offsets not committed');
+          return;
+        }
       }
-      const last = chunk[chunk.length - 1].offset;
-      resolveOffset(last);
-      try {
-        await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
-        await heartbeat();
-      } catch (error) {
-        if (!lostMembership(error)) throw error;
-        // Kicked out of the group (e.g. heartbeats starved on a loaded machine): kafkajs reports the commit as
-        // non-retriable and would stop the consumer for good. The chunk is stored; its next owner gets it again
-        // (the unique eventId index absorbs it), and the runner rejoins the group on its next request.
-        this.options.logger.warn({ err: error, topic, partition }, 'group membership lost; offsets not committed');
-        return;
-      }
+    } finally {
+      this.oldestHeld.delete(key);
     }
   }
 

@@ -1,6 +1,14 @@
 import { Admin, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
+export interface PartitionOffsets {
+  topic: string;
+  partition: number;
+  high: number;
+  low: number;
+  committed: number;
+}
+
 /** One kafkajs client per process: the ingest consumer and one producer (dead letters, system events). */
 export class KafkaClients {
   readonly producer: Producer;
@@ -38,6 +46,34 @@ export class KafkaClients {
     this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
     await this.admin.connect();
     await this.admin.describeCluster();
+  }
+
+  /**
+   * Per partition of `topics`: the high and low watermarks and the group's committed offset (the next
+   * offset it will consume; -1 when it never committed). Rejects when no broker answers.
+   */
+  async partitionOffsets(groupId: string, topics: string[]): Promise<PartitionOffsets[]> {
+    this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
+    await this.admin.connect();
+    const admin = this.admin;
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    const committedOf = new Map(
+      committed.flatMap(({ topic, partitions }) =>
+        partitions.map((p) => [`${topic}:${p.partition}`, Number(p.offset)]),
+      ),
+    );
+    const watermarks = await Promise.all(
+      topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
+    );
+    return watermarks.flatMap(({ topic, offsets }) =>
+      offsets.map(({ partition, high, low }) => ({
+        topic,
+        partition,
+        high: Number(high),
+        low: Number(low),
+        committed: committedOf.get(`${topic}:${partition}`) ?? -1,
+      })),
+    );
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,6 @@ import { Catch, Controller, RpcExceptionFilter, Type, UseFilters } from '@nestjs
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { KafkaMessage } from 'kafkajs';
 import { throwError } from 'rxjs';
-import { AuditMetrics } from '../../infrastructure/audit.metrics';
 import { EventIngest } from '../../infrastructure/messaging/event-ingest';
 import { KAFKA_BATCH_TRANSPORT, KafkaBatchContext } from '../../infrastructure/messaging/kafka-batch.server';
 
@@ -23,18 +22,11 @@ export function createIngestController(topics: string[]): Type<unknown> {
   @Controller()
   @UseFilters(RethrowToTransport)
   class IngestController {
-    constructor(
-      private readonly ingest: EventIngest,
-      private readonly metrics: AuditMetrics,
-    ) {}
+    constructor(private readonly ingest: EventIngest) {}
 
     @EventPattern(topics, KAFKA_BATCH_TRANSPORT)
     async onEvents(@Payload() chunk: KafkaMessage[], @Ctx() context: KafkaBatchContext): Promise<void> {
-      const topic = context.getTopic();
-      const partition = context.getPartition();
-      await this.ingest.ingest(topic, partition, chunk);
-      const last = Number(chunk[chunk.length - 1].offset);
-      this.metrics.lag.set({ topic, partition: String(partition) }, Number(context.getHighWatermark()) - last - 1);
+      await this.ingest.ingest(context.getTopic(), context.getPartition(), chunk);
     }
   }
   return IngestController;
