@@ -13,3 +13,4 @@ export * from './postgres';
 export * from './schema-version';
 export * from './postgres-ops';
 export * from './database-unavailable';
+export * from './database-errors';

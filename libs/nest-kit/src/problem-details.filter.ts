@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { databaseClientError } from './database-errors';
 import { AppError, HTTP_STATUS_BY_KIND } from './errors';
 import { currentCorrelationId } from './request-context';
 
@@ -29,6 +30,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -53,7 +55,9 @@ export function problem(
 
 /** Maps anything thrown to problem+json. Unknown errors are logged with their cause and shown as a generic 500. */
 export function toProblem(exception: unknown): ProblemDetails {
-  const error = isRpcErrorBody(exception) ? AppError.fromRpcBody(exception) : exception;
+  const error = isRpcErrorBody(exception)
+    ? AppError.fromRpcBody(exception)
+    : (databaseClientError(exception) ?? exception);
   if (error instanceof AppError) {
     return problem(HTTP_STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),

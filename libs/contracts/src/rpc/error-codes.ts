@@ -3,7 +3,15 @@
  * `RpcErrorBody`; the gateway maps `kind` to an HTTP status (see nest-kit's problem filter).
  */
 export type ErrorKind =
-  'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'precondition_failed' | 'unavailable';
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'precondition_failed'
+  /** A conditional request without its condition (HTTP 428, RFC 6585). */
+  | 'precondition_required'
+  | 'unavailable';
 
 export interface FieldError {
   field: string;
