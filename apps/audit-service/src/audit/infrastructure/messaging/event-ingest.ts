@@ -47,6 +47,13 @@ export class EventIngest {
       const result = await this.insert(docs);
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
+      if (result.conflicts > 0) {
+        this.metrics.conflicts.inc(result.conflicts);
+        this.logger.error(
+          { topic, partition, count: result.conflicts },
+          'eventId reused with other content: kept in event_log_conflicts',
+        );
+      }
       dead.push(...result.rejected.map(({ index, reason }) => ({ message: sources[index], reason })));
     }
     await this.deadLetter(topic, partition, dead);
