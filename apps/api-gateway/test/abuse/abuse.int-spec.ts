@@ -3,6 +3,7 @@ import { authenticationSuite } from './authentication';
 import { authorizationSuite } from './authorization';
 import { fuzzSuite } from './fuzz';
 import { injectionSuite } from './injection';
+import { inputsSuite } from './inputs';
 import { resourceConsumptionSuite } from './resource-consumption';
 
 // The abuse suite: OWASP API Security Top 10 (2023) as tests (map in docs/security.md), one theme per
@@ -25,6 +26,7 @@ describe('abuse suite', () => {
   authenticationSuite(() => system);
   resourceConsumptionSuite(() => system);
   injectionSuite(() => system);
+  inputsSuite(() => system);
   fuzzSuite(() => system);
 
   it('should never return a password hash in any response of the whole suite', () => {

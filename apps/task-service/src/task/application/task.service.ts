@@ -13,7 +13,10 @@ import {
   TaskPage,
   TaskStats,
   TaskStatsQuery,
+  TaskChange,
+  TaskDeleted,
   TaskView,
+  toInstant,
   UpdateTaskData,
 } from '@taskflow/contracts';
 import { appendToOutbox } from '@taskflow/outbox';
@@ -25,6 +28,7 @@ import {
   forbidden,
   invalidCursor,
   invalidDueDate,
+  notDeleted,
   taskNotFound,
   unauthenticated,
   unknownUser,
@@ -67,7 +71,7 @@ export class TaskService {
           data.priority ?? 'medium',
           data.assigneeId ?? null,
           actor.id,
-          data.dueDate ?? null,
+          data.dueDate ? toInstant(data.dueDate) : null,
         ],
       );
       const created = toTask(row as TaskRow);
@@ -85,7 +89,7 @@ export class TaskService {
     return toTaskView(toTask(row));
   }
 
-  update(context: RpcContext, data: UpdateTaskData): Promise<TaskView> {
+  update(context: RpcContext, data: UpdateTaskData): Promise<TaskChange> {
     return this.change(context, data.id, data.version, 'live', (task) => {
       const set: Record<string, unknown> = {};
       const changed: string[] = [];
@@ -97,7 +101,7 @@ export class TaskService {
       put('title', 'title', data.title, task.title);
       put('description', 'description', data.description, task.description);
       put('priority', 'priority', data.priority, task.priority);
-      put('dueDate', 'due_date', data.dueDate, task.dueDate);
+      put('dueDate', 'due_date', data.dueDate ? toInstant(data.dueDate) : data.dueDate, task.dueDate);
       if (changed.length === 0) return null;
       return {
         set,
@@ -109,7 +113,7 @@ export class TaskService {
     });
   }
 
-  changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskView> {
+  changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskChange> {
     return this.change(context, data.id, data.version, 'live', (task) => {
       if (task.status === data.status) return null;
       return {
@@ -122,7 +126,7 @@ export class TaskService {
     });
   }
 
-  assign(context: RpcContext, data: AssignTaskData): Promise<TaskView> {
+  assign(context: RpcContext, data: AssignTaskData): Promise<TaskChange> {
     return this.change(context, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
       return {
@@ -140,18 +144,19 @@ export class TaskService {
     });
   }
 
-  async delete(context: RpcContext, data: DeleteTaskData): Promise<{ ok: true }> {
-    await this.change(context, data.id, data.version, 'live', (task) => ({
+  async delete(context: RpcContext, data: DeleteTaskData): Promise<TaskDeleted> {
+    const { affectedUserIds } = await this.change(context, data.id, data.version, 'live', (task) => ({
       set: { deleted_at: new Date() },
       event: (updated) => ({
         type: EventType.TaskDeleted,
         payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
       }),
     }));
-    return { ok: true };
+    return { ok: true, affectedUserIds };
   }
 
-  restore(context: RpcContext, data: TaskIdData): Promise<TaskView> {
+  /** A live task the actor can see answers `conflict TASK.NOT_DELETED`. */
+  restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
     return this.change(context, data.id, undefined, 'deleted', (task) => ({
       set: { deleted_at: null },
       event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
@@ -209,20 +214,29 @@ export class TaskService {
     return stats;
   }
 
-  /** Lock, authorise, check the version, apply `decide`'s change, append its event — one transaction. */
+  /**
+   * Lock, authorise, check the version, apply `decide`'s change, append its event — one transaction. Answers
+   * the task and the users whose views it was or is in (creator and assignee, before and after), so the
+   * caller invalidates from the data written, not from who asked.
+   */
   private async change(
     context: RpcContext,
     id: string,
     expectedVersion: number | undefined,
     state: 'live' | 'deleted',
     decide: (task: Task) => Change | null,
-  ): Promise<TaskView> {
+  ): Promise<TaskChange> {
     const actor = requireActor(context);
+    let before: Task | undefined;
     const task = await this.write(context, async (manager) => {
       const [row] = await manager.query(`SELECT * FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
       const current = row ? toTask(row as TaskRow) : undefined;
-      const inState = current && (state === 'live' ? current.deletedAt === null : current.deletedAt !== null);
-      if (!current || !inState || !canAccess(actor, current)) throw taskNotFound(id);
+      if (!current || !canAccess(actor, current)) throw taskNotFound(id);
+      if ((current.deletedAt === null) !== (state === 'live')) {
+        if (state === 'deleted') throw notDeleted(id);
+        throw taskNotFound(id);
+      }
+      before = current;
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw versionConflict(id, current.version);
       }
@@ -242,7 +256,8 @@ export class TaskService {
       const updated = toTask(result.records[0] as TaskRow);
       return { task: updated, event: change.event(updated) };
     });
-    return toTaskView(task);
+    const affected = [before?.creatorId, before?.assigneeId, task.creatorId, task.assigneeId];
+    return { ...toTaskView(task), affectedUserIds: [...new Set(affected.filter((userId) => !!userId))] as string[] };
   }
 
   private async write(
