@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
-import { UserProfileData } from '../rpc/user.rpc';
+import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
 import { codePointLength, parseDateTime, textProblem } from './rules';
 
 const ID = '0195f7a0-0000-7000-8000-000000000001';
@@ -81,5 +81,24 @@ describe('field rules', () => {
     expect(errorsOf(UserProfileData, { firstName: 'a\u0000b' }).firstName[0]).toMatch(/NUL/);
     expect(errorsOf(UserProfileData, { bio: 'x\uD83D' }).bio[0]).toMatch(/lone surrogate/);
     expect(errorsOf(UserProfileData, { firstName: null, bio: '👩‍💻' })).toEqual({});
+  });
+});
+
+describe('format checks of validator.js', () => {
+  it('should answer a lone surrogate in an email or a URL as invalid, not throw (validator.js calls encodeURI)', () => {
+    const lone = String.fromCharCode(0xd884);
+    expect(() =>
+      validateSync(plainToInstance(RegisterUserData, { email: `a${lone}@example.com`, password: 'x'.repeat(8) })),
+    ).not.toThrow();
+    expect(errorsOf(RegisterUserData, { email: `a${lone}@example.com`, password: 'x'.repeat(8) }).email[0]).toMatch(
+      /lone surrogate/,
+    );
+    expect(errorsOf(UserProfileData, { avatarUrl: `https://example.com/${lone}` }).avatarUrl[0]).toMatch(
+      /lone surrogate/,
+    );
+    expect(errorsOf(UserProfileData, { avatarUrl: 'https://example.com/a.png' })).toEqual({});
+    expect(errorsOf(RegisterUserData, { email: 'not-an-email', password: 'x'.repeat(8) }).email).toEqual([
+      'email must be an email address',
+    ]);
   });
 });
