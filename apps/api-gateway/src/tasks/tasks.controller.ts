@@ -36,7 +36,7 @@ import { TasksService } from './tasks.service';
 /** `task:{id}` of a GET /tasks/:id, read by the guard together with the session (one round trip). */
 function taskKeyOf(request: FastifyRequest): string | undefined {
   const { id } = request.params as { id?: string };
-  return isUuid(id) ? CacheKeys.task(id) : undefined;
+  return isUuid(id) ? CacheKeys.task(id.toLowerCase()) : undefined;
 }
 
 const ID_PARAM = { name: 'id', format: 'uuid' };

@@ -136,6 +136,22 @@ export function inputsSuite(getSystem: () => System): void {
       expect(foreign.status).toBe(404);
     });
 
+    it('should treat an upper-case task id as the same task and the same cache entry', async () => {
+      const task = await system.createTask(alice);
+      const upper = `/api/v1/tasks/${task.id.toUpperCase()}`;
+      expect((await system.http.get(upper, { token: alice.token })).json.id).toBe(task.id);
+      const patched = await system.http.patch(
+        `/api/v1/tasks/${task.id}`,
+        { title: 'renamed', version: task.version },
+        { token: alice.token },
+      );
+      expect(patched.status).toBe(200);
+      expect((await system.http.get(upper, { token: alice.token })).json).toMatchObject({
+        id: task.id,
+        title: 'renamed',
+      });
+    });
+
     it("should drop the owner's and the assignee's cached stats when an admin deletes their task", async () => {
       const task = await system.createTask(alice, { assigneeId: bob.id });
       const stats = async (user: TestUser) => {

@@ -98,8 +98,8 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => parseDateTime(value) !== undefined,
         defaultMessage: (args) =>
-          `${args?.property} must be an RFC 3339 date-time with an offset and at most millisecond precision, ` +
-          'e.g. 2030-01-31T09:30:00Z, on a date that exists',
+          `${args?.property} must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z ` +
+          '(no finer than milliseconds, on a date that exists)',
       },
     },
     options,
