@@ -174,7 +174,7 @@ export function roundTripSuite(getSystem: () => System): void {
         return http.send('PATCH', `/api/v1/tasks/${task.id}${path}`, { token, body, headers: { 'if-match': ifMatch } });
       };
       const query = (params: Record<string, unknown>) =>
-        `?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+        `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`;
 
       const taskFields = fc.record(
         {
@@ -286,22 +286,23 @@ export function roundTripSuite(getSystem: () => System): void {
               { maxLength: 2 },
             )
             .map((pairs) => Object.fromEntries(pairs)),
-          run: (params) => http.get(`/api/v1/tasks${query(params as object)}`, { token }),
+          run: (params) => http.get(`/api/v1/tasks${query(params as Record<string, unknown>)}`, { token }),
         },
         {
           name: 'GET /api/v1/tasks/search',
           value: fc.record({ q: fc.oneof(text(6), nearLimit(200)), limit: numberForm }, { requiredKeys: ['q'] }),
-          run: (params) => http.get(`/api/v1/tasks/search${query(params as object)}`, { token }),
+          run: (params) => http.get(`/api/v1/tasks/search${query(params as Record<string, unknown>)}`, { token }),
         },
         {
           name: 'GET /api/v1/users',
           value: fc.record({ search: text(6), page: numberForm, limit: numberForm }, { requiredKeys: [] }),
-          run: (params) => http.get(`/api/v1/users${query(params as object)}`, { token: admin.token }),
+          run: (params) => http.get(`/api/v1/users${query(params as Record<string, unknown>)}`, { token: admin.token }),
         },
         {
           name: 'GET /api/v1/audit/events',
           value: fc.record({ from: dateTime, to: dateTime, limit: numberForm, actorId: text(3) }, { requiredKeys: [] }),
-          run: (params) => http.get(`/api/v1/audit/events${query(params as object)}`, { token: admin.token }),
+          run: (params) =>
+            http.get(`/api/v1/audit/events${query(params as Record<string, unknown>)}`, { token: admin.token }),
         },
       ];
 
