@@ -15,6 +15,7 @@ export const TASKFLOW_METRICS: Record<string, { type: 'counter' | 'gauge' | 'his
   taskflow_cache_evictions_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_events_ingested_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_duplicates_total: { type: 'counter', labels: ['app'] },
+  taskflow_audit_event_conflicts_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_dead_lettered_total: { type: 'counter', labels: ['app'] },
   taskflow_rate_limit_rejections_total: { type: 'counter', labels: ['app', 'scope'] },
   taskflow_backup_last_success_timestamp_seconds: { type: 'gauge', labels: ['target'] },
