@@ -731,6 +731,15 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(Object.keys(doc.json().paths)).toEqual(
         expect.arrayContaining(['/api/v1/tasks/{id}', '/api/v1/auth/login']),
       );
+      const { paths } = doc.json();
+      expect(Object.keys(paths['/api/v1/tasks/{id}'].patch.responses)).toEqual(
+        expect.arrayContaining(['409', '412', '428']),
+      );
+      expect(Object.keys(paths['/api/v1/tasks/{id}/restore'].post.responses)).toContain('409');
+      const listParams = paths['/api/v1/tasks'].get.parameters.map((p: { name: string }) => p.name);
+      expect(listParams).toEqual(expect.arrayContaining(['dueBefore', 'limit', 'cursor', 'overdue']));
+      expect(listParams).not.toContain('q');
+      expect(paths['/api/v1/tasks/search'].get.parameters.map((p: { name: string }) => p.name)).toContain('q');
       expect(doc.headers['x-content-type-options']).toBe('nosniff');
       expect(doc.headers['x-powered-by']).toBeUndefined();
     });

@@ -109,6 +109,40 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     });
   });
 
+  it('should dedupe on the canonical eventId and keep a reused eventId with other content aside, counted', async () => {
+    const topic = uniqueName('audit-int.conflict');
+    await kafka.createTopics([topic], 1);
+    const app = await start(uniqueName('audit-int-conflict'), topic);
+    const [original, other] = [sampleEvent(1), sampleEvent(5)];
+    const upperCase = { ...original, eventId: original.eventId.toUpperCase() };
+    const reused = { ...other, eventId: original.eventId }; // same id, another event
+    const rolledOver = { ...sampleEvent(9), occurredAt: '2026-02-30T12:00:00Z' };
+    await kafka.publish(topic, [original]);
+    await waitFor(
+      async () => (await mongo.db.collection('event_logs').countDocuments({ eventId: original.eventId })) === 1,
+    );
+    await kafka.publish(topic, [upperCase, reused, reused, rolledOver]);
+
+    const metrics = app.get(AuditMetrics);
+    await waitFor(async () => (await metrics.deadLettered.get()).values[0]?.value === 1);
+    expect((await metrics.duplicates.get()).values[0]?.value).toBe(1);
+    expect((await metrics.conflicts.get()).values[0]?.value).toBe(2);
+    const stored = await mongo.db
+      .collection('event_logs')
+      .find({ eventId: { $in: [original.eventId, upperCase.eventId] } })
+      .toArray();
+    expect(stored).toHaveLength(1);
+    expect(stored[0].type).toBe(original.type);
+    const conflicts = await mongo.db.collection('event_log_conflicts').find({ eventId: original.eventId }).toArray();
+    expect(conflicts).toHaveLength(1); // the same variant twice is one record
+    expect(conflicts[0].stored).toMatchObject({ type: original.type, payload: original.payload });
+    expect(conflicts[0].received).toMatchObject({ type: other.type, payload: other.payload });
+    // 30 February is refused, not stored as 2 March with an expiresAt in the past.
+    expect(await mongo.db.collection('event_logs').countDocuments({ eventId: rolledOver.eventId })).toBe(0);
+    const [dead] = await kafka.readAll(deadLetterTopic(topic), 1);
+    expect(dead.headers!['x-dlq-reason']!.toString()).toMatch(/occurredAt must be an RFC 3339 date-time/);
+  });
+
   it('should still hold exactly N after a crash between insert and commit and a restart', async () => {
     const groupId = uniqueName('audit-int-crash');
     const first = await start(groupId, crashTopic);

@@ -278,9 +278,14 @@ describe('audit query API', () => {
   });
 
   describe('retention and schema', () => {
-    it('should have run the versioned migrations: seed indexes, unique eventId, TTL on expiresAt', async () => {
+    it('should have run the versioned migrations: seed indexes, unique eventId, TTL on expiresAt, conflicts', async () => {
       const migrations = await mongo.db.collection('schema_migrations').find().sort({ _id: 1 }).toArray();
-      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3]);
+      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4]);
+      const conflictIndexes = await mongo.db.collection('event_log_conflicts').listIndexes().toArray();
+      expect(conflictIndexes.find((index) => index.name === 'eventId_variant_unique')).toMatchObject({
+        key: { eventId: 1, receivedSha256: 1 },
+        unique: true,
+      });
       const indexes = await mongo.db.collection('event_logs').listIndexes().toArray();
       const keys = indexes.map((index) => JSON.stringify(index.key));
       for (const key of [
@@ -369,6 +374,14 @@ describe('audit query API', () => {
       const decoded = decodeEnvelope(message.value);
       expect(decoded).toMatchObject({ ok: true, envelope: { type: 'system.maintenance.started' } });
       expect(decoded.ok && decoded.envelope.eventId).toBe(res.json().eventId);
+    });
+
+    it('should refuse an expectedEndAt the event contract refuses with 400, not fail building the event', async () => {
+      for (const expectedEndAt of ['2030-01-01', '2030-02-30T00:00:00Z', '2030-01-01T10:00:00']) {
+        const res = await post('/api/v1/audit/admin/maintenance', 'admin', { reason: 'index rebuild', expectedEndAt });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().errors).toEqual([expect.objectContaining({ field: 'expectedEndAt' })]);
+      }
     });
 
     it('should report ready and expose the audit metrics', async () => {

@@ -160,7 +160,10 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
     await as(alice).assign({ id: task.id, version: 1, assigneeId: bob.actor!.id });
     const unassigned = await as(alice).assign({ id: task.id, version: 2, assigneeId: null });
     expect(unassigned.assigneeId).toBeNull();
-    await expect(as(alice).delete({ id: task.id, version: 3 })).resolves.toEqual({ ok: true });
+    await expect(as(alice).delete({ id: task.id, version: 3 })).resolves.toEqual({
+      ok: true,
+      affectedUserIds: [alice.actor!.id],
+    });
     await expect(as(alice).get(task.id)).rejects.toMatchObject({ kind: 'not_found' });
     const restored = await as(alice).restore(task.id);
     expect(restored).toMatchObject({ deletedAt: null, version: 5 });

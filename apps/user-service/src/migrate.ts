@@ -5,8 +5,9 @@ import { connect, ensureDatabase, schemaStatus } from './database/data-source';
 import { leastPrivilegeSql } from './database/least-privilege';
 
 /**
- * `node dist/apps/user-service/src/migrate.js [up|down|status|grants [role]]` (default up). Runs as the schema owner
- * role; user-service migrates before task-service because `tasks` references `users(id)`.
+ * `node dist/apps/user-service/src/migrate.js [up|down [n]|status|grants [role]]` (default up; `down` reverts the
+ * last `n` migrations, default 1). Runs as the schema owner role; user-service migrates before task-service
+ * because `tasks` references `users(id)`.
  */
 async function main(command = process.argv[2] ?? 'up'): Promise<void> {
   const config = loadUserServiceConfig();
@@ -18,8 +19,11 @@ async function main(command = process.argv[2] ?? 'up'): Promise<void> {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       logger.info({ applied: applied.map((migration) => migration.name) }, `applied ${applied.length} migration(s)`);
     } else if (command === 'down') {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-      logger.info('reverted the last migration');
+      const count = Number(process.argv[3] ?? '1');
+      if (!Number.isSafeInteger(count) || count < 1)
+        throw new Error(`down takes a positive count, not ${process.argv[3]}`);
+      for (let i = 0; i < count; i++) await dataSource.undoLastMigration({ transaction: 'each' });
+      logger.info(`reverted the last ${count} migration(s)`);
     } else if (command === 'grants') {
       // Prints the least-privilege grants for the app role, to pipe into psql as the owner role.
       const role = process.argv[3] ?? 'taskflow_app';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { assertSchemaCurrent, connect, ensureDatabase, schemaStatus } from '../src/database/data-source';
 import { USER_MIGRATIONS } from '../src/migrations';
@@ -34,6 +35,28 @@ describe('users schema and migrations', () => {
     await dataSource.runMigrations({ transaction: 'each' });
     await expect(assertSchemaCurrent(dataSource)).resolves.toMatchObject({ pending: [], unknown: [] });
   });
+
+  it('should revert as many migrations as `migrate down <n>` asks for', () => {
+    const migrate = (...args: string[]) =>
+      execFileSync(process.execPath, ['-r', '@swc-node/register', 'apps/user-service/src/migrate.ts', ...args], {
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error' },
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+    const applied = async () =>
+      (await dataSource.query(`SELECT name FROM user_migrations ORDER BY id`)).map((row: { name: string }) => row.name);
+    return (async () => {
+      migrate('up');
+      expect(await applied()).toHaveLength(2);
+      migrate('down', '2');
+      const tables = await dataSource.query(
+        `SELECT to_regclass('users') AS users, to_regclass('user_outbox') AS outbox`,
+      );
+      expect(tables[0]).toEqual({ users: null, outbox: null });
+      migrate('up');
+      await expect(assertSchemaCurrent(dataSource)).resolves.toMatchObject({ pending: [], unknown: [] });
+    })();
+  }, 120_000);
 
   it('should leave no pending schema diff between the entities and the migrated schema', async () => {
     const diff = await dataSource.driver.createSchemaBuilder().log();

@@ -1,3 +1,6 @@
+export * from './fields/rules';
+export * from './fields/task.fields';
+export * from './fields/user.fields';
 export * from './events/event-types';
 export * from './events/topics';
 export * from './events/envelope';

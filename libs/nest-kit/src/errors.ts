@@ -39,5 +39,6 @@ export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   precondition_failed: 412,
   unprocessable: 422,
+  precondition_required: 428,
   unavailable: 503,
 };

@@ -1,7 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProxyTrust, ShutdownSettings } from '@taskflow/config';
 import { clientErrorHandler } from './client-error';
@@ -76,6 +76,15 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
 function installRequestHooks(app: NestFastifyApplication, logger: Logger, headers: Record<string, string>): void {
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = findMetrics(app);
+  // Many generated clients send `Content-Type: application/json` on every request, also a DELETE without a
+  // body: an empty body is no body. Anything else goes to Fastify's own parser (prototype-poisoning checks).
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>(
+    'application/json',
+    { bodyLimit: fastify.initialConfig.bodyLimit },
+    (request, body, done) =>
+      body.length === 0 ? done(null, undefined) : parseJson(request, body as unknown as string, done),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers);
     const correlationId = acceptOrCreateCorrelationId(request.headers[CORRELATION_HEADER]);

@@ -16,3 +16,4 @@ export * from './database-unavailable';
 export * from './auth/jwt';
 export * from './graceful-shutdown';
 export * from './draining-tcp-server';
+export * from './database-errors';

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { loggableError } from './database-errors';
 import { currentCorrelationId } from './request-context';
 
 /** Paths never written to a log, whatever object they appear in. */
@@ -33,6 +34,8 @@ export function createLogger(
       level,
       base: { app },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // A failed statement's parameters and PostgreSQL's `detail` hold the row's values (emails, hashes).
+      serializers: { err: (error: unknown) => pino.stdSerializers.err(loggableError(error) as Error) },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => {
         const correlationId = currentCorrelationId();

@@ -3,6 +3,7 @@ import { FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
+import { databaseClientError } from './database-errors';
 import { AppError, HTTP_STATUS_BY_KIND } from './errors';
 import { currentCorrelationId } from './request-context';
 
@@ -30,6 +31,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -58,7 +60,7 @@ export function toProblem(exception: unknown): ProblemDetails {
     ? AppError.fromRpcBody(exception)
     : isDatabaseUnavailable(exception)
       ? databaseUnavailable()
-      : exception;
+      : (databaseClientError(exception) ?? exception);
   if (error instanceof AppError) {
     return problem(HTTP_STATUS_BY_KIND[error.kind], error.code, error.message, {
       ...(error.fieldErrors?.length ? { errors: error.fieldErrors } : {}),

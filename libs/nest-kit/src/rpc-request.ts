@@ -73,8 +73,13 @@ export function parseRpcRequest<T extends object>(
   };
 }
 
-/** Validates and authenticates a request, then runs the use case under the caller's correlation id (or a new one). */
-export function handleRpcRequest<T extends object, R>(
+const CORRELATION_ID = Symbol('correlationId');
+
+/**
+ * Validates and authenticates a request, then runs the use case under the caller's correlation id (or a new one). A failure
+ * carries that id out to the error filter, which runs after the request's async context has ended.
+ */
+export async function handleRpcRequest<T extends object, R>(
   type: new () => T,
   request: unknown,
   errorCode: string,
@@ -83,5 +88,20 @@ export function handleRpcRequest<T extends object, R>(
 ): Promise<R> {
   const { context, data } = parseRpcRequest(type, request, errorCode, callers);
   const correlationId = acceptOrCreateCorrelationId(context.correlationId);
-  return runWithContext({ correlationId }, () => run({ ...context, correlationId }, data));
+  try {
+    return await runWithContext({ correlationId }, () => run({ ...context, correlationId }, data));
+  } catch (error) {
+    if (error && typeof error === 'object' && !(CORRELATION_ID in error)) {
+      Object.defineProperty(error, CORRELATION_ID, { value: correlationId });
+    }
+    throw error;
+  }
+}
+
+/** The correlation id of the request an error failed, from `handleRpcRequest`, else from the raw request. */
+export function correlationIdOf(error: unknown, request?: unknown): string | undefined {
+  const carried =
+    error && typeof error === 'object' ? (error as { [CORRELATION_ID]?: string })[CORRELATION_ID] : undefined;
+  const sent = (request as { context?: { correlationId?: unknown } } | undefined)?.context?.correlationId;
+  return carried ?? (typeof sent === 'string' ? sent : undefined);
 }

@@ -1,25 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@taskflow/contracts';
-import { Type } from 'class-transformer';
 import {
-  IsEmail,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+  CREDENTIAL_EMAIL,
+  CREDENTIAL_PASSWORD,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  UserFields,
+} from '@taskflow/contracts';
+import { Type } from 'class-transformer';
+import { IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { ProfileDto } from '../users/users.dto';
 
 export class RegisterRequestDto {
-  @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @MaxLength(255) email!: string;
+  @ApiProperty({ example: 'ada@example.com', maxLength: 255 }) @UserFields.email.required() email!: string;
   @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH)
-  @MaxLength(PASSWORD_MAX_LENGTH)
+  @UserFields.password.required()
   password!: string;
   @ApiPropertyOptional({ type: () => ProfileDto })
   @IsOptional()
@@ -30,8 +24,8 @@ export class RegisterRequestDto {
 }
 
 export class LoginRequestDto {
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(255) email!: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(PASSWORD_MAX_LENGTH) password!: string;
+  @ApiProperty() @CREDENTIAL_EMAIL.required() email!: string;
+  @ApiProperty() @CREDENTIAL_PASSWORD.required() password!: string;
 }
 
 export class RefreshRequestDto {

@@ -9,12 +9,13 @@ export function isUuid(value: unknown): value is string {
 
 /**
  * `@Param('id', UuidParam)`: the same 400 as the class-validator DTO it replaces, without running
- * class-transformer and class-validator on every GET (they cost ~5 % of a cached task read).
+ * class-transformer and class-validator on every GET (they cost ~5 % of a cached task read). Answers the
+ * canonical lower-case spelling (as `IsCanonicalUuid` does), so one task has one cache key.
  */
 @Injectable()
 export class UuidParam implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
-    if (isUuid(value)) return value;
+    if (isUuid(value)) return value.toLowerCase();
     const field = metadata.data ?? 'id';
     throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', [
       { field, reason: `${field} must be a UUID` },

@@ -1,5 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CacheKeys } from '@taskflow/cache';
 import { TaskPatterns, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -22,11 +36,23 @@ import { TasksService } from './tasks.service';
 /** `task:{id}` of a GET /tasks/:id, read by the guard together with the session (one round trip). */
 function taskKeyOf(request: FastifyRequest): string | undefined {
   const { id } = request.params as { id?: string };
-  return isUuid(id) ? CacheKeys.task(id) : undefined;
+  return isUuid(id) ? CacheKeys.task(id.toLowerCase()) : undefined;
 }
 
 const ID_PARAM = { name: 'id', format: 'uuid' };
 const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag of the version you read, e.g. "v3".' };
+const PROBLEM = { 'application/problem+json': {} };
+/** The answers of a versioned write besides 200 (problem+json). */
+const VersionedWriteResponses = () =>
+  applyDecorators(
+    ApiResponse({
+      status: 409,
+      description: 'Stale body `version`; `currentVersion` holds the stored one.',
+      content: PROBLEM,
+    }),
+    ApiResponse({ status: 412, description: 'If-Match does not match the stored version.', content: PROBLEM }),
+    ApiResponse({ status: 428, description: 'Neither If-Match nor a body `version` (RFC 6585).', content: PROBLEM }),
+  );
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -105,6 +131,7 @@ export class TasksController {
   }
 
   @Patch(':id')
+  @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   update(
@@ -119,6 +146,7 @@ export class TasksController {
   }
 
   @Patch(':id/status')
+  @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   changeStatus(
@@ -133,6 +161,7 @@ export class TasksController {
   }
 
   @Patch(':id/assignee')
+  @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   assign(
@@ -161,6 +190,7 @@ export class TasksController {
 
   @Post(':id/restore')
   @Idempotent()
+  @ApiResponse({ status: 409, description: 'The task is not deleted (`TASK.NOT_DELETED`).', content: PROBLEM })
   @ApiParam(ID_PARAM)
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })

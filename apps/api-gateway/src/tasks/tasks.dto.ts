@@ -1,126 +1,100 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import {
   TASK_DESCRIPTION_MAX,
   TASK_PAGE_MAX,
   TASK_PRIORITIES,
+  TASK_QUERY,
+  TASK_QUERY_MAX,
   TASK_SORT_FIELDS,
   TASK_STATUSES,
   TASK_TITLE_MAX,
+  TaskFields,
+  ListTasksQuery,
   TaskPriority,
-  TaskSortField,
   TaskStatus,
 } from '@taskflow/contracts';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
 
-const nullable = (_: object, value: unknown) => value !== null;
-const list = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value);
+// The field rules are the contract's (libs/contracts TaskFields): the gateway adds only the OpenAPI
+// description and what HTTP needs on top (query strings are text: lists and booleans are read here).
+const DATE_TIME = 'RFC 3339 date-time with offset, e.g. 2030-01-31T09:30:00Z';
+const LENGTH = 'Length in Unicode code points.';
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** No creator, version or timestamps: the service sets them (mass assignment is rejected with 400). */
 export class CreateTaskRequestDto {
-  @ApiProperty({ maxLength: TASK_TITLE_MAX }) @IsString() @MinLength(1) @MaxLength(TASK_TITLE_MAX) title!: string;
-  @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX })
-  @IsOptional()
-  @ValidateIf(nullable)
-  @IsString()
-  @MaxLength(TASK_DESCRIPTION_MAX)
+  @ApiProperty({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
+  @TaskFields.title.required()
+  title!: string;
+  @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })
+  @TaskFields.description.optional()
   description?: string | null;
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @IsOptional() @IsIn(TASK_PRIORITIES) priority?: TaskPriority;
-  @ApiPropertyOptional({ enum: TASK_STATUSES }) @IsOptional() @IsIn(TASK_STATUSES) status?: TaskStatus;
+  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @TaskFields.priority.optional() priority?: TaskPriority;
+  @ApiPropertyOptional({ enum: TASK_STATUSES }) @TaskFields.status.optional() status?: TaskStatus;
   @ApiPropertyOptional({ nullable: true, format: 'uuid' })
-  @IsOptional()
-  @ValidateIf(nullable)
-  @IsUUID()
+  @TaskFields.assigneeId.optional()
   assigneeId?: string | null;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' })
-  @IsOptional()
-  @ValidateIf(nullable)
-  @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
+  @TaskFields.dueDate.optional()
   dueDate?: string | null;
 }
 
-/** Optimistic locking: send `If-Match: "v<version>"` (mismatch → 412) or `version` (stale → 409). */
+/**
+ * Optimistic locking: send `If-Match: "v<version>"` (mismatch → 412) or `version` (stale → 409); neither → 428.
+ */
 class VersionedDto {
   @ApiPropertyOptional({ minimum: 1, description: 'The version you read; alternative to If-Match.' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @TaskFields.version.optional()
   version?: number;
 }
 
+/** Absent fields are kept; `null` clears `description` and `dueDate` (title and priority cannot be null). */
 export class UpdateTaskRequestDto extends VersionedDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(TASK_TITLE_MAX) title?: string;
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf(nullable)
-  @IsString()
-  @MaxLength(TASK_DESCRIPTION_MAX)
+  @ApiPropertyOptional({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
+  @TaskFields.title.optional()
+  title?: string;
+  @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })
+  @TaskFields.description.optional()
   description?: string | null;
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @IsOptional() @IsIn(TASK_PRIORITIES) priority?: TaskPriority;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' })
-  @IsOptional()
-  @ValidateIf(nullable)
-  @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @TaskFields.priority.optional() priority?: TaskPriority;
+  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
+  @TaskFields.dueDate.optional()
   dueDate?: string | null;
 }
 
 export class ChangeStatusRequestDto extends VersionedDto {
-  @ApiProperty({ enum: TASK_STATUSES }) @IsIn(TASK_STATUSES) status!: TaskStatus;
+  @ApiProperty({ enum: TASK_STATUSES }) @TaskFields.status.required() status!: TaskStatus;
 }
 
 export class AssignTaskRequestDto extends VersionedDto {
   @ApiProperty({ nullable: true, format: 'uuid', description: '`null` unassigns.' })
-  @ValidateIf(nullable)
-  @IsUUID()
+  @TaskFields.assigneeId.required()
   assigneeId!: string | null;
 }
 
-export class ListTasksQueryDto {
-  @ApiPropertyOptional({ description: 'Comma-separated statuses.' })
-  @IsOptional()
-  @Transform(list)
-  @IsIn(TASK_STATUSES, { each: true })
-  status?: TaskStatus[];
-  @ApiPropertyOptional({ description: 'Comma-separated priorities.' })
-  @IsOptional()
-  @Transform(list)
-  @IsIn(TASK_PRIORITIES, { each: true })
-  priority?: TaskPriority[];
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() assigneeId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() creatorId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) dueAfter?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(bool) @IsBoolean() overdue?: boolean;
-  @ApiPropertyOptional({ enum: TASK_SORT_FIELDS }) @IsOptional() @IsIn(TASK_SORT_FIELDS) sort?: TaskSortField;
-  @ApiPropertyOptional({ enum: ['asc', 'desc'] }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
-  @ApiPropertyOptional({ minimum: 1, maximum: TASK_PAGE_MAX })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(TASK_PAGE_MAX)
-  limit?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(512) cursor?: string;
-}
+/**
+ * The RPC's query class (its rules, once) without `q`, which only search takes; `overdue` arrives as the text
+ * `true`/`false` and the OpenAPI descriptions are added below.
+ */
+export class ListTasksQueryDto extends OmitType(ListTasksQuery, ['q'] as const) {}
+Transform(bool)(ListTasksQueryDto.prototype, 'overdue');
+const LIST_DOCS: Record<string, Parameters<typeof ApiPropertyOptional>[0]> = {
+  status: { description: 'Comma-separated statuses.' },
+  priority: { description: 'Comma-separated priorities.' },
+  assigneeId: { format: 'uuid' },
+  creatorId: { format: 'uuid' },
+  dueBefore: { format: 'date-time', description: `Due strictly before; ${DATE_TIME}.` },
+  dueAfter: { format: 'date-time', description: `Due strictly after; ${DATE_TIME}.` },
+  overdue: { type: Boolean },
+  sort: { enum: TASK_SORT_FIELDS },
+  order: { enum: ['asc', 'desc'] },
+  limit: { minimum: 1, maximum: TASK_PAGE_MAX, type: 'integer', description: 'Decimal digits.' },
+  cursor: { description: 'Opaque, from the previous page.' },
+};
+for (const [name, doc] of Object.entries(LIST_DOCS)) ApiPropertyOptional(doc)(ListTasksQueryDto.prototype, name);
 
 export class SearchTasksQueryDto extends ListTasksQueryDto {
-  @ApiProperty({ description: 'Text to find in title and description.' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @ApiProperty({ description: 'Text to find in title and description.', minLength: 1, maxLength: TASK_QUERY_MAX })
+  @TASK_QUERY.required()
   q!: string;
 }

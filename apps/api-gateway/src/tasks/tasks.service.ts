@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { CacheIndex, CacheKeys, CacheResult, CacheStore, CacheTtl, hashOf, isUnavailable } from '@taskflow/cache';
-import { RpcContext, TaskErrorCodes, TaskPage, TaskPatterns, TaskStats, TaskView } from '@taskflow/contracts';
+import { CacheIndex, CacheKeys, CacheResult, CacheStore, CacheTtl, hashOf } from '@taskflow/cache';
+import {
+  RpcContext,
+  TaskChange,
+  TaskDeleted,
+  TaskErrorCodes,
+  TaskPage,
+  TaskPatterns,
+  TaskStats,
+  TaskView,
+} from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { AuthUser } from '../auth/auth.decorators';
 import { ifMatchVersion } from '../http/http-caching';
@@ -53,7 +62,9 @@ export class TasksService {
 
   /**
    * A versioned write: the expected version comes from If-Match (a mismatch is 412) or from the
-   * body's `version` (stale is 409 with the current version).
+   * body's `version` (stale is 409 with the current version); neither is 428 (RFC 6585). The views
+   * invalidated are those of the users the service says the task was or is with (creator and
+   * assignees before and after), whoever made the change.
    */
   async write(
     pattern: string,
@@ -66,17 +77,19 @@ export class TasksService {
   ): Promise<TaskView | undefined> {
     const precondition = ifMatchVersion(ifMatch);
     if (precondition === 'unmatchable') throw preconditionFailed();
-    const previous = await this.cache.get<TaskView>(CacheKeys.task(id));
     let version = typeof precondition === 'number' ? precondition : body.version;
     if (precondition === 'any') version = (await this.get(id, user, context)).value.version;
     if (version === undefined && versionRequired) {
-      throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', [
-        { field: 'version', reason: 'version is required unless an If-Match header is sent' },
-      ]);
+      throw new AppError(
+        'precondition_required',
+        'TASK.PRECONDITION_REQUIRED',
+        'Send If-Match with the ETag you read, or the version in the body.',
+        [{ field: 'version', reason: 'version is required unless an If-Match header is sent' }],
+      );
     }
-    let result: TaskView | { ok: true } | undefined;
+    let result: TaskChange | TaskDeleted | undefined;
     try {
-      result = await this.clients.tasks.send<TaskView | { ok: true }>(pattern, { ...body, id, version }, context);
+      result = await this.clients.tasks.send<TaskChange | TaskDeleted>(pattern, { ...body, id, version }, context);
     } catch (error) {
       if (
         typeof precondition === 'number' &&
@@ -88,23 +101,15 @@ export class TasksService {
       throw error;
     } finally {
       // Also after a failure: a conflict means our cached copy may be stale.
-      const before = previous && !isUnavailable(previous) ? previous : undefined;
-      const after = result && 'id' in result ? result : undefined;
-      await this.cache.invalidateTask(id, [
-        user.id,
-        before?.creatorId,
-        before?.assigneeId,
-        after?.creatorId,
-        after?.assigneeId,
-      ]);
+      await this.cache.invalidateTask(id, [user.id, ...(result?.affectedUserIds ?? [])]);
     }
-    return 'id' in result ? result : undefined;
+    return 'id' in result ? viewOf(result) : undefined;
   }
 
   async restore(id: string, user: AuthUser, context: RpcContext): Promise<TaskView> {
-    const task = await this.clients.tasks.send<TaskView>(TaskPatterns.restore, { id }, context);
-    await this.cache.invalidateTask(id, [user.id, task.creatorId, task.assigneeId]);
-    return task;
+    const change = await this.clients.tasks.send<TaskChange>(TaskPatterns.restore, { id }, context);
+    await this.cache.invalidateTask(id, [user.id, ...change.affectedUserIds]);
+    return viewOf(change);
   }
 
   /**
@@ -174,6 +179,11 @@ export class TasksService {
   private indexOf(user: AuthUser, page: TaskPage): CacheIndex {
     return user.role === 'admin' ? { owner: 'global' } : { owner: user.id, taskIds: page.items.map((task) => task.id) };
   }
+}
+
+/** The task without the service's invalidation hint, which is no part of the HTTP resource. */
+function viewOf({ affectedUserIds: _, ...task }: TaskChange): TaskView {
+  return task;
 }
 
 function preconditionFailed(details?: Record<string, unknown>): AppError {

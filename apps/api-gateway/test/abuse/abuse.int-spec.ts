@@ -3,7 +3,9 @@ import { authenticationSuite } from './authentication';
 import { authorizationSuite } from './authorization';
 import { fuzzSuite } from './fuzz';
 import { injectionSuite } from './injection';
+import { inputsSuite } from './inputs';
 import { resourceConsumptionSuite } from './resource-consumption';
+import { roundTripSuite } from './round-trip';
 
 // The abuse suite: OWASP API Security Top 10 (2023) as tests (map in docs/security.md), one theme per
 // module, all through real HTTP against one running system — the gateway on a loopback port, the real
@@ -25,7 +27,9 @@ describe('abuse suite', () => {
   authenticationSuite(() => system);
   resourceConsumptionSuite(() => system);
   injectionSuite(() => system);
+  inputsSuite(() => system);
   fuzzSuite(() => system);
+  roundTripSuite(() => system);
 
   it('should never return a password hash in any response of the whole suite', () => {
     expectNoPasswordHashes(system.http);

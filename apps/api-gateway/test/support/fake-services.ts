@@ -6,6 +6,7 @@ import {
   TaskErrorCodes,
   TaskPatterns,
   TaskStats,
+  TaskChange,
   TaskView,
   UserErrorCodes,
   UserPatterns,
@@ -70,10 +71,12 @@ export class FakeBackend {
     }
   }
 
-  bump(task: TaskView, changes: Partial<TaskView>): TaskView {
+  /** Stores the changed task; answers it like task-service, with the users it was and is with. */
+  bump(task: TaskView, changes: Partial<TaskView>): TaskChange {
     const next = { ...task, ...changes, version: task.version + 1, updatedAt: new Date().toISOString() };
     this.tasks.set(task.id, next);
-    return next;
+    const affected = [task.creatorId, task.assigneeId, next.assigneeId].filter((id): id is string => !!id);
+    return { ...next, affectedUserIds: [...new Set(affected)] };
   }
 }
 
@@ -221,8 +224,8 @@ function controllerFor(backend: FakeBackend) {
       return backend.handle(TaskPatterns.delete, r, () => {
         const task = backend.visibleTask(r.data.id, r);
         backend.checkVersion(task, r.data.version);
-        backend.bump(task, { deletedAt: new Date().toISOString() });
-        return { ok: true };
+        const { affectedUserIds } = backend.bump(task, { deletedAt: new Date().toISOString() });
+        return { ok: true, affectedUserIds };
       });
     }
 

@@ -105,6 +105,53 @@ describe('event contracts', () => {
     expect(!result.ok && result.reason).toMatch(/unsupported schemaVersion 9/);
   });
 
+  it.each([
+    [
+      'task.created',
+      { task: { ...taskSnapshot(), id: 'not-a-uuid', title: 42, version: -5 } },
+      /task\.id.*task\.title.*task\.version/s,
+    ],
+    ['task.updated', { task: { ...taskSnapshot(), description: undefined }, changedFields: [] }, /task\.description/],
+    ['task.created', { task: { ...taskSnapshot(), title: '\u0000' } }, /task\.title.*NUL/],
+  ])('should validate the nested task snapshot of %s in createEnvelope and parseEnvelope', (type, payload, reason) => {
+    const event = { type: type as EventType, actorId: USER_ID, entityId: TASK_ID, payload };
+    expect(() => createEnvelope(event)).toThrow(reason);
+    const valid = createEnvelope({ ...event, payload: FIXTURES[type as EventType] });
+    const result = parseEnvelope({ ...valid, payload });
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it.each([
+    '2026-02-30T12:00:00Z',
+    '2026-02-29T00:00:00Z',
+    '2026-01-01T12:00:00',
+    '2026-01-01 12:00:00Z',
+    '2026-W01-1',
+  ])(
+    'should refuse the occurredAt %s (a date that does not exist or a form other than RFC 3339 with offset)',
+    (occurredAt) => {
+      const envelope = createEnvelope({
+        type: 'user.login',
+        actorId: USER_ID,
+        entityId: USER_ID,
+        payload: FIXTURES['user.login'],
+      });
+      const result = parseEnvelope({ ...envelope, occurredAt });
+      expect(!result.ok && result.reason).toMatch(/occurredAt must be an RFC 3339 date-time/);
+    },
+  );
+
+  it('should answer the canonical lower-case eventId', () => {
+    const envelope = createEnvelope({
+      type: 'user.login',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.login'],
+    });
+    const result = parseEnvelope({ ...envelope, eventId: envelope.eventId.toUpperCase() });
+    expect(result.ok && result.envelope.eventId).toBe(envelope.eventId);
+  });
+
   it('should route every entity to its own topic with a .dlq twin', () => {
     expect(ALL_TOPICS).toEqual(['taskflow.task.events.v1', 'taskflow.user.events.v1', 'taskflow.system.events.v1']);
     expect(topicForEntity('task')).toBe('taskflow.task.events.v1');

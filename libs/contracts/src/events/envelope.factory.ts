@@ -57,7 +57,8 @@ export function parseEnvelope(raw: unknown): ParseResult {
   }
   const payloadErrors = validateSync(plainToInstance(contract.payload, envelope.payload));
   if (payloadErrors.length > 0) return { ok: false, reason: `payload: ${describe(payloadErrors)}` };
-  return { ok: true, envelope: raw as EventEnvelope };
+  // The canonical (lower-case) eventId: consumers deduplicate on it.
+  return { ok: true, envelope: { ...(raw as EventEnvelope), eventId: envelope.eventId } };
 }
 
 /** Decodes a Kafka message value (JSON bytes) into a validated envelope. */

@@ -5,7 +5,6 @@ import {
   IsIn,
   IsInt,
   IsIP,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -14,6 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsCanonicalUuid, IsDateTime } from '../fields/rules';
 import { ALL_EVENT_TYPES, EntityType, EventType } from './event-types';
 
 /** Request context captured at the gateway (seed 001 `metadata`). */
@@ -21,8 +21,8 @@ export class EventMetadata {
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
   @IsOptional() @IsIP() ipAddress?: string;
   @IsOptional() @IsString() @MaxLength(128) sessionId?: string;
-  /** ISO-8601, UTC: when the request that caused the event was received. */
-  @IsISO8601() timestamp!: string;
+  /** RFC 3339 with offset (producers write UTC `Z`): when the request that caused the event was received. */
+  @IsDateTime() timestamp!: string;
 }
 
 /**
@@ -30,11 +30,11 @@ export class EventMetadata {
  * `eventId` is a UUIDv7 and the idempotency key of every consumer.
  */
 export class EventEnvelope<P extends object = Record<string, unknown>> {
-  @IsUUID() eventId!: string;
+  @IsCanonicalUuid() eventId!: string;
   @IsIn(ALL_EVENT_TYPES) type!: EventType;
   @IsInt() @Min(1) schemaVersion!: number;
-  /** ISO-8601, UTC: when the state change committed. */
-  @IsISO8601() occurredAt!: string;
+  /** RFC 3339 with offset (producers write UTC `Z`): when the state change committed. */
+  @IsDateTime() occurredAt!: string;
   /** The user who caused the event, or one of `SystemActors` (`system`, `system:create-admin`). */
   @IsString() @MaxLength(64) actorId!: string;
   @IsString() @MaxLength(64) entityId!: string;

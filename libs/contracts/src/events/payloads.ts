@@ -1,33 +1,30 @@
-import { IsEmail, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsDateTime } from '../fields/rules';
+import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
+import { USER_ROLES, UserRole } from '../fields/user.fields';
 import { EventType } from './event-types';
-
-export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
-export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 /** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */
 export class TaskSnapshotV1 {
-  @IsUUID() id!: string;
-  @IsString() title!: string;
-  @IsOptional() @IsString() description!: string | null;
-  @IsIn(TASK_STATUSES) status!: TaskStatus;
-  @IsIn(TASK_PRIORITIES) priority!: TaskPriority;
-  @IsOptional() @IsUUID() assigneeId!: string | null;
-  @IsUUID() creatorId!: string;
-  @IsOptional() @IsISO8601() dueDate!: string | null;
-  @IsOptional() @IsISO8601() completedAt!: string | null;
-  @IsOptional() @IsISO8601() deletedAt!: string | null;
-  @IsInt() @Min(1) version!: number;
+  @TaskFields.id.required() id!: string;
+  @TaskFields.title.required() title!: string;
+  @TaskFields.description.required() description!: string | null;
+  @TaskFields.status.required() status!: TaskStatus;
+  @TaskFields.priority.required() priority!: TaskPriority;
+  @TaskFields.assigneeId.required() assigneeId!: string | null;
+  @TaskFields.creatorId.required() creatorId!: string;
+  @TaskFields.dueDate.required() dueDate!: string | null;
+  @TaskFields.completedAt.required() completedAt!: string | null;
+  @TaskFields.deletedAt.required() deletedAt!: string | null;
+  @TaskFields.version.required() version!: number;
 }
 
 export class TaskCreatedV1 {
-  @IsObject() task!: TaskSnapshotV1;
+  @IsObject() @ValidateNested() @Type(() => TaskSnapshotV1) task!: TaskSnapshotV1;
 }
 export class TaskUpdatedV1 {
-  @IsObject() task!: TaskSnapshotV1;
+  @IsObject() @ValidateNested() @Type(() => TaskSnapshotV1) task!: TaskSnapshotV1;
   /** Names of the fields this update changed. */
   @IsString({ each: true }) changedFields!: string[];
 }
@@ -35,22 +32,22 @@ export class TaskAssignedV1 {
   @IsUUID() taskId!: string;
   @IsOptional() @IsUUID() assigneeId!: string | null;
   @IsOptional() @IsUUID() previousAssigneeId!: string | null;
-  @IsInt() version!: number;
+  @TaskFields.version.required() version!: number;
 }
 export class TaskStatusChangedV1 {
   @IsUUID() taskId!: string;
   @IsIn(TASK_STATUSES) from!: TaskStatus;
   @IsIn(TASK_STATUSES) to!: TaskStatus;
-  @IsInt() version!: number;
+  @TaskFields.version.required() version!: number;
 }
 export class TaskDeletedV1 {
   @IsUUID() taskId!: string;
-  @IsISO8601() deletedAt!: string;
-  @IsInt() version!: number;
+  @IsDateTime() deletedAt!: string;
+  @TaskFields.version.required() version!: number;
 }
 export class TaskRestoredV1 {
   @IsUUID() taskId!: string;
-  @IsInt() version!: number;
+  @TaskFields.version.required() version!: number;
 }
 
 export class UserRegisteredV1 {
@@ -91,7 +88,7 @@ export class SystemBackupCompletedV1 {
 }
 export class SystemMaintenanceStartedV1 {
   @IsString() reason!: string;
-  @IsOptional() @IsISO8601() expectedEndAt?: string;
+  @IsOptional() @IsDateTime() expectedEndAt?: string;
 }
 
 /** Payload class and schema version of every event type; consumers validate the payload against it. */

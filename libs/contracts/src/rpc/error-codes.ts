@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'precondition_failed'
   /** Well-formed but not processable as sent, e.g. an Idempotency-Key reused with another request (422). */
   | 'unprocessable'
+  /** A conditional request without its condition (HTTP 428, RFC 6585). */
+  | 'precondition_required'
   | 'unavailable';
 
 export interface FieldError {

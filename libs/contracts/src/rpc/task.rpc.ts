@@ -1,19 +1,14 @@
 import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
-import { TASK_PRIORITIES, TASK_STATUSES, TaskPriority, TaskStatus } from '../events/payloads';
+  TASK_PRIORITIES,
+  TASK_QUERY_MAX,
+  TASK_STATUSES,
+  TaskFields,
+  TaskPriority,
+  TaskStatus,
+} from '../fields/task.fields';
+import { DecimalInt, defineField, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from '../fields/rules';
 
 /**
  * Request/response shapes of the `TaskPatterns` RPCs (task-service). Each request is an
@@ -34,66 +29,74 @@ export const TaskErrorCodes = {
   /** `dueDate` not after the task's creation time. */
   invalidDueDate: 'TASK.INVALID_DUE_DATE',
   forbidden: 'TASK.FORBIDDEN',
+  /** `task.restore` of a task that is not deleted. */
+  notDeleted: 'TASK.NOT_DELETED',
   unauthenticated: 'TASK.UNAUTHENTICATED',
 } as const;
 
-export const TASK_TITLE_MAX = 255;
-export const TASK_DESCRIPTION_MAX = 10_000;
 /** Largest page of `task.list`. */
 export const TASK_PAGE_MAX = 100;
 export const TASK_PAGE_DEFAULT = 20;
 export const TASK_SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority'] as const;
 export type TaskSortField = (typeof TASK_SORT_FIELDS)[number];
 
-const nullable = (_: object, value: unknown) => value !== null;
+const PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: TASK_PAGE_MAX }));
+const FILTER_DATE = defineField(false, IsDateTime);
+const FILTER_USER = defineField(false, IsCanonicalUuid);
+/** `q` of list and search: text like a title's. */
+export const TASK_QUERY = defineField(false, () => IsText({ min: 1, max: TASK_QUERY_MAX }));
+export const TASK_CURSOR = defineField(false, () => IsText({ min: 1, max: 512 }));
 
 /** `task.create`. The actor becomes the creator. Answers `TaskView` (status `todo` unless given). */
 export class CreateTaskData {
-  @IsString() @MinLength(1) @MaxLength(TASK_TITLE_MAX) title!: string;
-  @IsOptional() @ValidateIf(nullable) @IsString() @MaxLength(TASK_DESCRIPTION_MAX) description?: string | null;
-  @IsOptional() @IsIn(TASK_PRIORITIES) priority?: TaskPriority;
-  @IsOptional() @IsIn(TASK_STATUSES) status?: TaskStatus;
-  @IsOptional() @ValidateIf(nullable) @IsUUID() assigneeId?: string | null;
-  /** ISO-8601; must be in the future. */
-  @IsOptional() @ValidateIf(nullable) @IsISO8601({ strict: true }) dueDate?: string | null;
+  @TaskFields.title.required() title!: string;
+  @TaskFields.description.optional() description?: string | null;
+  @TaskFields.priority.optional() priority?: TaskPriority;
+  @TaskFields.status.optional() status?: TaskStatus;
+  @TaskFields.assigneeId.optional() assigneeId?: string | null;
+  /** RFC 3339 with offset; must be after the creation time. */
+  @TaskFields.dueDate.optional() dueDate?: string | null;
 }
 
-/** `task.get`, `task.restore`. Answers `TaskView`. A deleted task is found only by `task.restore`. */
+/**
+ * `task.get` answers `TaskView`; `task.restore` answers `TaskChange`. A deleted task is found only by
+ * `task.restore`; restoring a task that is not deleted is `conflict TASK.NOT_DELETED`.
+ */
 export class TaskIdData {
-  @IsUUID() id!: string;
+  @TaskFields.id.required() id!: string;
 }
 
 /**
  * `task.update`: changes the given fields when `version` is the stored one (optimistic locking), else
- * `conflict TASK.VERSION_CONFLICT`. `null` clears a nullable field. Answers `TaskView` with version + 1.
+ * `conflict TASK.VERSION_CONFLICT`. `null` clears a nullable field. Answers `TaskChange` with version + 1.
  */
 export class UpdateTaskData {
-  @IsUUID() id!: string;
-  @IsInt() @Min(1) version!: number;
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(TASK_TITLE_MAX) title?: string;
-  @IsOptional() @ValidateIf(nullable) @IsString() @MaxLength(TASK_DESCRIPTION_MAX) description?: string | null;
-  @IsOptional() @IsIn(TASK_PRIORITIES) priority?: TaskPriority;
-  @IsOptional() @ValidateIf(nullable) @IsISO8601({ strict: true }) dueDate?: string | null;
+  @TaskFields.id.required() id!: string;
+  @TaskFields.version.required() version!: number;
+  @TaskFields.title.optional() title?: string;
+  @TaskFields.description.optional() description?: string | null;
+  @TaskFields.priority.optional() priority?: TaskPriority;
+  @TaskFields.dueDate.optional() dueDate?: string | null;
 }
 
-/** `task.change_status`: sets `completedAt` when moving to `done`, clears it otherwise. Answers `TaskView`. */
+/** `task.change_status`: sets `completedAt` when moving to `done`, clears it otherwise. Answers `TaskChange`. */
 export class ChangeTaskStatusData {
-  @IsUUID() id!: string;
-  @IsInt() @Min(1) version!: number;
-  @IsIn(TASK_STATUSES) status!: TaskStatus;
+  @TaskFields.id.required() id!: string;
+  @TaskFields.version.required() version!: number;
+  @TaskFields.status.required() status!: TaskStatus;
 }
 
-/** `task.assign`: `assigneeId: null` unassigns. Answers `TaskView`. */
+/** `task.assign`: `assigneeId: null` unassigns. Answers `TaskChange`. */
 export class AssignTaskData {
-  @IsUUID() id!: string;
-  @IsInt() @Min(1) version!: number;
-  @ValidateIf(nullable) @IsUUID() assigneeId!: string | null;
+  @TaskFields.id.required() id!: string;
+  @TaskFields.version.required() version!: number;
+  @TaskFields.assigneeId.required() assigneeId!: string | null;
 }
 
-/** `task.delete` (soft). `version` optional; when given it must match. Answers `{ ok: true }`. */
+/** `task.delete` (soft). `version` optional; when given it must match. Answers `TaskDeleted`. */
 export class DeleteTaskData {
-  @IsUUID() id!: string;
-  @IsOptional() @IsInt() @Min(1) version?: number;
+  @TaskFields.id.required() id!: string;
+  @TaskFields.version.optional() version?: number;
 }
 
 /**
@@ -106,28 +109,28 @@ export class ListTasksQuery {
   @IsIn(TASK_PRIORITIES, { each: true })
   @Transform(({ value }) => toList(value))
   priority?: TaskPriority[];
-  @IsOptional() @IsUUID() assigneeId?: string;
-  @IsOptional() @IsUUID() creatorId?: string;
-  /** ISO-8601; due strictly before. */
-  @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
-  /** ISO-8601; due strictly after. */
-  @IsOptional() @IsISO8601({ strict: true }) dueAfter?: string;
+  @FILTER_USER.optional() assigneeId?: string;
+  @FILTER_USER.optional() creatorId?: string;
+  /** RFC 3339 with offset; due strictly before. */
+  @FILTER_DATE.optional() dueBefore?: string;
+  /** RFC 3339 with offset; due strictly after. */
+  @FILTER_DATE.optional() dueAfter?: string;
   /** `true`: due date passed and not done; `false`: the others. */
   @IsOptional() @IsBoolean() overdue?: boolean;
   /** Case-insensitive text search in title and description. */
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) q?: string;
+  @TASK_QUERY.optional() q?: string;
   /** Default `createdAt`. */
   @IsOptional() @IsIn(TASK_SORT_FIELDS) sort?: TaskSortField;
   /** Default `desc`. */
   @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
-  @IsOptional() @IsInt() @Min(1) @Max(TASK_PAGE_MAX) limit?: number;
+  @PAGE_LIMIT.optional() limit?: number;
   /** Opaque, from a previous page. */
-  @IsOptional() @IsString() @MaxLength(512) cursor?: string;
+  @TASK_CURSOR.optional() cursor?: string;
 }
 
 /** `task.stats`: numbers over the tasks visible to `userId` (default the actor; another user: admin only). */
 export class TaskStatsQuery {
-  @IsOptional() @IsUUID() userId?: string;
+  @FILTER_USER.optional() userId?: string;
 }
 
 /** What the service answers about a task. Timestamps are ISO-8601 UTC; nullable fields are `null`. */
@@ -145,6 +148,18 @@ export interface TaskView {
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+/**
+ * What a change of an existing task answers (`task.update`, `change_status`, `assign`, `restore`): the task and
+ * `affectedUserIds`, its creator and assignees before and after the change, whose cached views are stale now.
+ */
+export type TaskChange = TaskView & { affectedUserIds: string[] };
+
+/** What `task.delete` answers; `affectedUserIds` as in `TaskChange`. */
+export interface TaskDeleted {
+  ok: true;
+  affectedUserIds: string[];
 }
 
 export interface TaskPage {

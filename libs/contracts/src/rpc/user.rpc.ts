@@ -1,24 +1,7 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUrl,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
-import { USER_ROLES, UserRole } from '../events/payloads';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
+import { DecimalInt, defineField, IsIntIn, IsText } from '../fields/rules';
+import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
 
 /**
  * Request/response shapes of the `UserPatterns` RPCs (user-service). Each request is an
@@ -38,28 +21,31 @@ export const UserErrorCodes = {
   unauthenticated: 'USER.UNAUTHENTICATED',
 } as const;
 
-/** Longest accepted password: bcrypt ignores everything after 72 bytes. */
-export const PASSWORD_MAX_LENGTH = 72;
-export const PASSWORD_MIN_LENGTH = 8;
 /** Largest page of `user.list`. */
 export const USER_PAGE_MAX = 100;
 
+/** Login takes any stored text: a format check would tell which emails can exist. */
+export const CREDENTIAL_EMAIL = defineField(false, () => IsText({ min: 1, max: 255 }));
+export const CREDENTIAL_PASSWORD = defineField(false, () => IsText({ min: 1, max: PASSWORD_MAX_LENGTH }));
+const SESSION_ID = defineField(false, () => IsText({ min: 1, max: 128 }));
+/** `user.list` paging and search, shared with the gateway's query class. */
+export const USER_PAGE = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: 1_000_000 }));
+export const USER_PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: USER_PAGE_MAX }));
+export const USER_SEARCH = defineField(false, () => IsText({ max: 100 }));
+
 /** The profile stored in `users.profile` (JSONB). Every field optional; `null` in an update removes it. */
 export class UserProfileData {
-  @IsOptional() @IsString() @MaxLength(100) firstName?: string | null;
-  @IsOptional() @IsString() @MaxLength(100) lastName?: string | null;
-  /** Absolute http(s) URL. */
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true }) @MaxLength(2048) avatarUrl?:
-    string | null;
-  /** IANA zone name, e.g. `Europe/Berlin`. */
-  @IsOptional() @IsString() @MaxLength(64) timezone?: string | null;
-  @IsOptional() @IsString() @MaxLength(1000) bio?: string | null;
+  @UserFields.firstName.optional() firstName?: string | null;
+  @UserFields.lastName.optional() lastName?: string | null;
+  @UserFields.avatarUrl.optional() avatarUrl?: string | null;
+  @UserFields.timezone.optional() timezone?: string | null;
+  @UserFields.bio.optional() bio?: string | null;
 }
 
 /** `user.register` (anonymous). Answers `UserView`; `conflict USER.EMAIL_TAKEN` when the email exists (any case). */
 export class RegisterUserData {
-  @IsEmail() @MaxLength(255) email!: string;
-  @IsString() @MinLength(PASSWORD_MIN_LENGTH) @MaxLength(PASSWORD_MAX_LENGTH) password!: string;
+  @UserFields.email.required() email!: string;
+  @UserFields.password.required() password!: string;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => UserProfileData) profile?: UserProfileData;
 }
 
@@ -68,21 +54,21 @@ export class RegisterUserData {
  * `unauthorized USER.INVALID_CREDENTIALS` for an unknown email or a wrong password alike.
  */
 export class AuthenticateData {
-  @IsString() @IsNotEmpty() @MaxLength(255) email!: string;
-  @IsString() @IsNotEmpty() @MaxLength(PASSWORD_MAX_LENGTH) password!: string;
+  @CREDENTIAL_EMAIL.required() email!: string;
+  @CREDENTIAL_PASSWORD.required() password!: string;
   /** The session the gateway is about to issue; carried by the `user.login` event. */
-  @IsString() @IsNotEmpty() @MaxLength(128) sessionId!: string;
+  @SESSION_ID.required() sessionId!: string;
 }
 
 /** `user.record_logout` (the user themself or an admin). Answers `{ ok: true }`. */
 export class RecordLogoutData {
-  @IsUUID() userId!: string;
-  @IsString() @IsNotEmpty() @MaxLength(128) sessionId!: string;
+  @UserFields.id.required() userId!: string;
+  @SESSION_ID.required() sessionId!: string;
 }
 
 /** `user.get_by_id` (any authenticated actor). Answers `UserView`; `not_found USER.NOT_FOUND`. */
 export class GetUserByIdData {
-  @IsUUID() id!: string;
+  @UserFields.id.required() id!: string;
 }
 
 /** `user.get_many_by_ids` (any authenticated actor). Answers `UserView[]` of the ids that exist, in no set order. */
@@ -92,24 +78,24 @@ export class GetUsersByIdsData {
 
 /** `user.update_profile` (own profile; an admin any). Merges `profile` into the stored one. Answers `UserView`. */
 export class UpdateProfileData {
-  @IsUUID() userId!: string;
+  @UserFields.id.required() userId!: string;
   @IsObject() @ValidateNested() @Type(() => UserProfileData) profile!: UserProfileData;
 }
 
 /** `user.change_role` (admin only, else `forbidden USER.FORBIDDEN`). Answers `UserView`. */
 export class ChangeRoleData {
-  @IsUUID() userId!: string;
-  @IsIn(USER_ROLES) role!: UserRole;
+  @UserFields.id.required() userId!: string;
+  @UserFields.role.required() role!: UserRole;
 }
 
 /** `user.list` (admin only). Answers `UserPage`, newest first. */
 export class ListUsersQuery {
   /** 1-based. */
-  @IsOptional() @IsInt() @Min(1) page?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(USER_PAGE_MAX) limit?: number;
+  @USER_PAGE.optional() page?: number;
+  @USER_PAGE_LIMIT.optional() limit?: number;
   /** Case-insensitive substring of the email, first name or last name. */
-  @IsOptional() @IsString() @MaxLength(100) search?: string;
-  @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
+  @USER_SEARCH.optional() search?: string;
+  @UserFields.role.optional() role?: UserRole;
 }
 
 /** What the service answers about a user. Never carries the password hash. */

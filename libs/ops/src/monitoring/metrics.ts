@@ -25,6 +25,7 @@ export const TASKFLOW_METRICS: Record<string, MetricSpec> = {
   taskflow_session_checks_skipped_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_events_ingested_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_duplicates_total: { type: 'counter', labels: ['app'] },
+  taskflow_audit_event_conflicts_total: { type: 'counter', labels: ['app'] },
   taskflow_audit_dead_lettered_total: { type: 'counter', labels: ['app', 'topic', 'code'] },
   taskflow_audit_write_retries_total: { type: 'counter', labels: ['app'] },
   taskflow_rate_limit_rejections_total: { type: 'counter', labels: ['app', 'scope'] },

@@ -38,7 +38,7 @@ describe('parseEventFilter', () => {
         actorId: 'system',
         correlationId: 'req-1',
         from: '2026-01-01T00:00:00Z',
-        to: '2026-02-01',
+        to: '2026-02-01T00:00:00Z',
       }),
     ).toEqual({
       entityType: 'task',
@@ -57,8 +57,9 @@ describe('parseEventFilter', () => {
     [{ entityType: 'task', entityId: 'not-a-uuid' }, 'entityId', 'must be a UUID for entityType task'],
     [{ entityType: 'invoice' }, 'entityType', 'must be one of task, user, system'],
     [{ actorId: 'a b' }, 'actorId', expect.stringContaining('malformed')],
-    [{ from: 'yesterday' }, 'from', 'must be an ISO-8601 date-time'],
-    [{ from: '2026-02-01', to: '2026-01-01' }, 'from', 'is after to'],
+    [{ from: 'yesterday' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],
+    [{ from: '2026-02-30T00:00:00Z' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],
+    [{ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'from', 'is after to'],
     [{ colour: 'red' }, 'colour', 'is not a known parameter'],
     [{ actorId: ['a', 'b'] }, 'actorId', 'must be given once'],
   ])('should reject %j', (query, field, reason) => {

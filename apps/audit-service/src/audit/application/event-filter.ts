@@ -1,4 +1,4 @@
-import { ALL_EVENT_TYPES, FieldError } from '@taskflow/contracts';
+import { ALL_EVENT_TYPES, FieldError, parseDateTime } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { TIME_BUCKETS, TimeBucket } from '../domain/time-bucket';
 
@@ -173,11 +173,9 @@ function id(query: Query, field: string, problems: FieldError[]): string | undef
 function date(query: Query, field: string, problems: FieldError[]): Date | undefined {
   const value = single(query, field, problems);
   if (value === undefined) return undefined;
-  const parsed = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed.getTime())) {
-    problems.push({ field, reason: 'must be an ISO-8601 date-time' });
-    return undefined;
-  }
+  // The contract's date-time rule: `new Date` would read 30 February as 2 March.
+  const parsed = parseDateTime(value);
+  if (!parsed) problems.push({ field, reason: 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z' });
   return parsed;
 }
 

@@ -7,6 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 export class AuditMetrics {
   readonly ingested: Counter;
   readonly duplicates: Counter;
+  readonly conflicts: Counter;
   readonly deadLettered: Counter<'topic' | 'code'>;
   readonly consumed: Counter<'topic'>;
   readonly lag: Gauge<'topic' | 'partition'>;
@@ -23,6 +24,11 @@ export class AuditMetrics {
     this.duplicates = new Counter({
       name: 'taskflow_audit_duplicates_total',
       help: 'Redelivered events skipped by the unique eventId index',
+      registers,
+    });
+    this.conflicts = new Counter({
+      name: 'taskflow_audit_event_conflicts_total',
+      help: 'Events whose eventId was stored with other content (both kept in event_log_conflicts)',
       registers,
     });
     this.deadLettered = new Counter({

@@ -1,4 +1,4 @@
-import { ListTasksQuery, TASK_PAGE_DEFAULT, TaskSortField } from '@taskflow/contracts';
+import { ListTasksQuery, TASK_PAGE_DEFAULT, TaskSortField, toInstant } from '@taskflow/contracts';
 import { Actor, isAdmin } from '../domain/task';
 import { invalidCursor } from './task.errors';
 
@@ -64,8 +64,8 @@ export function buildListSql(actor: Actor, query: ListTasksQuery): ListSql {
   if (query.priority?.length) where.push(anyOf('t.priority', 'task_priority', query.priority, bind));
   if (query.assigneeId) where.push(`t.assignee_id = ${bind(query.assigneeId)}`);
   if (query.creatorId) where.push(`t.creator_id = ${bind(query.creatorId)}`);
-  if (query.dueBefore) where.push(`t.due_date < ${bind(query.dueBefore)}::timestamptz`);
-  if (query.dueAfter) where.push(`t.due_date > ${bind(query.dueAfter)}::timestamptz`);
+  if (query.dueBefore) where.push(`t.due_date < ${bind(toInstant(query.dueBefore))}::timestamptz`);
+  if (query.dueAfter) where.push(`t.due_date > ${bind(toInstant(query.dueAfter))}::timestamptz`);
   if (query.overdue === true) where.push(`t.due_date < now() AND t.status <> 'done'`);
   if (query.overdue === false) where.push(`(t.due_date IS NULL OR t.due_date >= now() OR t.status = 'done')`);
   if (query.q) {

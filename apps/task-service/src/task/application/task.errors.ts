@@ -3,6 +3,9 @@ import { AppError } from '@taskflow/nest-kit';
 
 export const taskNotFound = (id: string) => new AppError('not_found', TaskErrorCodes.notFound, `Task ${id} not found.`);
 
+export const notDeleted = (id: string) =>
+  new AppError('conflict', TaskErrorCodes.notDeleted, `Task ${id} is not deleted: there is nothing to restore.`);
+
 export const versionConflict = (id: string, currentVersion: number) =>
   new AppError(
     'conflict',

@@ -14,7 +14,10 @@ import {
   TaskPatterns,
   TaskStats,
   TaskStatsQuery,
+  TaskChange,
+  TaskDeleted,
   TaskView,
+  toInstant,
   UpdateTaskData,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
@@ -27,6 +30,7 @@ import {
   forbidden,
   invalidCursor,
   invalidDueDate,
+  notDeleted,
   taskNotFound,
   unauthenticated,
   unknownUser,
@@ -59,7 +63,7 @@ export class TaskService {
   async create(context: RpcContext, data: CreateTaskData): Promise<TaskView> {
     const actor = requireActor(context);
     const status = data.status ?? 'todo';
-    return this.write(context, TaskPatterns.create, data, async (manager) => {
+    return this.write(context, TaskPatterns.create, data, toTaskView, async (manager) => {
       const [row] = await manager.query(
         `INSERT INTO tasks (title, description, status, priority, assignee_id, creator_id, due_date, completed_at)
          VALUES ($1, $2, $3::task_status, $4::task_priority, $5, $6, $7, CASE WHEN $3::task_status = 'done' THEN now() END)
@@ -71,7 +75,7 @@ export class TaskService {
           data.priority ?? 'medium',
           data.assigneeId ?? null,
           actor.id,
-          data.dueDate ?? null,
+          data.dueDate ? toInstant(data.dueDate) : null,
         ],
       );
       const created = toTask(row as TaskRow);
@@ -88,7 +92,7 @@ export class TaskService {
     return toTaskView(toTask(row));
   }
 
-  update(context: RpcContext, data: UpdateTaskData): Promise<TaskView> {
+  update(context: RpcContext, data: UpdateTaskData): Promise<TaskChange> {
     return this.change(context, TaskPatterns.update, data, data.id, data.version, 'live', (task) => {
       const set: Record<string, unknown> = {};
       const changed: string[] = [];
@@ -100,7 +104,7 @@ export class TaskService {
       put('title', 'title', data.title, task.title);
       put('description', 'description', data.description, task.description);
       put('priority', 'priority', data.priority, task.priority);
-      put('dueDate', 'due_date', data.dueDate, task.dueDate);
+      put('dueDate', 'due_date', data.dueDate ? toInstant(data.dueDate) : data.dueDate, task.dueDate);
       if (changed.length === 0) return null;
       return {
         set,
@@ -112,7 +116,7 @@ export class TaskService {
     });
   }
 
-  changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskView> {
+  changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskChange> {
     return this.change(context, TaskPatterns.changeStatus, data, data.id, data.version, 'live', (task) => {
       if (task.status === data.status) return null;
       return {
@@ -125,7 +129,7 @@ export class TaskService {
     });
   }
 
-  assign(context: RpcContext, data: AssignTaskData): Promise<TaskView> {
+  assign(context: RpcContext, data: AssignTaskData): Promise<TaskChange> {
     return this.change(context, TaskPatterns.assign, data, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
       return {
@@ -143,18 +147,27 @@ export class TaskService {
     });
   }
 
-  async delete(context: RpcContext, data: DeleteTaskData): Promise<{ ok: true }> {
-    await this.change(context, TaskPatterns.delete, data, data.id, data.version, 'live', (task) => ({
-      set: { deleted_at: new Date() },
-      event: (updated) => ({
-        type: EventType.TaskDeleted,
-        payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
+  async delete(context: RpcContext, data: DeleteTaskData): Promise<TaskDeleted> {
+    const { affectedUserIds } = await this.change(
+      context,
+      TaskPatterns.delete,
+      data,
+      data.id,
+      data.version,
+      'live',
+      (task) => ({
+        set: { deleted_at: new Date() },
+        event: (updated) => ({
+          type: EventType.TaskDeleted,
+          payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
+        }),
       }),
-    }));
-    return { ok: true };
+    );
+    return { ok: true, affectedUserIds };
   }
 
-  restore(context: RpcContext, data: TaskIdData): Promise<TaskView> {
+  /** A live task the actor can see answers `conflict TASK.NOT_DELETED`. */
+  restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
     return this.change(context, TaskPatterns.restore, data, data.id, undefined, 'deleted', (task) => ({
       set: { deleted_at: null },
       event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
@@ -212,7 +225,11 @@ export class TaskService {
     return stats;
   }
 
-  /** Lock, authorise, check the version, apply `decide`'s change, append its event — one transaction. */
+  /**
+   * Lock, authorise, check the version, apply `decide`'s change, append its event — one transaction. Answers
+   * the task and the users whose views it was or is in (creator and assignee, before and after), so the
+   * caller invalidates from the data written, not from who asked.
+   */
   private async change(
     context: RpcContext,
     operation: string,
@@ -221,18 +238,21 @@ export class TaskService {
     expectedVersion: number | undefined,
     state: 'live' | 'deleted',
     decide: (task: Task) => Change | null,
-  ): Promise<TaskView> {
+  ): Promise<TaskChange> {
     const actor = requireActor(context);
-    return this.write(context, operation, data, async (manager) => {
+    return this.write(context, operation, data, withAffectedUsers, async (manager) => {
       const [row] = await manager.query(`SELECT * FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
       const current = row ? toTask(row as TaskRow) : undefined;
-      const inState = current && (state === 'live' ? current.deletedAt === null : current.deletedAt !== null);
-      if (!current || !inState || !canAccess(actor, current)) throw taskNotFound(id);
+      if (!current || !canAccess(actor, current)) throw taskNotFound(id);
+      if ((current.deletedAt === null) !== (state === 'live')) {
+        if (state === 'deleted') throw notDeleted(id);
+        throw taskNotFound(id);
+      }
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw versionConflict(id, current.version);
       }
       const change = decide(current);
-      if (!change) return { task: current };
+      if (!change) return { task: current, before: current };
 
       const columns = Object.keys(change.set);
       const assignments = columns.map((column, i) => `"${column}" = $${i + 3}`);
@@ -245,24 +265,31 @@ export class TaskService {
       // The row lock makes this unreachable today; the guard keeps lost updates impossible if that changes.
       if (result.affected !== 1) throw versionConflict(id, current.version + 1);
       const updated = toTask(result.records[0] as TaskRow);
-      return { task: updated, event: change.event(updated) };
+      return { task: updated, before: current, event: change.event(updated) };
     });
   }
 
-  /** One transaction: `work`, its event in the outbox, and the Idempotency-Key with the result when one is given. */
-  private async write(
+  /**
+   * One transaction: `work`, its event in the outbox, and the Idempotency-Key with the answer when one is given
+   * (so a retry gets the same answer, `affectedUserIds` included). `answer` shapes the reply from the task written
+   * and the task as it was before.
+   */
+  private async write<R>(
     context: RpcContext,
     operation: string,
     data: object,
-    work: (manager: EntityManager) => Promise<{ task: Task; event?: { type: EventType; payload: object } }>,
-  ): Promise<TaskView> {
+    answer: (task: Task, before?: Task) => R,
+    work: (
+      manager: EntityManager,
+    ) => Promise<{ task: Task; before?: Task; event?: { type: EventType; payload: object } }>,
+  ): Promise<R> {
     const actor = requireActor(context);
     const keyed = idempotentRequest(context, operation, data);
     let wrote = false;
     try {
       const view = await this.options.dataSource.transaction((manager) =>
         this.options.idempotency.once(manager, keyed, async () => {
-          const { task, event } = await work(manager);
+          const { task, before, event } = await work(manager);
           if (event) {
             const envelope = createEnvelope({
               type: event.type,
@@ -275,7 +302,7 @@ export class TaskService {
             await appendToOutbox(manager, this.options.outboxTable, envelope);
             wrote = true;
           }
-          return toTaskView(task);
+          return answer(task, before);
         }),
       );
       if (wrote) this.options.afterCommit?.();
@@ -293,6 +320,15 @@ export class TaskService {
       await runner.release();
     }
   }
+}
+
+/** The reply to a change: the task, and every user whose views it touched (creator and assignee, before and after). */
+function withAffectedUsers(task: Task, before?: Task): TaskChange {
+  const affected = [before?.creatorId, before?.assigneeId, task.creatorId, task.assigneeId];
+  return {
+    ...toTaskView(task),
+    affectedUserIds: [...new Set(affected.filter((userId): userId is string => !!userId))],
+  };
 }
 
 function requireActor(context: RpcContext): Actor {

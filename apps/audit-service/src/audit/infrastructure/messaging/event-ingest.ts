@@ -55,6 +55,13 @@ export class EventIngest {
       const result = await this.insert(docs);
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
+      if (result.conflicts > 0) {
+        this.metrics.conflicts.inc(result.conflicts);
+        this.logger.error(
+          { topic, partition, count: result.conflicts },
+          'eventId reused with other content: kept in event_log_conflicts',
+        );
+      }
       dead.push(...result.rejected.map(({ index, code, reason }) => ({ message: sources[index], code, reason })));
     }
     await this.deadLetter(topic, partition, dead);
@@ -89,7 +96,7 @@ export class EventIngest {
    * culprits one by one and dead-letter them, so the others are stored and the partition moves on.
    */
   private async insertOneByOne(docs: EventLog[]): Promise<Stored> {
-    const total: Stored = { inserted: 0, duplicates: 0, rejected: [] };
+    const total: Stored = { inserted: 0, duplicates: 0, conflicts: 0, rejected: [] };
     for (const [index, doc] of docs.entries()) {
       let result: InsertResult;
       try {
@@ -104,6 +111,7 @@ export class EventIngest {
       }
       total.inserted += result.inserted;
       total.duplicates += result.duplicates;
+      total.conflicts += result.conflicts;
       total.rejected.push(...withCode(result).rejected.map((rejected) => ({ ...rejected, index })));
     }
     return total;

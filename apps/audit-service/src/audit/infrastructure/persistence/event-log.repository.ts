@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
@@ -7,7 +8,7 @@ import { RetentionPolicy } from '../../domain/retention-policy';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
 import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG } from '../../tokens';
-import { EVENT_LOG_MODEL } from './event-log.schema';
+import { EVENT_LOG_CONFLICTS, EVENT_LOG_MODEL } from './event-log.schema';
 
 const DUPLICATE_KEY = 11000;
 const HIDE_ID = { _id: 0 } as const;
@@ -15,7 +16,10 @@ const TRAIL_CAP = 1000;
 
 export interface InsertResult {
   inserted: number;
+  /** Redeliveries: the eventId is stored with the same content. */
   duplicates: number;
+  /** The eventId is stored with other content; both are kept in `event_log_conflicts`. */
+  conflicts: number;
   /** Documents MongoDB refused for a reason other than a duplicate key (dead-lettered by the caller). */
   rejected: { index: number; reason: string }[];
 }
@@ -52,8 +56,10 @@ export class EventLogRepository {
   }
 
   /**
-   * One unordered bulk insert. Duplicate keys on `eventId` are redeliveries and are counted, not failures;
-   * anything else that is not a per-document error (network, no primary) throws.
+   * One unordered bulk insert. A duplicate key on `eventId` (canonical, lower-case) is a redelivery when the
+   * stored event has the same content, counted and skipped; with other content it is a conflict: the stored
+   * and the received content are kept in `event_log_conflicts` (once per variant) and counted, never dropped
+   * silently. Anything else that is not a per-document error (network, no primary) throws.
    */
   async insertBatch(docs: EventLog[]): Promise<InsertResult> {
     try {
@@ -62,19 +68,61 @@ export class EventLogRepository {
         docs.map((doc) => ({ ...doc })),
         { ordered: false },
       );
-      return { inserted: docs.length, duplicates: 0, rejected: [] };
+      return { inserted: docs.length, duplicates: 0, conflicts: 0, rejected: [] };
     } catch (error) {
       // mongoose's own copy of the driver threw this, so its error class comes from mongoose's `mongo` export.
       if (!(error instanceof mongo.MongoBulkWriteError) || !error.writeErrors) throw error;
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       if (writeErrors.length === 0) throw error;
-      const duplicates = writeErrors.filter((e) => e.code === DUPLICATE_KEY).length;
+      const repeated = writeErrors.filter((e) => e.code === DUPLICATE_KEY).map((e) => docs[e.index]);
+      const conflicts = await this.recordConflicts(repeated);
       const rejected = writeErrors
         .filter((e) => e.code !== DUPLICATE_KEY)
         .map((e) => ({ index: e.index, reason: `MongoDB ${e.code}: ${e.errmsg ?? 'rejected'}` }));
       // Counted from the errors, not from the reply's insertedCount (the stand-in server misreports it).
-      return { inserted: docs.length - writeErrors.length, duplicates, rejected };
+      return {
+        inserted: docs.length - writeErrors.length,
+        duplicates: repeated.length - conflicts,
+        conflicts,
+        rejected,
+      };
     }
+  }
+
+  /** Compares each repeated event with the stored one; keeps both contents of those that differ. Returns how many. */
+  private async recordConflicts(repeated: EventLog[]): Promise<number> {
+    if (repeated.length === 0) return 0;
+    const stored = await this.model.collection
+      .find({ eventId: { $in: repeated.map((doc) => doc.eventId) } }, { projection: { _id: 0 } })
+      .toArray();
+    const byId = new Map(stored.map((doc) => [doc.eventId as string, doc as unknown as EventLog]));
+    const detectedAt = new Date();
+    const ops: mongo.AnyBulkWriteOperation[] = [];
+    for (const received of repeated) {
+      const existing = byId.get(received.eventId);
+      // Gone since (TTL) or not visible: nothing to compare with, the insert error says it was there.
+      if (!existing) continue;
+      const [storedContent, receivedContent] = [eventContent(existing), eventContent(received)];
+      if (canonicalJson(storedContent) === canonicalJson(receivedContent)) continue;
+      const receivedSha256 = createHash('sha256').update(canonicalJson(receivedContent)).digest('hex');
+      ops.push({
+        updateOne: {
+          filter: { eventId: received.eventId, receivedSha256 },
+          update: {
+            $setOnInsert: {
+              eventId: received.eventId,
+              receivedSha256,
+              stored: storedContent,
+              received: receivedContent,
+              detectedAt,
+            },
+          },
+          upsert: true,
+        },
+      });
+    }
+    if (ops.length > 0) await this.model.db.collection(EVENT_LOG_CONFLICTS).bulkWrite(ops, { ordered: false });
+    return ops.length;
   }
 
   /** Newest first; the cursor is the (createdAt, eventId) of the last item, so new arrivals never shift pages. */
@@ -172,6 +220,21 @@ export class EventLogRepository {
     }
     return updated;
   }
+}
+
+/** What the producer said: the stored document without what ingest adds (`updatedAt`, `expiresAt`). */
+function eventContent(doc: EventLog): Omit<EventLog, 'updatedAt' | 'expiresAt'> {
+  const { updatedAt: _updatedAt, expiresAt: _expiresAt, ...content } = doc;
+  return content;
+}
+
+/** JSON with object keys sorted at every depth, dates as ISO strings: equal content, equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }
 
 /** Every query hides records past `expiresAt`: the TTL monitor deletes them only about once a minute. */

@@ -3,6 +3,8 @@ import { EventLog } from '../../domain/event-log';
 
 export const EVENT_LOGS = 'event_logs';
 export const EVENT_LOG_MODEL = 'EventLog';
+/** Events whose eventId was stored already with other content (see `EventLogRepository.insertBatch`). */
+export const EVENT_LOG_CONFLICTS = 'event_log_conflicts';
 
 const MetadataSchema = new Schema<EventLog['metadata']>(
   {

@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import { EVENT_LOGS } from './event-log.schema';
+import { EVENT_LOG_CONFLICTS, EVENT_LOGS } from './event-log.schema';
 
 /** mongoose's copy of the driver: the app's only connection to MongoDB is the mongoose one. */
 type Db = mongo.Db;
@@ -45,6 +45,18 @@ export const MIGRATIONS: Migration[] = [
     description: 'one TTL index on expiresAt, stamped per event class at ingest (TTL indexes must be single-field)',
     async up(db) {
       await db.collection(EVENT_LOGS).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' });
+    },
+  },
+  {
+    version: 4,
+    description:
+      'event_log_conflicts: an eventId seen again with other content, both contents kept; one record per variant',
+    async up(db) {
+      const exists = await db.listCollections({ name: EVENT_LOG_CONFLICTS }).hasNext();
+      if (!exists) await db.createCollection(EVENT_LOG_CONFLICTS);
+      await db
+        .collection(EVENT_LOG_CONFLICTS)
+        .createIndex({ eventId: 1, receivedSha256: 1 }, { unique: true, name: 'eventId_variant_unique' });
     },
   },
 ];

@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import { createEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, defineField, EventType, IsDateTime, IsText } from '@taskflow/contracts';
 import { currentCorrelationId } from '@taskflow/nest-kit';
-import { IsISO8601, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { AuditConfig } from '../../../config/audit.config';
 import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
@@ -9,9 +8,13 @@ import { KafkaClients } from '../../infrastructure/messaging/kafka-clients';
 import { AUDIT_CONFIG } from '../../tokens';
 import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
 
+/** The rules of the `system.maintenance.started` payload it becomes, so an accepted body is a valid event. */
+const REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
+const EXPECTED_END = defineField(false, IsDateTime);
+
 export class StartMaintenanceRequestDto {
-  @IsString() @MinLength(3) @MaxLength(500) reason!: string;
-  @IsOptional() @IsISO8601() expectedEndAt?: string;
+  @REASON.required() reason!: string;
+  @EXPECTED_END.optional() expectedEndAt?: string;
 }
 
 @Controller('api/v1/audit/admin')

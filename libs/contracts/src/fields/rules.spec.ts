@@ -1,0 +1,104 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
+import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
+import { codePointLength, parseDateTime, textProblem } from './rules';
+
+const ID = '0195f7a0-0000-7000-8000-000000000001';
+
+function errorsOf<T extends object>(type: new () => T, value: object): Record<string, string[]> {
+  const errors = validateSync(plainToInstance(type, value), { whitelist: true, forbidNonWhitelisted: true });
+  return Object.fromEntries(errors.map((e) => [e.property, Object.values(e.constraints ?? {})]));
+}
+
+describe('field rules', () => {
+  describe('parseDateTime', () => {
+    it.each([
+      ['2030-01-01T10:16:00Z', '2030-01-01T10:16:00.000Z'],
+      ['2030-01-01T10:16:00.5+01:00', '2030-01-01T09:16:00.500Z'],
+      ['2028-02-29T23:59:59.999-00:30', '2028-03-01T00:29:59.999Z'],
+      ['0099-12-31T00:00:00Z', '0099-12-31T00:00:00.000Z'],
+    ])('should read %s as the instant %s', (text, instant) => {
+      expect(parseDateTime(text)?.toISOString()).toBe(instant);
+    });
+
+    it.each([
+      '2030-01-01T10:16.000Z', // PostgreSQL: 00:10:16
+      '2030-01-01T10:16:00', // no offset: the session's zone decides
+      '2030-01-01',
+      '2030-01-01T10:16Z',
+      '2030-01-01 10:16:00Z',
+      '2030-01-01t10:16:00z',
+      '20300101T101600Z',
+      '2030-W01-1T00:00:00Z',
+      '2030-001T00:00:00Z',
+      '2026-02-30T12:00:00Z',
+      '2027-02-29T12:00:00Z',
+      '2030-04-31T00:00:00Z',
+      '2030-01-01T24:00:00Z',
+      '2030-01-01T23:59:60Z',
+      '2030-01-01T10:16:00.1234Z',
+      '2030-01-01T10:16:00+0100',
+      '2030-01-01T10:16:00+24:00',
+      '0000-01-01T00:00:00Z',
+      '+012030-01-01T00:00:00Z',
+      '',
+    ])('should refuse %j', (text) => {
+      expect(parseDateTime(text)).toBeUndefined();
+    });
+  });
+
+  it('should count code points like varchar(n), and refuse NUL and lone surrogates', () => {
+    expect(codePointLength('❤️'.repeat(200))).toBe(400);
+    expect(codePointLength('𝄞'.repeat(255))).toBe(255);
+    expect(textProblem('𝄞'.repeat(255), { max: 255 })).toBeUndefined();
+    expect(textProblem('❤️'.repeat(200), { max: 255 })).toMatch(/at most 255/);
+    expect(textProblem('a\u0000b', { max: 255 })).toMatch(/NUL/);
+    expect(textProblem('a\uD800b', { max: 255 })).toMatch(/lone surrogate/);
+    expect(textProblem('a\uDC00', { max: 255 })).toMatch(/lone surrogate/);
+    expect(textProblem('e\u0301\uFE0F', { max: 255 })).toBeUndefined();
+  });
+
+  it('should refuse null where the column is NOT NULL and keep absent as absent', () => {
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1, title: null }).title).toContain('title must not be null');
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1, priority: null }).priority).toContain(
+      'priority must not be null',
+    );
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1, description: null, dueDate: null })).toEqual({});
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1 })).toEqual({});
+    expect(errorsOf(CreateTaskData, {}).title).toContain('title is required');
+  });
+
+  it('should read query integers in decimal only and ids in lower case', () => {
+    expect(errorsOf(ListTasksQuery, { limit: '10' })).toEqual({});
+    for (const limit of ['0x10', '1e1', '1.0', ' 5', '', '101', '0'])
+      expect(Object.keys(errorsOf(ListTasksQuery, { limit }))).toEqual(['limit']);
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 2 ** 31 })).toHaveProperty('version');
+    expect(plainToInstance(UpdateTaskData, { id: ID.toUpperCase() }).id).toBe(ID);
+  });
+
+  it('should refuse NUL and lone surrogates in profile fields', () => {
+    expect(errorsOf(UserProfileData, { firstName: 'a\u0000b' }).firstName[0]).toMatch(/NUL/);
+    expect(errorsOf(UserProfileData, { bio: 'x\uD83D' }).bio[0]).toMatch(/lone surrogate/);
+    expect(errorsOf(UserProfileData, { firstName: null, bio: '👩‍💻' })).toEqual({});
+  });
+});
+
+describe('format checks of validator.js', () => {
+  it('should answer a lone surrogate in an email or a URL as invalid, not throw (validator.js calls encodeURI)', () => {
+    const lone = String.fromCharCode(0xd884);
+    expect(() =>
+      validateSync(plainToInstance(RegisterUserData, { email: `a${lone}@example.com`, password: 'x'.repeat(8) })),
+    ).not.toThrow();
+    expect(errorsOf(RegisterUserData, { email: `a${lone}@example.com`, password: 'x'.repeat(8) }).email[0]).toMatch(
+      /lone surrogate/,
+    );
+    expect(errorsOf(UserProfileData, { avatarUrl: `https://example.com/${lone}` }).avatarUrl[0]).toMatch(
+      /lone surrogate/,
+    );
+    expect(errorsOf(UserProfileData, { avatarUrl: 'https://example.com/a.png' })).toEqual({});
+    expect(errorsOf(RegisterUserData, { email: 'not-an-email', password: 'x'.repeat(8) }).email).toEqual([
+      'email must be an email address',
+    ]);
+  });
+});

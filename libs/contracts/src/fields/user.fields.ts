@@ -1,0 +1,56 @@
+import { IsIn, isEmail, isURL, ValidateBy } from 'class-validator';
+import { compose, defineField, IsCanonicalUuid, IsText, textProblem } from './rules';
+
+/**
+ * A format check of validator.js on text that passed `IsText` only: validator.js throws a URIError on a lone
+ * surrogate (`isEmail` calls `encodeURI`), which would be a 500 instead of a 400.
+ */
+function IsTextFormat(name: string, test: (value: string) => boolean, description: string): PropertyDecorator {
+  return ValidateBy({
+    name,
+    validator: {
+      validate: (value) => textProblem(value, { max: Infinity }) !== undefined || test(value as string),
+      defaultMessage: (args) => `${args?.property} must be ${description}`,
+    },
+  });
+}
+
+export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** Longest accepted password: bcrypt ignores everything after 72 bytes. */
+export const PASSWORD_MAX_LENGTH = 72;
+export const PASSWORD_MIN_LENGTH = 8;
+
+/**
+ * Each user field once, as `users` holds it (seed 001): `email varchar(255)`, the profile's keys in the
+ * `profile` jsonb (which refuses NUL like text does; `null` in an update removes a key).
+ */
+export const UserFields = {
+  id: defineField(false, IsCanonicalUuid),
+  email: defineField(false, () =>
+    compose(
+      IsText({ min: 1, max: 255 }),
+      IsTextFormat('isEmail', (value) => isEmail(value), 'an email address'),
+    ),
+  ),
+  /** No NUL: bcrypt reads a C string and would ignore everything after it. */
+  password: defineField(false, () => IsText({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })),
+  role: defineField(false, () => IsIn(USER_ROLES)),
+  firstName: defineField(true, () => IsText({ max: 100 })),
+  lastName: defineField(true, () => IsText({ max: 100 })),
+  /** Absolute http(s) URL. */
+  avatarUrl: defineField(true, () =>
+    compose(
+      IsText({ max: 2048 }),
+      IsTextFormat(
+        'isUrl',
+        (value) => isURL(value, { protocols: ['http', 'https'], require_protocol: true }),
+        'an absolute http(s) URL',
+      ),
+    ),
+  ),
+  /** IANA zone name, e.g. `Europe/Berlin`. */
+  timezone: defineField(true, () => IsText({ max: 64 })),
+  bio: defineField(true, () => IsText({ max: 1000 })),
+} as const;
