@@ -390,6 +390,7 @@ describe('audit query API', () => {
       expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual([
         'mongodb',
         'kafka-consumer',
+        'ingest-progress',
         'migrations',
       ]);
       const metrics = (await get('/metrics')).body;

@@ -45,9 +45,11 @@ describe('the models of the kubelet and of docker compose the contract relies on
     });
   });
 
-  it('interpolates ${VAR:-default} and $$ as docker compose does, and refuses forms it does not model', () => {
+  it('interpolates ${VAR:-default}, ${VAR:?message} and $$ as docker compose does, and refuses forms it does not model', () => {
     expect(interpolateCompose('${A:-d}/${B:-d}/${C}/$$x', { A: 'a', B: '' })).toBe('a/d//$x');
-    expect(() => interpolateCompose('${A:?required}', {})).toThrow(/not modelled/);
+    expect(interpolateCompose('${A:?required}', { A: 'a' })).toBe('a');
+    expect(() => interpolateCompose('${A:?required}', { A: '' })).toThrow('A: required');
+    expect(() => interpolateCompose('${A:+alt}', {})).toThrow(/not modelled/);
   });
 });
 

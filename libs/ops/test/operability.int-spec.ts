@@ -137,6 +137,7 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       MONGO_URL: mongoUrl.toString(),
       MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
       AUDIT_CONSUMER_GROUP: uniqueName('readiness-audit'),
+      AUDIT_PROGRESS_SAMPLE_MS: '500',
       AUDIT_HTTP_PORT: String(ports['audit-service-http']),
     };
     env['api-gateway'] = {

@@ -44,6 +44,7 @@ export class ConsumerProgress implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (!this.config.kafka.ingestEnabled) return;
+    void this.sample(); // the lag series exist from the start, not only after the first interval
     this.timer = setInterval(() => void this.sample(), this.config.kafka.progressSampleMs);
     this.timer.unref();
   }
