@@ -69,8 +69,12 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       new DocumentBuilder()
         .setTitle('TaskFlow API')
         .setVersion('1')
+        .setLicense('MIT', 'https://opensource.org/license/mit')
         .setDescription('Errors are RFC 9457 application/problem+json. POSTs accept Idempotency-Key.')
+        .addServer('/')
         .addBearerAuth()
+        // Every operation needs the bearer token unless it says otherwise (register, login, refresh: security []).
+        .addSecurityRequirements('bearer')
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', useGlobalPrefix: false });

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, JsonWebKeyInput, KeyObject } from 'node:crypto';
 import { loadConfig, rawValue, Reader, Source } from './env';
 
 /** The issuer's private key and its key id (the `kid` header of every token it signs). */
@@ -66,7 +66,7 @@ export function verificationKeysSpec(name: string, { required = true } = {}): Re
       if (!Array.isArray(document.keys) || document.keys.length === 0) throw new Error('no keys');
       for (const jwk of document.keys as Array<Record<string, unknown>>) {
         if (typeof jwk.kid !== 'string' || !jwk.kid) throw new Error('kid missing');
-        const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+        const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput);
         if (!isP256(key)) throw new Error('not P-256');
         keys.set(jwk.kid, key);
       }

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Header, HttpStatus, Inject, Injectable, OnApplicationShutdown, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppMetrics } from './metrics';
@@ -93,7 +94,11 @@ export interface AppInfo {
   version: string;
 }
 
-/** /health/live, /health/ready, /health/database, /status and /metrics — unversioned, outside /api. */
+/**
+ * /health/live, /health/ready, /health/database, /status and /metrics — unversioned, outside /api, and not part of
+ * the public API document (they are for probes and Prometheus).
+ */
+@ApiExcludeController()
 @Controller()
 export class OpsController {
   constructor(

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequirePermission } from '../auth/auth.decorators';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -16,6 +16,9 @@ export class AuditProxyController {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Get('*')
+  @ApiOperation({ summary: 'Query the audit store (admin, auditor)' })
+  @ApiParam({ name: 'path', description: 'The audit query route, e.g. `events`, `stats/by-type`, `export`.' })
+  @ApiOkResponse({ description: "audit-service's answer, forwarded as is (JSON, NDJSON or CSV)." })
   @RequirePermission('audit:read')
   async forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const target = new URL(request.url, this.config.services.auditUrl);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
@@ -18,6 +18,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @ApiOperation({ summary: 'Register an account', security: [] })
   @Public()
   @LoginThrottle()
   @Idempotent()
@@ -27,6 +28,7 @@ export class AuthController {
 
   /** Tokens are never stored for replay, so the token routes ignore Idempotency-Key. */
   @Post('login')
+  @ApiOperation({ summary: 'Log in: access and refresh tokens', security: [] })
   @HttpCode(200)
   @Public()
   @LoginThrottle()
@@ -37,6 +39,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Rotate the refresh token', security: [] })
   @HttpCode(200)
   @Public()
   @NoIdempotency()
@@ -46,6 +49,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'End the session' })
   @HttpCode(204)
   @NoIdempotency()
   @ApiBearerAuth()
@@ -54,6 +58,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({ summary: "The caller's identity and role" })
   @ApiBearerAuth()
   async me(
     @CurrentUser() user: AuthUser,

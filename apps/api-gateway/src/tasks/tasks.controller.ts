@@ -13,7 +13,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CacheKeys } from '@taskflow/cache';
 import { TaskPatterns, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -61,6 +61,7 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a task' })
   @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async create(
@@ -75,6 +76,7 @@ export class TasksController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List visible tasks (keyset pages)' })
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListTasksQueryDto,
@@ -87,6 +89,7 @@ export class TasksController {
   }
 
   @Get('search')
+  @ApiOperation({ summary: 'Search visible tasks by text' })
   async search(
     @CurrentUser() user: AuthUser,
     @Query() query: SearchTasksQueryDto,
@@ -99,6 +102,7 @@ export class TasksController {
   }
 
   @Get('stats/me')
+  @ApiOperation({ summary: 'Task counts of the caller' })
   async stats(
     @CurrentUser() user: AuthUser,
     @Req() request: FastifyRequest,
@@ -110,6 +114,7 @@ export class TasksController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Read a task' })
   @ApiParam(ID_PARAM)
   @ApiHeader({ name: 'If-None-Match', required: false })
   @PrefetchCache(taskKeyOf)
@@ -131,6 +136,7 @@ export class TasksController {
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Update a task (If-Match or version required)' })
   @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
@@ -146,6 +152,7 @@ export class TasksController {
   }
 
   @Patch(':id/status')
+  @ApiOperation({ summary: "Change a task's status" })
   @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
@@ -161,6 +168,7 @@ export class TasksController {
   }
 
   @Patch(':id/assignee')
+  @ApiOperation({ summary: 'Assign or unassign a task' })
   @VersionedWriteResponses()
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
@@ -176,6 +184,7 @@ export class TasksController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a task (soft)' })
   @ApiParam(ID_PARAM)
   @HttpCode(204)
   @ApiHeader(IF_MATCH)
@@ -189,6 +198,7 @@ export class TasksController {
   }
 
   @Post(':id/restore')
+  @ApiOperation({ summary: 'Restore a deleted task' })
   @Idempotent()
   @ApiResponse({ status: 409, description: 'The task is not deleted (`TASK.NOT_DELETED`).', content: PROBLEM })
   @ApiParam(ID_PARAM)

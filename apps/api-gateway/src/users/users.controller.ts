@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, RequirePermission } from '../auth/auth.decorators';
 import { cacheStatus } from '../http/http-caching';
@@ -15,6 +15,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiOperation({ summary: "The caller's profile" })
   async me(
     @CurrentUser() user: AuthUser,
     @Req() request: FastifyRequest,
@@ -26,11 +27,13 @@ export class UsersController {
   }
 
   @Patch('me')
+  @ApiOperation({ summary: "Update the caller's profile" })
   updateMe(@CurrentUser() user: AuthUser, @Body() body: ProfileDto, @Req() request: FastifyRequest) {
     return this.users.updateProfile(user.id, body, rpcContext(request, user));
   }
 
   @Get()
+  @ApiOperation({ summary: 'List users (admin)' })
   @RequirePermission('user:list')
   async list(
     @CurrentUser() user: AuthUser,
@@ -44,6 +47,7 @@ export class UsersController {
   }
 
   @Patch(':id/role')
+  @ApiOperation({ summary: "Change a user's role (admin)" })
   @ApiParam({ name: 'id', format: 'uuid' })
   @RequirePermission('user:change-role')
   changeRole(
