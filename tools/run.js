@@ -275,6 +275,11 @@ async function startCommand() {
           ? `[run] ✔ ${app.name.padEnd(14)} http://127.0.0.1:${app.http}${app.tcp ? `  (tcp 127.0.0.1:${app.tcp})` : ''}  live: ${url}`
           : `[run] ✖ ${app.name} ${exited() ? 'exited before answering' : 'did not answer'} ${url}${exited() ? '' : ' within 120 s'}`,
       );
+      // A system with an app missing is not "running": stop what started and fail, so scripts and CI notice.
+      if (status !== 200) {
+        await stopAll(`${app.name} failed to start`);
+        return 1;
+      }
     }
     if (!stopping)
       log(
