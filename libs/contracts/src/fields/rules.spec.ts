@@ -102,3 +102,14 @@ describe('format checks of validator.js', () => {
     ]);
   });
 });
+
+describe('password length', () => {
+  it('should count UTF-8 bytes as bcrypt does: 72 at most, whatever the characters', () => {
+    const register = (password: string) => errorsOf(RegisterUserData, { email: 'ada@example.com', password });
+    expect(register('x'.repeat(72))).toEqual({});
+    expect(register('é'.repeat(36))).toEqual({}); // 72 bytes
+    expect(register('é'.repeat(37)).password).toEqual(['password must be at most 72 bytes in UTF-8']);
+    // 20 emoji: 20 characters, 80 bytes; bcrypt would check only the first 72 (18 emoji) at login.
+    expect(register('😀'.repeat(20)).password).toEqual(['password must be at most 72 bytes in UTF-8']);
+  });
+});

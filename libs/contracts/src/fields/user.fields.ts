@@ -18,8 +18,19 @@ function IsTextFormat(name: string, test: (value: string) => boolean, descriptio
 export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-/** Longest accepted password: bcrypt ignores everything after 72 bytes. */
+/** Longest accepted password, in UTF-8 bytes as well as characters: bcrypt ignores everything after 72 bytes. */
 export const PASSWORD_MAX_LENGTH = 72;
+
+/** At most `bytes` bytes in UTF-8: 20 emoji are 20 characters but 80 bytes, and bcrypt would use only 72. */
+function IsUtf8Within(bytes: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'isUtf8Within',
+    validator: {
+      validate: (value) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= bytes,
+      defaultMessage: (args) => `${args?.property} must be at most ${bytes} bytes in UTF-8`,
+    },
+  });
+}
 export const PASSWORD_MIN_LENGTH = 8;
 
 /**
@@ -35,7 +46,9 @@ export const UserFields = {
     ),
   ),
   /** No NUL: bcrypt reads a C string and would ignore everything after it. */
-  password: defineField(false, () => IsText({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH })),
+  password: defineField(false, () =>
+    compose(IsText({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH }), IsUtf8Within(PASSWORD_MAX_LENGTH)),
+  ),
   role: defineField(false, () => IsIn(USER_ROLES)),
   firstName: defineField(true, () => IsText({ max: 100 })),
   lastName: defineField(true, () => IsText({ max: 100 })),
