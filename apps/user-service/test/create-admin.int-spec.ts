@@ -72,7 +72,7 @@ describe('create-admin from the build', () => {
 
     const short = await run(['--email', 'y@example.com', '--role', 'admin'], 'short\n');
     expect(short.code).toBe(1);
-    expect(short.stderr).toBe('create-admin failed: password: password must be longer than or equal to 8 characters\n');
+    expect(short.stderr).toBe('create-admin failed: password: password must be at least 8 character(s) long\n');
 
     expect((await users()).map((user) => user.email)).toEqual(['auditor@example.com']);
     expect(await events()).toHaveLength(1);
