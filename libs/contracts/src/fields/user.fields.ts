@@ -26,7 +26,9 @@ function IsUtf8Within(bytes: number): PropertyDecorator {
   return ValidateBy({
     name: 'isUtf8Within',
     validator: {
-      validate: (value) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= bytes,
+      // Only text within the character limit is measured: a longer one already has its one error.
+      validate: (value) =>
+        typeof value !== 'string' || [...value].length > bytes || Buffer.byteLength(value, 'utf8') <= bytes,
       defaultMessage: (args) => `${args?.property} must be at most ${bytes} bytes in UTF-8`,
     },
   });
