@@ -2,22 +2,21 @@ import { signingKeyEnv } from '@taskflow/testing';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadGatewayConfig } from './gateway.config';
 
-const { JWT_PRIVATE_KEY } = signingKeyEnv();
+const KEYS = signingKeyEnv();
+const { JWT_PRIVATE_KEY } = KEYS;
 
 describe('gateway config profiles', () => {
   it('should serve /docs and log at debug in development', () => {
-    const config = loadGatewayConfig({ JWT_PRIVATE_KEY });
+    const config = loadGatewayConfig({ ...KEYS });
     expect(config).toMatchObject({ profile: 'development', logLevel: 'debug', http: { docs: true } });
     expect(config.redis.tls.enabled).toBe(false);
   });
 
   it('should hide /docs, require REDIS_URL and turn Redis TLS on in production', () => {
-    expect(() => loadGatewayConfig({ APP_ENV: 'production', JWT_PRIVATE_KEY })).toThrow(
-      /REDIS_URL: is required in production/,
-    );
+    expect(() => loadGatewayConfig({ APP_ENV: 'production', ...KEYS })).toThrow(/REDIS_URL: is required in production/);
     const config = loadGatewayConfig({
       APP_ENV: 'production',
-      JWT_PRIVATE_KEY,
+      ...KEYS,
       REDIS_URL: 'rediss://cache.internal:6380',
     });
     expect(config).toMatchObject({ profile: 'production', logLevel: 'info', http: { docs: false } });
@@ -25,7 +24,7 @@ describe('gateway config profiles', () => {
     expect(() =>
       loadGatewayConfig({
         APP_ENV: 'production',
-        JWT_PRIVATE_KEY,
+        ...KEYS,
         REDIS_URL: 'redis://cache:6379',
         REDIS_TLS: 'false',
       }),
@@ -34,7 +33,7 @@ describe('gateway config profiles', () => {
 });
 
 describe('gateway config TRUST_PROXY', () => {
-  const trust = (TRUST_PROXY: string) => loadGatewayConfig({ JWT_PRIVATE_KEY, TRUST_PROXY }).http.trustProxy;
+  const trust = (TRUST_PROXY: string) => loadGatewayConfig({ ...KEYS, TRUST_PROXY }).http.trustProxy;
 
   it('should read none or a list of proxy addresses and CIDRs', () => {
     expect(trust('false')).toBe(false);
@@ -67,10 +66,21 @@ describe('gateway config token keys', () => {
     }
   });
 
-  it('should sign with the key id given, else the key thumbprint', () => {
-    expect(loadGatewayConfig({ JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID: 'k-2026-11' }).auth.signingKey.kid).toBe(
-      'k-2026-11',
+  it('should sign under the key id of JWT_PRIVATE_KEY_ID, which JWT_PUBLIC_KEYS must publish with that key', () => {
+    expect(loadGatewayConfig({ ...KEYS }).auth.signingKey.kid).toBe(KEYS.JWT_PRIVATE_KEY_ID);
+    // Without the id the kid is the key's RFC 7638 thumbprint, which this set does not name: refused at boot.
+    expect(() => loadGatewayConfig({ ...KEYS, JWT_PRIVATE_KEY_ID: '' })).toThrow(
+      /JWT_PUBLIC_KEYS: has no public key of the signing key under its kid "[A-Za-z0-9_-]{43}"/,
     );
-    expect(loadGatewayConfig({ JWT_PRIVATE_KEY }).auth.signingKey.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const foreignSet = JSON.stringify({
+      keys: [{ ...other.publicKey.export({ format: 'jwk' }), kid: KEYS.JWT_PRIVATE_KEY_ID }],
+    });
+    expect(() => loadGatewayConfig({ ...KEYS, JWT_PUBLIC_KEYS: foreignSet })).toThrow(
+      /JWT_PUBLIC_KEYS: has no public key/,
+    );
+    expect(() => loadGatewayConfig({ JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID: KEYS.JWT_PRIVATE_KEY_ID })).toThrow(
+      /JWT_PUBLIC_KEYS: is required/,
+    );
   });
 });

@@ -1,5 +1,7 @@
+import { KeyObject } from 'node:crypto';
 import {
   byProfile,
+  ConfigError,
   logLevelSpec,
   devOnly,
   env,
@@ -43,7 +45,7 @@ export interface GatewayConfig {
   auth: {
     /** ES256 key that signs access tokens and per-call service credentials (JWT_PRIVATE_KEY). */
     signingKey: SigningKey;
-    /** Further public keys accepted on access tokens (JWT_PUBLIC_KEYS), e.g. the previous key in a rotation. */
+    /** The JWK Set every verifier holds (JWT_PUBLIC_KEYS): must publish the signing key; may hold the previous one. */
     publicKeys: VerificationKeys;
     accessTtlSeconds: number;
     /**
@@ -56,7 +58,7 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
-  return loadConfig<GatewayConfig>(
+  const config = loadConfig<GatewayConfig>(
     {
       profile: env.profile(),
       logLevel: logLevelSpec(),
@@ -85,7 +87,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       },
       auth: {
         signingKey: signingKeySpec('JWT_PRIVATE_KEY'),
-        publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS', { required: false }),
+        publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS'),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
         sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
       },
@@ -97,6 +99,24 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
     },
     source,
   );
+  assertPublishedSigningKey(config.auth.signingKey, config.auth.publicKeys);
+  return config;
+}
+
+/**
+ * The verifiers (services, audit-service) know only JWT_PUBLIC_KEYS: a signing key missing from it, or under
+ * another kid, would have every token and RPC credential refused at run time. Refused here, at boot.
+ */
+function assertPublishedSigningKey(signingKey: SigningKey, publicKeys: VerificationKeys): void {
+  const published = publicKeys.get(signingKey.kid);
+  const same = (a: KeyObject, b: KeyObject) =>
+    a.export({ type: 'spki', format: 'der' }).equals(b.export({ type: 'spki', format: 'der' }));
+  if (!published || !same(published, signingKey.publicKey)) {
+    throw new ConfigError([
+      `JWT_PUBLIC_KEYS: has no public key of the signing key under its kid ${JSON.stringify(signingKey.kid)} ` +
+        '(JWT_PRIVATE_KEY_ID must name this key in the set)',
+    ]);
+  }
 }
 
 /** DI token for the loaded config. */

@@ -28,7 +28,7 @@ describe('dataSourceOptions', () => {
 
   it('should fail fast on a bad variable, naming it', () => {
     expect(() => loadTaskServiceConfig({ DATABASE_URL: 'mysql://x', DB_POOL_MAX: '0' })).toThrow(
-      /DATABASE_URL: must use postgres or postgresql[\s\S]*DB_POOL_MAX: must be >= 1/,
+      /DATABASE_URL: must use postgres:\/\/ or postgresql:\/\/[\s\S]*DB_POOL_MAX: must be >= 1/,
     );
   });
 });
