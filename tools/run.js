@@ -122,7 +122,9 @@ function runJest(args, env) {
   fs.mkdirSync(path.dirname(REPORT), { recursive: true });
   fs.rmSync(REPORT, { force: true });
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-  return runChild(process.execPath, [jest, '--json', `--outputFile=${REPORT}`, ...args], env);
+  // --forceExit: every test stops what it started (global teardown stops the infrastructure), but a driver's
+  // lingering socket or timer must not keep a finished run (and CI) waiting forever; the report is written first.
+  return runChild(process.execPath, [jest, '--json', `--outputFile=${REPORT}`, '--forceExit', ...args], env);
 }
 
 function runChild(command, args, env) {

@@ -32,6 +32,7 @@ module.exports = async function testFaults(args, kit) {
         '--runInBand',
         '--json',
         `--outputFile=${report}`,
+        '--forceExit', // as in `npm test` (tools/run.js runJest)
         ...args,
       ],
       {
