@@ -18,6 +18,7 @@ describe('loadAuditConfig', () => {
       'taskflow.task.events.v1',
       'taskflow.user.events.v1',
       'taskflow.system.events.v1',
+      'taskflow.audit.events.v1',
     ]);
     expect(config.http.port).toBe(3003);
     expect(config.retention.daysFor('user.login')).toBe(365);

@@ -103,6 +103,8 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         groupId: env.string('AUDIT_CONSUMER_GROUP', 'taskflow-audit'),
         topics: env.string('AUDIT_TOPICS', ALL_TOPICS.join(',')),
         systemTopic: env.string('AUDIT_SYSTEM_TOPIC', Topics.system),
+        /** Where audit-service publishes its own acts (`audit.*` events). */
+        auditTopic: env.string('AUDIT_EVENTS_TOPIC', Topics.audit),
         batchSize: env.int('AUDIT_BATCH_SIZE', 1000, { min: 1, max: 50_000 }),
         ingestEnabled: env.bool('AUDIT_INGEST_ENABLED', true),
         progressSampleMs: env.int('AUDIT_PROGRESS_SAMPLE_MS', 5000, { min: 100 }),

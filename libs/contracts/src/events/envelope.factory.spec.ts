@@ -153,7 +153,12 @@ describe('event contracts', () => {
   });
 
   it('should route every entity to its own topic with a .dlq twin', () => {
-    expect(ALL_TOPICS).toEqual(['taskflow.task.events.v1', 'taskflow.user.events.v1', 'taskflow.system.events.v1']);
+    expect(ALL_TOPICS).toEqual([
+      'taskflow.task.events.v1',
+      'taskflow.user.events.v1',
+      'taskflow.system.events.v1',
+      'taskflow.audit.events.v1',
+    ]);
     expect(topicForEntity('task')).toBe('taskflow.task.events.v1');
     expect(deadLetterTopic('taskflow.task.events.v1')).toBe('taskflow.task.events.v1.dlq');
   });

@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsCanonicalUuid, IsDateTime } from '../fields/rules';
-import { ALL_EVENT_TYPES, EntityType, EventType } from './event-types';
+import { ALL_EVENT_TYPES, ENTITY_TYPES, EntityType, EventType } from './event-types';
 
 /** Request context captured at the gateway (seed 001 `metadata`). */
 export class EventMetadata {
@@ -38,7 +38,7 @@ export class EventEnvelope<P extends object = Record<string, unknown>> {
   /** The user who caused the event, or one of `SystemActors` (`system`, `system:create-admin`). */
   @IsString() @MaxLength(64) actorId!: string;
   @IsString() @MaxLength(64) entityId!: string;
-  @IsIn(['task', 'user', 'system']) entityType!: EntityType;
+  @IsIn(ENTITY_TYPES) entityType!: EntityType;
   @IsOptional() @IsString() @MaxLength(128) correlationId?: string;
   @IsOptional() @IsUUID() causationId?: string;
   @ValidateNested() @Type(() => EventMetadata) metadata!: EventMetadata;

@@ -24,8 +24,9 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (ALL_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** The entity kind an event is about; also the `entityType` field of the envelope. */
-export type EntityType = 'task' | 'user' | 'system';
+/** The entity kinds an event is about; also the `entityType` field of the envelope and the prefix of its type. */
+export const ENTITY_TYPES = ['task', 'user', 'system', 'audit'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export function entityTypeOf(type: EventType): EntityType {
   return type.split('.')[0] as EntityType;

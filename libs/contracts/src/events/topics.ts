@@ -8,6 +8,8 @@ export const Topics = {
   task: 'taskflow.task.events.v1',
   user: 'taskflow.user.events.v1',
   system: 'taskflow.system.events.v1',
+  /** audit-service's own acts: reads of the audit store, dead-letter redrives, legal holds, retention changes. */
+  audit: 'taskflow.audit.events.v1',
 } as const satisfies Record<EntityType, string>;
 
 export type Topic = (typeof Topics)[EntityType];

@@ -1,4 +1,4 @@
-import { ALL_EVENT_TYPES, FieldError, parseDateTime } from '@taskflow/contracts';
+import { ALL_EVENT_TYPES, ENTITY_TYPES, FieldError, parseDateTime } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { TIME_BUCKETS, TimeBucket } from '../domain/time-bucket';
 
@@ -6,7 +6,6 @@ export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 /** Most rows one export may be limited to; without `limit` an export streams the whole range. */
 export const MAX_EXPORT_LIMIT = 1_000_000;
-const ENTITY_TYPES = ['task', 'user', 'system'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Prefixes an analyst may ask for, e.g. `task.` or `system.backup.` (derived from the known types). */
@@ -61,7 +60,7 @@ export function parseEventFilter(query: Query, allowed: readonly string[] = FILT
   filter.correlationId = id(query, 'correlationId', problems);
   filter.entityId = id(query, 'entityId', problems);
   const entityType = single(query, 'entityType', problems);
-  if (entityType !== undefined && !ENTITY_TYPES.includes(entityType)) {
+  if (entityType !== undefined && !(ENTITY_TYPES as readonly string[]).includes(entityType)) {
     problems.push({ field: 'entityType', reason: `must be one of ${ENTITY_TYPES.join(', ')}` });
   } else filter.entityType = entityType;
   if (filter.entityId !== undefined && filter.entityType === undefined && !problems.some(isField('entityType'))) {
