@@ -9,6 +9,7 @@ import { AuditMetrics } from './infrastructure/audit.metrics';
 import { ConsumerProgress } from './infrastructure/messaging/consumer-progress';
 import { EventIngest } from './infrastructure/messaging/event-ingest';
 import { KafkaBatchServer } from './infrastructure/messaging/kafka-batch.server';
+import { AuditEventPublisher } from './infrastructure/messaging/audit-event-publisher';
 import { KafkaClients } from './infrastructure/messaging/kafka-clients';
 import { EVENT_LOG_MODEL, EventLogSchema } from './infrastructure/persistence/event-log.schema';
 import { pendingMigrations } from './infrastructure/persistence/migrations';
@@ -128,6 +129,7 @@ export class AuditModule implements OnApplicationShutdown {
         MongoConnector,
         EventLogRepository,
         EventIngest,
+        AuditEventPublisher,
         ConsumerProgress,
         AuditMetrics,
         JwtAuthGuard,

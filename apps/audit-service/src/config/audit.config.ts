@@ -47,6 +47,7 @@ export interface AuditConfig {
     topics: string[];
     /** Where the admin endpoint publishes `system.maintenance.started`. */
     systemTopic: string;
+    auditTopic: string;
     /** Most messages per bulk insert; a larger fetched batch is written (and committed) in chunks. */
     batchSize: number;
     ingestEnabled: boolean;

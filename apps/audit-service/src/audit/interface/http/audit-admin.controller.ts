@@ -1,10 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import { createEnvelope, defineField, EventType, IsDateTime, IsText } from '@taskflow/contracts';
-import { currentCorrelationId } from '@taskflow/nest-kit';
+import { defineField, EventType, IsDateTime, IsText } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { AuditConfig } from '../../../config/audit.config';
 import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
-import { KafkaClients } from '../../infrastructure/messaging/kafka-clients';
+import { AuditEventPublisher } from '../../infrastructure/messaging/audit-event-publisher';
 import { AUDIT_CONFIG } from '../../tokens';
 import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
 
@@ -24,7 +23,7 @@ export class AuditAdminController {
   constructor(
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     private readonly events: EventLogRepository,
-    private readonly kafka: KafkaClients,
+    private readonly publisher: AuditEventPublisher,
   ) {}
 
   /** Applies the retention policy in force to events already stored (after AUDIT_RETENTION_JSON changed). */
@@ -37,18 +36,12 @@ export class AuditAdminController {
   @Post('maintenance')
   @HttpCode(202)
   async startMaintenance(@Body() body: StartMaintenanceRequestDto, @Req() request: { principal: Principal }) {
-    const envelope = createEnvelope({
+    const eventId = await this.publisher.publish({
       type: EventType.SystemMaintenanceStarted,
       actorId: request.principal.sub,
       entityId: randomUUID(),
-      correlationId: currentCorrelationId(),
       payload: { reason: body.reason, ...(body.expectedEndAt && { expectedEndAt: body.expectedEndAt }) },
     });
-    await this.kafka.producer.send({
-      topic: this.config.kafka.systemTopic,
-      acks: -1,
-      messages: [{ key: envelope.entityId, value: JSON.stringify(envelope) }],
-    });
-    return { eventId: envelope.eventId };
+    return { eventId };
   }
 }
