@@ -16,6 +16,7 @@ import { pendingMigrations } from './infrastructure/persistence/migrations';
 import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
 import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
+import { TaskHistoryController } from './interface/http/task-history.controller';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
@@ -97,6 +98,7 @@ export class AuditModule implements OnApplicationShutdown {
       controllers: [
         AuditQueryController,
         AuditAdminController,
+        TaskHistoryController,
         ...(config.kafka.ingestEnabled ? [createIngestController(config.kafka.topics)] : []),
       ],
       providers: [

@@ -39,6 +39,8 @@ export class TaskStatusChangedV1 {
   @IsIn(TASK_STATUSES) from!: TaskStatus;
   @IsIn(TASK_STATUSES) to!: TaskStatus;
   @TaskFields.version.required() version!: number;
+  /** The task's `completedAt` after the change (absent in events written before it was added). */
+  @TaskFields.completedAt.optional() completedAt?: string | null;
 }
 export class TaskDeletedV1 {
   @IsUUID() taskId!: string;

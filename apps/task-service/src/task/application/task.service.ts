@@ -123,7 +123,13 @@ export class TaskService {
         set: { status: data.status, completed_at: completedAtFor(data.status, task.completedAt, new Date()) },
         event: (updated) => ({
           type: EventType.TaskStatusChanged,
-          payload: { taskId: task.id, from: task.status, to: data.status, version: updated.version },
+          payload: {
+            taskId: task.id,
+            from: task.status,
+            to: data.status,
+            version: updated.version,
+            completedAt: updated.completedAt?.toISOString() ?? null,
+          },
         }),
       };
     });

@@ -150,6 +150,20 @@ export class EventLogRepository {
       .exec();
   }
 
+  /**
+   * Every visible event of one entity, oldest first, at most `cap` (the caller reports a history that reached
+   * the cap as incomplete).
+   */
+  findEntityEvents(entityType: string, entityId: string, cap: number, now = new Date()): Promise<EventLog[]> {
+    return this.model
+      .find(toQuery({ entityType, entityId }, now), HIDE_ID)
+      .sort({ createdAt: 1, eventId: 1 })
+      .limit(cap)
+      .maxTimeMS(this.maxTimeMS)
+      .lean<EventLog[]>()
+      .exec();
+  }
+
   /** A cursor for streaming exports; documents are pulled in driver batches as the client reads. */
   streamAll(filter: EventFilter, limit?: number, now = new Date()): AsyncIterable<EventLog> {
     const query = this.model.find(toQuery(filter, now), HIDE_ID).sort({ createdAt: -1, eventId: -1 });
