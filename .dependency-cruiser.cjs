@@ -33,7 +33,10 @@ module.exports = {
       name: 'no-test-code-in-production',
       comment: 'libs/testing and libs/fault-suite serve tests, benchmarks and tooling only.',
       severity: 'error',
-      from: { path: '^(apps|libs)/', pathNot: `${TEST_FILES}|^libs/(testing|fault-suite|bench)/|^libs/ops/src/testing/` },
+      from: {
+        path: '^(apps|libs)/',
+        pathNot: `${TEST_FILES}|^libs/(testing|fault-suite|bench)/|^libs/ops/src/testing/`,
+      },
       to: { path: '^libs/(testing|fault-suite)/' },
     },
     {
