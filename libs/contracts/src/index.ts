@@ -9,6 +9,7 @@ export * from './events/actors';
 export * from './events/payloads';
 export * from './rpc/error-codes';
 export * from './rpc/patterns';
+export * from './rpc/define-rpc';
 export * from './rpc/user.rpc';
 export * from './rpc/task.rpc';
 export * from './audit/history';

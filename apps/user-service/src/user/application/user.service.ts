@@ -12,7 +12,7 @@ import {
   SystemActors,
   UpdateProfileData,
   UserErrorCodes,
-  UserPatterns,
+  UserRpc,
   UserPage,
   UserView,
 } from '@taskflow/contracts';
@@ -67,7 +67,7 @@ export class UserService {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
     const { password: _password, ...fingerprinted } = data;
-    const keyed = idempotentRequest(ctx, UserPatterns.register, { ...fingerprinted, role });
+    const keyed = idempotentRequest(ctx, UserRpc.register.pattern, { ...fingerprinted, role });
     const samePassword = async (manager: EntityManager, stored: UserView) => {
       const row = await manager.findOne(UserOrmEntity, { where: { id: stored.id } });
       if (!row || !(await this.hasher.verify(data.password, row.passwordHash))) throw idempotencyKeyReused();
