@@ -1,5 +1,5 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createScratchDatabase,
   freePort,
@@ -207,6 +207,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKA_BROKERS: brokers,
       DATABASE_URL: database.url,
       ...generateSigningKeyEnv(),
+      ...generateFieldEncryptionKeyEnv(),
     };
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];

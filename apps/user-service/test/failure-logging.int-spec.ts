@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RpcErrorBody, UserRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, RPC_AUDIENCE } from '@taskflow/nest-kit';
-import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort } from '@taskflow/testing';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
@@ -35,6 +35,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
       {
         dataSource,
         bcryptCost: 4,
+        fieldKeys: fieldEncryptionKeys(),
         publisher,
         metrics: new AppMetrics('user-service'),
         logger,

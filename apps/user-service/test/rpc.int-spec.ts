@@ -1,14 +1,6 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  decodeEnvelope,
-  RpcContext,
-  RpcErrorBody,
-  RpcRequest,
-  Topics,
-  UserRpc,
-  UserView,
-} from '@taskflow/contracts';
+import { decodeEnvelope, RpcContext, RpcErrorBody, RpcRequest, Topics, UserRpc, UserView } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
@@ -20,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
-import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort } from '@taskflow/testing';
 import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
 
 /** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
@@ -89,6 +81,7 @@ describe('user-service over TCP (end to end)', () => {
       {
         dataSource,
         bcryptCost: 4,
+        fieldKeys: fieldEncryptionKeys(),
         publisher,
         metrics,
         logger: silentLogger,

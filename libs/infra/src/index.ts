@@ -15,5 +15,10 @@ export { startLocalKafka } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
-export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
-export type { SigningKeyEnv } from './local-secrets';
+export {
+  ensureLocalFieldEncryptionKeys,
+  ensureLocalSigningKeys,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+} from './local-secrets';
+export type { FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
