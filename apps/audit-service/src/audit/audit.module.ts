@@ -16,6 +16,11 @@ import { pendingMigrations } from './infrastructure/persistence/migrations';
 import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
 import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
+import { AuditedReads } from './application/audited-reads';
+import { LegalHolds } from './application/legal-holds';
+import { RetentionRestamp } from './application/retention-restamp';
+import { LegalHoldRepository } from './infrastructure/persistence/legal-hold.repository';
+import { RetentionStampRepository } from './infrastructure/persistence/retention-stamp.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
@@ -128,6 +133,11 @@ export class AuditModule implements OnApplicationShutdown {
         },
         MongoConnector,
         EventLogRepository,
+        LegalHoldRepository,
+        RetentionStampRepository,
+        AuditedReads,
+        LegalHolds,
+        RetentionRestamp,
         EventIngest,
         AuditEventPublisher,
         ConsumerProgress,
