@@ -11,9 +11,10 @@ import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, uniqueName, wai
 jest.setTimeout(180_000);
 
 const DAY = 86_400_000;
-const ADMIN = { id: randomUUID(), role: 'admin' as const };
-const AUDITOR = { id: randomUUID(), role: 'auditor' as const };
-const bearer = (actor: { id: string; role: 'admin' | 'auditor' | 'user' }) => ({
+type Actor = { id: string; role: 'admin' | 'auditor' | 'user' };
+const ADMIN: Actor = { id: randomUUID(), role: 'admin' };
+const AUDITOR: Actor = { id: randomUUID(), role: 'auditor' };
+const bearer = (actor: Actor) => ({
   authorization: `Bearer ${accessToken(actor, randomUUID(), 300)}`,
 });
 
@@ -68,7 +69,7 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
 
   const inject = (target: NestFastifyApplication, options: InjectOptions) =>
     target.getHttpAdapter().getInstance().inject(options);
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, actor = ADMIN, payload?: object) =>
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, actor: Actor = ADMIN, payload?: object) =>
     inject(app, { method, url, headers: bearer(actor), payload });
   const logs = () => mongo.db.collection('event_logs');
   const byEventId = async (events: EventEnvelope[]) =>
@@ -76,8 +77,14 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
       .find({ eventId: { $in: events.map((e) => e.eventId) } })
       .toArray();
   const publish = async (events: EventEnvelope[]) => {
-    await kafka.publish(taskTopic, events.filter((e) => e.entityType === 'task'));
-    await kafka.publish(userTopic, events.filter((e) => e.entityType === 'user'));
+    await kafka.publish(
+      taskTopic,
+      events.filter((e) => e.entityType === 'task'),
+    );
+    await kafka.publish(
+      userTopic,
+      events.filter((e) => e.entityType === 'user'),
+    );
   };
   const stored = async (events: EventEnvelope[]) => {
     await publish(events);
@@ -118,7 +125,11 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
     const holdIds: Record<'entity' | 'actor' | 'correlation', string> = { entity: '', actor: '', correlation: '' };
 
     it('should refuse a hold without exactly one scope or reason (400 naming the field), and non-admins', async () => {
-      const both = await call('POST', '/api/v1/audit/admin/legal-holds', ADMIN, { actorId, correlationId, reason: 'x case' });
+      const both = await call('POST', '/api/v1/audit/admin/legal-holds', ADMIN, {
+        actorId,
+        correlationId,
+        reason: 'x case',
+      });
       expect(both.statusCode).toBe(400);
       expect(both.headers['content-type']).toContain('application/problem+json');
       expect(JSON.stringify(both.json())).toContain('scope');
@@ -129,7 +140,10 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
       const noReason = await call('POST', '/api/v1/audit/admin/legal-holds', ADMIN, { actorId });
       expect(noReason.statusCode).toBe(400);
       expect(JSON.stringify(noReason.json())).toContain('reason');
-      const badId = await call('POST', '/api/v1/audit/admin/legal-holds', ADMIN, { actorId: '$where', reason: 'a case' });
+      const badId = await call('POST', '/api/v1/audit/admin/legal-holds', ADMIN, {
+        actorId: '$where',
+        reason: 'a case',
+      });
       expect(badId.statusCode).toBe(400);
       const auditor = await call('POST', '/api/v1/audit/admin/legal-holds', AUDITOR, { actorId, reason: 'a case' });
       expect(auditor.statusCode).toBe(403);
@@ -188,7 +202,12 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
 
     it('should list active holds and restore retention on release unless another hold still covers a record', async () => {
       const active = await call('GET', '/api/v1/audit/admin/legal-holds?active=true');
-      expect(active.json().items.map((h: { id: string }) => h.id).sort()).toEqual(Object.values(holdIds).sort());
+      expect(
+        active
+          .json()
+          .items.map((h: { id: string }) => h.id)
+          .sort(),
+      ).toEqual(Object.values(holdIds).sort());
       expect((await call('GET', '/api/v1/audit/admin/legal-holds?active=maybe')).statusCode).toBe(400);
 
       const released = await call('DELETE', `/api/v1/audit/admin/legal-holds/${holdIds.actor}`);
@@ -275,14 +294,22 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
       expect(hold.statusCode).toBe(201);
       // The same store after a deploy with another policy (API only; the first app ingests its events).
       changed = await startApp(
-        testConfig({ ...env, AUDIT_INGEST_ENABLED: 'false', AUDIT_RETENTION_JSON: '{"task.*": 30, "user.login": 400}' }),
+        testConfig({
+          ...env,
+          AUDIT_INGEST_ENABLED: 'false',
+          AUDIT_RETENTION_JSON: '{"task.*": 30, "user.login": 400}',
+        }),
       );
       extraApps.push(changed);
     });
 
     it('should report per class what a change would do without changing or recording anything, and match the change', async () => {
       const snapshot = async () =>
-        (await logs().find({}, { projection: { _id: 0, eventId: 1, expiresAt: 1, retentionExpiresAt: 1 } }).toArray())
+        (
+          await logs()
+            .find({}, { projection: { _id: 0, eventId: 1, expiresAt: 1, retentionExpiresAt: 1 } })
+            .toArray()
+        )
           .map((doc) => JSON.stringify(doc))
           .sort();
       const before = await snapshot();
@@ -307,7 +334,11 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
       expect(real.statusCode).toBe(200);
       // `unchanged` grows with the audit.* records still arriving (this suite's reads and holds); the rest must match.
       const { earlier, later, expireNow, held } = report.affected;
-      expect(real.json()).toMatchObject({ dryRun: false, affected: { earlier, later, expireNow, held }, byType: report.byType });
+      expect(real.json()).toMatchObject({
+        dryRun: false,
+        affected: { earlier, later, expireNow, held },
+        byType: report.byType,
+      });
       expect(real.json().updated).toBe(earlier + later + held);
     });
 
@@ -436,7 +467,9 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
           ['GET /api/v1/audit/entities/:entityType/:entityId/history', 1],
         ]),
       );
-      expect(all.find((e) => e.payload.resultCount === 2 && e.payload.route.endsWith('export'))!.payload.filter).toEqual({
+      expect(
+        all.find((e) => e.payload.resultCount === 2 && e.payload.route.endsWith('export'))!.payload.filter,
+      ).toEqual({
         actorId,
         limit: 2,
       });
@@ -463,7 +496,11 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
         return sent;
       };
       const started = Date.now();
-      const res = await inject(blind, { method: 'GET', url: `/api/v1/audit/events?actorId=${actorId}`, headers: bearer(reader) });
+      const res = await inject(blind, {
+        method: 'GET',
+        url: `/api/v1/audit/events?actorId=${actorId}`,
+        headers: bearer(reader),
+      });
       expect(res.statusCode).toBe(503);
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'AUDIT.READ_NOT_RECORDED' });

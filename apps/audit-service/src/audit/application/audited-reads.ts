@@ -48,7 +48,11 @@ export class AuditedReads {
 
   async findPage(reader: Reader, filter: EventFilter, page: PageRequest): Promise<Page> {
     const result = await this.events.findPage(filter, page);
-    await this.record(reader, { ...describe(filter), limit: page.limit, ...(page.cursor && { cursor: true }) }, result.items.length);
+    await this.record(
+      reader,
+      { ...describe(filter), limit: page.limit, ...(page.cursor && { cursor: true }) },
+      result.items.length,
+    );
     return result;
   }
 

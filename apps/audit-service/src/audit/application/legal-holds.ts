@@ -75,7 +75,8 @@ export class LegalHolds implements OnApplicationShutdown {
         'The release',
       );
       const releasedAt = new Date();
-      if (await this.holds.markReleased(id, actorId, releasedAt)) Object.assign(hold, { releasedBy: actorId, releasedAt });
+      if (await this.holds.markReleased(id, actorId, releasedAt))
+        Object.assign(hold, { releasedBy: actorId, releasedAt });
     }
     const restoredCount = await this.holds.releaseRecords(hold);
     return { ...(await this.holds.find(id))!, restoredCount };
@@ -87,7 +88,9 @@ export class LegalHolds implements OnApplicationShutdown {
       this.holds
         .find(hold.id)
         .then((current) => (current && !current.releasedAt ? this.holds.holdRecords(current) : 0))
-        .catch((error: Error) => this.logger.error({ holdId: hold.id, err: error.message }, 'legal hold re-sweep failed'));
+        .catch((error: Error) =>
+          this.logger.error({ holdId: hold.id, err: error.message }, 'legal hold re-sweep failed'),
+        );
     }, this.resweepAfterMs);
     timer.unref();
     this.resweeps.add(timer);

@@ -20,7 +20,13 @@ export async function recorded<T>(publish: Promise<T>, deadlineMs: number, code:
 
 /** The 503 of an act that cannot be recorded (`cause`: why Kafka did not take it). */
 export function notRecorded(code: string, what: string, cause: unknown): AppError {
-  return new AppError('unavailable', code, `${what} could not be recorded in the audit trail; try again later.`, undefined, {
-    cause: cause instanceof Error ? cause.message : String(cause),
-  });
+  return new AppError(
+    'unavailable',
+    code,
+    `${what} could not be recorded in the audit trail; try again later.`,
+    undefined,
+    {
+      cause: cause instanceof Error ? cause.message : String(cause),
+    },
+  );
 }

@@ -37,7 +37,12 @@ export class RetentionRestamp {
     if (dryRun) return { dryRun, previousRules, rules: retention.rules, ...preview };
     const payload: AuditRetentionChangedV1 = { previousRules, rules: retention.rules, affected: preview.affected };
     const eventId = await recorded(
-      this.publisher.publish({ type: EventType.AuditRetentionChanged, actorId, entityId: RETENTION_POLICY_ENTITY, payload }),
+      this.publisher.publish({
+        type: EventType.AuditRetentionChanged,
+        actorId,
+        entityId: RETENTION_POLICY_ENTITY,
+        payload,
+      }),
       this.config.kafka.requestTimeoutMs,
       'AUDIT.RETENTION_CHANGE_NOT_RECORDED',
       'The retention change',

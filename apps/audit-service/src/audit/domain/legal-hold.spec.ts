@@ -33,7 +33,9 @@ describe('legal hold', () => {
     expect(parseScope({ actorId: 'a', correlationId: 'c' })).toEqual({
       problems: [expect.objectContaining({ field: 'scope', reason: expect.stringContaining('only one') })],
     });
-    expect(parseScope({ entityId: 't' })).toEqual({ problems: [{ field: 'entityType', reason: 'is required with entityId' }] });
+    expect(parseScope({ entityId: 't' })).toEqual({
+      problems: [{ field: 'entityType', reason: 'is required with entityId' }],
+    });
     expect(parseScope({ entityType: 'task' })).toEqual({
       problems: [{ field: 'entityId', reason: 'is required with entityType' }],
     });
@@ -49,7 +51,11 @@ describe('legal hold', () => {
   });
 
   it('should set the deadline aside for every covering hold and leave other records alone', () => {
-    const holds = [hold('h1', { actorId: 'actor-1' }), hold('h2', { correlationId: 'corr-1' }), hold('h3', { actorId: 'x' })];
+    const holds = [
+      hold('h1', { actorId: 'actor-1' }),
+      hold('h2', { correlationId: 'corr-1' }),
+      hold('h3', { actorId: 'x' }),
+    ];
     const held = applyHolds(record(), holds);
     expect(held).not.toHaveProperty('expiresAt');
     expect(held).toMatchObject({ legalHoldIds: ['h1', 'h2'], retentionExpiresAt: new Date(1000) });

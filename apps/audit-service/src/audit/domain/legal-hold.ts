@@ -10,9 +10,7 @@ import { EventLog } from './event-log';
  * Neither field is producer content: both stay out of any content hash, like `expiresAt`.
  */
 export type LegalHoldScope =
-  | { entityType: EntityType; entityId: string }
-  | { actorId: string }
-  | { correlationId: string };
+  { entityType: EntityType; entityId: string } | { actorId: string } | { correlationId: string };
 
 export interface LegalHold {
   /** UUID; also the `entityId` of its `audit.legal_hold.*` events. */
@@ -26,15 +24,23 @@ export interface LegalHold {
   releasedAt?: Date;
 }
 
-export type ScopeFields = { entityType?: EntityType } & Partial<Record<'entityId' | 'actorId' | 'correlationId', string>>;
+export type ScopeFields = { entityType?: EntityType } & Partial<
+  Record<'entityId' | 'actorId' | 'correlationId', string>
+>;
 
 /**
  * The one scope a request names, or the field problems: exactly one of `entityType`+`entityId`, `actorId`,
  * `correlationId`.
  */
-export function parseScope(fields: ScopeFields): { scope: LegalHoldScope } | { problems: { field: string; reason: string }[] } {
+export function parseScope(
+  fields: ScopeFields,
+): { scope: LegalHoldScope } | { problems: { field: string; reason: string }[] } {
   const { entityType, entityId, actorId, correlationId } = fields;
-  const given = [entityType !== undefined || entityId !== undefined, actorId !== undefined, correlationId !== undefined];
+  const given = [
+    entityType !== undefined || entityId !== undefined,
+    actorId !== undefined,
+    correlationId !== undefined,
+  ];
   const count = given.filter(Boolean).length;
   if (count !== 1) {
     const reason = count === 0 ? 'one scope is required' : 'give only one scope';
@@ -48,7 +54,10 @@ export function parseScope(fields: ScopeFields): { scope: LegalHoldScope } | { p
 }
 
 /** True when the hold's scope covers the record. */
-export function covers(scope: LegalHoldScope, record: Pick<EventLog, 'entityType' | 'entityId' | 'actorId' | 'correlationId'>) {
+export function covers(
+  scope: LegalHoldScope,
+  record: Pick<EventLog, 'entityType' | 'entityId' | 'actorId' | 'correlationId'>,
+) {
   if ('actorId' in scope) return record.actorId === scope.actorId;
   if ('correlationId' in scope) return record.correlationId === scope.correlationId;
   return record.entityType === scope.entityType && record.entityId === scope.entityId;

@@ -227,7 +227,10 @@ export class EventLogRepository {
         if (dryRun || !changed) continue;
         ops.push({
           updateOne: held
-            ? { filter: { _id: doc._id, expiresAt: { $exists: false } }, update: { $set: { retentionExpiresAt: next } } }
+            ? {
+                filter: { _id: doc._id, expiresAt: { $exists: false } },
+                update: { $set: { retentionExpiresAt: next } },
+              }
             : { filter: { _id: doc._id, expiresAt: { $exists: true } }, update: { $set: { expiresAt: next } } },
         });
         if (ops.length >= 1000) await flush();
@@ -245,7 +248,9 @@ export class EventLogRepository {
 export type TypeImpact = { type: string; days: number } & RetentionImpact;
 
 /** What the producer said: the stored document without what this service adds (`updatedAt`, retention, holds). */
-function eventContent(doc: EventLog): Omit<EventLog, 'updatedAt' | 'expiresAt' | 'legalHoldIds' | 'retentionExpiresAt'> {
+function eventContent(
+  doc: EventLog,
+): Omit<EventLog, 'updatedAt' | 'expiresAt' | 'legalHoldIds' | 'retentionExpiresAt'> {
   const {
     updatedAt: _updatedAt,
     expiresAt: _expiresAt,

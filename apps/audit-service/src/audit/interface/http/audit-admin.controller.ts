@@ -48,7 +48,10 @@ export class AuditAdminController {
    */
   @Post('retention/restamp')
   @HttpCode(200)
-  restamp(@Query('dryRun') dryRun: string | undefined, @Req() request: AdminRequest): Promise<RetentionRestampResponse> {
+  restamp(
+    @Query('dryRun') dryRun: string | undefined,
+    @Req() request: AdminRequest,
+  ): Promise<RetentionRestampResponse> {
     return this.restamps.restamp(parseFlag('dryRun', dryRun) ?? false, request.principal.sub);
   }
 
