@@ -109,7 +109,10 @@ export class AuditedReads {
  * the consumer stops early, records the rows handed over so far (its failure is logged by `record`). A source
  * that fails before any row is not a read: nothing is recorded.
  */
-async function* recordAtEnd<T>(rows: AsyncIterable<T>, record: (count: number) => Promise<void>): AsyncIterable<T> {
+export async function* recordAtEnd<T>(
+  rows: AsyncIterable<T>,
+  record: (count: number) => Promise<void>,
+): AsyncIterable<T> {
   let count = 0;
   let complete = false;
   try {

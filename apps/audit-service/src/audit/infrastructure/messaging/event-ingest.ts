@@ -85,14 +85,26 @@ export class EventIngest {
 
   private async insert(received: EventLog[]): Promise<Stored> {
     this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
-    // One query per chunk, right before the insert: records of an active legal hold are stored held.
-    const holds = await this.holds.active();
-    const docs = received.map((doc) => applyHolds(doc, holds));
+    const docs = await this.withActiveHolds(received);
     try {
       return withCode(await this.events.insertBatch(docs));
     } catch (error) {
       if (!isStorageFailure(error)) return this.insertOneByOne(docs);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
+      throw error;
+    }
+  }
+
+  /**
+   * One query per chunk, right before the insert: records an active legal hold covers are stored held. Failing to
+   * read the holds is a storage failure like a failed insert (the chunk is retried; nothing is stored unheld).
+   */
+  private async withActiveHolds(docs: EventLog[]): Promise<EventLog[]> {
+    try {
+      const holds = await this.holds.active();
+      return holds.length === 0 ? docs : docs.map((doc) => applyHolds(doc, holds));
+    } catch (error) {
+      this.metrics.writeRetries.inc();
       throw error;
     }
   }
