@@ -270,6 +270,7 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
         await call('DELETE', `/api/v1/audit/admin/legal-holds/${hold.json().id}`);
         await waitFor(async () => (await byEventId([overdue])).length === 0, 150_000, 2000);
       },
+      330_000, // two TTL passes held, then up to two more until the released record is deleted
     );
   });
 
