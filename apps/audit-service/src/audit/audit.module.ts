@@ -18,6 +18,7 @@ import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
 import { AuditedReads } from './application/audited-reads';
 import { LegalHolds } from './application/legal-holds';
+import { AuditActs, BrokerProbe, EventStore, LegalHoldStore, RetentionStampStore } from './application/ports';
 import { RetentionRestamp } from './application/retention-restamp';
 import { LegalHoldRepository } from './infrastructure/persistence/legal-hold.repository';
 import { RetentionStampRepository } from './infrastructure/persistence/retention-stamp.repository';
@@ -135,6 +136,12 @@ export class AuditModule implements OnApplicationShutdown {
         EventLogRepository,
         LegalHoldRepository,
         RetentionStampRepository,
+        // The use cases' ports (application/ports.ts), bound to their adapters.
+        { provide: EventStore, useExisting: EventLogRepository },
+        { provide: LegalHoldStore, useExisting: LegalHoldRepository },
+        { provide: RetentionStampStore, useExisting: RetentionStampRepository },
+        { provide: AuditActs, useExisting: AuditEventPublisher },
+        { provide: BrokerProbe, useExisting: KafkaClients },
         AuditedReads,
         LegalHolds,
         RetentionRestamp,

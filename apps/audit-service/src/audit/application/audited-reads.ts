@@ -5,11 +5,9 @@ import type { Logger } from 'pino';
 import { AuditConfig } from '../../config/audit.config';
 import { EventLog } from '../domain/event-log';
 import { TimeBucket } from '../domain/time-bucket';
-import { AuditEventPublisher } from '../infrastructure/messaging/audit-event-publisher';
-import { KafkaClients } from '../infrastructure/messaging/kafka-clients';
-import { EventLogRepository, Page } from '../infrastructure/persistence/event-log.repository';
 import { AUDIT_CONFIG, LOGGER } from '../tokens';
 import { EventFilter, PageRequest } from './event-filter';
+import { AuditActs, BrokerProbe, EventStore, Page } from './ports';
 import { notRecorded, recorded } from './recorded';
 
 /** Who reads, through which route: `actorId` is the verified token's subject, `route` e.g. `GET /api/v1/audit/events`. */
@@ -22,7 +20,8 @@ const NOT_RECORDED = 'AUDIT.READ_NOT_RECORDED';
 
 /**
  * The audit store's query API with every read recorded (issue 13 part 7): each query publishes one `audit.read`
- * {route, filter (the parsed one), resultCount} with the reader as actor, through AuditEventPublisher.
+ * {route, filter (the parsed one), resultCount} with the reader as actor, through AuditActs
+ * (AuditEventPublisher).
  *
  * Fail closed: the answer is sent only after its `audit.read` is acknowledged by Kafka; when it cannot be
  * (Kafka down, deadline KAFKA_REQUEST_TIMEOUT_MS) the caller gets 503 `AUDIT.READ_NOT_RECORDED`. An export's
@@ -37,9 +36,9 @@ export class AuditedReads {
   private readonly deadlineMs: number;
 
   constructor(
-    private readonly events: EventLogRepository,
-    private readonly publisher: AuditEventPublisher,
-    private readonly kafka: KafkaClients,
+    private readonly events: EventStore,
+    private readonly publisher: AuditActs,
+    private readonly kafka: BrokerProbe,
     @Inject(AUDIT_CONFIG) config: AuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {

@@ -5,9 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../../config/audit.config';
 import { LegalHold, LegalHoldScope } from '../domain/legal-hold';
-import { AuditEventPublisher } from '../infrastructure/messaging/audit-event-publisher';
-import { LegalHoldRepository } from '../infrastructure/persistence/legal-hold.repository';
 import { AUDIT_CONFIG, LOGGER } from '../tokens';
+import { AuditActs, LegalHoldStore } from './ports';
 import { recorded } from './recorded';
 
 const NOT_RECORDED = 'AUDIT.LEGAL_HOLD_NOT_RECORDED';
@@ -28,8 +27,8 @@ export class LegalHolds implements OnApplicationShutdown {
   private readonly resweeps = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly holds: LegalHoldRepository,
-    private readonly publisher: AuditEventPublisher,
+    private readonly holds: LegalHoldStore,
+    private readonly publisher: AuditActs,
     @Inject(AUDIT_CONFIG) config: AuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRetentionChangedV1, EventType, RetentionRestampResponse } from '@taskflow/contracts';
 import { AuditConfig } from '../../config/audit.config';
-import { AuditEventPublisher } from '../infrastructure/messaging/audit-event-publisher';
-import { EventLogRepository } from '../infrastructure/persistence/event-log.repository';
-import { RetentionStampRepository } from '../infrastructure/persistence/retention-stamp.repository';
 import { AUDIT_CONFIG } from '../tokens';
+import { AuditActs, EventStore, RetentionStampStore } from './ports';
 import { recorded } from './recorded';
 
 /** The entityId of `audit.retention.changed`: the one retention policy of the audit store. */
@@ -21,9 +19,9 @@ export const RETENTION_POLICY_ENTITY = 'retention-policy';
 export class RetentionRestamp {
   constructor(
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
-    private readonly events: EventLogRepository,
-    private readonly stamps: RetentionStampRepository,
-    private readonly publisher: AuditEventPublisher,
+    private readonly events: EventStore,
+    private readonly stamps: RetentionStampStore,
+    private readonly publisher: AuditActs,
   ) {}
 
   /**

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
+import { EventStore, Page, TypeImpact } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
 import { RetentionPolicy } from '../../domain/retention-policy';
 import { addImpact, countChange, emptyImpact, RetentionImpact } from '../../domain/retention-impact';
@@ -33,11 +34,6 @@ export function isStorageFailure(error: unknown): boolean {
   return error instanceof mongo.MongoError;
 }
 
-export interface Page {
-  items: EventLog[];
-  nextCursor: string | null;
-}
-
 /**
  * event_logs through the mongoose model. Queries go through the model (lean, so no documents are hydrated);
  * the ingest writes through the model's native collection, because `Model.insertMany` casts and validates
@@ -46,7 +42,7 @@ export interface Page {
  * re-stamp run as long as their range needs, each batch bounded by the socket timeout.
  */
 @Injectable()
-export class EventLogRepository {
+export class EventLogRepository implements EventStore {
   private readonly maxTimeMS: number;
 
   constructor(
@@ -244,8 +240,6 @@ export class EventLogRepository {
     return { updated, affected, byType };
   }
 }
-
-export type TypeImpact = { type: string; days: number } & RetentionImpact;
 
 /** What the producer said: the stored document without what this service adds (`updatedAt`, retention, holds). */
 function eventContent(

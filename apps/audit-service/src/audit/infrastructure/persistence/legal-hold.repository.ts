@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
+import { LegalHoldStore } from '../../application/ports';
 import { AuditConfig } from '../../../config/audit.config';
 import { EventLog } from '../../domain/event-log';
 import { LegalHold, LegalHoldScope } from '../../domain/legal-hold';
@@ -17,7 +18,7 @@ const LIST_CAP = 1000;
  * `updateMany` calls, idempotent, so a retried or repeated sweep changes nothing twice.
  */
 @Injectable()
-export class LegalHoldRepository {
+export class LegalHoldRepository implements LegalHoldStore {
   private readonly maxTimeMS: number;
 
   constructor(

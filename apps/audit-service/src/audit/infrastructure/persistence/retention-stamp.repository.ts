@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { RetentionStampStore } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
 import { RetentionRules } from '../../domain/retention-policy';
 import { EVENT_LOG_MODEL, RETENTION_STAMPS } from './event-log.schema';
@@ -17,7 +18,7 @@ interface StampDocument {
 
 /** `retention_stamps`: the rules the stored records were last re-stamped with (the "old" of the next change). */
 @Injectable()
-export class RetentionStampRepository {
+export class RetentionStampRepository implements RetentionStampStore {
   constructor(@InjectModel(EVENT_LOG_MODEL) private readonly events: Model<EventLog>) {}
 
   private get stamps() {
