@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
 import { AuditConfig } from '../src/config/audit.config';
-import { MONGO_BASE, openDb, startApp, testConfig, token, uniqueName } from './support';
+import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, token, uniqueName } from './support';
 
 jest.setTimeout(60_000);
 
@@ -13,6 +13,9 @@ const MINUTE = 60_000;
 describe('as-of reads and field timeline (MongoDB protocol server)', () => {
   const dbName = uniqueName('audit_int_history').replace(/-/g, '_');
   const mongoUrl = `${MONGO_BASE}/${dbName}`;
+  const kafka = new KafkaFixture();
+  // Every read is recorded as audit.read on this topic (fail closed: it must exist).
+  const auditTopic = uniqueName('audit-int.history');
   const taskId = randomUUID();
   const [alice, bob] = [randomUUID(), randomUUID()];
   const t0 = new Date(Date.now() - 60 * MINUTE);
@@ -27,7 +30,9 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
       .inject({ method: 'GET', url, headers: { authorization: `Bearer ${token(role)}` } });
 
   beforeAll(async () => {
-    config = testConfig({ MONGO_URL: mongoUrl, AUDIT_INGEST_ENABLED: 'false' });
+    await kafka.connect();
+    await kafka.createTopics([auditTopic], 1);
+    config = testConfig({ MONGO_URL: mongoUrl, AUDIT_INGEST_ENABLED: 'false', AUDIT_EVENTS_TOPIC: auditTopic });
     app = await startApp(config);
     const snapshot: TaskSnapshotV1 = {
       id: taskId,
@@ -92,6 +97,7 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
     const mongo = await openDb(mongoUrl);
     await mongo.db.dropDatabase();
     await mongo.client.close();
+    await kafka.close();
   });
 
   it('should answer a task as it was at each instant', async () => {
@@ -124,6 +130,9 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
       expect.objectContaining({ field: 'status', from: 'todo', to: 'done', actorId: bob, correlationId: 'corr-done' }),
     ]);
     const all = (await get(`/api/v1/audit/tasks/${taskId}/timeline`)).json().items;
+    const reads = (await kafka.readAll(auditTopic, 2)).map((m) => JSON.parse(m.value!.toString()));
+    expect(reads.every((read) => read.type === 'audit.read')).toBe(true);
+    expect(reads[0].payload).toMatchObject({ filter: { entityType: 'task', entityId: taskId }, resultCount: 4 });
     expect(all.filter((c: { field: string }) => c.field === 'title').map((c: { to: string }) => c.to)).toEqual([
       'Quarterly report',
       'Q4 report',

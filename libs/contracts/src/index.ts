@@ -13,3 +13,4 @@ export * from './rpc/define-rpc';
 export * from './rpc/user.rpc';
 export * from './rpc/task.rpc';
 export * from './audit/history';
+export * from './audit/governance';

@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import { AuditConfig } from '../../../config/audit.config';
 import { toEventLog } from '../../application/to-event-log';
 import { EventLog } from '../../domain/event-log';
+import { applyHolds } from '../../domain/legal-hold';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
 import { EventLogRepository, InsertResult, isStorageFailure } from '../persistence/event-log.repository';
+import { LegalHoldRepository } from '../persistence/legal-hold.repository';
 import { MongoConnector } from '../persistence/mongo-connector';
 import { DeadLetter, toDeadLetterRecord } from './dead-letter';
 import { KafkaClients } from './kafka-clients';
@@ -34,6 +36,7 @@ export class EventIngest {
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     private readonly kafka: KafkaClients,
     private readonly events: EventLogRepository,
+    private readonly holds: LegalHoldRepository,
     private readonly store: MongoConnector,
     private readonly metrics: AuditMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -80,13 +83,28 @@ export class EventIngest {
     }
   }
 
-  private async insert(docs: EventLog[]): Promise<Stored> {
+  private async insert(received: EventLog[]): Promise<Stored> {
     this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
+    const docs = await this.withActiveHolds(received);
     try {
       return withCode(await this.events.insertBatch(docs));
     } catch (error) {
       if (!isStorageFailure(error)) return this.insertOneByOne(docs);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
+      throw error;
+    }
+  }
+
+  /**
+   * One query per chunk, right before the insert: records an active legal hold covers are stored held. Failing to
+   * read the holds is a storage failure like a failed insert (the chunk is retried; nothing is stored unheld).
+   */
+  private async withActiveHolds(docs: EventLog[]): Promise<EventLog[]> {
+    try {
+      const holds = await this.holds.active();
+      return holds.length === 0 ? docs : docs.map((doc) => applyHolds(doc, holds));
+    } catch (error) {
+      this.metrics.writeRetries.inc();
       throw error;
     }
   }

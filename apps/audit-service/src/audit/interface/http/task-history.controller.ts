@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { FieldChangeView, parseDateTime, TaskAsOfView, TaskTimelineView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
+import { AuditedReads, Reader } from '../../application/audited-reads';
 import { invalid } from '../../application/event-filter';
 import { fieldChanges, foldTaskHistory, taskAsOf, TaskState } from '../../domain/task-history';
-import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { ReadBy } from './reader.decorator';
 
 /** Most events one task's history is read from; a longer history is answered as incomplete. */
 const HISTORY_CAP = 10_000;
@@ -17,14 +18,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Controller('api/v1/audit/tasks/:taskId')
 @UseGuards(JwtAuthGuard)
 export class TaskHistoryController {
-  constructor(private readonly events: EventLogRepository) {}
+  constructor(private readonly events: AuditedReads) {}
 
   /** `at`: RFC 3339 with offset. 404 `AUDIT.NO_HISTORY` when the store holds no event of the task. */
   @Get('as-of')
-  async asOf(@Param('taskId') taskId: string, @Query('at') at: unknown): Promise<TaskAsOfView> {
+  async asOf(
+    @Param('taskId') taskId: string,
+    @Query('at') at: unknown,
+    @ReadBy() reader: Reader,
+  ): Promise<TaskAsOfView> {
     const instant = parseDateTime(at);
     if (!instant) throw invalid('at', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z');
-    const { id, states, capped } = await this.history(taskId);
+    const { id, states, capped } = await this.history(reader, taskId);
     const state = taskAsOf(states, instant);
     return {
       taskId: id,
@@ -37,8 +42,12 @@ export class TaskHistoryController {
 
   /** Every field change, oldest first (`field` keeps one field's changes only). */
   @Get('timeline')
-  async timeline(@Param('taskId') taskId: string, @Query('field') field: unknown): Promise<TaskTimelineView> {
-    const { id, states, capped } = await this.history(taskId);
+  async timeline(
+    @Param('taskId') taskId: string,
+    @Query('field') field: unknown,
+    @ReadBy() reader: Reader,
+  ): Promise<TaskTimelineView> {
+    const { id, states, capped } = await this.history(reader, taskId);
     const items: FieldChangeView[] = fieldChanges(states)
       .filter((change) => field === undefined || change.field === field)
       .map(({ event, field: name, from, to }) => ({
@@ -54,10 +63,10 @@ export class TaskHistoryController {
     return { taskId: id, complete: !capped && (states[0]?.complete ?? true), items };
   }
 
-  private async history(taskId: string): Promise<{ id: string; states: TaskState[]; capped: boolean }> {
+  private async history(reader: Reader, taskId: string): Promise<{ id: string; states: TaskState[]; capped: boolean }> {
     if (!UUID.test(taskId)) throw invalid('taskId', 'must be a UUID');
     const id = taskId.toLowerCase();
-    const events = await this.events.findEntityEvents('task', id, HISTORY_CAP);
+    const events = await this.events.findEntityEvents(reader, 'task', id, HISTORY_CAP);
     if (events.length === 0) {
       throw new AppError('not_found', 'AUDIT.NO_HISTORY', 'The audit store holds no event of this task.');
     }
