@@ -17,6 +17,9 @@ import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mo
 import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
+import { AuditOperationsController } from './interface/http/audit-operations.controller';
+import { DeadLetterOperations } from './infrastructure/messaging/dead-letter-operations';
+import { ReplayRunner } from './infrastructure/messaging/replay';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
 import { createIngestController } from './interface/messaging/ingest.controller';
@@ -97,6 +100,7 @@ export class AuditModule implements OnApplicationShutdown {
       controllers: [
         AuditQueryController,
         AuditAdminController,
+        AuditOperationsController,
         ...(config.kafka.ingestEnabled ? [createIngestController(config.kafka.topics)] : []),
       ],
       providers: [
@@ -130,6 +134,8 @@ export class AuditModule implements OnApplicationShutdown {
         EventLogRepository,
         EventIngest,
         AuditEventPublisher,
+        DeadLetterOperations,
+        ReplayRunner,
         ConsumerProgress,
         AuditMetrics,
         JwtAuthGuard,

@@ -14,6 +14,11 @@ export const EventType = {
   SystemBackupStarted: 'system.backup.started',
   SystemBackupCompleted: 'system.backup.completed',
   SystemMaintenanceStarted: 'system.maintenance.started',
+  // Operator recovery (audit-service admin): dead-letter redrive and purge, replay from a point in time.
+  AuditDeadLetterRedriven: 'audit.dead_letter.redriven',
+  AuditDeadLetterPurged: 'audit.dead_letter.purged',
+  AuditReplayStarted: 'audit.replay.started',
+  AuditReplayCompleted: 'audit.replay.completed',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

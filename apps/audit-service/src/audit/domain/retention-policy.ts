@@ -13,6 +13,9 @@ export const DEFAULT_RETENTION_RULES: RetentionRules = {
   'user.profile_updated': 2555,
   'task.*': 180,
   'system.*': 90,
+  // Operator recovery acts on the audit trail itself: audit-class, 7 years.
+  'audit.dead_letter.*': 2555,
+  'audit.replay.*': 2555,
 };
 
 const DAY_MS = 86_400_000;
