@@ -163,6 +163,7 @@ export class DeadLetterOperations {
       const admin = this.kafka.kafka.admin();
       await admin.connect();
       try {
+        await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs the partition leaders loaded
         await admin.deleteTopicRecords({
           topic,
           partitions: request.partitions.map((p) => ({ partition: p.partition, offset: p.beforeOffset })),

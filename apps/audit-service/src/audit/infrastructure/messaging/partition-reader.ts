@@ -49,7 +49,12 @@ export async function readPartitionRanges(
   if (open.size === 0) return;
   const topics = [...new Set([...open.values()].map((r) => r.topic))];
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 10_000,
+    maxWaitTimeInMs: 500,
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await admin.connect();
