@@ -7,7 +7,6 @@ import {
   EventType,
   FieldError,
   ListDeadLettersQuery,
-  MAX_LISTED_VALUE_LENGTH,
   PurgeDeadLettersRequest,
   PurgeDeadLettersResponse,
   RedriveDeadLettersResponse,
@@ -20,12 +19,19 @@ import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditEventPublisher } from './audit-event-publisher';
 import { KafkaClients } from './kafka-clients';
+import {
+  decodeCursor,
+  decodedIds,
+  encodeCursor,
+  invalidRequest,
+  toDeadLetterItem,
+  withoutDeadLetterHeaders,
+} from './dead-letter-records';
 import { PartitionRange, readPartitionRanges } from './partition-reader';
 
 const DEFAULT_PAGE = 100;
 /** A listing or a redrive that cannot read its records within this long answers 503. */
 const READ_DEADLINE_MS = 30_000;
-const DLQ_HEADER_PREFIX = 'x-dlq-';
 
 type Watermarks = Map<number, { low: bigint; high: bigint }>;
 
@@ -65,7 +71,8 @@ export class DeadLetterOperations {
       await this.read(ranges, async (topic, partition, messages) => {
         const items = listed.get(`${topic}:${partition}`) ?? [];
         listed.set(`${topic}:${partition}`, items);
-        for (const message of messages.slice(0, limit - items.length)) items.push(toItem(topic, partition, message));
+        for (const message of messages.slice(0, limit - items.length))
+          items.push(toDeadLetterItem(topic, partition, message));
         return items.length < limit;
       });
       const items = ranges.flatMap((r) => listed.get(`${r.topic}:${r.partition}`) ?? []).slice(0, limit);
@@ -85,7 +92,7 @@ export class DeadLetterOperations {
   async redrive(records: DeadLetterRef[], actorId: string): Promise<RedriveDeadLettersResponse> {
     const problems: FieldError[] = [];
     records.forEach((r, i) => this.checkDeadLetterTopic(r.topic, `records.${i}.topic`, problems));
-    if (problems.length > 0) throw invalid(problems);
+    if (problems.length > 0) throw invalidRequest(problems);
     return this.kafkaCall(async () => {
       const wanted = new Map<string, Set<bigint>>();
       for (const r of records) {
@@ -141,7 +148,7 @@ export class DeadLetterOperations {
   async purge(request: PurgeDeadLettersRequest, actorId: string): Promise<PurgeDeadLettersResponse> {
     const problems: FieldError[] = [];
     this.checkDeadLetterTopic(request.topic, 'topic', problems);
-    if (problems.length > 0) throw invalid(problems);
+    if (problems.length > 0) throw invalidRequest(problems);
     const topic = request.topic;
     return this.kafkaCall(async () => {
       const marks = (await this.watermarks([topic])).get(topic)!;
@@ -159,7 +166,7 @@ export class DeadLetterOperations {
       if (new Set(request.partitions.map((p) => p.partition)).size !== request.partitions.length) {
         problems.push({ field: 'partitions', reason: 'each partition at most once' });
       }
-      if (problems.length > 0) throw invalid(problems);
+      if (problems.length > 0) throw invalidRequest(problems);
       const admin = this.kafka.kafka.admin();
       await admin.connect();
       try {
@@ -201,7 +208,7 @@ export class DeadLetterOperations {
     const dlq = this.config.kafka.topics.includes(topic) ? deadLetterTopic(topic) : topic;
     const problems: FieldError[] = [];
     this.checkDeadLetterTopic(dlq, field, problems);
-    if (problems.length > 0) throw invalid(problems);
+    if (problems.length > 0) throw invalidRequest(problems);
     return dlq;
   }
 
@@ -249,10 +256,6 @@ export class DeadLetterOperations {
   }
 }
 
-function invalid(problems: FieldError[]): AppError {
-  return new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', problems);
-}
-
 function originalTopicOf(dlq: string): string {
   return dlq.slice(0, -deadLetterTopic('').length);
 }
@@ -268,80 +271,4 @@ function dedupe(records: DeadLetterRef[]): DeadLetterRef[] {
     const key = `${r.topic}:${r.partition}:${BigInt(r.offset)}`;
     return !seen.has(key) && !!seen.add(key);
   });
-}
-
-/** The original headers, values untouched (Buffers stay the same bytes), without the `x-dlq-*` ones. */
-export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
-  return Object.fromEntries(
-    Object.entries(headers ?? {}).filter(([name]) => !name.toLowerCase().startsWith(DLQ_HEADER_PREFIX)),
-  );
-}
-
-function header(message: KafkaMessage, name: string): string | null {
-  const value = message.headers?.[name];
-  if (value === undefined) return null;
-  return (Array.isArray(value) ? value[0] : value)?.toString() ?? null;
-}
-
-/** `eventId` and `type` of a JSON value, when present; never throws. */
-function decodedIds(value: Buffer | null): { eventId?: string; eventType?: string } {
-  if (!value || value.length > 1_000_000) return {};
-  try {
-    const parsed: unknown = JSON.parse(value.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null) return {};
-    const { eventId, type } = parsed as Record<string, unknown>;
-    return {
-      ...(typeof eventId === 'string' && { eventId: eventId.slice(0, 100) }),
-      ...(typeof type === 'string' && { eventType: type.slice(0, 100) }),
-    };
-  } catch {
-    return {};
-  }
-}
-
-function toItem(topic: string, partition: number, message: KafkaMessage): DeadLetterItem {
-  const text = message.value?.toString('utf8') ?? null;
-  const originalPartition = header(message, 'x-dlq-original-partition');
-  const originalTimestamp = header(message, 'x-dlq-original-timestamp');
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    timestamp: new Date(Number(message.timestamp)).toISOString(),
-    key: message.key?.toString('utf8') ?? null,
-    originalTopic: header(message, 'x-dlq-original-topic'),
-    originalPartition: originalPartition === null ? null : Number(originalPartition),
-    originalOffset: header(message, 'x-dlq-original-offset'),
-    originalTimestamp:
-      originalTimestamp && /^\d+$/.test(originalTimestamp) ? new Date(Number(originalTimestamp)).toISOString() : null,
-    errorCode: header(message, 'x-dlq-error-code'),
-    reason: header(message, 'x-dlq-reason'),
-    consumerGroup: header(message, 'x-dlq-consumer-group'),
-    ...decodedIds(message.value),
-    value: text === null ? null : text.slice(0, MAX_LISTED_VALUE_LENGTH),
-    valueBytes: message.value?.length ?? 0,
-    valueTruncated: text !== null && text.length > MAX_LISTED_VALUE_LENGTH,
-  };
-}
-
-/** The cursor is base64url JSON `{ "topic:partition": "offset" }`; a malformed one is a 400 on `cursor`. */
-function decodeCursor(cursor: string | undefined): Map<string, bigint> {
-  if (cursor === undefined) return new Map();
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return new Map(
-      Object.entries(parsed).map(([key, offset]) => {
-        if (typeof offset !== 'string' || !/^\d{1,19}$/.test(offset)) throw new Error('bad offset');
-        return [key, BigInt(offset)];
-      }),
-    );
-  } catch {
-    throw invalid([{ field: 'cursor', reason: 'must be the nextCursor of a previous page' }]);
-  }
-}
-
-function encodeCursor(positions: Map<string, bigint>): string {
-  const plain = Object.fromEntries([...positions].map(([key, offset]) => [key, offset.toString()]));
-  return Buffer.from(JSON.stringify(plain)).toString('base64url');
 }
