@@ -10,14 +10,13 @@ const original: KafkaMessage = {
   timestamp: '1767225600000',
   attributes: 0,
   offset: '17',
-  size: 0,
   headers: { 'x-signature': Buffer.from([0xff, 0x00, 0xc3]), 'x-key-id': Buffer.from('task-service-1') },
 };
 
 /** A record as the ingest writes it to `<topic>.dlq`, read back at `offset`. */
 function deadLettered(offset: string): KafkaMessage {
   const record = toDeadLetterRecord('t', 2, 'group', { message: original, code: 'invalid-envelope', reason: 'bad' });
-  return { ...original, ...record, offset, timestamp: '1767225660000' } as KafkaMessage;
+  return { ...original, ...record, offset, timestamp: '1767225660000' };
 }
 
 describe('dead-letter records', () => {

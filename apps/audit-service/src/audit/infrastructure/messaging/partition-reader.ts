@@ -20,7 +20,7 @@ export type RangeHandler = (
 ) => Promise<boolean>;
 
 export interface ReadOptions {
-  /** A throwaway consumer group, unique per read: its offsets are set by the admin API and deleted afterwards. */
+  /** A throwaway consumer group, unique per read; nothing is committed under it. */
   groupId: string;
   /** Reject (and stop) when the ranges are not read within this many ms; none when absent. */
   deadlineMs?: number;
@@ -34,10 +34,10 @@ export interface ReadOptions {
 export class PartitionReadError extends Error {}
 
 /**
- * Reads each range once with a temporary consumer group whose committed offsets are set to the ranges'
- * starts before it joins, so reading starts exactly there (kafkajs has no manual assignment). Nothing is
- * committed; the group is deleted at the end. Partitions of the subscribed topics outside `ranges` are
- * ignored. Resolves when every range is read to its end or stopped by its handler.
+ * Reads each range once with a temporary consumer group (kafkajs has no manual assignment) that seeks to the
+ * ranges' starts and never commits, so the broker forgets the group once it leaves. Partitions of the subscribed
+ * topics outside `ranges` are ignored. Resolves when every range is read to its end or stopped by its handler.
+ * (`admin.setOffsets` would avoid the seek but waits for a 5 s fetch of its own.)
  */
 export async function readPartitionRanges(
   kafka: Kafka,
@@ -48,7 +48,6 @@ export async function readPartitionRanges(
   const open = new Map(ranges.filter((r) => r.from < r.to).map((r) => [`${r.topic}:${r.partition}`, { ...r }]));
   if (open.size === 0) return;
   const topics = [...new Set([...open.values()].map((r) => r.topic))];
-  const admin = kafka.admin();
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
@@ -57,15 +56,6 @@ export async function readPartitionRanges(
   });
   let timer: NodeJS.Timeout | undefined;
   try {
-    await admin.connect();
-    for (const topic of topics) {
-      const partitions = [...open.values()].filter((r) => r.topic === topic);
-      await admin.setOffsets({
-        groupId: options.groupId,
-        topic,
-        partitions: partitions.map((r) => ({ partition: r.partition, offset: r.from.toString() })),
-      });
-    }
     let settle!: { resolve: () => void; reject: (error: Error) => void };
     const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     if (options.deadlineMs !== undefined) {
@@ -79,13 +69,16 @@ export async function readPartitionRanges(
       if (!payload.restart) settle.reject(new PartitionReadError(`consumer crashed: ${String(payload.error)}`));
     });
     await consumer.connect();
-    await consumer.subscribe({ topics });
+    // From the beginning, then a seek per range: a batch fetched before a seek took effect starts at or before
+    // the range, and is trimmed below.
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, heartbeat }) => {
         const key = `${batch.topic}:${batch.partition}`;
         const range = open.get(key);
         if (!range) return;
+        // Offsets below `from` are before the range or already handled (`from` moves on with each batch).
         const inRange = batch.messages.filter((m) => BigInt(m.offset) >= range.from && BigInt(m.offset) < range.to);
         let more = true;
         if (inRange.length > 0) {
@@ -97,7 +90,7 @@ export async function readPartitionRanges(
           }
         }
         const last = batch.messages.at(-1);
-        if (last) range.from = BigInt(last.offset) + 1n;
+        if (last && BigInt(last.offset) >= range.from) range.from = BigInt(last.offset) + 1n;
         options.onProgress?.(range.topic, range.partition, range.from < range.to ? range.from : range.to);
         if (!more || range.from >= range.to) {
           open.delete(key);
@@ -106,11 +99,12 @@ export async function readPartitionRanges(
         }
       },
     });
+    for (const range of open.values()) {
+      consumer.seek({ topic: range.topic, partition: range.partition, offset: range.from.toString() });
+    }
     await finished;
   } finally {
     clearTimeout(timer);
     await consumer.disconnect().catch(() => undefined);
-    await admin.deleteGroups([options.groupId]).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
   }
 }
