@@ -1,6 +1,6 @@
 import { MAX_LISTED_VALUE_LENGTH } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
-import { KafkaMessage } from 'kafkajs';
+import { IHeaders, KafkaMessage } from 'kafkajs';
 import { toDeadLetterRecord } from './dead-letter';
 import { decodeCursor, encodeCursor, toDeadLetterItem, withoutDeadLetterHeaders } from './dead-letter-records';
 
@@ -16,7 +16,8 @@ const original: KafkaMessage = {
 /** A record as the ingest writes it to `<topic>.dlq`, read back at `offset`. */
 function deadLettered(offset: string): KafkaMessage {
   const record = toDeadLetterRecord('t', 2, 'group', { message: original, code: 'invalid-envelope', reason: 'bad' });
-  return { ...original, ...record, offset, timestamp: '1767225660000' };
+  const { key, value, headers } = record;
+  return { key, value, headers: headers as IHeaders, attributes: 0, offset, timestamp: '1767225660000' };
 }
 
 describe('dead-letter records', () => {
