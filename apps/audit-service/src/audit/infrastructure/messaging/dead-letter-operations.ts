@@ -167,7 +167,7 @@ export class DeadLetterOperations {
         problems.push({ field: 'partitions', reason: 'each partition at most once' });
       }
       if (problems.length > 0) throw invalidRequest(problems);
-      const admin = this.kafka.kafka.admin();
+      const admin = this.kafka.operatorAdmin();
       await admin.connect();
       try {
         await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs the partition leaders loaded
@@ -219,7 +219,7 @@ export class DeadLetterOperations {
   }
 
   private async watermarks(topics: string[]): Promise<Map<string, Watermarks>> {
-    const admin = this.kafka.kafka.admin();
+    const admin = this.kafka.operatorAdmin();
     await admin.connect();
     try {
       const entries = await Promise.all(

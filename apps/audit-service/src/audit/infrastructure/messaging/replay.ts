@@ -125,7 +125,7 @@ export class ReplayRunner implements OnApplicationShutdown {
   }
 
   private async rangesOf(topics: string[], from: Date, to: Date | undefined): Promise<PartitionRange[]> {
-    const admin = this.kafka.kafka.admin();
+    const admin = this.kafka.operatorAdmin();
     await admin.connect();
     try {
       const ranges: PartitionRange[] = [];
