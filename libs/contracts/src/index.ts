@@ -14,3 +14,4 @@ export * from './rpc/user.rpc';
 export * from './rpc/task.rpc';
 export * from './audit/history';
 export * from './audit/governance';
+export * from './audit/operations';

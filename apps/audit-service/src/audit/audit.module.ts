@@ -24,6 +24,9 @@ import { RetentionRestamp } from './application/retention-restamp';
 import { LegalHoldRepository } from './infrastructure/persistence/legal-hold.repository';
 import { RetentionStampRepository } from './infrastructure/persistence/retention-stamp.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
+import { AuditOperationsController } from './interface/http/audit-operations.controller';
+import { DeadLetterOperations } from './infrastructure/messaging/dead-letter-operations';
+import { ReplayRunner } from './infrastructure/messaging/replay';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
 import { createIngestController } from './interface/messaging/ingest.controller';
@@ -105,6 +108,7 @@ export class AuditModule implements OnApplicationShutdown {
         AuditQueryController,
         AuditAdminController,
         TaskHistoryController,
+        AuditOperationsController,
         ...(config.kafka.ingestEnabled ? [createIngestController(config.kafka.topics)] : []),
       ],
       providers: [
@@ -149,6 +153,8 @@ export class AuditModule implements OnApplicationShutdown {
         RetentionRestamp,
         EventIngest,
         AuditEventPublisher,
+        DeadLetterOperations,
+        ReplayRunner,
         ConsumerProgress,
         AuditMetrics,
         JwtAuthGuard,

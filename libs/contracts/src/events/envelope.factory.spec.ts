@@ -30,6 +30,23 @@ const FIXTURES: Record<EventType, object> = {
     rules: { 'task.*': 30 },
     affected: { earlier: 2, later: 0, expireNow: 1, unchanged: 5, held: 0 },
   },
+  'audit.dead_letter.redriven': {
+    redriven: [{ topic: 't.dlq', partition: 0, offset: '3', originalTopic: 't', eventId: TASK_ID }],
+    notFound: 0,
+  },
+  'audit.dead_letter.purged': {
+    topic: 't.dlq',
+    partitions: [{ partition: 0, beforeOffset: '4', previousLowOffset: '0' }],
+  },
+  'audit.replay.started': { replayId: TASK_ID, from: '2026-01-01T00:00:00.000Z', topics: ['t'], messages: 10 },
+  'audit.replay.completed': {
+    replayId: TASK_ID,
+    status: 'completed',
+    read: 10,
+    stored: 2,
+    duplicates: 8,
+    deadLettered: 0,
+  },
 };
 
 function taskSnapshot() {

@@ -19,6 +19,11 @@ export const EventType = {
   AuditLegalHoldPlaced: 'audit.legal_hold.placed',
   AuditLegalHoldReleased: 'audit.legal_hold.released',
   AuditRetentionChanged: 'audit.retention.changed',
+  // Operator recovery (audit-service admin): dead-letter redrive and purge, replay from a point in time.
+  AuditDeadLetterRedriven: 'audit.dead_letter.redriven',
+  AuditDeadLetterPurged: 'audit.dead_letter.purged',
+  AuditReplayStarted: 'audit.replay.started',
+  AuditReplayCompleted: 'audit.replay.completed',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

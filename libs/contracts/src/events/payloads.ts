@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsEmail,
   IsIn,
   IsInt,
@@ -153,6 +155,58 @@ export class AuditRetentionChangedV1 {
   @IsObject() @ValidateNested() @Type(() => RetentionImpactV1) affected!: RetentionImpactV1;
 }
 
+// Operator recovery (audit-service admin): who redrove, purged or replayed what. Offsets are Kafka offsets
+// (decimal strings, as kafkajs gives them); timestamps ISO-8601 UTC.
+
+/** One dead-letter record: where it sits in `<topic>.dlq` and where it came from. */
+export class DeadLetterRefV1 {
+  @IsString() topic!: string;
+  @IsInt() @Min(0) partition!: number;
+  @IsString() offset!: string;
+  @IsString() originalTopic!: string;
+  @IsOptional() @IsString() eventId?: string;
+}
+export class AuditDeadLetterRedrivenV1 {
+  /** The records re-published to their original topics (at most 500 per action). */
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => DeadLetterRefV1)
+  redriven!: DeadLetterRefV1[];
+  /** Selected records that were not found (purged, or never existed). */
+  @IsInt() @Min(0) notFound!: number;
+}
+export class PurgedPartitionV1 {
+  @IsInt() @Min(0) partition!: number;
+  /** Records before this offset are deleted. */
+  @IsString() beforeOffset!: string;
+  /** The low watermark before the purge: `beforeOffset - previousLowOffset` records were removed. */
+  @IsString() previousLowOffset!: string;
+}
+export class AuditDeadLetterPurgedV1 {
+  @IsString() topic!: string;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => PurgedPartitionV1) partitions!: PurgedPartitionV1[];
+}
+export class AuditReplayStartedV1 {
+  @IsUUID() replayId!: string;
+  @IsDateTime() from!: string;
+  @IsOptional() @IsDateTime() to?: string;
+  @IsString({ each: true }) topics!: string[];
+  /** Messages between the start offsets and the end offsets captured at start. */
+  @IsInt() @Min(0) messages!: number;
+}
+export class AuditReplayCompletedV1 {
+  @IsUUID() replayId!: string;
+  @IsIn(['completed', 'failed']) status!: 'completed' | 'failed';
+  @IsInt() @Min(0) read!: number;
+  /** Stored by the replay: events missing from the store. */
+  @IsInt() @Min(0) stored!: number;
+  /** Already stored (absorbed by the unique eventId index). */
+  @IsInt() @Min(0) duplicates!: number;
+  @IsInt() @Min(0) deadLettered!: number;
+  @IsOptional() @IsString() error?: string;
+}
+
 /** Payload class and schema version of every event type; consumers validate the payload against it. */
 export const EVENT_PAYLOADS: Record<EventType, { version: number; payload: new () => object }> = {
   [EventType.TaskCreated]: { version: 1, payload: TaskCreatedV1 },
@@ -173,4 +227,8 @@ export const EVENT_PAYLOADS: Record<EventType, { version: number; payload: new (
   [EventType.AuditLegalHoldPlaced]: { version: 1, payload: AuditLegalHoldPlacedV1 },
   [EventType.AuditLegalHoldReleased]: { version: 1, payload: AuditLegalHoldReleasedV1 },
   [EventType.AuditRetentionChanged]: { version: 1, payload: AuditRetentionChangedV1 },
+  [EventType.AuditDeadLetterRedriven]: { version: 1, payload: AuditDeadLetterRedrivenV1 },
+  [EventType.AuditDeadLetterPurged]: { version: 1, payload: AuditDeadLetterPurgedV1 },
+  [EventType.AuditReplayStarted]: { version: 1, payload: AuditReplayStartedV1 },
+  [EventType.AuditReplayCompleted]: { version: 1, payload: AuditReplayCompletedV1 },
 };

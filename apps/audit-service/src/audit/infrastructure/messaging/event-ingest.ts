@@ -14,6 +14,16 @@ import { MongoConnector } from '../persistence/mongo-connector';
 import { DeadLetter, toDeadLetterRecord } from './dead-letter';
 import { KafkaClients } from './kafka-clients';
 
+/** What one `ingest` call did with its chunk, message by message. */
+export interface IngestResult {
+  stored: number;
+  /** Already stored with the same content (the unique eventId index absorbed them). */
+  duplicates: number;
+  /** eventId already stored with other content (both kept in event_log_conflicts). */
+  conflicts: number;
+  deadLettered: number;
+}
+
 type Admission = { ok: true; doc: EventLog } | ({ ok: false } & Omit<DeadLetter, 'message'>);
 
 /** What one bulk insert did; `rejected` indexes the inserted documents. */
@@ -42,7 +52,7 @@ export class EventIngest {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<IngestResult> {
     const docs: EventLog[] = [];
     const sources: KafkaMessage[] = [];
     const dead: DeadLetter[] = [];
@@ -54,8 +64,10 @@ export class EventIngest {
         sources.push(message);
       } else dead.push({ message, code: admission.code, reason: admission.reason });
     }
+    const counts = { stored: 0, duplicates: 0, conflicts: 0 };
     if (docs.length > 0) {
       const result = await this.insert(docs);
+      Object.assign(counts, { stored: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts });
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
       if (result.conflicts > 0) {
@@ -70,6 +82,7 @@ export class EventIngest {
     await this.deadLetter(topic, partition, dead);
     // Counted once handled, not per attempt: a retried chunk must not look like a consuming partition.
     this.metrics.consumed.inc({ topic }, chunk.length);
+    return { ...counts, deadLettered: dead.length };
   }
 
   /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */
