@@ -15,5 +15,12 @@ export { startLocalKafka } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
-export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
-export type { SigningKeyEnv } from './local-secrets';
+export {
+  ensureLocalEventKeys,
+  ensureLocalSigningKeys,
+  EVENT_PRODUCERS,
+  TEST_EVENT_PRODUCER,
+  generateEventKeysEnv,
+  generateSigningKeyEnv,
+} from './local-secrets';
+export type { EventKeysEnv, EventSigningKeyEnv, SigningKeyEnv } from './local-secrets';
