@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
 import { createGateway } from '../../src/gateway';
 import { flushDb, redisDbUrl } from './gateway-harness';
+import { Topics } from '@taskflow/contracts';
 
 /**
  * The whole system for the abuse suite, reached only through real HTTP: user-service and task-service
@@ -139,7 +140,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           {
             MONGO_URL: auditMongoUrl!,
             AUDIT_INGEST_ENABLED: 'false',
-            AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
+            AUDIT_SYSTEM_TOPIC: `abuse.${randomUUID()}.${Topics.system}`,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
             LOG_LEVEL: 'error',
