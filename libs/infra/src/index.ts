@@ -17,6 +17,8 @@ export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
 export {
   ensureLocalEventKeys,
+  EVENT_KEY_SECRET_PREFIX,
+  eventKeySecrets,
   ensureLocalSigningKeys,
   EVENT_PRODUCERS,
   TEST_EVENT_PRODUCER,

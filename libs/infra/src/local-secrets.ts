@@ -100,3 +100,24 @@ export function ensureLocalEventKeys(infraDir: string): EventKeysEnv {
   chmodSync(file, 0o600);
   return keys;
 }
+
+/** The secret name prefix of each producer's key in docker compose's `.env` and the Kubernetes Secret. */
+export const EVENT_KEY_SECRET_PREFIX: Readonly<Record<string, string>> = {
+  'user-service': 'USER_SERVICE',
+  'task-service': 'TASK_SERVICE',
+  'audit-service': 'AUDIT_SERVICE',
+  backup: 'BACKUP',
+};
+
+/**
+ * `keys` as the flat secrets a deployment holds: `<PREFIX>_EVENT_SIGNING_KEY` and `<PREFIX>_EVENT_SIGNING_KEY_ID`
+ * per producer, and EVENT_VERIFY_KEYS. Each workload maps its own pair onto EVENT_SIGNING_KEY(_ID).
+ */
+export function eventKeySecrets(keys: EventKeysEnv = generateEventKeysEnv()): Record<string, string> {
+  const secrets: Record<string, string> = { EVENT_VERIFY_KEYS: keys.EVENT_VERIFY_KEYS };
+  for (const [name, prefix] of Object.entries(EVENT_KEY_SECRET_PREFIX)) {
+    secrets[`${prefix}_EVENT_SIGNING_KEY`] = keys.producers[name].EVENT_SIGNING_KEY;
+    secrets[`${prefix}_EVENT_SIGNING_KEY_ID`] = keys.producers[name].EVENT_SIGNING_KEY_ID;
+  }
+  return secrets;
+}

@@ -81,7 +81,7 @@ describe('backup events to Kafka (real broker)', () => {
       ['-c', `source "${repoPath('scripts/backup/lib.sh')}"; emit_event started --backup-id b-nokey --target redis`],
       { env: { ...withoutKey, KAFKA_BROKERS: brokers.join(',') } },
     );
-    expect(cli.stderr).toMatch(/could not be sent to Kafka \(.*EVENT_SIGNING_KEY: is required/);
+    expect(cli.stderr).toMatch(/could not be sent to Kafka \([\s\S]*EVENT_SIGNING_KEY: is required/);
   });
 
   it('reports (does not throw) when Kafka is unreachable, and the CLI still exits 0', async () => {
