@@ -205,7 +205,7 @@ async function topicLag(auditUrl: string, topic: string): Promise<number | undef
 
 /**
  * A genuine producer's poison message mid-load: a task.status_changed signed with task-service's key whose payload
- * nests 3,000 levels deep (decoding throws), then a genuine event with the same key, so on the same partition.
+ * nests 3,000 levels deep (refused for its depth, MAX_ENVELOPE_DEPTH), then a genuine event with the same key, so on the same partition.
  * Measures how long until that next event is stored, samples audit-service readiness meanwhile, and reads the task
  * topic's consumer lag afterwards.
  */
@@ -223,7 +223,7 @@ export async function runPoisonMessage(system: TaskflowSystem): Promise<PoisonMe
     {
       topic: Topics.task,
       eventId: poison.envelope.eventId,
-      expectedCode: 'undecodable',
+      expectedCode: 'invalid-envelope',
       message: { ...signedMessage(poison.json, taskKey), key: taskId },
     },
   ];

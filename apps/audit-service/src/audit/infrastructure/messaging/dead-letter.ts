@@ -15,9 +15,9 @@ export type DeadLetterCode =
   | 'key-not-allowed'
   /** Authentic, but its `type`/`entityType` belongs to another topic than the one it arrived on. */
   | 'wrong-topic'
-  /** Decoding or validating threw (e.g. a payload nested thousands of levels deep). */
+  /** Decoding or validating threw (a bug the contract checks did not foresee). */
   | 'undecodable'
-  /** Not JSON, or the envelope or payload breaks its contract. */
+  /** Not JSON, nested deeper than MAX_ENVELOPE_DEPTH, or the envelope or payload breaks its contract. */
   | 'invalid-envelope'
   /** MongoDB refused this one document (not a duplicate, not an outage). */
   | 'rejected-by-store'
