@@ -143,4 +143,20 @@ describe('forged events never reach event_logs (real Kafka + MongoDB protocol se
     const events = mongo.db.collection('event_logs');
     await waitFor(async () => (await events.countDocuments({ eventId: deleted.eventId })) === 1, 20_000);
   });
+
+  it("should refuse task-service's genuine key on a user event that claims entityType task (wrong-topic)", async () => {
+    // A compromised task-service may sign only task-topic messages: relabelling a user event does not get it in.
+    const relabelled = { ...roleChange(randomUUID()), entityType: 'task' } as EventEnvelope;
+    await kafka.producer.send({
+      topic: taskTopic,
+      acks: -1,
+      messages: [{ key: relabelled.entityId, ...signEnvelope(relabelled, taskService.key) }],
+    });
+    const [dead] = await kafka.readAll(deadLetterTopic(taskTopic), 1);
+    expect(dead.headers?.['x-dlq-error-code']?.toString()).toBe('wrong-topic');
+    expect(dead.headers?.['x-dlq-reason']?.toString()).toBe(
+      `a user.role_changed event (entityType task) on ${taskTopic}`,
+    );
+    expect(await mongo.db.collection('event_logs').countDocuments({ eventId: relabelled.eventId })).toBe(0);
+  });
 });
