@@ -16,6 +16,8 @@ import { pendingMigrations } from './infrastructure/persistence/migrations';
 import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
 import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
+import { ChainRepository } from './infrastructure/persistence/chain.repository';
+import { AuditVerifyController } from './interface/http/audit-verify.controller';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
@@ -96,6 +98,7 @@ export class AuditModule implements OnApplicationShutdown {
       ],
       controllers: [
         AuditQueryController,
+        AuditVerifyController,
         AuditAdminController,
         ...(config.kafka.ingestEnabled ? [createIngestController(config.kafka.topics)] : []),
       ],
@@ -115,8 +118,8 @@ export class AuditModule implements OnApplicationShutdown {
         },
         {
           provide: KafkaBatchServer,
-          inject: [KafkaClients],
-          useFactory: (clients: KafkaClients) =>
+          inject: [KafkaClients, ChainRepository],
+          useFactory: (clients: KafkaClients, chains: ChainRepository) =>
             new KafkaBatchServer({
               kafka: clients.kafka,
               groupId: config.kafka.groupId,
@@ -124,10 +127,13 @@ export class AuditModule implements OnApplicationShutdown {
               partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
               fromBeginning: true,
               logger,
+              // The chains of a partition this member lost may have grown elsewhere: reload their heads.
+              onGroupJoin: () => chains.forget(),
             }),
         },
         MongoConnector,
         EventLogRepository,
+        ChainRepository,
         EventIngest,
         AuditEventPublisher,
         ConsumerProgress,
