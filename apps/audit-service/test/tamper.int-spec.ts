@@ -8,7 +8,17 @@ import { ChainedEventLog, recordHash } from '../src/audit/domain/record-chain';
 import { RetentionPolicy } from '../src/audit/domain/retention-policy';
 import { ChainRepository } from '../src/audit/infrastructure/persistence/chain.repository';
 import { AuditConfig } from '../src/config/audit.config';
-import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, token, uniqueName, waitFor } from './support';
+import {
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  sampleEvent,
+  startApp,
+  testConfig,
+  token,
+  uniqueName,
+  waitFor,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -40,7 +50,11 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
   const topicOf = (event: EventEnvelope) =>
     event.entityType === 'user' ? topics.user : event.entityType === 'task' ? topics.task : topics.system;
   const publish = async (events: EventEnvelope[]) => {
-    for (const topic of Object.values(topics)) await kafka.publish(topic, events.filter((e) => topicOf(e) === topic));
+    for (const topic of Object.values(topics))
+      await kafka.publish(
+        topic,
+        events.filter((e) => topicOf(e) === topic),
+      );
     expected += events.length;
   };
   /** Everything ingested so far (and a margin for clock differences). */
@@ -98,7 +112,12 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     const bad = await get('/api/v1/audit/verify?from=2026-02-30T00:00:00Z&limit=3');
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
-    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['from', 'limit']);
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['from', 'limit']);
     // A range in which nothing was ingested proves nothing and breaks nothing.
     expect((await get('/api/v1/audit/verify?from=2001-01-01T00:00:00Z&to=2001-02-01T00:00:00Z')).json()).toEqual({
       intact: true,
@@ -161,7 +180,8 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
         const report = await verify();
         await restore();
         expect(report.intact).toBe(false);
-        if (!identifies(report)) throw new Error(`${JSON.stringify(t)} reported as ${JSON.stringify(report.firstBreak)}`);
+        if (!identifies(report))
+          throw new Error(`${JSON.stringify(t)} reported as ${JSON.stringify(report.firstBreak)}`);
         caught += 1;
       }),
       { seed: PROPERTY_SEED, numRuns: PROPERTY_RUNS, endOnFailure: true },
@@ -188,7 +208,10 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     await records().insertOne(victim!);
 
     // A retention policy shortened since ingest (records re-stamped, then deleted by TTL) is not a deletion either.
-    const shorter = RetentionPolicy.from({ ...config.retention.rules, 'task.*': 1 }, config.retention.entries().map(([type]) => type));
+    const shorter = RetentionPolicy.from(
+      { ...config.retention.rules, 'task.*': 1 },
+      config.retention.entries().map(([type]) => type),
+    );
     const tasks = await records().find({ entityType: 'task' }).toArray();
     await records().deleteMany({ entityType: 'task' });
     expect((await verify()).firstBreak).toMatchObject({ kind: 'removed' });
@@ -202,7 +225,8 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     const checkpoints = mongo.db.collection('audit_checkpoints');
     const taskCheckpoints = await checkpoints.find({ chain: new RegExp(`^${topics.task}/`) }).toArray();
     const perChain = new Map<string, Document[]>();
-    for (const checkpoint of taskCheckpoints) perChain.set(checkpoint.chain, [...(perChain.get(checkpoint.chain) ?? []), checkpoint]);
+    for (const checkpoint of taskCheckpoints)
+      perChain.set(checkpoint.chain, [...(perChain.get(checkpoint.chain) ?? []), checkpoint]);
     const longest = [...perChain.values()].sort((a, b) => b.length - a.length)[0];
     expect(longest.length).toBeGreaterThan(1);
     const last = longest.sort((a, b) => b.firstSeq - a.firstSeq)[0];

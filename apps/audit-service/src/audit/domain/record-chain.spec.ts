@@ -44,7 +44,11 @@ function checkpointOf(records: ChainedEventLog[]): Checkpoint {
 }
 
 /** Runs a segment check over `records` (in seq order) and answers the first break. */
-function verify(checkpoint: Checkpoint, records: ChainedEventLog[], mayHaveExpired = false): ChainBreakView | undefined {
+function verify(
+  checkpoint: Checkpoint,
+  records: ChainedEventLog[],
+  mayHaveExpired = false,
+): ChainBreakView | undefined {
   const segment = new SegmentVerifier(checkpoint, mayHaveExpired);
   for (const record of records) {
     const found = segment.accept(record);
@@ -117,7 +121,11 @@ describe('SegmentVerifier', () => {
   it('should name an edited record (altered), whatever record of the segment it is', () => {
     for (const index of [0, 2, 4]) {
       const edited = records.map((r, i) => (i === index ? { ...r, payload: { ...r.payload, title: 'forged' } } : r));
-      expect(verify(checkpoint, edited)).toMatchObject({ kind: 'altered', seq: index + 1, eventId: records[index].eventId });
+      expect(verify(checkpoint, edited)).toMatchObject({
+        kind: 'altered',
+        seq: index + 1,
+        eventId: records[index].eventId,
+      });
     }
   });
 

@@ -156,8 +156,21 @@ export function summarise(records: ChainedEventLog[], sealedAt: Date): UnsignedC
 export function checkpointMac(checkpoint: UnsignedCheckpoint, key: Buffer): string {
   const { chain, type, firstSeq, lastSeq, prevHash, lastHash, minCreatedAt, maxCreatedAt, minExpiresAt, sealedAt } =
     checkpoint;
-  const body = { chain, type, firstSeq, lastSeq, prevHash, lastHash, minCreatedAt, maxCreatedAt, minExpiresAt, sealedAt };
-  return createHmac('sha256', key).update(canonicalize(toJsonValue(body))!).digest('hex');
+  const body = {
+    chain,
+    type,
+    firstSeq,
+    lastSeq,
+    prevHash,
+    lastHash,
+    minCreatedAt,
+    maxCreatedAt,
+    minExpiresAt,
+    sealedAt,
+  };
+  return createHmac('sha256', key)
+    .update(canonicalize(toJsonValue(body))!)
+    .digest('hex');
 }
 
 export function signCheckpoint(checkpoint: UnsignedCheckpoint, key: Buffer): Checkpoint {

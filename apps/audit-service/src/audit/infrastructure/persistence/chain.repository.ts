@@ -107,12 +107,14 @@ export class ChainRepository {
     if (after.length === 0) return sealed;
     let head = sealed;
     const intact = after.every((record) => {
-      const links = record.seq === head.seq + 1 && record.prevHash === head.hash && recordHash(record, record) === record.hash;
+      const links =
+        record.seq === head.seq + 1 && record.prevHash === head.hash && recordHash(record, record) === record.hash;
       head = { seq: record.seq, hash: record.hash };
       return links;
     });
     if (intact) await this.seal(after);
-    else this.logger.error({ chain, after: sealed.seq }, 'records after the last checkpoint do not link: left unsealed');
+    else
+      this.logger.error({ chain, after: sealed.seq }, 'records after the last checkpoint do not link: left unsealed');
     return head;
   }
 

@@ -104,7 +104,7 @@ export class EventLogRepository {
       }
     }
     const written: ChainedEventLog[] = [];
-    for (let reseals = 0; pending.length > 0; ) {
+    for (let reseals = 0; pending.length > 0;) {
       const heads = await this.chains.headsOf(pending.map(({ doc }) => chainOfDoc(doc)));
       const { sealed } = sealRecords(
         pending.map(({ doc }) => doc),
