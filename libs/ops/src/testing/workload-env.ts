@@ -23,6 +23,7 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
+  AUDIT_CHECKPOINT_KEY: 'Ck9-pT2xLw_Qz7RvNb4YhKm8Sd3FgJ6aWe1Uo5Ic',
 };
 
 /** One container as it would start: the environment the kubelet (or docker compose) hands the process. */
@@ -205,13 +206,14 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
-  const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const keys = { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS };
+  const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS, AUDIT_CHECKPOINT_KEY } =
+    REALISTIC_SECRETS;
+  const keys = { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS, AUDIT_CHECKPOINT_KEY };
   const withSecrets = composeContainers({ POSTGRES_PASSWORD, ...keys }).map((c) => ({
     ...c,
     where: `${c.where} (secrets from .env)`,
   }));
-  // The token keys have no default (compose refuses to start without them); everything else may default.
+  // The token and checkpoint keys have no default (compose refuses to start without them); the rest may default.
   const defaults = composeContainers(keys).map((c) => ({ ...c, where: `${c.where} (file defaults)` }));
   return [...withSecrets, ...defaults];
 }
