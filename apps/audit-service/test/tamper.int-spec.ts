@@ -3,7 +3,7 @@ import { createEnvelope, EventEnvelope, EventType, VerifyReport } from '@taskflo
 import fc from 'fast-check';
 import { Db, Document, MongoClient, ObjectId } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { verifyChains } from '../src/audit/application/verify-chains';
+import { IN_FLIGHT_MS, verifyChains } from '../src/audit/application/verify-chains';
 import { ChainedEventLog, recordHash } from '../src/audit/domain/record-chain';
 import { RetentionPolicy } from '../src/audit/domain/retention-policy';
 import { ChainRepository } from '../src/audit/infrastructure/persistence/chain.repository';
@@ -57,12 +57,15 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
       );
     expected += events.length;
   };
-  /** Everything ingested so far (and a margin for clock differences). */
+  /**
+   * Everything ingested so far (and a margin for clock differences), judged after the in-flight grace: a record
+   * written less than IN_FLIGHT_MS ago without a checkpoint is not reported yet (its checkpoint may be on its way).
+   */
   const verify = (options: { now?: Date; policy?: RetentionPolicy } = {}) =>
     verifyChains(app.get(ChainRepository), new Date(0), new Date(Date.now() + 60_000), {
       key: config.chain.checkpointKey,
       policy: options.policy ?? config.retention,
-      ...(options.now && { now: options.now }),
+      now: options.now ?? new Date(Date.now() + 2 * IN_FLIGHT_MS),
     });
   const get = async (path: string, role: 'admin' | 'auditor' | 'user' = 'auditor') =>
     app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token(role)}` } });
@@ -253,10 +256,30 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     expect((await records().findOne({ eventId: next.eventId }))!.seq).toBe(last.lastSeq + 1);
   });
 
+  it('should not report a record without checkpoint while it may be in flight, and report it after', async () => {
+    const source = (await records().findOne({ type: EventType.UserLogin }))!;
+    const forged = await forge(source, 'outside-any-chain', new Date());
+    const now = new Date(forged.updatedAt.getTime() + 1000);
+    expect(await verify({ now })).toMatchObject({ intact: true });
+    const later = new Date(forged.updatedAt.getTime() + IN_FLIGHT_MS + 1000);
+    expect((await verify({ now: later })).firstBreak).toMatchObject({ kind: 'inserted', eventId: forged.eventId });
+    await records().deleteOne({ _id: forged._id });
+  });
+
   /** A copy of `source` under a new eventId and other content, placed where an intruder would put it. */
-  async function forge(source: StoredRecord, placement: 'outside-any-chain' | 'after-the-chain-head') {
+  async function forge(
+    source: StoredRecord,
+    placement: 'outside-any-chain' | 'after-the-chain-head',
+    updatedAt = source.updatedAt,
+  ) {
     const { _id: _source, chain, seq: _seq, prevHash: _prevHash, hash: _hash, ...content } = source;
-    const forged: Document = { ...content, _id: new ObjectId(), eventId: randomUUID(), actorId: randomUUID() };
+    const forged: Document = {
+      ...content,
+      _id: new ObjectId(),
+      eventId: randomUUID(),
+      actorId: randomUUID(),
+      updatedAt,
+    };
     if (placement === 'after-the-chain-head') {
       const head = (await records().find({ chain }).sort({ seq: -1 }).limit(1).next())!;
       const link = { chain, seq: head.seq + 1, prevHash: head.hash };

@@ -12,8 +12,17 @@ export interface ChainReader {
   checkpointStartingAt(chain: string, firstSeq: number): Promise<Checkpoint | null>;
   recordsIn(chain: string, firstSeq: number, lastSeq: number): AsyncIterable<ChainedEventLog>;
   recordAfter(chain: string, seq: number): Promise<ChainedEventLog | null>;
-  recordsWrittenBetween(from: Date, to: Date): AsyncIterable<Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq'>>;
+  recordsWrittenBetween(
+    from: Date,
+    to: Date,
+  ): AsyncIterable<Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq' | 'updatedAt'>>;
 }
+
+/**
+ * A chunk is inserted, then its checkpoints are written (milliseconds later): a record written this recently without
+ * a checkpoint is in flight, not inserted. A crash leaves its records unsealed longer, and they are reported then.
+ */
+export const IN_FLIGHT_MS = 60_000;
 
 /** Where a chain starts: the first checkpoint must begin at seq 1 and link to GENESIS_HASH. */
 const GENESIS = { lastSeq: 0, lastHash: GENESIS_HASH };
@@ -60,6 +69,7 @@ export async function verifyChains(
   for await (const record of reader.recordsWrittenBetween(from, to)) {
     const window = record.chain === undefined ? undefined : covered.get(record.chain);
     if (window && record.seq >= window.firstSeq && record.seq <= window.lastSeq) continue;
+    if (inFlight(record, now)) continue;
     // Sealed in a segment of another window (a crash recovery seals later), else in no chain at all.
     const home =
       typeof record.chain === 'string' && typeof record.seq === 'number'
@@ -135,7 +145,7 @@ async function verifyWindow(
   // The last checkpoint of the window: either another follows it, or nothing may be stored after it.
   if (!(await reader.checkpointStartingAt(chain, previous.lastSeq + 1))) {
     const stray = await reader.recordAfter(chain, previous.lastSeq);
-    if (stray) {
+    if (stray && !inFlight(stray, now)) {
       return {
         kind: 'inserted',
         subject: 'record',
@@ -147,6 +157,12 @@ async function verifyWindow(
     }
   }
   return undefined;
+}
+
+/** Written (by its own account) within IN_FLIGHT_MS before `now`: its checkpoint may not be written yet. */
+function inFlight(record: Pick<ChainedEventLog, 'updatedAt'>, now: Date): boolean {
+  const age = now.getTime() - (record.updatedAt instanceof Date ? record.updatedAt.getTime() : Number.NaN);
+  return age >= 0 && age <= IN_FLIGHT_MS;
 }
 
 /**

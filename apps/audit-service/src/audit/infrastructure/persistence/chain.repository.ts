@@ -21,6 +21,7 @@ const MAX_UNSEALED = 50_000;
 const HIDE_ID = { _id: 0 } as const;
 
 type CheckpointDoc = Checkpoint & { _id: string };
+type WrittenRecord = Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq' | 'updatedAt'>;
 
 /**
  * The chains' heads and checkpoints (`audit_checkpoints`, no TTL). The ingest owns a partition's chains while
@@ -179,10 +180,10 @@ export class ChainRepository {
   }
 
   /** What identifies each record written (`updatedAt`) in [from, to): its eventId and place in a chain, if any. */
-  recordsWrittenBetween(from: Date, to: Date): AsyncIterable<Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq'>> {
+  recordsWrittenBetween(from: Date, to: Date): AsyncIterable<WrittenRecord> {
     return this.model.collection.find(
       { updatedAt: { $gte: from, $lt: to } },
-      { projection: { _id: 0, eventId: 1, chain: 1, seq: 1 }, batchSize: 1000 },
-    ) as unknown as AsyncIterable<Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq'>>;
+      { projection: { _id: 0, eventId: 1, chain: 1, seq: 1, updatedAt: 1 }, batchSize: 1000 },
+    ) as unknown as AsyncIterable<WrittenRecord>;
   }
 }
