@@ -2,9 +2,10 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEnvelope, EventEnvelope, EventType, VerifyReport } from '@taskflow/contracts';
 import fc from 'fast-check';
 import { Db, Document, MongoClient, ObjectId } from 'mongodb';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { IN_FLIGHT_MS, verifyChains } from '../src/audit/application/verify-chains';
-import { ChainedEventLog, recordHash } from '../src/audit/domain/record-chain';
+import { verifyChains } from '../src/audit/application/verify-chains';
+import { ChainedEventLog, IN_FLIGHT_MS, recordHash } from '../src/audit/domain/record-chain';
 import { RetentionPolicy } from '../src/audit/domain/retention-policy';
 import { ChainRepository } from '../src/audit/infrastructure/persistence/chain.repository';
 import { AuditConfig } from '../src/config/audit.config';
@@ -82,10 +83,15 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
       AUDIT_BATCH_SIZE: '7', // several segments per chain
     });
     app = await startApp(config);
-    // Old events first (past their retention already: what TTL deletes), then fresh ones of every class.
+    // Old events (past their retention already: what TTL deletes) interleaved with fresh ones of every class, so
+    // chunks mix them: an old record's expiry must never excuse the deletion of a fresh one next to it.
     const old = Array.from({ length: 24 }, (_, i) => sampleEvent(i, { occurredAt: new Date(Date.now() - 3000 * DAY) }));
-    await publish(old);
-    await publish(Array.from({ length: 60 }, (_, i) => sampleEvent(i)));
+    const fresh = Array.from({ length: 60 }, (_, i) => sampleEvent(i));
+    const mixed = fresh.flatMap((event, i) =>
+      i % 5 === 0 ? [event, old[(i / 5) * 2], old[(i / 5) * 2 + 1]] : [event],
+    );
+    expect(mixed).toHaveLength(84);
+    await publish(mixed);
     await waitFor(async () => {
       const report = await verify();
       return report.intact && report.checked === expected;
@@ -127,6 +133,32 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
       checked: 0,
       chains: [],
     });
+  });
+
+  it('should answer through the CLI with exit code 0 intact, 1 broken, 2 bad arguments', async () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit-service/src/verify.ts', ...args], {
+        cwd: `${__dirname}/../../..`,
+        env: { ...process.env, MONGO_URL: `${MONGO_BASE}/${dbName}`, LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const intact = cli('--from', '2000-01-01T00:00:00Z');
+    expect(intact.status).toBe(0);
+    expect(JSON.parse(intact.stdout)).toMatchObject({ intact: true, checked: expected });
+    const victim = (await records().findOne({ type: EventType.UserRegistered, expiresAt: { $gt: new Date() } }))!;
+    await records().deleteOne({ _id: victim._id });
+    const broken = cli();
+    await records().insertOne(victim);
+    expect(broken.status).toBe(1);
+    expect(JSON.parse(broken.stdout).firstBreak).toMatchObject({
+      kind: 'removed',
+      chain: victim.chain,
+      seq: victim.seq,
+    });
+    const bad = cli('--from', '2026-02-30T00:00:00Z');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--from 2026-02-30T00:00:00Z: expected --from/--to with an RFC 3339 date-time');
   });
 
   it('should not hash what changes legitimately: retention re-stamps and legal-hold fields', async () => {
@@ -250,7 +282,8 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     expect(last.type).toBe(EventType.TaskStatusChanged);
     await kafka.producer.send({ topic: topics.task, messages: [{ partition, value: JSON.stringify(next) }] });
     expected += 1;
-    await waitFor(async () => (await verify()).intact);
+    // The unsealed records may still be in flight (IN_FLIGHT_MS): the ingest retries until it may seal them.
+    await waitFor(async () => (await verify()).intact, 2 * IN_FLIGHT_MS + 30_000, 1000);
     const resealed = await checkpoints.findOne({ chain: last.chain, firstSeq: last.firstSeq });
     expect(resealed).toMatchObject({ lastSeq: last.lastSeq, lastHash: last.lastHash, mac: last.mac });
     expect((await records().findOne({ eventId: next.eventId }))!.seq).toBe(last.lastSeq + 1);

@@ -1,6 +1,6 @@
 import { ChainSummaryView, VerifyReport } from '@taskflow/contracts';
 import { ChainBreak, linkCheckpoints, SegmentVerifier } from '../domain/chain-verifier';
-import { ChainedEventLog, Checkpoint, GENESIS_HASH } from '../domain/record-chain';
+import { ChainedEventLog, Checkpoint, GENESIS_HASH, IN_FLIGHT_MS } from '../domain/record-chain';
 import { RetentionPolicy } from '../domain/retention-policy';
 
 /** What the verification reads (ChainRepository); every stream is ascending by seq. */
@@ -17,12 +17,6 @@ export interface ChainReader {
     to: Date,
   ): AsyncIterable<Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq' | 'updatedAt'>>;
 }
-
-/**
- * A chunk is inserted, then its checkpoints are written (milliseconds later): a record written this recently without
- * a checkpoint is in flight, not inserted. A crash leaves its records unsealed longer, and they are reported then.
- */
-export const IN_FLIGHT_MS = 60_000;
 
 /** Where a chain starts: the first checkpoint must begin at seq 1 and link to GENESIS_HASH. */
 const GENESIS = { lastSeq: 0, lastHash: GENESIS_HASH };

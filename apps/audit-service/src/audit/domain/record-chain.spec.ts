@@ -10,6 +10,7 @@ import {
   GENESIS_HASH,
   recordHash,
   sealRecords,
+  segmentsOf,
   signCheckpoint,
   summarise,
 } from './record-chain';
@@ -104,6 +105,28 @@ describe('record chain', () => {
     expect(checkpointIsAuthentic({ ...checkpoint, minExpiresAt: new Date(0) }, KEY)).toBe(false);
     expect(checkpointIsAuthentic(checkpoint, Buffer.from('another-key-another-key-another-key!'))).toBe(false);
     expect(checkpointIsAuthentic({ ...checkpoint, mac: 'zz' }, KEY)).toBe(false);
+  });
+});
+
+describe('segmentsOf', () => {
+  it('should cut runs per chain, at a seq hole and where expiries spread more than an hour', () => {
+    const fresh = sealed(3);
+    const old = sealRecords(
+      [
+        event(4, { expiresAt: new Date(Date.UTC(2019, 0, 1)) }),
+        event(5, { expiresAt: new Date(Date.UTC(2019, 0, 1)) }),
+      ],
+      () => CHAIN,
+      new Map([[CHAIN, { seq: 3, hash: fresh[2].hash }]]),
+    ).sealed;
+    const other = sealRecords([event(6)], () => 'other/0/task.created', new Map()).sealed;
+    const runs = segmentsOf([fresh[0], other[0], fresh[1], fresh[2], ...old]);
+    expect(runs.map((run) => run.map((r) => `${r.chain === CHAIN ? 'c' : 'o'}${r.seq}`))).toEqual([
+      ['c1', 'c2', 'c3'],
+      ['o1'],
+      ['c4', 'c5'],
+    ]);
+    expect(segmentsOf([fresh[0], fresh[2]]).map((run) => run.length)).toEqual([1, 1]);
   });
 });
 

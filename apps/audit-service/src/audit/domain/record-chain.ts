@@ -47,6 +47,20 @@ export interface ChainHead {
 
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
 
+/**
+ * A chunk is inserted, then its checkpoints are written (milliseconds later; a hung MongoDB fails the write within
+ * the socket timeout). A record written this recently without a checkpoint may be in flight: verification does not
+ * report it yet, and a recovering consumer waits for its writer instead of sealing it.
+ */
+export const IN_FLIGHT_MS = 30_000;
+
+/**
+ * Most spread of `expiresAt` within one segment. A chunk whose records expire far apart (late or backdated events
+ * next to fresh ones) is cut into several segments, so an old record's expiry never makes a fresh one's deletion
+ * look like TTL: a deletion passes as expiry only within this long of the segment's first expiry.
+ */
+export const SEGMENT_EXPIRY_SPREAD_MS = 3_600_000;
+
 export function chainOf(topic: string, partition: number, type: string): string {
   return `${topic}/${partition}/${type}`;
 }
@@ -132,6 +146,33 @@ export interface Checkpoint {
 }
 
 export type UnsignedCheckpoint = Omit<Checkpoint, 'mac'>;
+
+/**
+ * Cuts `records` (ascending seq, any chains) into segments: runs of consecutive seqs of one chain whose `expiresAt`
+ * lie within SEGMENT_EXPIRY_SPREAD_MS of each other. Deterministic, so a recovery seals exactly what the writer would.
+ */
+export function segmentsOf(records: ChainedEventLog[]): ChainedEventLog[][] {
+  const open = new Map<string, { run: ChainedEventLog[]; min: number; max: number }>();
+  const segments: ChainedEventLog[][] = [];
+  for (const record of records) {
+    const expiry = record.expiresAt.getTime();
+    const current = open.get(record.chain);
+    const fits =
+      current &&
+      current.run[current.run.length - 1].seq + 1 === record.seq &&
+      Math.max(current.max, expiry) - Math.min(current.min, expiry) <= SEGMENT_EXPIRY_SPREAD_MS;
+    if (current && fits) {
+      current.run.push(record);
+      current.min = Math.min(current.min, expiry);
+      current.max = Math.max(current.max, expiry);
+    } else {
+      const run = [record];
+      segments.push(run);
+      open.set(record.chain, { run, min: expiry, max: expiry });
+    }
+  }
+  return segments;
+}
 
 /** Summarises `records` (consecutive, one chain, ascending seq, at least one) as an unsigned checkpoint. */
 export function summarise(records: ChainedEventLog[], sealedAt: Date): UnsignedCheckpoint {

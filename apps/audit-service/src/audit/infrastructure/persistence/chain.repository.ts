@@ -9,7 +9,9 @@ import {
   ChainHead,
   Checkpoint,
   EMPTY_HEAD,
+  IN_FLIGHT_MS,
   recordHash,
+  segmentsOf,
   signCheckpoint,
   summarise,
 } from '../../domain/record-chain';
@@ -21,6 +23,14 @@ const MAX_UNSEALED = 50_000;
 const HIDE_ID = { _id: 0 } as const;
 
 type CheckpointDoc = Checkpoint & { _id: string };
+
+/**
+ * A chain cannot take records right now (another writer's records are in flight, or its head kept moving): a
+ * storage condition, so the transport retries the chunk with backoff (see `isStorageFailure`).
+ */
+export class ChainNotSettledError extends Error {
+  override readonly name = 'ChainNotSettledError';
+}
 type WrittenRecord = Pick<ChainedEventLog, 'eventId' | 'chain' | 'seq' | 'updatedAt'>;
 
 /**
@@ -77,15 +87,7 @@ export class ChainRepository {
    * same records first leaves it as it was.
    */
   async seal(records: ChainedEventLog[]): Promise<void> {
-    const runs = new Map<string, ChainedEventLog[][]>();
-    for (const record of records) {
-      const chainRuns = runs.get(record.chain) ?? [];
-      const run = chainRuns.at(-1);
-      if (run && run[run.length - 1].seq + 1 === record.seq) run.push(record);
-      else chainRuns.push([record]);
-      runs.set(record.chain, chainRuns);
-    }
-    const ops: mongo.AnyBulkWriteOperation<CheckpointDoc>[] = [...runs.values()].flat().map((run) => {
+    const ops: mongo.AnyBulkWriteOperation<CheckpointDoc>[] = segmentsOf(records).map((run) => {
       const sealedAt = new Date(Math.max(...run.map((record) => record.updatedAt.getTime())));
       const checkpoint = signCheckpoint(summarise(run, sealedAt), this.key);
       const _id = `${checkpoint.chain}|${checkpoint.firstSeq}`;
@@ -95,9 +97,11 @@ export class ChainRepository {
   }
 
   /**
-   * The head after the last checkpoint, plus any records stored after it (a crash between the insert and the
-   * checkpoint write, or another consumer mid-chunk during a rebalance): if they link correctly they are sealed
-   * now; if not they are left unsealed (verification reports them) and logged, and the chain goes on after them.
+   * The head after the last checkpoint, plus any records stored after it. Those were left by a crash between the
+   * insert and the checkpoint write, or are another consumer's chunk mid-write during a rebalance. While the newest
+   * of them is younger than IN_FLIGHT_MS their writer may still seal them: ChainNotSettledError (retryable). Older
+   * ones are sealed now if they link correctly; if not they are left unsealed (verification reports them) and logged,
+   * and the chain goes on after them.
    */
   private async recover(chain: string): Promise<ChainHead> {
     const last = await this.checkpoints.findOne({ chain }, { sort: { firstSeq: -1 }, projection: HIDE_ID });
@@ -106,6 +110,10 @@ export class ChainRepository {
       .find({ chain, seq: { $gt: sealed.seq } }, { projection: HIDE_ID, sort: { seq: 1 }, limit: MAX_UNSEALED })
       .toArray()) as unknown as ChainedEventLog[];
     if (after.length === 0) return sealed;
+    const newest = Math.max(...after.map((record) => record.updatedAt.getTime()));
+    if (Date.now() - newest < IN_FLIGHT_MS) {
+      throw new ChainNotSettledError(`chain ${chain}: ${after.length} records after the last checkpoint are in flight`);
+    }
     let head = sealed;
     const intact = after.every((record) => {
       const links =

@@ -9,7 +9,7 @@ import { RetentionPolicy } from '../../domain/retention-policy';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
 import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG } from '../../tokens';
-import { ChainRepository } from './chain.repository';
+import { ChainNotSettledError, ChainRepository } from './chain.repository';
 import { EVENT_LOG_CONFLICTS, EVENT_LOG_MODEL } from './event-log.schema';
 
 const DUPLICATE_KEY = 11000;
@@ -30,11 +30,11 @@ export interface InsertResult {
 }
 
 /**
- * True when an insert failed because of MongoDB or the way to it (network, no primary, timeout): worth
- * retrying. Anything else (e.g. the driver could not serialise a document) is about the documents.
+ * True when an insert failed because of MongoDB or the way to it (network, no primary, timeout) or a chain that
+ * is not settled (another writer's records in flight): worth retrying. Anything else (e.g. the driver could not serialise a document) is about the documents.
  */
 export function isStorageFailure(error: unknown): boolean {
-  return error instanceof mongo.MongoError;
+  return error instanceof mongo.MongoError || error instanceof ChainNotSettledError;
 }
 
 export interface Page {
@@ -103,6 +103,9 @@ export class EventLogRepository {
         pending.push({ doc, index });
       }
     }
+    // Every chain of the chunk, also when all of it is stored already: a retried chunk whose checkpoint write
+    // failed reloads (and so seals) its chains here.
+    await this.chains.headsOf(docs.map(chainOfDoc));
     const written: ChainedEventLog[] = [];
     for (let reseals = 0; pending.length > 0;) {
       const heads = await this.chains.headsOf(pending.map(({ doc }) => chainOfDoc(doc)));
@@ -118,7 +121,9 @@ export class EventLogRepository {
       if (!failure) break;
       const { doc, index } = pending[count];
       if (failure.code === DUPLICATE_KEY && failure.message.includes(CHAIN_SEQ_INDEX)) {
-        if (++reseals > MAX_RESEALS) throw new Error(`chain ${chainOfDoc(doc)}: seq taken ${reseals} times in a row`);
+        if (++reseals > MAX_RESEALS) {
+          throw new ChainNotSettledError(`chain ${chainOfDoc(doc)}: seq taken ${reseals} times in a row`);
+        }
         this.chains.forget([chainOfDoc(doc)]);
         pending = pending.slice(count);
         continue;
