@@ -63,8 +63,8 @@ export class EventLogRepository {
 
   /**
    * Stores `docs` (one partition's chunk, in offset order), each linked into its hash chain (`chainOfDoc`) and
-   * sealed by a signed checkpoint per chain: one read (which eventIds are stored already), one ordered insert and
-   * one checkpoint bulk write per chunk when nothing goes wrong.
+   * sealed by signed checkpoints: one ordered insert and one checkpoint bulk write per chunk when nothing goes wrong;
+   * a redelivered chunk costs one read more (which of its eventIds are stored already).
    *
    * The insert is ordered so what is stored is always a prefix of the sealed sequence: a chain never gets a hole.
    * A repeated `eventId` (a redelivery, or the same id twice in the chunk) gets no second seq: it is compared with
@@ -86,27 +86,14 @@ export class EventLogRepository {
   }
 
   private async insertChained(docs: EventLog[], chainOfDoc: (doc: EventLog) => string): Promise<InsertResult> {
-    const stored = new Set(
-      (
-        await this.model.collection
-          .find({ eventId: { $in: docs.map((doc) => doc.eventId) } }, { projection: { _id: 0, eventId: 1 } })
-          .toArray()
-      ).map((doc) => doc.eventId as string),
-    );
     const repeated: EventLog[] = [];
     const rejected: InsertResult['rejected'] = [];
-    let pending: { doc: EventLog; index: number }[] = [];
-    for (const [index, doc] of docs.entries()) {
-      if (stored.has(doc.eventId)) repeated.push(doc);
-      else {
-        stored.add(doc.eventId);
-        pending.push({ doc, index });
-      }
-    }
+    let pending = docs.map((doc, index) => ({ doc, index }));
     // Every chain of the chunk, also when all of it is stored already: a retried chunk whose checkpoint write
     // failed reloads (and so seals) its chains here.
     await this.chains.headsOf(docs.map(chainOfDoc));
     const written: ChainedEventLog[] = [];
+    let lookedUp = false;
     for (let reseals = 0; pending.length > 0;) {
       const heads = await this.chains.headsOf(pending.map(({ doc }) => chainOfDoc(doc)));
       const { sealed } = sealRecords(
@@ -126,15 +113,31 @@ export class EventLogRepository {
         }
         this.chains.forget([chainOfDoc(doc)]);
         pending = pending.slice(count);
-        continue;
+      } else if (failure.code === DUPLICATE_KEY && !lookedUp) {
+        // A redelivery: set aside, with one read, every event of the rest that is stored already, so the insert does
+        // not stop at each of them.
+        lookedUp = true;
+        const stored = await this.storedIds(pending.slice(count).map((p) => p.doc.eventId));
+        const [again, fresh] = partition(pending.slice(count), (p) => stored.has(p.doc.eventId));
+        repeated.push(...again.map((p) => p.doc));
+        pending = fresh;
+      } else {
+        if (failure.code === DUPLICATE_KEY) repeated.push(doc);
+        else rejected.push({ index, reason: `MongoDB ${failure.code}: ${failure.message}` });
+        pending = pending.slice(count + 1);
       }
-      if (failure.code === DUPLICATE_KEY) repeated.push(doc);
-      else rejected.push({ index, reason: `MongoDB ${failure.code}: ${failure.message}` });
-      pending = pending.slice(count + 1);
     }
     await this.chains.seal(written);
     const conflicts = await this.recordConflicts(repeated);
     return { inserted: written.length, duplicates: repeated.length - conflicts, conflicts, rejected };
+  }
+
+  /** Which of `eventIds` are stored. */
+  private async storedIds(eventIds: string[]): Promise<Set<string>> {
+    const stored = await this.model.collection
+      .find({ eventId: { $in: eventIds } }, { projection: { _id: 0, eventId: 1 } })
+      .toArray();
+    return new Set(stored.map((doc) => doc.eventId as string));
   }
 
   /** One ordered insert; answers the first per-document failure (all before it were stored), else undefined. */
@@ -291,6 +294,10 @@ export class EventLogRepository {
     }
     return updated;
   }
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 /** Each chain's last record among `sealed` (ascending per chain). */
