@@ -10,6 +10,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { callCredential, signingKeyEnv } from '@taskflow/testing';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
+import { chainOf } from '../src/audit/domain/record-chain';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
 import { EVENT_LOG_MODEL } from '../src/audit/infrastructure/persistence/event-log.schema';
 import { MongoConnector } from '../src/audit/infrastructure/persistence/mongo-connector';
@@ -83,7 +84,10 @@ describe('audit query API', () => {
     }
     // A login of 400 days ago is past its 365-day retention: stored (the TTL monitor has not run) but hidden.
     events.push(sampleEvent(1, { occurredAt: new Date(Date.now() - 400 * DAY), correlationId: 'old-login' }));
-    await app.get(EventLogRepository).insertBatch(events.map((e) => toEventLog(e, config.retention)));
+    await app.get(EventLogRepository).insertBatch(
+      events.map((e) => toEventLog(e, config.retention)),
+      (doc) => chainOf('query-api-test', 0, doc.type),
+    );
   });
 
   afterAll(async () => {
@@ -171,7 +175,10 @@ describe('audit query API', () => {
         if (page++ === 1) {
           // Newer events arriving mid-pagination must neither shift nor repeat the pages still to come.
           const late = [sampleEvent(100), sampleEvent(101)];
-          await app.get(EventLogRepository).insertBatch(late.map((e) => toEventLog(e, config.retention)));
+          await app.get(EventLogRepository).insertBatch(
+            late.map((e) => toEventLog(e, config.retention)),
+            (doc) => chainOf('query-api-test', 0, doc.type),
+          );
         }
       } while (cursor);
       expect(seen).toHaveLength(visible().length);
@@ -285,7 +292,7 @@ describe('audit query API', () => {
   describe('retention and schema', () => {
     it('should have run the versioned migrations: seed indexes, unique eventId, TTL on expiresAt, conflicts', async () => {
       const migrations = await mongo.db.collection('schema_migrations').find().sort({ _id: 1 }).toArray();
-      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4, 5]);
+      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4, 5, 6]);
       const conflictIndexes = await mongo.db.collection('event_log_conflicts').listIndexes().toArray();
       expect(conflictIndexes.find((index) => index.name === 'eventId_variant_unique')).toMatchObject({
         key: { eventId: 1, receivedSha256: 1 },

@@ -1,7 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, EventType, TaskSnapshotV1 } from '@taskflow/contracts';
+import { createEnvelope, EventType, TaskSnapshotV1, Topics } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { toEventLog } from '../src/audit/application/to-event-log';
+import { chainOf } from '../src/audit/domain/record-chain';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
 import { AuditConfig } from '../src/config/audit.config';
 import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, testTopic, token, uniqueName } from './support';
@@ -89,7 +90,12 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
       }),
     ];
     // Stored in reverse: the fold orders by the task's version, not by insertion.
-    await app.get(EventLogRepository).insertBatch(events.reverse().map((e) => toEventLog(e, config.retention)));
+    await app
+      .get(EventLogRepository)
+      .insertBatch(
+        events.reverse().map((e) => toEventLog(e, config.retention)),
+        (doc) => chainOf(Topics.task, 0, doc.type),
+      );
   });
 
   afterAll(async () => {

@@ -15,3 +15,4 @@ export * from './rpc/task.rpc';
 export * from './audit/history';
 export * from './audit/governance';
 export * from './audit/operations';
+export * from './audit/verify';

@@ -23,6 +23,8 @@ import { AuditActs, BrokerProbe, EventStore, LegalHoldStore, RetentionStampStore
 import { RetentionRestamp } from './application/retention-restamp';
 import { LegalHoldRepository } from './infrastructure/persistence/legal-hold.repository';
 import { RetentionStampRepository } from './infrastructure/persistence/retention-stamp.repository';
+import { ChainRepository } from './infrastructure/persistence/chain.repository';
+import { AuditVerifyController } from './interface/http/audit-verify.controller';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditOperationsController } from './interface/http/audit-operations.controller';
 import { DeadLetterOperations } from './infrastructure/messaging/dead-letter-operations';
@@ -106,6 +108,7 @@ export class AuditModule implements OnApplicationShutdown {
       ],
       controllers: [
         AuditQueryController,
+        AuditVerifyController,
         AuditAdminController,
         TaskHistoryController,
         AuditOperationsController,
@@ -127,8 +130,8 @@ export class AuditModule implements OnApplicationShutdown {
         },
         {
           provide: KafkaBatchServer,
-          inject: [KafkaClients],
-          useFactory: (clients: KafkaClients) =>
+          inject: [KafkaClients, ChainRepository],
+          useFactory: (clients: KafkaClients, chains: ChainRepository) =>
             new KafkaBatchServer({
               kafka: clients.kafka,
               groupId: config.kafka.groupId,
@@ -136,6 +139,8 @@ export class AuditModule implements OnApplicationShutdown {
               partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
               fromBeginning: true,
               logger,
+              // The chains of a partition this member lost may have grown elsewhere: reload their heads.
+              onGroupJoin: () => chains.forget(),
             }),
         },
         MongoConnector,
@@ -151,6 +156,7 @@ export class AuditModule implements OnApplicationShutdown {
         AuditedReads,
         LegalHolds,
         RetentionRestamp,
+        ChainRepository,
         EventIngest,
         AuditEventPublisher,
         DeadLetterOperations,

@@ -1,10 +1,12 @@
 import { eventKeyEnv, signingKeyEnv } from '@taskflow/testing';
-import { loadAuditConfig as load, loadAuditMigrationConfig } from './audit.config';
+import { loadAuditConfig as load, loadAuditMigrationConfig, loadAuditVerifyConfig } from './audit.config';
 
 const { JWT_PUBLIC_KEYS } = signingKeyEnv();
 const eventKeys = eventKeyEnv();
-/** Every profile needs the gateway's public keys and the event keys; the tests below are about the rest. */
-const loadAuditConfig = (source: Record<string, string>) => load({ JWT_PUBLIC_KEYS, ...eventKeys, ...source });
+const AUDIT_CHECKPOINT_KEY = 'a-checkpoint-key-for-the-config-tests-0123';
+/** Every profile needs the gateway's public keys and the event keys (and outside development the checkpoint key). */
+const loadAuditConfig = (source: Record<string, string>) =>
+  load({ JWT_PUBLIC_KEYS, ...eventKeys, AUDIT_CHECKPOINT_KEY, ...source });
 /** A managed three-member replica set with TLS, as the staging/prod overlays build MONGO_URL. */
 const REPLICA_SET_URL =
   'mongodb://taskflow_audit:Mz5-tRq2_WnYk8Ls@m-0.internal:27017,m-1.internal:27017,m-2.internal:27017/' +
@@ -59,6 +61,20 @@ describe('loadAuditConfig', () => {
     ).toThrow(
       /AUDIT_TOPICS: orders must be \(or end with\) one of taskflow\.task\.events\.v1[\s\S]*AUDIT_SYSTEM_TOPIC: ops/,
     );
+  });
+
+  it('should require a checkpoint key of at least 32 bytes outside development, and never echo it', () => {
+    expect(load({ JWT_PUBLIC_KEYS, ...eventKeys }).chain.checkpointKey.length).toBeGreaterThanOrEqual(32);
+    const production = { APP_ENV: 'production', MONGO_URL: 'mongodb://mongo.internal/taskflow_audit' };
+    expect(() => load({ JWT_PUBLIC_KEYS, ...eventKeys, ...production })).toThrow(
+      /AUDIT_CHECKPOINT_KEY: is required in production/,
+    );
+    expect(() => load({ JWT_PUBLIC_KEYS, ...eventKeys, ...production, AUDIT_CHECKPOINT_KEY: 'short-secret' })).toThrow(
+      /AUDIT_CHECKPOINT_KEY: must be at least 32 bytes \(value not shown\)$/,
+    );
+    const verify = loadAuditVerifyConfig({ ...production, AUDIT_CHECKPOINT_KEY });
+    expect(verify.chain.checkpointKey.toString()).toBe(AUDIT_CHECKPOINT_KEY);
+    expect(verify.retention.daysFor('task.created')).toBe(180);
   });
 
   it('should take MONGO_URL from the environment and turn TLS on in production (APP_ENV)', () => {

@@ -71,6 +71,8 @@ export interface AuditConfig {
    */
   events: { signingKey: EventSigningKey; verifyKeys: EventVerifyKeys };
   retention: RetentionPolicy;
+  /** Tamper evidence: the key that signs (HMAC-SHA256) the chain checkpoints; keep it outside MongoDB. */
+  chain: { checkpointKey: Buffer };
   logLevel: string;
 }
 
@@ -88,7 +90,62 @@ function mongoSpec() {
   };
 }
 
+/** Fewest bytes of AUDIT_CHECKPOINT_KEY: an HMAC-SHA256 key should be as long as the hash (RFC 2104). */
+const CHECKPOINT_KEY_MIN_BYTES = 32;
+
+/**
+ * AUDIT_CHECKPOINT_KEY (or _FILE): the HMAC-SHA256 key of the chain checkpoints, at least 32 bytes (UTF-8).
+ * A development default only; staging and production must mount their own secret.
+ */
+function checkpointKeySpec() {
+  return env.string('AUDIT_CHECKPOINT_KEY', devOnly('taskflow-audit-development-checkpoint-key-0001'));
+}
+
+function checkpointKeyOf(raw: string): Buffer {
+  const key = Buffer.from(raw, 'utf8');
+  if (key.length < CHECKPOINT_KEY_MIN_BYTES) {
+    throw new Error(
+      `Invalid configuration:\n  - AUDIT_CHECKPOINT_KEY: must be at least ${CHECKPOINT_KEY_MIN_BYTES} bytes (value not shown)`,
+    );
+  }
+  return key;
+}
+
 export type AuditMigrationConfig = Pick<AuditConfig, 'profile' | 'mongo' | 'logLevel'>;
+
+export type AuditVerifyConfig = Pick<AuditConfig, 'profile' | 'mongo' | 'logLevel' | 'retention' | 'chain'>;
+
+/**
+ * What the verification command (verify.ts) reads: MongoDB, the retention policy (to judge expiry) and the
+ * checkpoint key. No Kafka, no token keys. Throws listing all problems.
+ */
+export function loadAuditVerifyConfig(source: Record<string, string | undefined> = process.env): AuditVerifyConfig {
+  const raw = loadConfig(
+    {
+      profile: env.profile(),
+      mongo: mongoSpec(),
+      retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
+      checkpointKey: checkpointKeySpec(),
+      logLevel: logLevelSpec(),
+    },
+    source,
+  );
+  return {
+    profile: raw.profile,
+    mongo: raw.mongo,
+    logLevel: raw.logLevel,
+    retention: retentionOf(raw.retentionJson),
+    chain: { checkpointKey: checkpointKeyOf(raw.checkpointKey) },
+  };
+}
+
+function retentionOf(json: string): RetentionPolicy {
+  try {
+    return RetentionPolicy.from(mergeRetentionRules(DEFAULT_RETENTION_RULES, json), ALL_EVENT_TYPES);
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  - AUDIT_RETENTION_JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 /**
  * What the migration command (migrate.ts, the taskflow-audit-migrate Job) reads: MongoDB only. It needs
@@ -168,6 +225,7 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         verifyKeys: eventVerifyKeysSpec('EVENT_VERIFY_KEYS'),
       },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
+      checkpointKey: checkpointKeySpec(),
       logLevel: logLevelSpec(),
     },
     source,
@@ -177,12 +235,8 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       'Invalid configuration:\n  - MONGO_QUERY_TIMEOUT_MS: must be below MONGO_SOCKET_TIMEOUT_MS (the server answers a missed deadline first)',
     );
   }
-  let retention: RetentionPolicy;
-  try {
-    retention = RetentionPolicy.from(mergeRetentionRules(DEFAULT_RETENTION_RULES, raw.retentionJson), ALL_EVENT_TYPES);
-  } catch (error) {
-    throw new Error(`Invalid configuration:\n  - AUDIT_RETENTION_JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const retention = retentionOf(raw.retentionJson);
+  const chain = { checkpointKey: checkpointKeyOf(raw.checkpointKey) };
   const topics = raw.kafka.topics.split(',').map((topic) => topic.trim());
   // Each topic carries one entity type (the wrong-topic check, the signing keys' allowed topics): its name says which.
   const unbound = [
@@ -196,9 +250,10 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       `Invalid configuration:\n${unbound.map(([name, topic]) => `  - ${name}: ${topic} must be (or end with) one of ${names}`).join('\n')}`,
     );
   }
-  const { retentionJson: _unused, ...rest } = raw;
+  const { retentionJson: _unused, checkpointKey: _key, ...rest } = raw;
   return {
     ...rest,
+    chain,
     kafka: { ...raw.kafka, topics },
     retention,
   } as AuditConfig;

@@ -26,6 +26,7 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   // Real Ed25519 event keys, one per producer, as `node tools/run.js event-keys` prints them.
   ...eventKeySecrets(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
+  AUDIT_CHECKPOINT_KEY: 'Ck9-pT2xLw_Qz7RvNb4YhKm8Sd3FgJ6aWe1Uo5Ic',
 };
 
 /** One container as it would start: the environment the kubelet (or docker compose) hands the process. */
@@ -206,8 +207,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
-/** Secrets docker-compose.yml requires (token keys, email-encryption keys, event-signing keys). */
-const COMPOSE_REQUIRED = /^(JWT_|PII_)|EVENT_/;
+/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$)|EVENT_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {

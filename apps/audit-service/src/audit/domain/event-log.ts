@@ -23,3 +23,10 @@ export interface EventLog {
   /** The retention deadline set aside while held; moved back to `expiresAt` when the last hold is released. */
   retentionExpiresAt?: Date;
 }
+
+/** A record's retention deadline, whether in force (`expiresAt`) or set aside by a legal hold. */
+export function retentionDeadlineOf(record: EventLog): Date {
+  const deadline = record.expiresAt ?? record.retentionExpiresAt;
+  if (!deadline) throw new Error(`event ${record.eventId} has no retention deadline`);
+  return deadline;
+}

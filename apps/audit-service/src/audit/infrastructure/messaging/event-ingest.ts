@@ -7,6 +7,7 @@ import { AuditConfig } from '../../../config/audit.config';
 import { toEventLog } from '../../application/to-event-log';
 import { EventLog } from '../../domain/event-log';
 import { applyHolds } from '../../domain/legal-hold';
+import { chainOf } from '../../domain/record-chain';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
 import { EventLogRepository, InsertResult, isStorageFailure } from '../persistence/event-log.repository';
@@ -33,8 +34,9 @@ interface Stored extends Omit<InsertResult, 'rejected'> {
 }
 
 /**
- * One chunk of Kafka messages → event_logs: verify the producer's signature, decode, check the topic, one unordered
- * bulk insert, dead-letter the rest. Nothing unsigned, forged or misplaced is ever stored.
+ * One chunk of Kafka messages → event_logs: verify the producer's signature, decode, check the topic, one ordered
+ * bulk insert linked into the hash chains of (topic, partition, type) and sealed by a checkpoint, dead-letter the
+ * rest. Nothing unsigned, forged or misplaced is ever stored.
  *
  * Only storage failures (MongoDB unreachable, no primary) and a failing dead-letter send reject: the
  * transport then retries the same chunk. Anything wrong with one message (undecodable, invalid, refused
@@ -68,7 +70,7 @@ export class EventIngest {
     }
     const counts = { stored: 0, duplicates: 0, conflicts: 0 };
     if (docs.length > 0) {
-      const result = await this.insert(docs);
+      const result = await this.insert(docs, (doc) => chainOf(topic, partition, doc.type));
       Object.assign(counts, { stored: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts });
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
@@ -107,13 +109,13 @@ export class EventIngest {
     }
   }
 
-  private async insert(received: EventLog[]): Promise<Stored> {
+  private async insert(received: EventLog[], chainOfDoc: (doc: EventLog) => string): Promise<Stored> {
     this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
     const docs = await this.withActiveHolds(received);
     try {
-      return withCode(await this.events.insertBatch(docs));
+      return withCode(await this.events.insertBatch(docs, chainOfDoc));
     } catch (error) {
-      if (!isStorageFailure(error)) return this.insertOneByOne(docs);
+      if (!isStorageFailure(error)) return this.insertOneByOne(docs, chainOfDoc);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
       throw error;
     }
@@ -137,12 +139,12 @@ export class EventIngest {
    * The bulk insert failed before reaching MongoDB (the driver could not serialise a document): find the
    * culprits one by one and dead-letter them, so the others are stored and the partition moves on.
    */
-  private async insertOneByOne(docs: EventLog[]): Promise<Stored> {
+  private async insertOneByOne(docs: EventLog[], chainOfDoc: (doc: EventLog) => string): Promise<Stored> {
     const total: Stored = { inserted: 0, duplicates: 0, conflicts: 0, rejected: [] };
     for (const [index, doc] of docs.entries()) {
       let result: InsertResult;
       try {
-        result = await this.events.insertBatch([doc]);
+        result = await this.events.insertBatch([doc], chainOfDoc);
       } catch (error) {
         if (isStorageFailure(error)) {
           this.metrics.writeRetries.inc();

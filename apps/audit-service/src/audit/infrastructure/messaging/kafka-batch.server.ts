@@ -43,6 +43,8 @@ export interface KafkaBatchServerOptions {
   /** A new group starts here; an audit log must not miss what was published before it existed. */
   fromBeginning: boolean;
   logger: Logger;
+  /** Called when this member (re)joins the group: partitions may have moved, so per-partition caches are stale. */
+  onGroupJoin?: () => void;
 }
 
 /**
@@ -116,6 +118,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: SESSION_TIMEOUT_MS });
     consumer.on(consumer.events.CONNECT, () => this.setConnected(true));
     consumer.on(consumer.events.DISCONNECT, () => this.setConnected(false));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.options.onGroupJoin?.());
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.setConnected(payload.restart);
       this._status$.next('crashed');

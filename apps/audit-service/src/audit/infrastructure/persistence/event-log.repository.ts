@@ -5,14 +5,19 @@ import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
 import { EventStore, Page, TypeImpact } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
+import { ChainedEventLog, chainedContent, ChainHead, sealRecords } from '../../domain/record-chain';
 import { RetentionPolicy } from '../../domain/retention-policy';
 import { addImpact, countChange, emptyImpact, RetentionImpact } from '../../domain/retention-impact';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
 import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG } from '../../tokens';
+import { ChainNotSettledError, ChainRepository } from './chain.repository';
 import { EVENT_LOG_CONFLICTS, EVENT_LOG_MODEL } from './event-log.schema';
 
 const DUPLICATE_KEY = 11000;
+/** The unique (chain, seq) index of migration 6: a taken seq means a stale chain head. */
+const CHAIN_SEQ_INDEX = 'chain_seq_unique';
+const MAX_RESEALS = 5;
 const HIDE_ID = { _id: 0 } as const;
 const TRAIL_CAP = 1000;
 
@@ -27,11 +32,11 @@ export interface InsertResult {
 }
 
 /**
- * True when an insert failed because of MongoDB or the way to it (network, no primary, timeout): worth
- * retrying. Anything else (e.g. the driver could not serialise a document) is about the documents.
+ * True when an insert failed because of MongoDB or the way to it (network, no primary, timeout) or a chain that
+ * is not settled (another writer's records in flight): worth retrying. Anything else (e.g. the driver could not serialise a document) is about the documents.
  */
 export function isStorageFailure(error: unknown): boolean {
-  return error instanceof mongo.MongoError;
+  return error instanceof mongo.MongoError || error instanceof ChainNotSettledError;
 }
 
 /**
@@ -48,41 +53,110 @@ export class EventLogRepository implements EventStore {
   constructor(
     @InjectModel(EVENT_LOG_MODEL) private readonly model: Model<EventLog>,
     @Inject(AUDIT_CONFIG) config: AuditConfig,
+    private readonly chains: ChainRepository,
   ) {
     this.maxTimeMS = config.mongo.queryTimeoutMs;
   }
 
   /**
-   * One unordered bulk insert. A duplicate key on `eventId` (canonical, lower-case) is a redelivery when the
-   * stored event has the same content, counted and skipped; with other content it is a conflict: the stored
-   * and the received content are kept in `event_log_conflicts` (once per variant) and counted, never dropped
-   * silently. Anything else that is not a per-document error (network, no primary) throws.
+   * Stores `docs` (one partition's chunk, in offset order), each linked into its hash chain (`chainOfDoc`) and
+   * sealed by signed checkpoints: one ordered insert and one checkpoint bulk write per chunk when nothing goes wrong;
+   * a redelivered chunk costs one read more (which of its eventIds are stored already).
+   *
+   * The insert is ordered so what is stored is always a prefix of the sealed sequence: a chain never gets a hole.
+   * A repeated `eventId` (a redelivery, or the same id twice in the chunk) gets no second seq: it is compared with
+   * the stored event, a redelivery when the content is the same, else a conflict kept in `event_log_conflicts` (once
+   * per variant), never dropped silently. A taken (chain, seq) means another consumer wrote the chain meanwhile (a
+   * rebalance): its head is reloaded and the rest resealed, at most MAX_RESEALS times before throwing (the transport
+   * then retries the chunk). Anything else MongoDB refuses for one document is `rejected`. Failures that are not
+   * per-document (network, no primary, a document the driver cannot serialise) throw, with the cached heads of the
+   * chunk's chains dropped so the retry starts from what is stored.
    */
-  async insertBatch(docs: EventLog[]): Promise<InsertResult> {
+  async insertBatch(docs: EventLog[], chainOfDoc: (doc: EventLog) => string): Promise<InsertResult> {
+    const chains = new Set(docs.map(chainOfDoc));
+    try {
+      return await this.insertChained(docs, chainOfDoc);
+    } catch (error) {
+      this.chains.forget(chains);
+      throw error;
+    }
+  }
+
+  private async insertChained(docs: EventLog[], chainOfDoc: (doc: EventLog) => string): Promise<InsertResult> {
+    const repeated: EventLog[] = [];
+    const rejected: InsertResult['rejected'] = [];
+    let pending = docs.map((doc, index) => ({ doc, index }));
+    // Every chain of the chunk, also when all of it is stored already: a retried chunk whose checkpoint write
+    // failed reloads (and so seals) its chains here.
+    await this.chains.headsOf(docs.map(chainOfDoc));
+    const written: ChainedEventLog[] = [];
+    let lookedUp = false;
+    for (let reseals = 0; pending.length > 0;) {
+      const heads = await this.chains.headsOf(pending.map(({ doc }) => chainOfDoc(doc)));
+      const { sealed } = sealRecords(
+        pending.map(({ doc }) => doc),
+        chainOfDoc,
+        heads,
+      );
+      const failure = await this.insertOrdered(sealed);
+      const count = failure ? failure.index : sealed.length;
+      written.push(...sealed.slice(0, count));
+      this.chains.advance(headsAfter(sealed.slice(0, count)));
+      if (!failure) break;
+      const { doc, index } = pending[count];
+      if (failure.code === DUPLICATE_KEY && failure.message.includes(CHAIN_SEQ_INDEX)) {
+        if (++reseals > MAX_RESEALS) {
+          throw new ChainNotSettledError(`chain ${chainOfDoc(doc)}: seq taken ${reseals} times in a row`);
+        }
+        this.chains.forget([chainOfDoc(doc)]);
+        pending = pending.slice(count);
+      } else if (failure.code === DUPLICATE_KEY && !lookedUp) {
+        // A redelivery: set aside, with one read, every event of the rest that is stored already, so the insert does
+        // not stop at each of them.
+        lookedUp = true;
+        const stored = await this.storedIds(pending.slice(count).map((p) => p.doc.eventId));
+        const [again, fresh] = partition(pending.slice(count), (p) => stored.has(p.doc.eventId));
+        repeated.push(...again.map((p) => p.doc));
+        pending = fresh;
+      } else {
+        if (failure.code === DUPLICATE_KEY) repeated.push(doc);
+        else rejected.push({ index, reason: `MongoDB ${failure.code}: ${failure.message}` });
+        pending = pending.slice(count + 1);
+      }
+    }
+    await this.chains.seal(written);
+    const conflicts = await this.recordConflicts(repeated);
+    return { inserted: written.length, duplicates: repeated.length - conflicts, conflicts, rejected };
+  }
+
+  /** Which of `eventIds` are stored. */
+  private async storedIds(eventIds: string[]): Promise<Set<string>> {
+    const stored = await this.model.collection
+      .find({ eventId: { $in: eventIds } }, { projection: { _id: 0, eventId: 1 } })
+      .toArray();
+    return new Set(stored.map((doc) => doc.eventId as string));
+  }
+
+  /** One ordered insert; answers the first per-document failure (all before it were stored), else undefined. */
+  private async insertOrdered(
+    sealed: ChainedEventLog[],
+  ): Promise<{ index: number; code: number | string | undefined; message: string } | undefined> {
     try {
       // The driver adds _id to the objects it is given; copies keep a retried batch free of stale ids.
       await this.model.collection.insertMany(
-        docs.map((doc) => ({ ...doc })),
-        { ordered: false },
+        sealed.map((doc) => ({ ...doc })),
+        { ordered: true },
       );
-      return { inserted: docs.length, duplicates: 0, conflicts: 0, rejected: [] };
+      return undefined;
     } catch (error) {
       // mongoose's own copy of the driver threw this, so its error class comes from mongoose's `mongo` export.
       if (!(error instanceof mongo.MongoBulkWriteError) || !error.writeErrors) throw error;
       const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
       if (writeErrors.length === 0) throw error;
-      const repeated = writeErrors.filter((e) => e.code === DUPLICATE_KEY).map((e) => docs[e.index]);
-      const conflicts = await this.recordConflicts(repeated);
-      const rejected = writeErrors
-        .filter((e) => e.code !== DUPLICATE_KEY)
-        .map((e) => ({ index: e.index, reason: `MongoDB ${e.code}: ${e.errmsg ?? 'rejected'}` }));
-      // Counted from the errors, not from the reply's insertedCount (the stand-in server misreports it).
-      return {
-        inserted: docs.length - writeErrors.length,
-        duplicates: repeated.length - conflicts,
-        conflicts,
-        rejected,
-      };
+      // Ordered: the first error is where the insert stopped (counted from it, not from the reply's insertedCount,
+      // which the stand-in server misreports).
+      const first = writeErrors.reduce((a, b) => (b.index < a.index ? b : a));
+      return { index: first.index, code: first.code, message: first.errmsg ?? 'rejected' };
     }
   }
 
@@ -255,18 +329,18 @@ export class EventLogRepository implements EventStore {
   }
 }
 
-/** What the producer said: the stored document without what this service adds (`updatedAt`, retention, holds). */
-function eventContent(
-  doc: EventLog,
-): Omit<EventLog, 'updatedAt' | 'expiresAt' | 'legalHoldIds' | 'retentionExpiresAt'> {
-  const {
-    updatedAt: _updatedAt,
-    expiresAt: _expiresAt,
-    legalHoldIds: _legalHoldIds,
-    retentionExpiresAt: _retentionExpiresAt,
-    ...content
-  } = doc;
-  return content;
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+/** Each chain's last record among `sealed` (ascending per chain). */
+function headsAfter(sealed: ChainedEventLog[]): Map<string, ChainHead> {
+  return new Map(sealed.map((doc) => [doc.chain, { seq: doc.seq, hash: doc.hash }]));
+}
+
+/** What the producer said: the fields a record's hash covers (CHAINED_FIELDS), not what ingest or holds add. */
+function eventContent(doc: EventLog): Partial<EventLog> {
+  return chainedContent(doc);
 }
 
 /** JSON with object keys sorted at every depth, dates as ISO strings: equal content, equal text. */

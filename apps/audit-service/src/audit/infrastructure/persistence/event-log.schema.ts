@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import { EventLog } from '../../domain/event-log';
+import { ChainLink } from '../../domain/record-chain';
 
 export const EVENT_LOGS = 'event_logs';
 export const EVENT_LOG_MODEL = 'EventLog';
@@ -9,6 +10,8 @@ export const LEGAL_HOLDS = 'legal_holds';
 export const RETENTION_STAMPS = 'retention_stamps';
 /** Events whose eventId was stored already with other content (see `EventLogRepository.insertBatch`). */
 export const EVENT_LOG_CONFLICTS = 'event_log_conflicts';
+/** Signed chain checkpoints, one per stored segment (domain `Checkpoint`); never expire. */
+export const AUDIT_CHECKPOINTS = 'audit_checkpoints';
 
 const MetadataSchema = new Schema<EventLog['metadata']>(
   {
@@ -21,12 +24,12 @@ const MetadataSchema = new Schema<EventLog['metadata']>(
 );
 
 /**
- * The `event_logs` document of seed 001 plus eventId, schemaVersion, causationId, expiresAt and the legal-hold
- * fields (`legalHoldIds`, `retentionExpiresAt`: domain/legal-hold.ts).
+ * The `event_logs` document of seed 001 plus eventId, schemaVersion, causationId, expiresAt, the legal-hold
+ * fields (`legalHoldIds`, `retentionExpiresAt`: domain/legal-hold.ts) and the chain link (domain/record-chain.ts).
  * No index is declared here: the versioned migrations own every index, so compiling the model creates
  * neither indexes nor the collection (autoIndex and autoCreate are off).
  */
-export const EventLogSchema = new Schema<EventLog>(
+export const EventLogSchema = new Schema<EventLog & Partial<ChainLink>>(
   {
     eventId: { type: String, required: true },
     type: { type: String, required: true },
@@ -44,6 +47,11 @@ export const EventLogSchema = new Schema<EventLog>(
     expiresAt: Date,
     legalHoldIds: { type: [String], default: undefined },
     retentionExpiresAt: Date,
+    // Tamper evidence (domain `ChainLink`); absent on records stored before migration 6.
+    chain: String,
+    seq: Number,
+    prevHash: String,
+    hash: String,
   },
   { collection: EVENT_LOGS, versionKey: false, autoIndex: false, autoCreate: false, minimize: false },
 );

@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import { EVENT_LOG_CONFLICTS, EVENT_LOGS, LEGAL_HOLDS, RETENTION_STAMPS } from './event-log.schema';
+import { AUDIT_CHECKPOINTS, EVENT_LOG_CONFLICTS, EVENT_LOGS, LEGAL_HOLDS, RETENTION_STAMPS } from './event-log.schema';
 
 /** mongoose's copy of the driver: the app's only connection to MongoDB is the mongoose one. */
 type Db = mongo.Db;
@@ -69,6 +69,25 @@ export const MIGRATIONS: Migration[] = [
       }
       // Sparse: only held records carry the field; a release finds its records through it.
       await db.collection(EVENT_LOGS).createIndex({ legalHoldIds: 1 }, { sparse: true, name: 'legalHoldIds' });
+    },
+  },
+  {
+    version: 6,
+    description:
+      'tamper evidence: unique (chain, seq) on event_logs (sparse: older records have no chain), updatedAt for ' +
+      'verification by ingest time, and audit_checkpoints (no TTL) by (chain, firstSeq) and (chain, sealedAt)',
+    async up(db) {
+      await db.collection(EVENT_LOGS).createIndexes([
+        { key: { chain: 1, seq: 1 }, name: 'chain_seq_unique', unique: true, sparse: true },
+        { key: { updatedAt: 1 }, name: 'updatedAt' },
+      ]);
+      const exists = await db.listCollections({ name: AUDIT_CHECKPOINTS }).hasNext();
+      if (!exists) await db.createCollection(AUDIT_CHECKPOINTS);
+      await db.collection(AUDIT_CHECKPOINTS).createIndexes([
+        { key: { chain: 1, firstSeq: 1 }, name: 'chain_firstSeq_unique', unique: true },
+        { key: { chain: 1, sealedAt: 1 }, name: 'chain_sealedAt' },
+        { key: { sealedAt: 1 }, name: 'sealedAt' },
+      ]);
     },
   },
 ];
