@@ -128,12 +128,10 @@ export async function startLocalKafka(cfg: InfraConfig, security?: KafkaSaslSecu
         '-c',
         propsFile,
         '--ignore-formatted',
-        ...(security ?? { users: [] }).users
-          .concat(security ? [security.admin] : [])
-          .flatMap((u) => [
-            '--add-scram',
-            `SCRAM-SHA-512=[name=${jaasValue(u.username)},password=${jaasValue(u.password)}]`,
-          ]),
+        ...(security ? [security.admin, ...security.users] : []).flatMap((u) => [
+          '--add-scram',
+          `SCRAM-SHA-512=[name=${jaasValue(u.username)},password=${jaasValue(u.password)}]`,
+        ]),
       ],
       { encoding: 'utf8' },
     );
