@@ -23,7 +23,25 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
+  // Kafka SCRAM passwords (libs/ops/src/kafka/acls.ts principals).
+  KAFKA_ADMIN_PASSWORD: 'Ka-adm1n_Q8wLz3Rt5Yp2Vx7N',
+  KAFKA_USER_SERVICE_PASSWORD: 'Ku-Hs4_pW9zLq2Xt6Rm8Bv3C',
+  KAFKA_TASK_SERVICE_PASSWORD: 'Kt-Jd7_mN3xQw5Zr2Lp9Yh4F',
+  KAFKA_AUDIT_SERVICE_PASSWORD: 'Ka-Tr6_bV2nXk8Wq4Mz5Ls7G',
+  KAFKA_BACKUP_PASSWORD: 'Kb-Pq3_cR7yHm2Nx9Wt4Jv6D',
 };
+
+/** The secrets docker compose requires (`${VAR:?…}`, no default): the token keys and the Kafka passwords. */
+const COMPOSE_REQUIRED_SECRETS = [
+  'JWT_PRIVATE_KEY',
+  'JWT_PRIVATE_KEY_ID',
+  'JWT_PUBLIC_KEYS',
+  'KAFKA_ADMIN_PASSWORD',
+  'KAFKA_USER_SERVICE_PASSWORD',
+  'KAFKA_TASK_SERVICE_PASSWORD',
+  'KAFKA_AUDIT_SERVICE_PASSWORD',
+  'KAFKA_BACKUP_PASSWORD',
+] as const;
 
 /** One container as it would start: the environment the kubelet (or docker compose) hands the process. */
 export interface StartedContainer {
@@ -205,13 +223,13 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
-  const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const keys = { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS };
+  const { POSTGRES_PASSWORD } = REALISTIC_SECRETS;
+  const keys = Object.fromEntries(COMPOSE_REQUIRED_SECRETS.map((name) => [name, REALISTIC_SECRETS[name]]));
   const withSecrets = composeContainers({ POSTGRES_PASSWORD, ...keys }).map((c) => ({
     ...c,
     where: `${c.where} (secrets from .env)`,
   }));
-  // The token keys have no default (compose refuses to start without them); everything else may default.
+  // The required secrets have no default (compose refuses to start without them); everything else may default.
   const defaults = composeContainers(keys).map((c) => ({ ...c, where: `${c.where} (file defaults)` }));
   return [...withSecrets, ...defaults];
 }
