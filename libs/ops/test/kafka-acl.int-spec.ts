@@ -3,19 +3,17 @@ import { KafkaCredential } from '@taskflow/infra';
 import { uniqueName } from '@taskflow/testing';
 import { Admin, Kafka, KafkaConfig, logLevel, Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import {
-  AUDIT_CONSUMER_GROUP_PREFIX,
-  KAFKA_ADMIN_PRINCIPAL,
-  KAFKA_PRINCIPALS,
-  kafkajsAclEntries,
-} from '../src/kafka/acls';
+import { AUDIT_CONSUMER_GROUP_PREFIX, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
+import { runKafkaTopicsJob } from './support/kafka-topics-job';
 import { PrivateBackend, startPrivateSaslKafka } from './support/private-backends';
 
 // A private broker secured as docker compose and Kubernetes run theirs (SASL/SCRAM-SHA-512, StandardAuthorizer,
-// allow.everyone.if.no.acl.found=false), with the ACLs of libs/ops/src/kafka/acls.ts — the table compose and
-// k8s apply (docker-compose.spec.ts / k8s-manifests.spec.ts check their copies). The shared broker stays open.
+// allow.everyone.if.no.acl.found=false, only the admin's SCRAM credential at format time). The Kubernetes topics
+// Job's own script then creates the service users and applies the ACL table of libs/ops/src/kafka/acls.ts with the
+// real kafka-configs/kafka-acls tools (docker-compose.spec.ts / k8s-manifests.spec.ts check that compose and k8s
+// carry that table). The shared development broker stays open.
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const password = () => randomBytes(18).toString('base64url');
 const admin: KafkaCredential = { username: KAFKA_ADMIN_PRINCIPAL, password: password() };
@@ -61,13 +59,17 @@ describe('Kafka authentication and ACLs (private SASL/SCRAM broker)', () => {
   };
 
   beforeAll(async () => {
-    broker = await startPrivateSaslKafka({ admin, users: Object.values(users) });
+    broker = await startPrivateSaslKafka({ admin, users: [] });
     const root = await adminOf(admin);
-    await root.createTopics({
-      waitForLeaders: true,
-      topics: [...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].map((topic) => ({ topic, numPartitions: 1 })),
+    const topics = [...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)];
+    await root.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+    const topicCalls = runKafkaTopicsJob(broker.url, {
+      KAFKA_ADMIN_PASSWORD: admin.password,
+      ...Object.fromEntries(
+        Object.entries(KAFKA_PRINCIPALS).map(([key, p]) => [p.passwordVar, users[key as keyof typeof users].password]),
+      ),
     });
-    await root.createAcls({ acl: kafkajsAclEntries() });
+    expect(topicCalls.map((call) => /--topic (\S+)/.exec(call)?.[1]).sort()).toEqual([...topics].sort());
   });
 
   afterAll(async () => {

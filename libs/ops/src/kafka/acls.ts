@@ -10,7 +10,6 @@
  * no cluster IDEMPOTENT_WRITE since Kafka 3.0 (WRITE on a topic suffices, KIP-679).
  */
 import { ALL_TOPICS, deadLetterTopic, Topics } from '@taskflow/contracts';
-import { AclEntry, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 
 /** The broker's super user: inter-broker traffic and the init/topics jobs (topics, SCRAM users, ACLs). */
 export const KAFKA_ADMIN_PRINCIPAL = 'taskflow-kafka-admin';
@@ -126,22 +125,4 @@ export function parseKafkaAclTable(text: string): KafkaAcl[] {
         operations: operations.split(',') as KafkaAclOperation[],
       };
     });
-}
-
-/** The grants as Kafka ACL bindings (kafkajs `admin.createAcls`): ALLOW from any host, one per name and operation. */
-export function kafkajsAclEntries(acls: readonly KafkaAcl[] = KAFKA_ACLS): AclEntry[] {
-  return acls.flatMap((acl) =>
-    acl.names.flatMap((name) =>
-      acl.operations.map((operation) => ({
-        resourceType: acl.resourceType === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
-        resourceName: name,
-        resourcePatternType:
-          acl.patternType === 'literal' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
-        principal: `User:${acl.principal}`,
-        host: '*',
-        operation: AclOperationTypes[operation],
-        permissionType: AclPermissionTypes.ALLOW,
-      })),
-    ),
-  );
 }

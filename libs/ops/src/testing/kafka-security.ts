@@ -1,4 +1,4 @@
-import { KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS, kafkaAclTable } from '../kafka/acls';
+import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS, kafkaAclTable, parseKafkaAclTable } from '../kafka/acls';
 
 /**
  * The broker settings TaskFlow's deployments must run Kafka with (docker compose `kafka`, the dev StatefulSet):
@@ -69,15 +69,15 @@ export function expectedScramUsers(): string[] {
  */
 export function kafkaInitProblems(env: Record<string, unknown>): string[] {
   const problems: string[] = [];
-  const table = (text: unknown) =>
-    String(text ?? '')
-      .split('\n')
-      .map((line) => line.trim().split(/\s+/).join(' '))
-      .filter(Boolean);
-  const acls = table(env.KAFKA_ACLS);
-  const expected = table(kafkaAclTable());
-  if (JSON.stringify(acls) !== JSON.stringify(expected)) {
-    problems.push(`KAFKA_ACLS differs from kafkaAclTable(): ${JSON.stringify({ acls, expected })}`);
+  try {
+    const acls = parseKafkaAclTable(String(env.KAFKA_ACLS ?? ''));
+    if (JSON.stringify(acls) !== JSON.stringify(KAFKA_ACLS)) {
+      problems.push(
+        `KAFKA_ACLS differs from libs/ops/src/kafka/acls.ts:\n${kafkaAclTable(acls)}\nexpected:\n${kafkaAclTable()}`,
+      );
+    }
+  } catch (error) {
+    problems.push(`KAFKA_ACLS: ${(error as Error).message}`);
   }
   const users = String(env.KAFKA_SCRAM_USERS ?? '')
     .split(/\s+/)
