@@ -232,6 +232,14 @@ describeIfKubectl('k8s/deploy.sh refuses a Secret that still holds placeholders'
     expect(result.calls).not.toContain('app.kubernetes.io/component=migration');
   });
 
+  it('stops before the migrations when the Secret lacks a key a workload references (e.g. a new Kafka password)', () => {
+    const { KAFKA_BACKUP_PASSWORD: _dropped, ...older } = REALISTIC_SECRETS;
+    const result = deploy(older);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('taskflow-secrets lacks keys the workloads reference: KAFKA_BACKUP_PASSWORD');
+    expect(result.calls).not.toContain('app.kubernetes.io/component=migration');
+  });
+
   it('deploys all three phases with real values, printing no secret value', () => {
     const result = deploy(REALISTIC_SECRETS);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });

@@ -59,7 +59,7 @@ describe('Kafka authentication and ACLs (private SASL/SCRAM broker)', () => {
   };
 
   beforeAll(async () => {
-    broker = await startPrivateSaslKafka({ admin, users: [] });
+    broker = await startPrivateSaslKafka({ admin });
     const root = await adminOf(admin);
     const topics = [...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)];
     await root.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });

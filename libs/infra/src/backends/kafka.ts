@@ -20,12 +20,11 @@ export interface KafkaCredential {
  * Authentication and authorization for a local broker, as docker compose and Kubernetes run theirs: clients
  * authenticate with SCRAM-SHA-512 on a SASL_PLAINTEXT listener, the StandardAuthorizer refuses whatever no ACL
  * allows, `admin` is the only super user (inter-broker SCRAM; PLAIN on the controller listener, where SCRAM
- * cannot work as its credentials live in the metadata the controller serves). Users are created at format time.
+ * cannot work as its credentials live in the metadata the controller serves). The admin's SCRAM credential is
+ * written at format time; other users and the ACLs are the admin's to create.
  */
 export interface KafkaSaslSecurity {
   admin: KafkaCredential;
-  /** SCRAM-SHA-512 users besides the admin. */
-  users: readonly KafkaCredential[];
 }
 
 const jaasValue = (value: string) => {
@@ -128,10 +127,12 @@ export async function startLocalKafka(cfg: InfraConfig, security?: KafkaSaslSecu
         '-c',
         propsFile,
         '--ignore-formatted',
-        ...(security ? [security.admin, ...security.users] : []).flatMap((u) => [
-          '--add-scram',
-          `SCRAM-SHA-512=[name=${jaasValue(u.username)},password=${jaasValue(u.password)}]`,
-        ]),
+        ...(security
+          ? [
+              '--add-scram',
+              `SCRAM-SHA-512=[name=${jaasValue(security.admin.username)},password=${jaasValue(security.admin.password)}]`,
+            ]
+          : []),
       ],
       { encoding: 'utf8' },
     );
