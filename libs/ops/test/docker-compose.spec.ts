@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
-import { KAFKA_PRINCIPALS } from '../src/kafka/acls';
-import { brokerProperties, brokerSecurityProblems, kafkaInitProblems } from '../src/testing/kafka-security';
+import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
+import {
+  brokerProperties,
+  brokerSecurityProblems,
+  kafkaAclsAddArguments,
+  kafkaInitProblems,
+  runWithKafkaToolStandIns,
+} from '../src/testing/kafka-security';
+import { interpolateCompose, REALISTIC_SECRETS } from '../src/testing/workload-env';
 import { isPinnedImage, readRepoFile, readYaml } from '../src/testing/repo';
 
 interface Healthcheck {
@@ -150,10 +157,36 @@ describe('docker-compose.yml', () => {
     expect(topics).toEqual([...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].sort());
     const script = entrypointScript(init);
     expect(script).toContain('kafka-topics.sh "${kafka[@]}" --create --if-not-exists');
-    expect(script).toContain('kafka=(--bootstrap-server kafka:9092 --command-config "$config")');
-    expect(script).toContain('kafka-configs.sh "${kafka[@]}" --alter --entity-type users');
-    expect(script).toContain('kafka-acls.sh "${kafka[@]}" --add');
     expect(kafkaInitProblems(init.environment ?? {})).toEqual([]);
+    // Run against stand-ins: one SCRAM user per principal with its password, one `--add` per ACL line, as the admin.
+    const env = Object.fromEntries(
+      Object.entries(init.environment ?? {}).map(([key, value]) => [
+        key,
+        interpolateCompose(String(value), REALISTIC_SECRETS),
+      ]),
+    );
+    const { status, stderr, calls } = runWithKafkaToolStandIns(script, env);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    const connection = '--bootstrap-server kafka:9092 --command-config $TMPDIR/admin-client.properties';
+    const jaas = `username="${KAFKA_ADMIN_PRINCIPAL}" password="${REALISTIC_SECRETS.KAFKA_ADMIN_PASSWORD}";`;
+    for (const call of calls) {
+      expect(call).toContain(connection);
+      expect(call).toContain(`| CONFIG security.protocol=SASL_PLAINTEXT;sasl.mechanism=SCRAM-SHA-512;`);
+      expect(call).toContain(jaas);
+    }
+    const of = (tool: string) =>
+      calls.filter((call) => call.startsWith(`${tool} `)).map((call) => call.split(' | ')[0]);
+    expect(of('kafka-topics.sh')).toHaveLength(topics.length);
+    expect(of('kafka-configs.sh')).toEqual(
+      Object.values(KAFKA_PRINCIPALS).map(
+        (p) =>
+          `kafka-configs.sh ${connection} --alter --entity-type users --entity-name ${p.name} --add-config SCRAM-SHA-512=[password=${REALISTIC_SECRETS[p.passwordVar]}]`,
+      ),
+    );
+    expect(of('kafka-acls.sh')).toEqual([
+      ...KAFKA_ACLS.map((acl) => `kafka-acls.sh ${connection} --add ${kafkaAclsAddArguments(acl)}`),
+      `kafka-acls.sh ${connection} --list`,
+    ]);
     expect(init.depends_on?.kafka.condition).toBe('service_healthy');
     for (const app of ['user-service', 'task-service', 'audit-service']) {
       expect(services[app].depends_on?.['kafka-init']?.condition).toBe('service_completed_successfully');

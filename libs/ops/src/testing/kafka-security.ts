@@ -1,4 +1,15 @@
-import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS, kafkaAclTable, parseKafkaAclTable } from '../kafka/acls';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  KafkaAcl,
+  KAFKA_ACLS,
+  KAFKA_ADMIN_PRINCIPAL,
+  KAFKA_PRINCIPALS,
+  kafkaAclTable,
+  parseKafkaAclTable,
+} from '../kafka/acls';
 
 /**
  * The broker settings TaskFlow's deployments must run Kafka with (docker compose `kafka`, the dev StatefulSet):
@@ -87,4 +98,55 @@ export function kafkaInitProblems(env: Record<string, unknown>): string[] {
     problems.push(`KAFKA_SCRAM_USERS ${users.join(' ')} differs from ${expectedScramUsers().join(' ')}`);
   }
   return problems;
+}
+
+/** The arguments `kafka-acls.sh --add` must get for one grant (after the connection options). */
+export function kafkaAclsAddArguments(acl: KafkaAcl): string {
+  return [
+    `--allow-principal User:${acl.principal} --resource-pattern-type ${acl.patternType}`,
+    ...acl.names.map((name) => `--${acl.resourceType} ${name}`),
+    ...acl.operations.map((operation) => `--operation ${operation}`),
+  ].join(' ');
+}
+
+/**
+ * Runs a Kafka init script (compose `kafka-init`, the k8s topics Job) with stand-ins for kafka-topics.sh,
+ * kafka-configs.sh and kafka-acls.sh (paths `/opt/kafka/bin/…` replaced) in a scratch TMPDIR. Each call is
+ * recorded as `<tool> <arguments> | CONFIG <the --command-config file, lines joined with ";">`.
+ */
+export function runWithKafkaToolStandIns(
+  script: string,
+  env: Record<string, string | undefined>,
+): { status: number | null; stderr: string; calls: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'taskflow-kafka-tools-'));
+  try {
+    const tools = ['kafka-topics.sh', 'kafka-configs.sh', 'kafka-acls.sh'];
+    for (const tool of tools) {
+      writeFileSync(
+        join(dir, tool),
+        [
+          '#!/usr/bin/env bash',
+          'config=""; args=("$@")',
+          'for i in "${!args[@]}"; do [[ "${args[$i]}" == --command-config ]] && config="${args[$((i + 1))]}"; done',
+          `echo "${tool} $* | CONFIG $( [[ -n "$config" ]] && tr "\\n" ";" < "$config" )" >> "$STUB_LOG"`,
+        ].join('\n'),
+      );
+      chmodSync(join(dir, tool), 0o755);
+    }
+    const log = join(dir, 'calls.log');
+    const result = spawnSync('bash', ['-c', script.replaceAll('/opt/kafka/bin/', `${dir}/`)], {
+      env: { PATH: process.env.PATH, ...env, TMPDIR: dir, STUB_LOG: log },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'], // a socket as stdin would make bash read ~/.bashrc
+    });
+    const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+    // The scratch directory's path varies: callers see it as $TMPDIR.
+    return {
+      status: result.status,
+      stderr: result.stderr,
+      calls: calls.map((call) => call.replaceAll(dir, '$TMPDIR')),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
