@@ -37,6 +37,13 @@ else
     echo "ERROR: $NS/taskflow-secrets still holds REPLACE_ME placeholders: ${placeholders% }" >&2
     exit 1
   fi
+  # Every key a workload references (secretKeyRef) must exist, e.g. the Kafka SCRAM passwords added later.
+  missing="$(comm -23 <(grep -E '^ +key: [A-Z][A-Z0-9_]*$' "$RENDERED" | awk '{print $2}' | sort -u) \
+    <(cut -d= -f1 <<< "$decoded" | sort -u) | tr '\n' ' ')"
+  if [[ -n "${missing// /}" ]]; then
+    echo "ERROR: $NS/taskflow-secrets lacks keys the workloads reference: ${missing% } (docs/deployment.md)" >&2
+    exit 1
+  fi
 fi
 if [[ "$DRY_RUN" != "--dry-run" && "$ENV_NAME" == "dev" ]]; then
   kubectl -n "$NS" rollout status statefulset --timeout=10m

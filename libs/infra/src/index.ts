@@ -12,6 +12,7 @@ export { isPortOpen, waitUntil, freePort } from './net';
 export { statePath, readState } from './state';
 // Private servers for fault-injection tests (libs/testing/src/system): started and signalled by pid.
 export { startLocalKafka } from './backends/kafka';
+export type { KafkaCredential, KafkaSaslSecurity } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';

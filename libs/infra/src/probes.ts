@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, SASLOptions } from 'kafkajs';
 import Redis from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
@@ -100,7 +100,11 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<string>
   }
 }
 
-export async function probeKafka(brokers: string[], timeoutMs = 5000): Promise<number> {
+/**
+ * Number of brokers in the cluster (DescribeCluster). `sasl`: credentials for a broker that requires
+ * authentication (kafkajs `sasl` option, e.g. `{ mechanism: 'scram-sha-512', username, password }`).
+ */
+export async function probeKafka(brokers: string[], timeoutMs = 5000, sasl?: SASLOptions): Promise<number> {
   // Quick TCP check first: kafkajs itself would retry for a long time on a closed port.
   const reachable = await Promise.all(
     brokers.map((b) => {
@@ -116,6 +120,7 @@ export async function probeKafka(brokers: string[], timeoutMs = 5000): Promise<n
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
+    ...(sasl ? { sasl } : {}),
   });
   const admin = kafka.admin();
   try {

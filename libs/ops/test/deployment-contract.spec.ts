@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
+import { kafkaAclsAddArguments, runWithKafkaToolStandIns } from '../src/testing/kafka-security';
 import { kubectlVersion } from '../src/testing/k8s';
 import { repoPath } from '../src/testing/repo';
 import {
@@ -74,58 +76,53 @@ describeIfKubectl.each(OVERLAYS)('deployment contract, overlay %s', (overlay) =>
     expect(uncovered).toEqual([]);
   });
 
-  it('the Kafka topics Job creates every topic and its .dlq, over TLS exactly when the apps use TLS', () => {
+  it('the Kafka topics Job creates every topic and its .dlq, the SCRAM users and the ACLs, as the admin over SASL (TLS exactly when the apps use it)', () => {
     const job = containers.find((c) => c.where.endsWith('Job/taskflow-kafka-topics/create-topics'))!;
-    const dir = scratchDir();
-    try {
-      // kafka-topics.sh stand-in: records its arguments and the client config file it was given.
-      const stub = join(dir, 'kafka-topics.sh');
-      writeFileSync(
-        stub,
-        [
-          '#!/usr/bin/env bash',
-          'config=""; args=("$@")',
-          'for i in "${!args[@]}"; do [[ "${args[$i]}" == --command-config ]] && config="${args[$((i + 1))]}"; done',
-          'echo "CALL $* | CONFIG $( [[ -n "$config" ]] && tr "\\n" ";" < "$config" )" >> "$STUB_LOG"',
-        ].join('\n'),
-      );
-      chmodSync(stub, 0o755);
-      const command: string[] = job.manifest.command.map((part: string) => expandKubernetesValue(part, job.env));
-      expect(command.slice(0, 2)).toEqual(['bash', '-c']);
-      const script = command[2].replaceAll('/opt/kafka/bin/kafka-topics.sh', stub);
-      const log = join(dir, 'calls.log');
-      const run = (extra: Record<string, string> = {}) => {
-        rmSync(log, { force: true });
-        const result = spawnSync('bash', ['-c', script], {
-          env: { PATH: process.env.PATH, ...job.env, ...extra, TMPDIR: dir, STUB_LOG: log },
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'], // a socket as stdin would make bash read ~/.bashrc
-        });
-        expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-        return readFileSync(log, 'utf8').trim().split('\n');
-      };
+    const command: string[] = job.manifest.command.map((part: string) => expandKubernetesValue(part, job.env));
+    expect(command.slice(0, 2)).toEqual(['bash', '-c']);
+    const run = (extra: Record<string, string> = {}) => {
+      const result = runWithKafkaToolStandIns(command[2], { ...job.env, ...extra });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      return result.calls;
+    };
 
-      const calls = run();
-      const created = calls.map((call) => /--topic (\S+)/.exec(call)?.[1]).sort();
-      expect(created).toEqual([...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].sort());
-      for (const call of calls) {
-        expect(call).toContain(`--bootstrap-server ${job.env.KAFKA_BROKERS}`);
-        expect(call).toContain(`--replication-factor ${job.env.KAFKA_TOPIC_REPLICATION_FACTOR}`);
+    const calls = run();
+    const of = (tool: string) => calls.filter((call) => call.startsWith(`${tool} `));
+    const created = of('kafka-topics.sh')
+      .map((call) => /--topic (\S+)/.exec(call)?.[1])
+      .sort();
+    expect(created).toEqual([...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].sort());
+    for (const call of of('kafka-topics.sh')) {
+      expect(call).toContain(`--replication-factor ${job.env.KAFKA_TOPIC_REPLICATION_FACTOR}`);
+    }
+    const connection = `--bootstrap-server ${job.env.KAFKA_BROKERS} --command-config $TMPDIR/kafka-client.properties`;
+    // Every principal's SCRAM credential, with its own password from the Secret.
+    expect(of('kafka-configs.sh').map((call) => call.split(' | ')[0])).toEqual(
+      Object.values(KAFKA_PRINCIPALS).map(
+        (p) =>
+          `kafka-configs.sh ${connection} --alter --entity-type users --entity-name ${p.name} --add-config SCRAM-SHA-512=[password=${REALISTIC_SECRETS[p.passwordVar]}]`,
+      ),
+    );
+    // One kafka-acls.sh --add per line of the ACL table, naming exactly its resources and operations.
+    expect(of('kafka-acls.sh').map((call) => call.split(' | ')[0])).toEqual(
+      KAFKA_ACLS.map((acl) => `kafka-acls.sh ${connection} --add ${kafkaAclsAddArguments(acl)}`),
+    );
+    // The apps' rule (libs/config): KAFKA_SSL, else on in the production profile.
+    const appsUseTls = tlsSettings('KAFKA_SSL')(job.env, []).enabled;
+    expect(appsUseTls).toBe(overlay !== 'dev');
+    const jaas = `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${KAFKA_ADMIN_PRINCIPAL}" password="${REALISTIC_SECRETS.KAFKA_ADMIN_PASSWORD}";`;
+    for (const call of calls) {
+      expect(call).toContain(connection);
+      expect({ call, config: call.split(' | CONFIG ')[1] }).toEqual({
+        call,
+        config: `security.protocol=${appsUseTls ? 'SASL_SSL' : 'SASL_PLAINTEXT'};sasl.mechanism=SCRAM-SHA-512;${jaas};`,
+      });
+    }
+    if (appsUseTls) {
+      const withCa = run({ KAFKA_SSL_CA_FILE: '/etc/taskflow/kafka-ca.pem' });
+      for (const call of withCa) {
+        expect(call).toContain('ssl.truststore.type=PEM;ssl.truststore.location=/etc/taskflow/kafka-ca.pem;');
       }
-      // The apps' rule (libs/config): KAFKA_SSL, else on in the production profile.
-      const appsUseTls = tlsSettings('KAFKA_SSL')(job.env, []).enabled;
-      expect(appsUseTls).toBe(overlay !== 'dev');
-      for (const call of calls) {
-        expect({ call, tls: /CONFIG .*security\.protocol=SSL;/.test(call) }).toEqual({ call, tls: appsUseTls });
-      }
-      if (appsUseTls) {
-        const withCa = run({ KAFKA_SSL_CA_FILE: '/etc/taskflow/kafka-ca.pem' });
-        for (const call of withCa) {
-          expect(call).toContain('ssl.truststore.type=PEM;ssl.truststore.location=/etc/taskflow/kafka-ca.pem;');
-        }
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -194,6 +191,14 @@ describeIfKubectl('k8s/deploy.sh refuses a Secret that still holds placeholders'
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('taskflow-secrets still holds REPLACE_ME placeholders: ');
     for (const key of Object.keys(values)) expect(result.stderr).toContain(key);
+    expect(result.calls).not.toContain('app.kubernetes.io/component=migration');
+  });
+
+  it('stops before the migrations when the Secret lacks a key a workload references (e.g. a new Kafka password)', () => {
+    const { KAFKA_BACKUP_PASSWORD: _dropped, ...older } = REALISTIC_SECRETS;
+    const result = deploy(older);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('taskflow-secrets lacks keys the workloads reference: KAFKA_BACKUP_PASSWORD');
     expect(result.calls).not.toContain('app.kubernetes.io/component=migration');
   });
 

@@ -1,5 +1,14 @@
 import 'reflect-metadata';
 import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
+import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
+import {
+  brokerProperties,
+  brokerSecurityProblems,
+  kafkaAclsAddArguments,
+  kafkaInitProblems,
+  runWithKafkaToolStandIns,
+} from '../src/testing/kafka-security';
+import { interpolateCompose, REALISTIC_SECRETS } from '../src/testing/workload-env';
 import { isPinnedImage, readRepoFile, readYaml } from '../src/testing/repo';
 
 interface Healthcheck {
@@ -45,6 +54,12 @@ const ONE_SHOTS = ['kafka-init', 'migrate-users', 'migrate-tasks', 'migrate-audi
 
 const isOneShot = (s: Service) => s.restart === 'no';
 const commandOf = (s: Service) => [s.entrypoint, s.command].flat().filter(Boolean).join(' ');
+/** The `bash -c` script of an entrypoint as the container's shell receives it (compose turns `$$` into `$`). */
+const entrypointScript = (s: Service) => {
+  const [shell, flag, script] = [s.entrypoint ?? []].flat();
+  expect([shell, flag]).toEqual(['bash', '-c']);
+  return script.replaceAll('$$', '$');
+};
 
 describe('docker-compose.yml', () => {
   it('declares the backends, the one-shot init/migration steps, the four apps and the on-demand backup', () => {
@@ -125,26 +140,77 @@ describe('docker-compose.yml', () => {
     expect(services.postgres.volumes).toContain('postgres-wal-archive:/wal-archive');
   });
 
-  it('runs Kafka as a single-node KRaft broker+controller with topic auto-creation off', () => {
-    const env = services.kafka.environment ?? {};
-    expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${env.KAFKA_NODE_ID}@kafka:9093`);
-    expect(env.KAFKA_CONTROLLER_LISTENER_NAMES).toBe('CONTROLLER');
-    expect(String(env.KAFKA_LISTENERS)).toContain('CONTROLLER://:9093');
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe('PLAINTEXT://kafka:9092');
-    expect(env.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
-    expect(String(env.CLUSTER_ID)).toMatch(/^[A-Za-z0-9_-]{22}$/); // base64url of a 16-byte UUID
-    expect(Object.keys(env).some((k) => k.includes('ZOOKEEPER'))).toBe(false);
+  it('runs Kafka as a single-node KRaft broker+controller, SASL/SCRAM only, ACLs enforced, auto-create off', () => {
+    const script = entrypointScript(services.kafka);
+    expect(brokerSecurityProblems(script)).toEqual([]);
+    expect(brokerProperties(script)['advertised.listeners']).toBe('SASL_PLAINTEXT://kafka:9092');
+    expect(String(services.kafka.environment?.CLUSTER_ID)).toMatch(/^[A-Za-z0-9_-]{22}$/); // base64url of a 16-byte UUID
+    expect(String(services.kafka.environment?.KAFKA_ADMIN_PASSWORD)).toMatch(/^\$\{KAFKA_ADMIN_PASSWORD:\?.+\}$/);
+    expect(script).not.toMatch(/zookeeper/i);
+    // The health check authenticates too (an unauthenticated probe fails against this broker).
+    expect(String(services.kafka.healthcheck?.test)).toContain('--command-config /tmp/admin-client.properties');
   });
 
-  it('creates every contract topic and its dead-letter topic explicitly before the apps start', () => {
+  it('creates every contract topic and its dead-letter topic, the SCRAM users and the ACLs before the apps start', () => {
     const init = services['kafka-init'];
     const topics = String(init.environment?.TOPICS).split(/\s+/).filter(Boolean).sort();
     expect(topics).toEqual([...ALL_TOPICS, ...ALL_TOPICS.map(deadLetterTopic)].sort());
-    expect(commandOf(init)).toContain('kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists');
+    const script = entrypointScript(init);
+    expect(script).toContain('kafka-topics.sh "${kafka[@]}" --create --if-not-exists');
+    expect(kafkaInitProblems(init.environment ?? {})).toEqual([]);
+    // Run against stand-ins: one SCRAM user per principal with its password, one `--add` per ACL line, as the admin.
+    const env = Object.fromEntries(
+      Object.entries(init.environment ?? {}).map(([key, value]) => [
+        key,
+        interpolateCompose(String(value), REALISTIC_SECRETS),
+      ]),
+    );
+    const { status, stderr, calls } = runWithKafkaToolStandIns(script, env);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    const connection = '--bootstrap-server kafka:9092 --command-config $TMPDIR/admin-client.properties';
+    const jaas = `username="${KAFKA_ADMIN_PRINCIPAL}" password="${REALISTIC_SECRETS.KAFKA_ADMIN_PASSWORD}";`;
+    for (const call of calls) {
+      expect(call).toContain(connection);
+      expect(call).toContain(`| CONFIG security.protocol=SASL_PLAINTEXT;sasl.mechanism=SCRAM-SHA-512;`);
+      expect(call).toContain(jaas);
+    }
+    const of = (tool: string) =>
+      calls.filter((call) => call.startsWith(`${tool} `)).map((call) => call.split(' | ')[0]);
+    expect(of('kafka-topics.sh')).toHaveLength(topics.length);
+    expect(of('kafka-configs.sh')).toEqual(
+      Object.values(KAFKA_PRINCIPALS).map(
+        (p) =>
+          `kafka-configs.sh ${connection} --alter --entity-type users --entity-name ${p.name} --add-config SCRAM-SHA-512=[password=${REALISTIC_SECRETS[p.passwordVar]}]`,
+      ),
+    );
+    expect(of('kafka-acls.sh')).toEqual([
+      ...KAFKA_ACLS.map((acl) => `kafka-acls.sh ${connection} --add ${kafkaAclsAddArguments(acl)}`),
+      `kafka-acls.sh ${connection} --list`,
+    ]);
     expect(init.depends_on?.kafka.condition).toBe('service_healthy');
     for (const app of ['user-service', 'task-service', 'audit-service']) {
       expect(services[app].depends_on?.['kafka-init']?.condition).toBe('service_completed_successfully');
+    }
+  });
+
+  it('every Kafka client authenticates as its own principal, with a required password (no default)', () => {
+    const init = services['kafka-init'].environment ?? {};
+    const clients = {
+      'user-service': 'userService',
+      'task-service': 'taskService',
+      'audit-service': 'auditService',
+      backup: 'backup',
+    } as const;
+    for (const [service, key] of Object.entries(clients)) {
+      const env = services[service].environment ?? {};
+      const { name, passwordVar } = KAFKA_PRINCIPALS[key];
+      expect({ service, mechanism: env.KAFKA_SASL_MECHANISM, user: env.KAFKA_SASL_USERNAME }).toEqual({
+        service,
+        mechanism: 'scram-sha-512',
+        user: name,
+      });
+      expect(String(env.KAFKA_SASL_PASSWORD)).toMatch(new RegExp(`^\\$\\{${passwordVar}:\\?.+\\}$`));
+      expect(init[passwordVar]).toBe(env.KAFKA_SASL_PASSWORD);
     }
   });
 

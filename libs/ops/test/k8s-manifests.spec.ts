@@ -11,6 +11,8 @@ import {
   renderOverlay,
   selectorMatches,
 } from '../src/testing/k8s';
+import { KAFKA_ADMIN_PASSWORD_VAR, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
+import { brokerProperties, brokerSecurityProblems, kafkaInitProblems } from '../src/testing/kafka-security';
 import { isPinnedImage, readRepoFile } from '../src/testing/repo';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -362,6 +364,50 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     expect(deadLetterTopic('x')).toBe('x.dlq');
   });
 
+  it('Kafka: every client authenticates as its own SCRAM principal; the topics Job creates the users and the ACLs', () => {
+    const envOf = (container: {
+      env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[];
+    }) => Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef?.key]));
+    const clients: [string, keyof typeof KAFKA_PRINCIPALS][] = [
+      ['Deployment/user-service', 'userService'],
+      ['Deployment/task-service', 'taskService'],
+      ['Deployment/audit-service', 'auditService'],
+      ['CronJob/taskflow-backup-postgres', 'backup'],
+      ['CronJob/taskflow-backup-mongo', 'backup'],
+      ['CronJob/taskflow-backup-redis', 'backup'],
+    ];
+    for (const [where, key] of clients) {
+      const [kind, name] = where.split('/');
+      const clientEnv = envOf(podSpecOf(named(kind, name)).containers[0]);
+      const { name: user, passwordVar } = KAFKA_PRINCIPALS[key];
+      expect({
+        where,
+        sasl: [clientEnv.KAFKA_SASL_MECHANISM, clientEnv.KAFKA_SASL_USERNAME, clientEnv.KAFKA_SASL_PASSWORD],
+      }).toEqual({
+        where,
+        sasl: ['scram-sha-512', user, passwordVar],
+      });
+    }
+    const job = named('Job', 'taskflow-kafka-topics').spec.template.spec.containers[0];
+    const jobEnv = envOf(job);
+    expect(kafkaInitProblems(jobEnv)).toEqual([]);
+    expect(jobEnv.KAFKA_ADMIN_USERNAME).toBe(KAFKA_ADMIN_PRINCIPAL);
+    for (const { passwordVar } of Object.values(KAFKA_PRINCIPALS)) expect(jobEnv[passwordVar]).toBe(passwordVar);
+    expect(jobEnv.KAFKA_ADMIN_PASSWORD).toBe(KAFKA_ADMIN_PASSWORD_VAR);
+    const template = named('Secret', 'taskflow-secrets').stringData;
+    for (const key of [KAFKA_ADMIN_PASSWORD_VAR, ...Object.values(KAFKA_PRINCIPALS).map((p) => p.passwordVar)]) {
+      expect(template[key]).toMatch(/^REPLACE_ME/);
+    }
+    if (ofKind('StatefulSet').length > 0) {
+      const broker = named('StatefulSet', 'taskflow-kafka').spec.template.spec.containers[0];
+      expect(broker.command.slice(0, 2)).toEqual(['bash', '-c']);
+      expect(brokerSecurityProblems(broker.command[2])).toEqual([]);
+      expect(brokerProperties(broker.command[2])['advertised.listeners']).toBe('SASL_PLAINTEXT://taskflow-kafka:9092');
+      expect(envOf(broker).KAFKA_ADMIN_PASSWORD).toBe(KAFKA_ADMIN_PASSWORD_VAR);
+      expect(broker.readinessProbe.exec.command.join(' ')).toContain('--command-config /tmp/admin-client.properties');
+    }
+  });
+
   it('k8s/deploy.sh phases partition the objects: platform, secret template, migrations, apps', () => {
     const script = readRepoFile('k8s/deploy.sh');
     // The selectors deploy.sh uses, evaluated here the way kubectl evaluates them.
@@ -426,13 +472,11 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
         ['taskflow-kafka', 'taskflow-mongo', 'taskflow-postgres', 'taskflow-redis'].sort(),
       );
       for (const sts of statefulSets) expect(sts.spec.volumeClaimTemplates.length).toBeGreaterThan(0);
-      const kafkaEnv = Object.fromEntries(
-        statefulSets
-          .find((s) => s.metadata.name === 'taskflow-kafka')!
-          .spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+      const kafka = brokerProperties(
+        statefulSets.find((s) => s.metadata.name === 'taskflow-kafka')!.spec.template.spec.containers[0].command[2],
       );
-      expect(kafkaEnv.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-      expect(kafkaEnv.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+      expect(kafka['process.roles']).toBe('broker,controller');
+      expect(kafka['auto.create.topics.enable']).toBe('false');
       expect(config.POSTGRES_HOST).toBe('taskflow-postgres');
       named('Service', 'taskflow-postgres');
     } else {

@@ -9,7 +9,13 @@
  *        --outcome succeeded --size-bytes 1234 --sha256 abc…   (or --outcome failed --error "…")
  */
 import 'reflect-metadata';
-import { EventSigningKey, loadEventSigningKey } from '@taskflow/config';
+import {
+  EventSigningKey,
+  kafkaSecurityOptions,
+  kafkaSecuritySpec,
+  loadConfig,
+  loadEventSigningKey,
+} from '@taskflow/config';
 import { createEnvelope, EventType, SystemBackupCompletedV1, SystemBackupStartedV1, Topics } from '@taskflow/contracts';
 import { signEnvelope } from '@taskflow/messaging-kafka';
 import { Kafka, logLevel } from 'kafkajs';
@@ -32,14 +38,22 @@ export function buildBackupEnvelope(event: BackupEvent) {
   });
 }
 
+/** kafkajs `ssl`/`sasl` from KAFKA_SSL* and KAFKA_SASL_* (libs/config), as the apps read them; throws ConfigError. */
+export function backupKafkaSecurity(source: NodeJS.ProcessEnv = process.env): ReturnType<typeof kafkaSecurityOptions> {
+  const { tls, sasl } = loadConfig(kafkaSecuritySpec(), source);
+  return kafkaSecurityOptions(tls, sasl);
+}
+
 /**
  * Sends one backup event signed with `signingKey`; resolves (never rejects) with whether it was sent, within
  * `timeoutMs`. `signingKey` defaults to EVENT_SIGNING_KEY of the environment (not sent when it is missing).
+ * `security`: TLS and SASL client options (see {@link backupKafkaSecurity}); none by default.
  */
 export async function sendBackupEvent(
   event: BackupEvent,
   brokers: string[],
   timeoutMs = 10_000,
+  security: ReturnType<typeof kafkaSecurityOptions> = {},
   signingKey?: EventSigningKey,
 ): Promise<SendResult> {
   let envelope;
@@ -59,6 +73,7 @@ export async function sendBackupEvent(
     connectionTimeout: 3_000,
     requestTimeout: 5_000,
     retry: { retries: 1, initialRetryTime: 300 },
+    ...security,
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   let timer: NodeJS.Timeout | undefined;
@@ -120,7 +135,12 @@ async function main(): Promise<void> {
     .map((b) => b.trim())
     .filter(Boolean);
   const type = event.kind === 'started' ? EventType.SystemBackupStarted : EventType.SystemBackupCompleted;
-  const result = await sendBackupEvent(event, brokers, Number(process.env.BACKUP_EVENT_TIMEOUT_MS ?? 10_000));
+  const result = await sendBackupEvent(
+    event,
+    brokers,
+    Number(process.env.BACKUP_EVENT_TIMEOUT_MS ?? 10_000),
+    backupKafkaSecurity(),
+  );
   if (result.sent) {
     console.log(`backup event ${type} sent to ${Topics.system} (eventId ${result.eventId})`);
   } else {

@@ -27,6 +27,12 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   ...eventKeySecrets(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
   AUDIT_CHECKPOINT_KEY: 'Ck9-pT2xLw_Qz7RvNb4YhKm8Sd3FgJ6aWe1Uo5Ic',
+  // Kafka SCRAM passwords (libs/ops/src/kafka/acls.ts principals).
+  KAFKA_ADMIN_PASSWORD: 'Ka-adm1n_Q8wLz3Rt5Yp2Vx7N',
+  KAFKA_USER_SERVICE_PASSWORD: 'Ku-Hs4_pW9zLq2Xt6Rm8Bv3C',
+  KAFKA_TASK_SERVICE_PASSWORD: 'Kt-Jd7_mN3xQw5Zr2Lp9Yh4F',
+  KAFKA_AUDIT_SERVICE_PASSWORD: 'Ka-Tr6_bV2nXk8Wq4Mz5Ls7G',
+  KAFKA_BACKUP_PASSWORD: 'Kb-Pq3_cR7yHm2Nx9Wt4Jv6D',
 };
 
 /** One container as it would start: the environment the kubelet (or docker compose) hands the process. */
@@ -207,8 +213,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
-/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys). */
-const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$)|EVENT_/;
+/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka passwords). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$)|EVENT_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {

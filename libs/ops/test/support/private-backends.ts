@@ -1,4 +1,4 @@
-import { ensureKafkaTopics, InfraConfig, loadConfig, OwnedRecord } from '@taskflow/infra';
+import { ensureKafkaTopics, InfraConfig, KafkaSaslSecurity, loadConfig, OwnedRecord } from '@taskflow/infra';
 import { freePort } from '@taskflow/testing';
 import * as fs from 'node:fs';
 // Not (yet) exported by @taskflow/infra's index: the launchers the shared infrastructure uses, on other ports.
@@ -55,6 +55,12 @@ export async function startPrivateKafka(): Promise<PrivateBackend> {
   return privateBackend(startLocalKafka, cfg, async (record) => {
     await ensureKafkaTopics(record.url!, undefined, { partitions: 1 });
   });
+}
+
+/** A single-node KRaft Kafka requiring SASL/SCRAM, with the StandardAuthorizer and no topics or ACLs yet. */
+export async function startPrivateSaslKafka(security: KafkaSaslSecurity): Promise<PrivateBackend> {
+  const cfg = await config({ kafkaPort: await freePort(), kafkaControllerPort: await freePort(), kafkaHeap: '256m' });
+  return privateBackend((c) => startLocalKafka(c, security), cfg);
 }
 
 export async function startPrivateRedis(): Promise<PrivateBackend> {
