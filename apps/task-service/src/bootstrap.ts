@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ShutdownSettings } from '@taskflow/config';
-import { createHttpApp, DrainingTcpServer, RpcErrorFilter } from '@taskflow/nest-kit';
+import { createHttpApp, DrainingTcpServer, RpcErrorFilter, RpcListenerOptions } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { TaskModule, TaskModuleOptions } from './task/task.module';
 
@@ -12,7 +12,7 @@ import { TaskModule, TaskModuleOptions } from './task/task.module';
  */
 export async function createTaskServiceApp(
   options: Omit<TaskModuleOptions, 'logger'>,
-  rpc: { host: string; port: number },
+  rpc: RpcListenerOptions,
   logger: Logger,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {

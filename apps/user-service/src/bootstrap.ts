@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ShutdownSettings } from '@taskflow/config';
-import { createHttpApp, DrainingTcpServer } from '@taskflow/nest-kit';
+import { createHttpApp, DrainingTcpServer, RpcListenerOptions } from '@taskflow/nest-kit';
 import { UserModule, UserModuleOptions } from './user/user.module';
 
 /**
@@ -11,7 +11,7 @@ import { UserModule, UserModuleOptions } from './user/user.module';
  */
 export async function createUserServiceApp(
   options: UserModuleOptions,
-  rpc: { host: string; port: number },
+  rpc: RpcListenerOptions,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
   @Module({ imports: [UserModule.forRoot(options)] })

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   );
   await app.init();
   await app.startAllMicroservices();
-  await listen(app, config.http.port, config.http.host, logger);
+  await listen(app, { management: { host: config.rpc.host, port: config.managementPort } }, logger);
   relay.start();
   logger.info({ rpc: config.rpc, bcryptCost: config.bcryptCost }, 'user-service ready');
 }

@@ -5,3 +5,5 @@ export * from './signing-keys';
 export * from './connection-strings';
 export * from './kafka';
 export * from './shutdown';
+export * from './management';
+export * from './rpc-transport';

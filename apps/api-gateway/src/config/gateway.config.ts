@@ -6,6 +6,7 @@ import {
   devOnly,
   env,
   loadConfig,
+  managementPortSpec,
   Profile,
   ProxyTrust,
   ShutdownSettings,
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   http: {
     port: number;
     host: string;
+    /** Health, status and metrics (MANAGEMENT_PORT), on GATEWAY_HOST; never routed by the ingress. */
+    managementPort: number;
     bodyLimitBytes: number;
     /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
     requestTimeoutMs: number;
@@ -65,6 +68,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       http: {
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
+        managementPort: managementPortSpec(9000),
         bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
         trustProxy: env.proxyTrust('TRUST_PROXY', false),

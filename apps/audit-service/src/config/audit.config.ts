@@ -6,6 +6,7 @@ import {
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  managementPortSpec,
   Profile,
   ShutdownSettings,
   shutdownConfigSpec,
@@ -56,7 +57,8 @@ export interface AuditConfig {
     /** A partition with lag whose committed offset has not moved for this long is stalled (readiness degraded), ms. */
     stallAfterMs: number;
   };
-  http: { port: number; host: string };
+  /** Public (query API) and management (MANAGEMENT_PORT: health, status, metrics) ports, both on `host`. */
+  http: { port: number; host: string; managementPort: number };
   shutdown: ShutdownSettings;
   /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
   auth: { publicKeys: VerificationKeys };
@@ -113,7 +115,9 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       },
       http: {
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
-        host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
+        // Loopback unless a deployment opens it (compose and Kubernetes set 0.0.0.0): reached through the gateway.
+        host: env.string('AUDIT_HTTP_HOST', '127.0.0.1'),
+        managementPort: managementPortSpec(9003),
       },
       shutdown: shutdownConfigSpec(),
       auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },

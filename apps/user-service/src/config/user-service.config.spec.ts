@@ -20,8 +20,8 @@ describe('user-service config', () => {
       migrationsRun: false,
     });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
-    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001 });
-    expect(config.http.port).toBe(3001);
+    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001, maxFrameBytes: 1024 * 1024, idleTimeoutMs: 60_000 });
+    expect(config.managementPort).toBe(9001);
   });
 
   it('should hash with cost 12 by default', async () => {

@@ -4,6 +4,8 @@ import {
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  rpcTransportSpec,
+  managementPortSpec,
   loadVerificationKeys,
   postgresConfigSpec,
   shutdownConfigSpec,
@@ -36,11 +38,10 @@ export const userServiceConfigSpec = {
   rpc: {
     host: env.string('USER_SERVICE_HOST', '127.0.0.1'),
     port: env.int('USER_SERVICE_PORT', 4001, { min: 0, max: 65535 }),
+    ...rpcTransportSpec(),
   },
-  http: {
-    host: env.string('USER_SERVICE_HTTP_HOST', '0.0.0.0'),
-    port: env.int('USER_SERVICE_HTTP_PORT', 3001, { min: 0, max: 65535 }),
-  },
+  /** Health, status and metrics (no public HTTP: the RPC port is the service's interface), on the RPC host. */
+  managementPort: managementPortSpec(9001),
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
   shutdown: shutdownConfigSpec(),
