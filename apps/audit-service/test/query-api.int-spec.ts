@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeEnvelope, EventEnvelope } from '@taskflow/contracts';
 import type { InjectOptions } from 'fastify';
 import { getModelToken } from '@nestjs/mongoose';
-import { createLogger } from '@taskflow/nest-kit';
+import { createLogger, managementServer } from '@taskflow/nest-kit';
 import { sign } from 'jsonwebtoken';
 import type { Model } from 'mongoose';
 import { Db, MongoClient } from 'mongodb';
@@ -322,7 +322,7 @@ describe('audit query API', () => {
         expect(await fresh.db.listCollections({ name: 'event_logs' }).toArray()).toEqual([]);
         // It starts (HTTP up), but is not ready and does not ingest until the migrations ran.
         await unmigrated.init();
-        const fastify = unmigrated.getHttpAdapter().getInstance();
+        const fastify = managementServer(unmigrated).server;
         await waitFor(async () => {
           const ready = await fastify.inject({ method: 'GET', url: '/health/ready' });
           const migrations = ready.json().checks.find((check: { name: string }) => check.name === 'migrations');
@@ -385,7 +385,9 @@ describe('audit query API', () => {
     });
 
     it('should report ready and expose the audit metrics', async () => {
-      const ready = await get('/health/ready');
+      const management = (url: string) => managementServer(app).server.inject({ method: 'GET', url });
+      expect((await get('/health/ready')).statusCode).toBe(404); // not on the public port
+      const ready = await management('/health/ready');
       expect(ready.statusCode).toBe(200);
       expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual([
         'mongodb',
@@ -393,7 +395,7 @@ describe('audit query API', () => {
         'ingest-progress',
         'migrations',
       ]);
-      const metrics = (await get('/metrics')).body;
+      const metrics = (await management('/metrics')).body;
       for (const name of [
         'taskflow_audit_events_ingested_total',
         'taskflow_audit_duplicates_total',

@@ -10,7 +10,7 @@ import {
   UserView,
 } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, RPC_AUDIENCE } from '@taskflow/nest-kit';
+import { AppMetrics, managementServer, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
 import jwt from 'jsonwebtoken';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
@@ -49,7 +49,7 @@ describe('user-service over TCP (end to end)', () => {
       },
       (error: RpcErrorBody) => error,
     );
-  const inject = (url: string) => app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+  const inject = (url: string) => managementServer(app).server.inject({ method: 'GET', url });
 
   beforeAll(async () => {
     await ensureUserTopic();

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TaskView } from '@taskflow/contracts';
-import { createLogger } from '@taskflow/nest-kit';
+import { createLogger, managementServer } from '@taskflow/nest-kit';
 import {
   createScratchDatabase,
   freePort,
@@ -94,6 +94,10 @@ export class HttpClient {
 
 export interface System {
   http: HttpClient;
+  /** The main gateway's management port (health, status, metrics). */
+  management: HttpClient;
+  /** audit-service's management port, when started. */
+  auditManagementUrl?: string;
   gateway: NestFastifyApplication;
   database: ScratchDatabase;
   redisUrl: string;
@@ -130,7 +134,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     }
   };
   try {
-    const auditHttp = await freePort();
+    const [auditHttp, auditManagement] = await Promise.all([freePort(), freePort()]);
+    const redisUrl = redisDbUrl(options.redisDb);
+    await flushDb(redisUrl);
     const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
     const audit = options.audit
@@ -142,15 +148,16 @@ export async function startSystem(options: SystemOptions): Promise<System> {
             AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
+            MANAGEMENT_PORT: String(auditManagement),
+            // The gateway's session store: audit-service checks the session and current role there too.
+            REDIS_URL: redisUrl,
             LOG_LEVEL: 'error',
           },
-          `http://127.0.0.1:${auditHttp}/health/ready`,
+          `http://127.0.0.1:${auditManagement}/health/ready`,
         ).then((service) => void services.push(service))
       : Promise.resolve();
     const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
     await audit;
-    const redisUrl = redisDbUrl(options.redisDb);
-    await flushDb(redisUrl);
     const auditUrl = options.audit ? `http://127.0.0.1:${auditHttp}` : undefined;
     const baseEnv = {
       REDIS_URL: redisUrl,
@@ -171,7 +178,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       gateways.push(app);
       await app.listen(0, '127.0.0.1');
       const { port } = app.getHttpServer().address() as { port: number };
-      return { app, http: new HttpClient(`http://127.0.0.1:${port}`, received), close: () => app.close() };
+      const management = managementServer(app);
+      await management.listen({ host: '127.0.0.1', port: 0 });
+      return {
+        app,
+        http: new HttpClient(`http://127.0.0.1:${port}`, received),
+        management: new HttpClient(`http://127.0.0.1:${management.port()}`, []),
+        close: () => app.close(),
+      };
     };
     const main = await startGateway(options.gatewayEnv ?? {});
     const http = main.http;
@@ -203,6 +217,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     };
     return {
       http,
+      management: main.management,
+      auditManagementUrl: options.audit ? `http://127.0.0.1:${auditManagement}` : undefined,
       gateway: main.app,
       database,
       redisUrl,
