@@ -7,7 +7,9 @@ import { sign } from 'jsonwebtoken';
 import type { Model } from 'mongoose';
 import { Db, MongoClient } from 'mongodb';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { callCredential, signingKeyEnv } from '@taskflow/testing';
+import { accessToken, callCredential, signingKeyEnv } from '@taskflow/testing';
+import { CacheKeys, permissionsOf } from '@taskflow/cache';
+import { Redis } from 'ioredis';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
@@ -20,9 +22,12 @@ import {
   MONGO_BASE,
   openDb,
   sampleEvent,
+  saveSessions,
   startApp,
+  TEST_REDIS_URL,
   testConfig,
   token,
+  tokenWithoutSession,
   uniqueName,
   waitFor,
 } from './support';
@@ -121,6 +126,34 @@ describe('audit query API', () => {
       expect((await get('/api/v1/audit/events', 'user')).statusCode).toBe(403);
       expect((await get('/api/v1/audit/events', 'auditor')).statusCode).toBe(200);
       expect((await get('/api/v1/audit/events', 'admin')).statusCode).toBe(200);
+    });
+
+    it("should check the token's session and the user's current role in the session store, as the gateway does", async () => {
+      // A valid signature with no live session behind it (logged out, or a guessed sid): 401.
+      const orphan = await inject(`Bearer ${tokenWithoutSession('auditor')}`);
+      expect(orphan.statusCode).toBe(401);
+      expect(orphan.json()).toMatchObject({ code: 'AUTH.SESSION_ENDED' });
+
+      const userId = randomUUID();
+      const sessionId = randomUUID();
+      await saveSessions([{ userId, sessionId, role: 'auditor' }]);
+      const bearer = `Bearer ${accessToken({ id: userId, role: 'auditor' }, sessionId, 300)}`;
+      expect((await inject(bearer)).statusCode).toBe(200);
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        // A demotion: the gateway writes the new role to user:permissions:{userId} at once.
+        await redis.set(CacheKeys.userPermissions(userId), JSON.stringify(permissionsOf('user')), 'EX', 60);
+        const demoted = await inject(bearer);
+        expect(demoted.statusCode).toBe(403);
+        expect(demoted.json()).toMatchObject({ code: 'AUTH.FORBIDDEN' });
+        await redis.set(CacheKeys.userPermissions(userId), JSON.stringify(permissionsOf('auditor')), 'EX', 60);
+        expect((await inject(bearer)).statusCode).toBe(200);
+        // Logout deletes the session.
+        await redis.del(CacheKeys.session(sessionId));
+        expect((await inject(bearer)).statusCode).toBe(401);
+      } finally {
+        redis.disconnect();
+      }
     });
   });
 
@@ -394,6 +427,7 @@ describe('audit query API', () => {
         'kafka-consumer',
         'ingest-progress',
         'migrations',
+        'redis-sessions',
       ]);
       const metrics = (await management('/metrics')).body;
       for (const name of [

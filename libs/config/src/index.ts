@@ -7,3 +7,4 @@ export * from './kafka';
 export * from './shutdown';
 export * from './management';
 export * from './rpc-transport';
+export * from './redis';

@@ -3,9 +3,10 @@ import {
   byProfile,
   ConfigError,
   logLevelSpec,
-  devOnly,
   env,
   loadConfig,
+  redisConnectionSpec,
+  sessionFailureModeSpec,
   managementPortSpec,
   Profile,
   ProxyTrust,
@@ -14,7 +15,6 @@ import {
   SigningKey,
   signingKeySpec,
   TlsSettings,
-  tlsSettings,
   VerificationKeys,
   verificationKeysSpec,
 } from '@taskflow/config';
@@ -78,10 +78,8 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       },
       shutdown: shutdownConfigSpec(),
       redis: {
-        url: env.url('REDIS_URL', ['redis', 'rediss'], devOnly('redis://127.0.0.1:6379')),
-        commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),
+        ...redisConnectionSpec(),
         cacheEnabled: env.bool('CACHE_ENABLED', true),
-        tls: tlsSettings('REDIS_TLS'),
       },
       services: {
         user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },
@@ -93,7 +91,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         signingKey: signingKeySpec('JWT_PRIVATE_KEY'),
         publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS'),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
-        sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
+        sessionFailureMode: sessionFailureModeSpec(),
       },
       rateLimit: {
         userPerMinute: env.int('RATE_LIMIT_USER_PER_MINUTE', 300, { min: 1 }),

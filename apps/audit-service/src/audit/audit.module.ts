@@ -18,6 +18,7 @@ import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
 import { AuditQueryController } from './interface/http/audit-query.controller';
+import { SessionStoreClient } from './infrastructure/sessions/session-store.client';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
 import { createIngestController } from './interface/messaging/ingest.controller';
 import { AUDIT_CONFIG, LOGGER } from './tokens';
@@ -132,6 +133,7 @@ export class AuditModule implements OnApplicationShutdown {
         AuditEventPublisher,
         ConsumerProgress,
         AuditMetrics,
+        SessionStoreClient,
         JwtAuthGuard,
       ],
       exports: [KafkaBatchServer, EventLogRepository, MongoConnector],

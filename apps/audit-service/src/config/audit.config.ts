@@ -7,6 +7,9 @@ import {
   kafkaSecuritySpec,
   loadConfig,
   managementPortSpec,
+  RedisConnectionSettings,
+  redisConnectionSpec,
+  sessionFailureModeSpec,
   Profile,
   ShutdownSettings,
   shutdownConfigSpec,
@@ -60,8 +63,12 @@ export interface AuditConfig {
   /** Public (query API) and management (MANAGEMENT_PORT: health, status, metrics) ports, both on `host`. */
   http: { port: number; host: string; managementPort: number };
   shutdown: ShutdownSettings;
-  /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
-  auth: { publicKeys: VerificationKeys };
+  /**
+   * The gateway's public keys (JWK Set): verify analysts' access tokens. The gateway's session store (`redis`) tells
+   * whether a token's session is live and the user's current role; SESSION_FAILURE_MODE as in the gateway.
+   */
+  auth: { publicKeys: VerificationKeys; sessionFailureMode: 'closed' | 'open' };
+  redis: RedisConnectionSettings;
   retention: RetentionPolicy;
   logLevel: string;
 }
@@ -120,7 +127,8 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
         managementPort: managementPortSpec(9003),
       },
       shutdown: shutdownConfigSpec(),
-      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },
+      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS'), sessionFailureMode: sessionFailureModeSpec() },
+      redis: redisConnectionSpec(),
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),
     },
