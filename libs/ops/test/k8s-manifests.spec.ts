@@ -46,6 +46,7 @@ function expectedEgress(env: string, name: string): string[] {
     'user-service': [
       ['postgres', 5432],
       ['kafka', 9092],
+      ['redis', 6379],
     ],
     'task-service': [
       ['postgres', 5432],

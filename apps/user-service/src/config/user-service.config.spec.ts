@@ -1,6 +1,7 @@
 import { ConfigError } from '@taskflow/config';
 import { PasswordHasher } from '../user/application/password-hasher';
-import { loadUserServiceConfig } from './user-service.config';
+import { signingKeyEnv } from '@taskflow/testing';
+import { loadUserServiceConfig, loadUserServiceServerConfig } from './user-service.config';
 
 describe('user-service config', () => {
   it('should default to seed 001 values: bcrypt cost 12, pool 10/30s/2s (20 in staging/production), local backends', () => {
@@ -61,5 +62,16 @@ describe('user-service config', () => {
     expect(config.kafka.tls.enabled).toBe(true);
     expect(config.kafka.sasl.mechanism).toBe('scram-sha-512');
     expect(config.logLevel).toBe('info');
+  });
+
+  it('the server also reads the authenticate throttle and its Redis (required outside development)', () => {
+    const keys = { JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS };
+    expect(loadUserServiceServerConfig(keys).authenticateThrottle).toEqual({
+      perEmailPerMinute: 10,
+      perSourcePerMinute: 1200,
+    });
+    expect(() =>
+      loadUserServiceServerConfig({ ...keys, APP_ENV: 'production', DATABASE_URL: 'postgres://app:pw@db/taskflow' }),
+    ).toThrow(/REDIS_URL: is required in production/);
   });
 });

@@ -6,6 +6,7 @@ import {
   loadConfig,
   rpcTransportSpec,
   managementPortSpec,
+  redisConnectionSpec,
   loadVerificationKeys,
   postgresConfigSpec,
   shutdownConfigSpec,
@@ -54,10 +55,26 @@ export function loadUserServiceConfig(source: Record<string, string | undefined>
   return loadConfig(userServiceConfigSpec, source);
 }
 
+/** What only the server reads, besides the keys: the `user.authenticate` throttle and its Redis. */
+export const userServiceServerConfigSpec = {
+  /** Redis for the throttle's counters (the gateway's Redis and rate-limit script). */
+  redis: redisConnectionSpec(),
+  /** Attempts of `user.authenticate` per minute: per account, and per RPC peer (a gateway replica sends many). */
+  authenticateThrottle: {
+    perEmailPerMinute: env.int('AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE', 10, { min: 1 }),
+    perSourcePerMinute: env.int('AUTHENTICATE_LIMIT_PER_SOURCE_PER_MINUTE', 1200, { min: 1 }),
+  },
+};
+
 /**
- * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
- * verify the credential of every call. The Jobs (migrate, seed) load only the configuration above.
+ * What the server (main.ts) reads: the configuration above, the throttle's (userServiceServerConfigSpec) and the
+ * gateway's public keys (JWT_PUBLIC_KEYS), which verify the credential of every call. The Jobs (migrate, seed) load
+ * only the configuration above.
  */
 export function loadUserServiceServerConfig(source: Record<string, string | undefined> = process.env) {
-  return { ...loadUserServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
+  return {
+    ...loadUserServiceConfig(source),
+    ...loadConfig(userServiceServerConfigSpec, source),
+    callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
+  };
 }

@@ -74,7 +74,12 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     const user = app(
       'user-service',
       { management: userManagement },
-      { MIGRATIONS_RUN: 'true', BCRYPT_COST: '4', USER_SERVICE_PORT: String(userRpc) },
+      {
+        MIGRATIONS_RUN: 'true',
+        BCRYPT_COST: '4',
+        USER_SERVICE_PORT: String(userRpc),
+        AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE: '1000',
+      },
     );
     const taskEnv = (rpc: number) => ({ MIGRATIONS_RUN: 'true', TASK_SERVICE_PORT: String(rpc) });
     const task = app('task-service', { management: taskManagement }, taskEnv(taskRpc));

@@ -1,5 +1,5 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload, TcpContext } from '@nestjs/microservices';
 import {
   AuthenticateData,
   ChangeRoleData,
@@ -15,6 +15,7 @@ import {
 } from '@taskflow/contracts';
 import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
+import { AuthenticateThrottle } from './authenticate-throttle';
 import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
 /** The `UserPatterns` request/reply handlers: validate, then call the use case. */
@@ -24,6 +25,7 @@ export class UserRpcController {
   constructor(
     private readonly users: UserService,
     private readonly callers: JwtVerifier,
+    private readonly throttle: AuthenticateThrottle,
   ) {}
 
   @MessagePattern(UserPatterns.register)
@@ -32,8 +34,13 @@ export class UserRpcController {
   }
 
   @MessagePattern(UserPatterns.authenticate)
-  authenticate(@Payload() request: unknown) {
-    return this.handle(request, AuthenticateData, (ctx, data) => this.users.authenticate(ctx, data));
+  authenticate(@Payload() request: unknown, @Ctx() transport: TcpContext) {
+    // The peer address of the connection, not `context.ipAddress`: that one is the caller's say-so.
+    const source = transport.getSocketRef().netSocket.remoteAddress ?? 'unknown';
+    return this.handle(request, AuthenticateData, async (ctx, data) => {
+      await this.throttle.hit(data.email, source);
+      return this.users.authenticate(ctx, data);
+    });
   }
 
   @MessagePattern(UserPatterns.recordLogout)
