@@ -25,6 +25,11 @@ class EchoController {
     throw new AppError('not_found', 'THING.NOT_FOUND', 'No such thing.');
   }
 
+  @Get('throttled')
+  throttled() {
+    throw new AppError('rate_limited', 'THING.THROTTLED', 'Too many.', undefined, { retryAfterSeconds: 7 });
+  }
+
   @Get('boom')
   boom() {
     throw new Error('secret internals');
@@ -99,6 +104,13 @@ describe('createHttpApp', () => {
     const response = await inject({ method: 'GET', url: '/echo/missing' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ status: 404, code: 'THING.NOT_FOUND', title: 'Not Found' });
+  });
+
+  it("should answer a service's rate_limited error 429 with Retry-After from its retryAfterSeconds", async () => {
+    const response = await inject({ method: 'GET', url: '/echo/throttled' });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('7');
+    expect(response.json()).toMatchObject({ status: 429, code: 'THING.THROTTLED', retryAfterSeconds: 7 });
   });
 
   it('should hide the details of an unexpected error', async () => {

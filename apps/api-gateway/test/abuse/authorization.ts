@@ -356,7 +356,11 @@ export function authorizationSuite(getSystem: () => System): void {
         expect(afterLogout.status).toBe(401);
         expect(await afterLogout.json()).toMatchObject({ code: 'AUTH.SESSION_ENDED' });
 
-        const demotion = await system.http.patch(`/api/v1/users/${demoted.id}/role`, { role: 'user' }, { token: admin.token });
+        const demotion = await system.http.patch(
+          `/api/v1/users/${demoted.id}/role`,
+          { role: 'user' },
+          { token: admin.token },
+        );
         expect(demotion.status).toBe(200);
         const afterDemotion = await direct(demoted.token);
         expect(afterDemotion.status).toBe(403);
