@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { TaskModule, TaskModuleOptions } from './task/task.module';
 
 /**
- * One Nest app serving HTTP (health, status, metrics) and the TCP request/reply transport. Not started:
+ * One Nest app: the TCP request/reply transport, and health, status and metrics on its management listener. Not started:
  * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
  */
 export async function createTaskServiceApp(

@@ -6,7 +6,7 @@ import { createHttpApp, DrainingTcpServer, RpcListenerOptions } from '@taskflow/
 import { UserModule, UserModuleOptions } from './user/user.module';
 
 /**
- * One Nest app serving HTTP (health, status, metrics) and the TCP request/reply transport. Not started:
+ * One Nest app: the TCP request/reply transport, and health, status and metrics on its management listener. Not started:
  * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
  */
 export async function createUserServiceApp(

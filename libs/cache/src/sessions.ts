@@ -73,10 +73,16 @@ export type SessionDecision = { outcome: 'unavailable' } | { outcome: 'ended' } 
  * client that is not connected is `unavailable`.
  */
 export async function checkSession(redis: Redis, claims: SessionClaims): Promise<SessionDecision> {
+  let keys: [string, string];
+  try {
+    keys = [CacheKeys.session(claims.sessionId), CacheKeys.userPermissions(claims.userId)];
+  } catch {
+    return { outcome: 'ended' }; // an id no session can have
+  }
   if (redis.status !== 'ready') return { outcome: 'unavailable' };
   let values: (string | null)[];
   try {
-    values = await redis.mget(CacheKeys.session(claims.sessionId), CacheKeys.userPermissions(claims.userId));
+    values = await redis.mget(...keys);
   } catch {
     return { outcome: 'unavailable' };
   }

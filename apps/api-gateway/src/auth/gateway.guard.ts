@@ -51,7 +51,7 @@ export class GatewayGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const flag = <T>(key: string) =>
       this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
-    if (!request.routeOptions.url?.startsWith('/api/')) return true; // ops endpoints: health, metrics, docs
+    if (!request.routeOptions.url?.startsWith('/api/')) return true; // the API document (/docs); ops: management port
 
     const query = request.query as Record<string, unknown> | undefined;
     if (query && QUERY_TOKEN_NAMES.some((name) => name in query)) {
