@@ -104,6 +104,16 @@ export function token(role: Role): string {
   return accessToken({ id: userId, role }, sessionId, 300);
 }
 
+/**
+ * An access token for `actor` with a live session saved first (audit-service refuses a token whose session does not
+ * exist, as the gateway does). For tests that mint tokens for their own actors.
+ */
+export async function sessionToken(actor: { id: string; role: Role }, ttlSeconds = 300): Promise<string> {
+  const sessionId = randomUUID();
+  await saveSessions([{ userId: actor.id, sessionId, role: actor.role }]);
+  return accessToken(actor, sessionId, ttlSeconds);
+}
+
 /** A token for a fresh user whose session was never saved (logged out, or forged with a guessed `sid`). */
 export function tokenWithoutSession(role: Role): string {
   return accessToken({ id: randomUUID(), role }, randomUUID(), 300);
