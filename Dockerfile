@@ -75,7 +75,7 @@ COPY --from=build --chown=root:root /src/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root ops/docker/healthcheck.js ./ops/docker/healthcheck.js
 USER 10001:10001
-EXPOSE 3000 3001 3002 3003 4001 4002
+EXPOSE 3000 3003 4001 4002 9000 9001 9002 9003
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "ops/docker/healthcheck.js"]
 # exec: node becomes PID 1's direct replacement and receives SIGTERM for graceful shutdown.

@@ -196,8 +196,12 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       },
     ]);
 
-    const [userRpc, userHttp, taskRpc, taskHttp, gateway, gatewayUncached, auditHttp, hello] = await Promise.all(
-      Array.from({ length: 8 }, () => freePort()),
+    const [userRpc, taskRpc, gateway, gatewayUncached, auditHttp, hello] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
+    );
+    // Management ports (health, status, metrics), one per app process.
+    const [userManagement, taskManagement, gatewayManagement, uncachedManagement, auditManagement] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
     );
     const common = {
       NODE_ENV: 'production',
@@ -216,27 +220,26 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];
     cleanups.push(['apps', () => Promise.all(services.map((service) => service.stop()))]);
-    const start = async (name: string, app: string, port: number, appEnv: Record<string, string>) => {
-      const service = await startService(app, { ...common, ...appEnv }, `http://127.0.0.1:${port}/health/ready`, {
-        fromDist: true,
-      });
+    const start = async (name: string, app: string, management: number, appEnv: Record<string, string>) => {
+      const service = await startService(
+        app,
+        { ...common, ...appEnv, MANAGEMENT_PORT: String(management) },
+        `http://127.0.0.1:${management}/health/ready`,
+        { fromDist: true },
+      );
       services.push(service);
       processes.push({ name, pid: service.child.pid! });
     };
 
     log('[bench] starting user-service and task-service (migrations on a scratch database) …');
     // task-service's tables reference users: user-service migrates first.
-    await start('user-service', 'user-service', userHttp, {
+    await start('user-service', 'user-service', userManagement, {
       MIGRATIONS_RUN: 'true',
       USER_SERVICE_PORT: String(userRpc),
-      USER_SERVICE_HTTP_PORT: String(userHttp),
-      USER_SERVICE_HTTP_HOST: '127.0.0.1',
     });
-    await start('task-service', 'task-service', taskHttp, {
+    await start('task-service', 'task-service', taskManagement, {
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(taskRpc),
-      TASK_SERVICE_HTTP_PORT: String(taskHttp),
-      TASK_SERVICE_HTTP_HOST: '127.0.0.1',
     });
 
     const pg = new Client({ connectionString: database.url });
@@ -260,12 +263,13 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     cleanups.push(['bare Fastify', async () => void helloChild.kill('SIGTERM')]);
     // allSettled: a failure must not leave another app starting after the cleanup ran.
     const started = await Promise.allSettled([
-      start('api-gateway', 'api-gateway', gateway, gatewayEnv(gateway)),
-      start('api-gateway (cache off)', 'api-gateway', gatewayUncached, {
+      start('api-gateway', 'api-gateway', gatewayManagement, gatewayEnv(gateway)),
+      start('api-gateway (cache off)', 'api-gateway', uncachedManagement, {
         ...gatewayEnv(gatewayUncached),
         CACHE_ENABLED: 'false',
       }),
-      start('audit-service', 'audit-service', auditHttp, {
+      start('audit-service', 'audit-service', auditManagement, {
+        REDIS_URL: redis.url,
         MONGO_URL: withDatabase(env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', mongoName),
         AUDIT_TOPICS: [topics.task, topics.user, topics.ingest].join(','),
         AUDIT_SYSTEM_TOPIC: prefix + Topics.system,

@@ -16,11 +16,13 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const REPORT = path.join(ROOT, '.reports', 'jest.json');
 
+// `http`: the public port (user- and task-service have none: RPC on `tcp`); `management`: health, status,
+// metrics (MANAGEMENT_PORT, each app's default).
 const APPS = [
-  { name: 'api-gateway', http: 3000 },
-  { name: 'user-service', http: 3001, tcp: 4001 },
-  { name: 'task-service', http: 3002, tcp: 4002 },
-  { name: 'audit-service', http: 3003 },
+  { name: 'api-gateway', http: 3000, management: 9000 },
+  { name: 'user-service', tcp: 4001, management: 9001 },
+  { name: 'task-service', tcp: 4002, management: 9002 },
+  { name: 'audit-service', http: 3003, management: 9003 },
 ];
 
 /** `npm start` brings the apps up in this order (see startCommand). */
@@ -272,7 +274,7 @@ async function startCommand() {
       });
       children.push(child);
 
-      const url = `http://127.0.0.1:${app.http}/health/live`;
+      const url = `http://127.0.0.1:${app.management}/health/live`;
       const deadline = Date.now() + 120_000;
       const exited = () => child.exitCode !== null || child.signalCode !== null;
       let status = 0;
@@ -282,7 +284,7 @@ async function startCommand() {
       if (stopping) break;
       log(
         status === 200
-          ? `[run] ✔ ${app.name.padEnd(14)} http://127.0.0.1:${app.http}${app.tcp ? `  (tcp 127.0.0.1:${app.tcp})` : ''}  live: ${url}`
+          ? `[run] ✔ ${app.name.padEnd(14)} ${app.http ? `http://127.0.0.1:${app.http}` : `tcp 127.0.0.1:${app.tcp}`}  live: ${url}`
           : `[run] ✖ ${app.name} ${exited() ? 'exited before answering' : 'did not answer'} ${url}${exited() ? '' : ' within 120 s'}`,
       );
       // A system with an app missing is not "running": stop what started and fail, so scripts and CI notice.

@@ -100,7 +100,9 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
   try {
-    const [cached, uncached, bare] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [cached, uncached, bare, cachedManagement, uncachedManagement] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
     const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
     const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
     const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -116,10 +118,15 @@ async function main(): Promise<void> {
       GATEWAY_HOST: '127.0.0.1',
     };
     const gatewayMain = ['-r', '@swc-node/register', 'apps/api-gateway/src/main.ts'];
-    const cachedGateway = startNode(gatewayMain, { ...gatewayEnv, GATEWAY_PORT: String(cached) });
+    const cachedGateway = startNode(gatewayMain, {
+      ...gatewayEnv,
+      GATEWAY_PORT: String(cached),
+      MANAGEMENT_PORT: String(cachedManagement),
+    });
     const uncachedGateway = startNode(gatewayMain, {
       ...gatewayEnv,
       GATEWAY_PORT: String(uncached),
+      MANAGEMENT_PORT: String(uncachedManagement),
       CACHE_ENABLED: 'false',
     });
     const bareServer = startNode(
@@ -131,8 +138,8 @@ async function main(): Promise<void> {
     );
     children.push(cachedGateway, uncachedGateway, bareServer);
     await Promise.all([
-      waitFor(`http://127.0.0.1:${cached}/health/live`),
-      waitFor(`http://127.0.0.1:${uncached}/health/live`),
+      waitFor(`http://127.0.0.1:${cachedManagement}/health/live`),
+      waitFor(`http://127.0.0.1:${uncachedManagement}/health/live`),
       waitFor(`http://127.0.0.1:${bare}/hello`),
     ]);
 

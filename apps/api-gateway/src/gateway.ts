@@ -1,4 +1,4 @@
-import { RequestMethod, Type } from '@nestjs/common';
+import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHttpApp, ProblemDetailsFilter } from '@taskflow/nest-kit';
@@ -44,12 +44,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     shutdown: config.shutdown,
   });
   app.useGlobalFilters(new GatewayProblemFilter(new ProblemDetailsFilter(logger)));
-  app.setGlobalPrefix('api/v1', {
-    exclude: ['health/live', 'health/ready', 'health/database', 'status', 'metrics'].map((path) => ({
-      path,
-      method: RequestMethod.GET,
-    })),
-  });
+  app.setGlobalPrefix('api/v1');
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     exposedHeaders: EXPOSED_HEADERS,

@@ -6,7 +6,8 @@ async function bootstrap(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger('api-gateway', config.logLevel);
   const app = await createGateway(config, logger);
-  await listen(app, config.http.port, config.http.host, logger);
+  const { host, port, managementPort } = config.http;
+  await listen(app, { public: { host, port }, management: { host, port: managementPort } }, logger);
 }
 
 bootstrap().catch((error: Error) => {

@@ -18,7 +18,8 @@ describe('e2e: gateway + user-service + task-service', () => {
     process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
     database = await createScratchDatabase('gateway_e2e');
     const { userRpcPort, taskRpcPort } = await startDomainServices(
-      { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test' },
+      // user-service's authenticate throttle keeps its default (10 per email and minute), on this suite's Redis DB.
+      { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', REDIS_URL },
       (service) => services.push(service),
     );
     await flushDb(REDIS_URL);
@@ -38,6 +39,25 @@ describe('e2e: gateway + user-service + task-service', () => {
     await Promise.all(services.map((service) => service.stop()));
     services = [];
     await database?.drop();
+  });
+
+  it("should answer 429 with Retry-After when user-service's own authenticate throttle refuses (issue 12)", async () => {
+    const victim = `victim-${Date.now()}@example.com`;
+    const bystander = `bystander-${Date.now()}@example.com`;
+    await signUp(gateway, victim);
+    const login = (email: string, password: string) =>
+      gateway.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    // signUp logged in once; 9 more guesses fill the window of 10 (the gateway's own login limit is 1000 here).
+    for (let i = 0; i < 9; i++) expect((await login(victim, `guess-${i}-guess`)).statusCode).toBe(401);
+    const refused = await login(victim, 'correct-horse-battery');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json()).toMatchObject({ status: 429, code: 'USER.AUTHENTICATE_THROTTLED' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Someone else signs in as usual.
+    await signUp(gateway, bystander);
+    expect((await login(bystander, 'correct-horse-battery')).statusCode).toBe(200);
   });
 
   it('should run the full task lifecycle through HTTP', async () => {

@@ -694,9 +694,9 @@ describe('api-gateway (real Redis, fake services)', () => {
 
   describe('ops', () => {
     it('should report ready and expose the cache and rate-limit metrics', async () => {
-      const ready = await gateway.inject({ method: 'GET', url: '/health/ready' });
+      const ready = await gateway.injectManagement({ method: 'GET', url: '/health/ready' });
       expect(ready.json().status).toBe('ok');
-      const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await gateway.injectManagement({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(/taskflow_cache_requests_total\{result="hit",app="api-gateway"\} [1-9]/);
       expect(metrics).toContain('taskflow_cache_evictions_total');
       expect(metrics).toContain('taskflow_rate_limit_rejections_total');

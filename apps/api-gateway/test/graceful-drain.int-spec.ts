@@ -51,16 +51,18 @@ describe('api-gateway graceful drain on SIGTERM', () => {
   let backend: Awaited<ReturnType<typeof startFakeBackend>>;
   let gateway: ServiceProcess | undefined;
   let port: number;
+  let managementPort: number;
 
   beforeAll(async () => {
     await flushDb(REDIS_URL);
     backend = await startFakeBackend();
-    port = await freePort();
+    [port, managementPort] = await Promise.all([freePort(), freePort()]);
     gateway = await startService(
       'api-gateway',
       {
         GATEWAY_PORT: String(port),
         GATEWAY_HOST: '127.0.0.1',
+        MANAGEMENT_PORT: String(managementPort),
         USER_SERVICE_PORT: String(backend.port),
         TASK_SERVICE_PORT: String(backend.port),
         REDIS_URL,
@@ -68,7 +70,7 @@ describe('api-gateway graceful drain on SIGTERM', () => {
         RATE_LIMIT_USER_PER_MINUTE: '100000',
         API_DOCS_ENABLED: 'false',
       },
-      `http://127.0.0.1:${port}/health/ready`,
+      `http://127.0.0.1:${managementPort}/health/ready`,
     );
   }, 120_000);
 
@@ -105,7 +107,7 @@ describe('api-gateway graceful drain on SIGTERM', () => {
     const readiness: Outcome[] = [];
     const probe = async () => {
       while (exitedAt === undefined) {
-        const outcome = await send(port, plain, 'GET', '/health/ready');
+        const outcome = await send(managementPort, plain, 'GET', '/health/ready');
         readiness.push(outcome);
         if (outcome.error === 'ECONNREFUSED') break;
         await new Promise((resolve) => setTimeout(resolve, 200));

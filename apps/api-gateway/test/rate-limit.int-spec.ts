@@ -60,7 +60,7 @@ describe('rate limits (real Redis)', () => {
     expect(ipTtl).toBeGreaterThan(3500);
     expect(ipTtl).toBeLessThanOrEqual(3600);
 
-    const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await gateway.injectManagement({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/taskflow_rate_limit_rejections_total\{scope="user",app="api-gateway"\} 1/);
   });
 

@@ -63,7 +63,7 @@ describe('Redis unreachable', () => {
     afterAll(() => gateway.close());
 
     it('should stay ready but degraded', async () => {
-      const ready = await gateway.inject({ method: 'GET', url: '/health/ready' });
+      const ready = await gateway.injectManagement({ method: 'GET', url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
       expect(ready.json().status).toBe('degraded');
       expect(ready.json().checks).toContainEqual(expect.objectContaining({ name: 'redis', status: 'down' }));
@@ -100,7 +100,7 @@ describe('Redis unreachable', () => {
       const notModified = await gateway.inject({ method: 'GET', url, headers: { ...auth, 'if-none-match': '"v1"' } });
       expect(notModified.statusCode).toBe(304);
 
-      const metrics = (await gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await gateway.injectManagement({ method: 'GET', url: '/metrics' })).body;
       const skipped = /^taskflow_session_checks_skipped_total\{[^}]*\} (\d+)$/m.exec(metrics);
       expect(Number(skipped?.[1])).toBeGreaterThanOrEqual(3);
       const warnings = logs.filter((line) => line.includes('without the session check'));
@@ -189,11 +189,11 @@ describe('Redis unreachable', () => {
       expect(down.statusCode).toBe(200);
       expect(down.headers['cache-status']).toContain('bypass');
       expect(ms).toBeLessThan(NO_HANG_MS);
-      expect((await gateway.inject({ method: 'GET', url: '/health/ready' })).json().status).toBe('degraded');
+      expect((await gateway.injectManagement({ method: 'GET', url: '/health/ready' })).json().status).toBe('degraded');
 
       redis = await startRedis(port);
       const deadline = Date.now() + 5000;
-      while ((await gateway.inject({ method: 'GET', url: '/health/ready' })).json().status !== 'ok') {
+      while ((await gateway.injectManagement({ method: 'GET', url: '/health/ready' })).json().status !== 'ok') {
         if (Date.now() > deadline) throw new Error('gateway did not reconnect');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -8,7 +8,8 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger(APP_NAME, config.logLevel);
   // createHttpApp drains on SIGTERM (readiness 503, drain delay), then app.close(): HTTP, the consumer, the clients.
   const app = await startAuditApp(config, logger);
-  await listen(app, config.http.port, config.http.host, logger);
+  const { host, port, managementPort } = config.http;
+  await listen(app, { public: { host, port }, management: { host, port: managementPort } }, logger);
 }
 
 bootstrap().catch((error) => {

@@ -6,7 +6,17 @@ import type { InjectOptions } from 'fastify';
 import { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { KafkaClients } from '../src/audit/infrastructure/messaging/kafka-clients';
-import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, testTopic, uniqueName, waitFor } from './support';
+import {
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  saveSessions,
+  startApp,
+  testConfig,
+  testTopic,
+  uniqueName,
+  waitFor,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -14,9 +24,15 @@ const DAY = 86_400_000;
 type Actor = { id: string; role: 'admin' | 'auditor' | 'user' };
 const ADMIN: Actor = { id: randomUUID(), role: 'admin' };
 const AUDITOR: Actor = { id: randomUUID(), role: 'auditor' };
+// One live session per actor (audit-service checks the session and the current role, as the gateway does).
+const sessions = new Map<string, string>();
+const sessionOf = (actor: Actor) => sessions.get(actor.id) ?? sessions.set(actor.id, randomUUID()).get(actor.id)!;
 const bearer = (actor: Actor) => ({
-  authorization: `Bearer ${accessToken(actor, randomUUID(), 300)}`,
+  authorization: `Bearer ${accessToken(actor, sessionOf(actor), 300)}`,
 });
+/** Saves the sessions of `actors` as the gateway does at login. */
+const logIn = (...actors: Actor[]) =>
+  saveSessions(actors.map((actor) => ({ userId: actor.id, sessionId: sessionOf(actor), role: actor.role })));
 
 const standIn = isMongoStandIn();
 if (standIn) {
@@ -101,6 +117,7 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
     await kafka.connect();
     await kafka.createTopics([taskTopic, userTopic, systemTopic, auditTopic], 1);
     app = await startApp(testConfig(env));
+    await logIn(ADMIN, AUDITOR);
     mongo = await openDb(env.MONGO_URL);
   });
 
@@ -399,6 +416,7 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
     const reads = (count: number) => auditEvents('audit.read', reader.id, count);
 
     beforeAll(async () => {
+      await logIn(reader);
       await stored(events);
     });
 

@@ -7,7 +7,6 @@ import {
   RedriveDeadLettersResponse,
   ReplayProgress,
 } from '@taskflow/contracts';
-import { accessToken } from '@taskflow/testing';
 import { IHeaders } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +21,7 @@ import {
   uniqueName,
   waitFor,
   testTopic,
+  sessionToken,
 } from './support';
 
 jest.setTimeout(180_000);
@@ -40,7 +40,7 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
   const scratch = uniqueName('audit-int.ops-scratch');
   const dbName = uniqueName('audit_int_ops').replace(/-/g, '_');
   const admin = { id: randomUUID(), role: 'admin' as const };
-  const adminToken = accessToken(admin, randomUUID(), 600);
+  let adminToken: string;
   let mongo: { client: MongoClient; db: Db };
   let app: NestFastifyApplication;
 
@@ -57,6 +57,7 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
   beforeAll(async () => {
     await kafka.connect();
     await kafka.createTopics([topic, auditTopic, scratch], 1);
+    adminToken = await sessionToken(admin, 600);
     mongo = await openDb(`${MONGO_BASE}/${dbName}`);
     app = await startApp(
       testConfig({

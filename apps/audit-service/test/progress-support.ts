@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppMetrics } from '@taskflow/nest-kit';
+import { AppMetrics, managementServer } from '@taskflow/nest-kit';
 
 /** /health/ready of an app started with startApp: the status, the HTTP code and each failing check's error. */
 export async function readiness(app: NestFastifyApplication) {
-  const reply = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
+  const reply = await managementServer(app).server.inject({ method: 'GET', url: '/health/ready' });
   const body = reply.json<{ status: string; checks: { name: string; status: string; error?: string }[] }>();
   const checks = Object.fromEntries(body.checks.filter((c) => c.status !== 'up').map((c) => [c.name, c.error]));
   return { status: body.status, statusCode: reply.statusCode, checks };

@@ -2,12 +2,14 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeEnvelope, EventEnvelope } from '@taskflow/contracts';
 import type { InjectOptions } from 'fastify';
 import { getModelToken } from '@nestjs/mongoose';
-import { createLogger } from '@taskflow/nest-kit';
+import { createLogger, managementServer } from '@taskflow/nest-kit';
 import { sign } from 'jsonwebtoken';
 import type { Model } from 'mongoose';
 import { Db, MongoClient } from 'mongodb';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { callCredential, signingKeyEnv } from '@taskflow/testing';
+import { accessToken, callCredential, signingKeyEnv } from '@taskflow/testing';
+import { CacheKeys, permissionsOf } from '@taskflow/cache';
+import { Redis } from 'ioredis';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { bucketStart } from '../src/audit/domain/time-bucket';
 import { chainOf } from '../src/audit/domain/record-chain';
@@ -21,10 +23,13 @@ import {
   MONGO_BASE,
   openDb,
   sampleEvent,
+  saveSessions,
   startApp,
+  TEST_REDIS_URL,
   testConfig,
   testTopic,
   token,
+  tokenWithoutSession,
   uniqueName,
   waitFor,
 } from './support';
@@ -130,6 +135,34 @@ describe('audit query API', () => {
       expect((await get('/api/v1/audit/events', 'user')).statusCode).toBe(403);
       expect((await get('/api/v1/audit/events', 'auditor')).statusCode).toBe(200);
       expect((await get('/api/v1/audit/events', 'admin')).statusCode).toBe(200);
+    });
+
+    it("should check the token's session and the user's current role in the session store, as the gateway does", async () => {
+      // A valid signature with no live session behind it (logged out, or a guessed sid): 401.
+      const orphan = await inject(`Bearer ${tokenWithoutSession('auditor')}`);
+      expect(orphan.statusCode).toBe(401);
+      expect(orphan.json()).toMatchObject({ code: 'AUTH.SESSION_ENDED' });
+
+      const userId = randomUUID();
+      const sessionId = randomUUID();
+      await saveSessions([{ userId, sessionId, role: 'auditor' }]);
+      const bearer = `Bearer ${accessToken({ id: userId, role: 'auditor' }, sessionId, 300)}`;
+      expect((await inject(bearer)).statusCode).toBe(200);
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        // A demotion: the gateway writes the new role to user:permissions:{userId} at once.
+        await redis.set(CacheKeys.userPermissions(userId), JSON.stringify(permissionsOf('user')), 'EX', 60);
+        const demoted = await inject(bearer);
+        expect(demoted.statusCode).toBe(403);
+        expect(demoted.json()).toMatchObject({ code: 'AUTH.FORBIDDEN' });
+        await redis.set(CacheKeys.userPermissions(userId), JSON.stringify(permissionsOf('auditor')), 'EX', 60);
+        expect((await inject(bearer)).statusCode).toBe(200);
+        // Logout deletes the session.
+        await redis.del(CacheKeys.session(sessionId));
+        expect((await inject(bearer)).statusCode).toBe(401);
+      } finally {
+        redis.disconnect();
+      }
     });
   });
 
@@ -334,7 +367,7 @@ describe('audit query API', () => {
         expect(await fresh.db.listCollections({ name: 'event_logs' }).toArray()).toEqual([]);
         // It starts (HTTP up), but is not ready and does not ingest until the migrations ran.
         await unmigrated.init();
-        const fastify = unmigrated.getHttpAdapter().getInstance();
+        const fastify = managementServer(unmigrated).server;
         await waitFor(async () => {
           const ready = await fastify.inject({ method: 'GET', url: '/health/ready' });
           const migrations = ready.json().checks.find((check: { name: string }) => check.name === 'migrations');
@@ -402,15 +435,18 @@ describe('audit query API', () => {
     });
 
     it('should report ready and expose the audit metrics', async () => {
-      const ready = await get('/health/ready');
+      const management = (url: string) => managementServer(app).server.inject({ method: 'GET', url });
+      expect((await get('/health/ready')).statusCode).toBe(404); // not on the public port
+      const ready = await management('/health/ready');
       expect(ready.statusCode).toBe(200);
       expect(ready.json().checks.map((c: { name: string }) => c.name)).toEqual([
         'mongodb',
         'kafka-consumer',
         'ingest-progress',
         'migrations',
+        'redis-sessions',
       ]);
-      const metrics = (await get('/metrics')).body;
+      const metrics = (await management('/metrics')).body;
       for (const name of [
         'taskflow_audit_events_ingested_total',
         'taskflow_audit_duplicates_total',

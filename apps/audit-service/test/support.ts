@@ -1,8 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CacheKeys, Session } from '@taskflow/cache';
 import { createEnvelope, deadLetterTopic, EntityType, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import { accessToken, eventKeyEnv, signedMessage, signingKeyEnv } from '@taskflow/testing';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { Redis } from 'ioredis';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,9 +28,17 @@ export function testTopic(prefix: string, entityType: EntityType): string {
   return `${uniqueName(prefix)}.${Topics[entityType]}`;
 }
 
+/** The session store of these tests (the gateway's tests use DBs 4-11 and 13); entries expire, nothing is flushed. */
+export const TEST_REDIS_URL = (() => {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = '/12';
+  return url.toString();
+})();
+
 export function testConfig(env: Record<string, string>): AuditConfig {
   return loadAuditConfig({
     KAFKA_BROKERS: BROKERS,
+    REDIS_URL: TEST_REDIS_URL,
     JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS,
     ...eventKeyEnv(),
     LOG_LEVEL: 'silent',
@@ -46,6 +56,7 @@ export async function startApp(
   { waitForMongo = true }: { waitForMongo?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const logger = createLogger('audit-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  await saveSessions(Object.values(SESSIONS));
   const app = await startAuditApp(config, logger);
   await app.getHttpAdapter().getInstance().ready();
   if (waitForMongo) {
@@ -63,8 +74,57 @@ export async function startApp(
   return app;
 }
 
-/** An access token as the gateway issues it, for a fresh user with `role`. */
-export function token(role: 'user' | 'admin' | 'auditor'): string {
+type Role = 'user' | 'admin' | 'auditor';
+interface TestSession {
+  userId: string;
+  sessionId: string;
+  role: Role;
+}
+/** One live session per role for this test file (saved by startApp), as the gateway's login writes it. */
+const SESSIONS: Record<Role, TestSession> = {
+  user: { userId: randomUUID(), sessionId: randomUUID(), role: 'user' },
+  admin: { userId: randomUUID(), sessionId: randomUUID(), role: 'admin' },
+  auditor: { userId: randomUUID(), sessionId: randomUUID(), role: 'auditor' },
+};
+
+/** Writes `session:{sessionId}` (seed 001) for each, in the shape the gateway writes at login, for 10 minutes. */
+export async function saveSessions(sessions: TestSession[]): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    for (const { userId, sessionId, role } of sessions) {
+      const session: Session = {
+        userId,
+        role,
+        createdAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        refreshHash: 'test',
+      };
+      await redis.set(CacheKeys.session(sessionId), JSON.stringify(session), 'EX', 600);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** An access token as the gateway issues it, for this file's user with `role` and its live session. */
+export function token(role: Role): string {
+  const { userId, sessionId } = SESSIONS[role];
+  return accessToken({ id: userId, role }, sessionId, 300);
+}
+
+/**
+ * An access token for `actor` with a live session saved first (audit-service refuses a token whose session does not
+ * exist, as the gateway does). For tests that mint tokens for their own actors.
+ */
+export async function sessionToken(actor: { id: string; role: Role }, ttlSeconds = 300): Promise<string> {
+  const sessionId = randomUUID();
+  await saveSessions([{ userId: actor.id, sessionId, role: actor.role }]);
+  return accessToken(actor, sessionId, ttlSeconds);
+}
+
+/** A token for a fresh user whose session was never saved (logged out, or forged with a guessed `sid`). */
+export function tokenWithoutSession(role: Role): string {
   return accessToken({ id: randomUUID(), role }, randomUUID(), 300);
 }
 

@@ -90,12 +90,10 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
       }),
     ];
     // Stored in reverse: the fold orders by the task's version, not by insertion.
-    await app
-      .get(EventLogRepository)
-      .insertBatch(
-        events.reverse().map((e) => toEventLog(e, config.retention)),
-        (doc) => chainOf(Topics.task, 0, doc.type),
-      );
+    await app.get(EventLogRepository).insertBatch(
+      events.reverse().map((e) => toEventLog(e, config.retention)),
+      (doc) => chainOf(Topics.task, 0, doc.type),
+    );
   });
 
   afterAll(async () => {

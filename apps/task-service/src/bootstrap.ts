@@ -2,17 +2,17 @@ import { Module } from '@nestjs/common';
 import { MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ShutdownSettings } from '@taskflow/config';
-import { createHttpApp, DrainingTcpServer, RpcErrorFilter } from '@taskflow/nest-kit';
+import { createHttpApp, DrainingTcpServer, RpcErrorFilter, RpcListenerOptions } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { TaskModule, TaskModuleOptions } from './task/task.module';
 
 /**
- * One Nest app serving HTTP (health, status, metrics) and the TCP request/reply transport. Not started:
+ * One Nest app: the TCP request/reply transport, and health, status and metrics on its management listener. Not started:
  * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
  */
 export async function createTaskServiceApp(
   options: Omit<TaskModuleOptions, 'logger'>,
-  rpc: { host: string; port: number },
+  rpc: RpcListenerOptions,
   logger: Logger,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {

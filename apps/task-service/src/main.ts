@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   );
   await app.init();
   await app.startAllMicroservices();
-  await listen(app, config.http.port, config.http.host, logger);
+  await listen(app, { management: { host: config.rpc.host, port: config.managementPort } }, logger);
   relay.start();
   logger.info({ rpc: config.rpc }, 'task-service ready');
 }

@@ -1,6 +1,7 @@
 import { RpcContext, TaskRpc } from '@taskflow/contracts';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { managementServer } from '@taskflow/nest-kit';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 import { RunningService, startService } from './fixtures/service';
 
@@ -32,7 +33,7 @@ describe('task-service readiness while the request pool is exhausted by a table 
   });
 
   it('should stay ready (200) while every pooled connection waits on LOCK TABLE tasks in another session', async () => {
-    const fastify = service.app.getHttpAdapter().getInstance();
+    const fastify = managementServer(service.app).server;
     const locker = new Client({ connectionString: scratch.url });
     await locker.connect();
     await locker.query('BEGIN');

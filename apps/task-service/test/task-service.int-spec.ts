@@ -1,6 +1,7 @@
 import { RpcContext, TaskPage, TaskRpc, TaskStats, TaskView } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { managementServer } from '@taskflow/nest-kit';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
 import { RunningService, startService } from './fixtures/service';
 
@@ -227,10 +228,8 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
     await expect(appDataSource.query(`TRUNCATE tasks`)).rejects.toThrow(/permission denied/);
   });
 
-  it('should serve health, readiness (Kafka down = degraded, still ready) and metrics over HTTP', async () => {
-    const inject = service.app.getHttpAdapter().getInstance().inject;
-    const http = service.app.getHttpAdapter().getInstance();
-    void inject;
+  it('should serve health, readiness (Kafka down = degraded, still ready) and metrics on the management port', async () => {
+    const http = managementServer(service.app).server;
     const ready = await http.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({

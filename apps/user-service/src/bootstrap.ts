@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ShutdownSettings } from '@taskflow/config';
-import { createHttpApp, DrainingTcpServer } from '@taskflow/nest-kit';
+import { createHttpApp, DrainingTcpServer, RpcListenerOptions } from '@taskflow/nest-kit';
 import { UserModule, UserModuleOptions } from './user/user.module';
 
 /**
- * One Nest app serving HTTP (health, status, metrics) and the TCP request/reply transport. Not started:
+ * One Nest app: the TCP request/reply transport, and health, status and metrics on its management listener. Not started:
  * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
  */
 export async function createUserServiceApp(
   options: UserModuleOptions,
-  rpc: { host: string; port: number },
+  rpc: RpcListenerOptions,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
   @Module({ imports: [UserModule.forRoot(options)] })

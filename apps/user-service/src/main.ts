@@ -1,9 +1,11 @@
 import 'reflect-metadata';
-import { kafkaSecurityOptions } from '@taskflow/config';
+import { createRedisClient } from '@taskflow/cache';
+import { kafkaSecurityOptions, redisTlsOptions } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, JwtVerifier, listen, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
 import { createUserServiceApp } from './bootstrap';
+import { AuthenticateThrottle } from './user/interface/messaging/authenticate-throttle';
 import { loadUserServiceServerConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect, ensureDatabase } from './database/data-source';
 import { USER_OUTBOX_TABLE } from './migrations/1767225600001-create-user-outbox';
@@ -37,6 +39,13 @@ async function main(): Promise<void> {
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });
   const relay = new OutboxRelay({ dataSource, table: USER_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });
+  const redis = createRedisClient(config.redis.url, {
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    tls: redisTlsOptions(config.redis.tls, config.redis.url),
+  });
+  redis.on('error', () => undefined); // reported by /health/ready; the throttle lets attempts through meanwhile
+  // Boot even when Redis is down; the client keeps reconnecting in the background.
+  await redis.connect().catch((error: Error) => logger.warn({ err: error.message }, 'redis not reachable'));
 
   const app = await createUserServiceApp(
     {
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
       metrics,
       logger,
       idempotencyRetentionMs: config.idempotency.retentionMs,
+      authenticateThrottle: new AuthenticateThrottle(redis, config.authenticateThrottle),
       // Servers are closed by now: drain the relay, then the Kafka producer, then the pool.
       onShutdown: async () => {
         await relay.stop();
@@ -57,6 +67,7 @@ async function main(): Promise<void> {
         });
         if (flushed > 0) logger.info({ flushed }, 'outbox flushed at shutdown');
         await publisher.disconnect();
+        redis.disconnect();
         await dataSource.destroy();
         logger.info('user-service stopped');
       },
@@ -66,7 +77,7 @@ async function main(): Promise<void> {
   );
   await app.init();
   await app.startAllMicroservices();
-  await listen(app, config.http.port, config.http.host, logger);
+  await listen(app, { management: { host: config.rpc.host, port: config.managementPort } }, logger);
   relay.start();
   logger.info({ rpc: config.rpc, bcryptCost: config.bcryptCost }, 'user-service ready');
 }

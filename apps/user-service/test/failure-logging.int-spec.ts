@@ -8,7 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
-import { dbConfig, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
+import { dbConfig, KAFKA_BROKERS, scratchDatabase, silentLogger, testThrottle, uniqueName } from './support';
 
 /** What user-service writes to its log when a statement fails in PostgreSQL: the cause, never the row's values. */
 describe('user-service failure logging (real PostgreSQL)', () => {
@@ -17,6 +17,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
   let app: NestFastifyApplication;
   let client: ClientProxy;
   let publisher: KafkaPublisher;
+  let throttle: Awaited<ReturnType<typeof testThrottle>> | undefined;
   const lines: string[] = [];
 
   beforeAll(async () => {
@@ -46,6 +47,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
         logger,
         callers: callerVerifier(RPC_AUDIENCE.user),
         idempotencyRetentionMs: 86_400_000,
+        authenticateThrottle: (throttle = await testThrottle()).throttle,
       },
       { host: '127.0.0.1', port },
     );
@@ -56,6 +58,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
   }, 60_000);
 
   afterAll(async () => {
+    throttle?.close();
     client?.close();
     await app?.close();
     await publisher?.disconnect();

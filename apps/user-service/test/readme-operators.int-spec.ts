@@ -78,7 +78,9 @@ describe('README: operators and analysts', () => {
     await pg.connect();
     await prefixOutboxTopics(pg, prefix).finally(() => pg.end());
 
-    const [auditHttp, gatewayHttp] = await Promise.all([freePort(), freePort()]);
+    const [auditHttp, auditManagement, gatewayHttp, gatewayManagement] = await Promise.all(
+      Array.from({ length: 4 }, () => freePort()),
+    );
     services.push(
       await startService(
         'audit-service',
@@ -90,8 +92,10 @@ describe('README: operators and analysts', () => {
           AUDIT_CONSUMER_GROUP: id,
           AUDIT_HTTP_PORT: String(auditHttp),
           AUDIT_HTTP_HOST: '127.0.0.1',
+          MANAGEMENT_PORT: String(auditManagement),
+          REDIS_URL: redisUrl,
         },
-        `http://127.0.0.1:${auditHttp}/health/ready`,
+        `http://127.0.0.1:${auditManagement}/health/ready`,
       ),
     );
     services.push(
@@ -100,13 +104,14 @@ describe('README: operators and analysts', () => {
         {
           GATEWAY_PORT: String(gatewayHttp),
           GATEWAY_HOST: '127.0.0.1',
+          MANAGEMENT_PORT: String(gatewayManagement),
           REDIS_URL: redisUrl,
           USER_SERVICE_PORT: String(userRpcPort),
           TASK_SERVICE_PORT: String(taskRpcPort),
           AUDIT_SERVICE_URL: `http://127.0.0.1:${auditHttp}`,
           RPC_TIMEOUT_MS: '10000',
         },
-        `http://127.0.0.1:${gatewayHttp}/health/ready`,
+        `http://127.0.0.1:${gatewayManagement}/health/ready`,
       ),
     );
     gateway = `http://127.0.0.1:${gatewayHttp}`;

@@ -2,18 +2,26 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { decodeEnvelope, RpcContext, RpcErrorBody, RpcRequest, Topics, UserRpc, UserView } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { AppMetrics, RPC_AUDIENCE } from '@taskflow/nest-kit';
+import { AppMetrics, managementServer, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
 import jwt from 'jsonwebtoken';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
 import { callCredential, callerVerifier, fieldEncryptionKeys, freePort, testEventSigningKey } from '@taskflow/testing';
-import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
+import {
+  dbConfig,
+  ensureUserTopic,
+  KAFKA_BROKERS,
+  scratchDatabase,
+  silentLogger,
+  testThrottle,
+  uniqueName,
+} from './support';
 
 /** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
 const ctx = (actor?: RpcContext['actor'], facts: { correlationId?: string } = {}) => ({
@@ -31,6 +39,9 @@ describe('user-service over TCP (end to end)', () => {
   let relay: OutboxRelay;
   let consumer: Consumer;
   const received: { key: string; value: string }[] = [];
+  let throttle: Awaited<ReturnType<typeof testThrottle>> | undefined;
+  /** Attempts of `user.authenticate` per email and minute in this suite. */
+  const AUTH_PER_EMAIL = 5;
 
   const call = <T>(pattern: string, request: RpcRequest<unknown> | unknown) =>
     firstValueFrom(client.send<T>(pattern, request));
@@ -41,7 +52,7 @@ describe('user-service over TCP (end to end)', () => {
       },
       (error: RpcErrorBody) => error,
     );
-  const inject = (url: string) => app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+  const inject = (url: string) => managementServer(app).server.inject({ method: 'GET', url });
 
   beforeAll(async () => {
     await ensureUserTopic();
@@ -92,6 +103,10 @@ describe('user-service over TCP (end to end)', () => {
         logger: silentLogger,
         callers: callerVerifier(RPC_AUDIENCE.user),
         idempotencyRetentionMs: 86_400_000,
+        authenticateThrottle: (throttle = await testThrottle({
+          perEmailPerMinute: AUTH_PER_EMAIL,
+          perSourcePerMinute: 100_000,
+        })).throttle,
       },
       { host: '127.0.0.1', port },
     );
@@ -111,6 +126,7 @@ describe('user-service over TCP (end to end)', () => {
     await consumer?.disconnect();
     await dataSource?.destroy();
     await db?.drop();
+    throttle?.close();
   }, 30_000); // leaving the Kafka consumer group can take several seconds
 
   it('should register, authenticate and read a user without ever answering the hash', async () => {
@@ -211,6 +227,41 @@ describe('user-service over TCP (end to end)', () => {
     ).resolves.toMatchObject({ kind: 'forbidden', code: 'USER.FORBIDDEN' });
   });
 
+  it('should throttle user.authenticate per email on its own RPC port (issue 12: 40 guesses in 11 s)', async () => {
+    const email = `${uniqueName('guessed')}@example.com`;
+    const other = `${uniqueName('bystander')}@example.com`;
+    for (const address of [email, other]) {
+      await call(UserRpc.register.pattern, {
+        context: ctx(),
+        data: { email: address, password: 'correct-horse-battery' },
+      });
+    }
+    const attempt = (address: string, password: string) =>
+      callFails(UserRpc.authenticate.pattern, {
+        context: ctx(),
+        data: { email: address, password, sessionId: randomUUID() },
+      });
+    for (let i = 0; i < AUTH_PER_EMAIL; i++) {
+      expect(await attempt(email, `guess-${i}`)).toMatchObject({
+        kind: 'unauthorized',
+        code: 'USER.INVALID_CREDENTIALS',
+      });
+    }
+    // The next attempt in the window is refused before the password is even checked, the right one included.
+    for (const password of ['guess-next', 'correct-horse-battery']) {
+      const refused = await attempt(email, password);
+      expect(refused).toMatchObject({ kind: 'rate_limited', code: 'USER.AUTHENTICATE_THROTTLED' });
+      expect(refused.details?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(refused.details?.retryAfterSeconds).toBeLessThanOrEqual(60);
+    }
+    // Another account from the same caller signs in as usual.
+    const signedIn = await call<UserView>(UserRpc.authenticate.pattern, {
+      context: ctx(),
+      data: { email: other, password: 'correct-horse-battery', sessionId: randomUUID() },
+    });
+    expect(signedIn.email).toBe(other);
+  });
+
   it('should cap pages at 100', async () => {
     const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' as const };
     const error = await callFails(UserRpc.list.pattern, { context: ctx(admin), data: { limit: 101 } });
@@ -246,6 +297,7 @@ describe('user-service over TCP (end to end)', () => {
       ['postgres', 'up'],
       ['schema', 'up'],
       ['kafka', 'up'],
+      ['redis', 'up'],
     ]);
     expect((await inject('/health/database')).statusCode).toBe(200);
     const metrics = (await inject('/metrics')).body;

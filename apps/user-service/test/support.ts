@@ -1,3 +1,4 @@
+import { createRedisClient } from '@taskflow/cache';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -5,6 +6,7 @@ import { Client } from 'pg';
 import { Topics } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import type { DbConfig } from '../src/config/user-service.config';
+import { AuthenticateLimits, AuthenticateThrottle } from '../src/user/interface/messaging/authenticate-throttle';
 
 export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -103,4 +105,20 @@ export function runProcess(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+/** Redis of these tests' `user.authenticate` throttle (other suites use DBs 4-13); counters expire, nothing flushed. */
+export const TEST_REDIS_URL = (() => {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = '/14';
+  return url.toString();
+})();
+
+/** The throttle as main.ts builds it, on a connected client of TEST_REDIS_URL; `close` disconnects it. */
+export async function testThrottle(
+  limits: AuthenticateLimits = { perEmailPerMinute: 1000, perSourcePerMinute: 100_000 },
+): Promise<{ throttle: AuthenticateThrottle; close: () => void }> {
+  const redis = createRedisClient(TEST_REDIS_URL, { commandTimeoutMs: 2000 });
+  await redis.connect();
+  return { throttle: new AuthenticateThrottle(redis, limits), close: () => redis.disconnect() };
 }

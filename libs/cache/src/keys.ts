@@ -48,6 +48,12 @@ export const CacheKeys = {
   // Gateway bookkeeping, not in the seed (documented in apps/api-gateway/README.md).
   /** Stricter login throttle per client IP. */
   rateLimitLoginIpMinute: (ip: string) => `rate-limit:login:${ipPart(ip)}:minute`,
+  // user-service's own throttle on `user.authenticate` (the RPC port is not behind the gateway's HTTP limits).
+  /** Attempts per account (the email, case-folded and hashed: no address in key names). */
+  rateLimitAuthenticateEmailMinute: (email: string) =>
+    `rate-limit:authenticate:email:${part(hashOf(email.trim().toLowerCase()))}:minute`,
+  /** Attempts per RPC peer (the TCP connection's remote address, which a caller cannot choose). */
+  rateLimitAuthenticateSourceMinute: (address: string) => `rate-limit:authenticate:source:${ipPart(address)}:minute`,
   idempotency: (scope: string, key: string) => `idempotency:${part(scope)}:${part(hashOf(key))}`,
   /** Set of the list/search keys cached for one user, so a write invalidates them without KEYS/SCAN. */
   userIndex: (userId: string) => `cache:index:user:${part(userId)}`,

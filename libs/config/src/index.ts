@@ -7,3 +7,6 @@ export * from './kafka';
 export * from './shutdown';
 export * from './field-encryption-keys';
 export * from './event-signing-keys';
+export * from './management';
+export * from './rpc-transport';
+export * from './redis';

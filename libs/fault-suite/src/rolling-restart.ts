@@ -18,7 +18,11 @@ export interface RollingRestartResult extends ScenarioResult {
   terminations: Termination[];
 }
 
-const targetOf = (app: AppProcess): BalancerTarget => ({ port: app.httpPort, readyUrl: `${app.url}/health/ready` });
+/** A gateway behind the balancer: traffic to its public port, readiness probed on its management port. */
+const targetOf = (app: AppProcess): BalancerTarget => ({
+  port: Number(new URL(app.url).port),
+  readyUrl: `${app.managementUrl}/health/ready`,
+});
 
 /**
  * A rolling restart under the steady write load: user-service, task-service and audit-service are SIGTERMed and

@@ -1,5 +1,18 @@
 import { ServerTCP, TcpSocket } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
+import { BoundedJsonSocket } from './bounded-json-socket';
+
+/** Where an RPC listener binds and what one connection may hold (libs/config rpcTransportSpec). */
+export interface RpcListenerOptions {
+  host: string;
+  port: number;
+  /** Largest request frame in characters; a larger declared or buffered frame destroys the connection. */
+  maxFrameBytes?: number;
+  /** A connection idle this long (nothing received, no reply pending) is closed, ms. */
+  idleTimeoutMs?: number;
+  /** How long close() waits for replies in flight before destroying the connections, ms. */
+  closeTimeoutMs?: number;
+}
 
 interface Connection {
   /** Ids of the requests received on this connection whose final reply is not written yet. */
@@ -21,18 +34,25 @@ interface ReplyPacket {
  * it has had its reply written, drops what arrives on a connection after its end (never started, so the
  * caller's failure is unambiguous), and destroys whatever is left after `closeTimeoutMs`.
  *
+ * It also bounds what a peer can hold before any credential is checked: one frame at most `maxFrameBytes`
+ * (BoundedJsonSocket) and a connection that sends nothing for `idleTimeoutMs` is closed.
+ *
  * Use as `app.connectMicroservice({ strategy: new DrainingTcpServer({ host, port }) })`.
  */
 export class DrainingTcpServer extends ServerTCP {
   private readonly connections = new Map<TcpSocket, Connection>();
   private closing = false;
   private readonly closeTimeoutMs: number;
+  private readonly maxFrameBytes: number;
+  private readonly idleTimeoutMs: number;
   private allEnded?: () => void;
 
-  constructor(options: { host: string; port: number; closeTimeoutMs?: number }) {
-    const { closeTimeoutMs = 15_000, ...tcp } = options;
-    super(tcp);
+  constructor(options: RpcListenerOptions) {
+    const { closeTimeoutMs = 15_000, maxFrameBytes = 1024 * 1024, idleTimeoutMs = 60_000, host, port } = options;
+    super({ host, port });
     this.closeTimeoutMs = closeTimeoutMs;
+    this.maxFrameBytes = maxFrameBytes;
+    this.idleTimeoutMs = idleTimeoutMs;
   }
 
   override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {
@@ -65,8 +85,12 @@ export class DrainingTcpServer extends ServerTCP {
   }
 
   protected override getSocketInstance(socket: Socket): TcpSocket {
-    const json = super.getSocketInstance(socket);
+    const json = new BoundedJsonSocket(socket, this.maxFrameBytes);
     this.connections.set(json, { pending: new Set(), ending: false });
+    // Node's socket timeout restarts with every byte read or written; a connection awaiting a reply is not idle.
+    socket.setTimeout(this.idleTimeoutMs, () => {
+      if ((this.connections.get(json)?.pending.size ?? 0) === 0) socket.destroy();
+    });
     socket.once('close', () => {
       this.connections.delete(json);
       this.checkAllEnded();

@@ -40,5 +40,6 @@ export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   precondition_failed: 412,
   unprocessable: 422,
   precondition_required: 428,
+  rate_limited: 429,
   unavailable: 503,
 };

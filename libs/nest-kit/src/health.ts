@@ -1,7 +1,4 @@
-import { ApiExcludeController } from '@nestjs/swagger';
-import { Controller, Get, Header, HttpStatus, Inject, Injectable, OnApplicationShutdown, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { AppMetrics } from './metrics';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 
 /** A dependency probe; `check` rejects when the dependency cannot serve. */
 export interface HealthCheck {
@@ -92,54 +89,4 @@ export const APP_INFO = Symbol('APP_INFO');
 export interface AppInfo {
   name: string;
   version: string;
-}
-
-/**
- * /health/live, /health/ready, /health/database, /status and /metrics — unversioned, outside /api, and not part of
- * the public API document (they are for probes and Prometheus).
- */
-@ApiExcludeController()
-@Controller()
-export class OpsController {
-  constructor(
-    private readonly registry: HealthRegistry,
-    private readonly metrics: AppMetrics,
-    @Inject(APP_INFO) private readonly info: AppInfo,
-  ) {}
-
-  @Get('health/live')
-  live() {
-    return { status: 'ok' };
-  }
-
-  @Get('health/ready')
-  async ready(@Res() reply: FastifyReply) {
-    // A draining instance leaves the balancer whatever its dependencies say; liveness stays 200.
-    if (this.registry.draining)
-      return reply.status(HttpStatus.SERVICE_UNAVAILABLE).send({ status: 'draining', checks: [] });
-    const result = await this.registry.run();
-    return reply.status(result.status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK).send(result);
-  }
-
-  @Get('health/database')
-  async database(@Res() reply: FastifyReply) {
-    const result = await this.registry.run('database');
-    return reply.status(result.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send(result);
-  }
-
-  @Get('status')
-  status() {
-    return {
-      name: this.info.name,
-      version: this.info.version,
-      uptimeSeconds: Math.round((Date.now() - this.registry.startedAt) / 1000),
-      node: process.version,
-    };
-  }
-
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4')
-  async metricsText() {
-    return this.metrics.registry.metrics();
-  }
 }

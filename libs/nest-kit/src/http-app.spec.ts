@@ -3,8 +3,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsString, MaxLength } from 'class-validator';
 import type { InjectOptions } from 'fastify';
 import { AppError } from './errors';
-import { createHttpApp } from './http-app';
+import { createHttpApp, listen } from './http-app';
 import { createLogger } from './logger';
+import { managementServer } from './management';
 import { OpsModule } from './ops.module';
 import { currentCorrelationId } from './request-context';
 
@@ -24,6 +25,11 @@ class EchoController {
     throw new AppError('not_found', 'THING.NOT_FOUND', 'No such thing.');
   }
 
+  @Get('throttled')
+  throttled() {
+    throw new AppError('rate_limited', 'THING.THROTTLED', 'Too many.', undefined, { retryAfterSeconds: 7 });
+  }
+
   @Get('boom')
   boom() {
     throw new Error('secret internals');
@@ -41,6 +47,7 @@ class TestModule {}
 describe('createHttpApp', () => {
   let app: NestFastifyApplication;
   const inject = (options: InjectOptions) => app.getHttpAdapter().getInstance().inject(options);
+  const injectManagement = (options: InjectOptions) => managementServer(app).server.inject(options);
 
   beforeAll(async () => {
     app = await createHttpApp(TestModule, {
@@ -54,7 +61,7 @@ describe('createHttpApp', () => {
   afterAll(() => app.close());
 
   it('should answer liveness', async () => {
-    const response = await inject({ method: 'GET', url: '/health/live' });
+    const response = await injectManagement({ method: 'GET', url: '/health/live' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok' });
   });
@@ -73,7 +80,7 @@ describe('createHttpApp', () => {
   it('should replace an unsafe correlation id with a generated one', async () => {
     const response = await inject({
       method: 'GET',
-      url: '/health/live',
+      url: '/echo/x',
       headers: { 'x-correlation-id': 'a b\n<script>' },
     });
     expect(response.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -97,6 +104,13 @@ describe('createHttpApp', () => {
     const response = await inject({ method: 'GET', url: '/echo/missing' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ status: 404, code: 'THING.NOT_FOUND', title: 'Not Found' });
+  });
+
+  it("should answer a service's rate_limited error 429 with Retry-After from its retryAfterSeconds", async () => {
+    const response = await inject({ method: 'GET', url: '/echo/throttled' });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('7');
+    expect(response.json()).toMatchObject({ status: 429, code: 'THING.THROTTLED', retryAfterSeconds: 7 });
   });
 
   it('should hide the details of an unexpected error', async () => {
@@ -137,14 +151,61 @@ describe('createHttpApp', () => {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.json()).toMatchObject({ status, code: 'REQUEST.BAD_URL' });
     }
-    const ok = await inject({ method: 'GET', url: '/health/live' });
+    const ok = await inject({ method: 'GET', url: '/echo/x' });
     expect(ok.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('should count requests in /metrics', async () => {
-    const response = await inject({ method: 'GET', url: '/metrics' });
+  it('should count requests in /metrics (management port)', async () => {
+    const response = await injectManagement({ method: 'GET', url: '/metrics' });
+    expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toMatch(
-      /taskflow_http_requests_total\{route="\/health\/live",method="GET",status="200",app="kit-test"\} \d+/,
+      /taskflow_http_requests_total\{route="\/echo\/:id",method="GET",status="200",app="kit-test"\} \d+/,
     );
+    expect(response.body).toMatch(/taskflow_http_requests_total\{route="\/health\/live",method="GET",status="200"/);
+  });
+});
+
+describe('the management port (issue 12: operational endpoints off the public port)', () => {
+  const OPERATIONAL = ['/metrics', '/status', '/health/live', '/health/ready', '/health/database'];
+  let app: NestFastifyApplication;
+  let publicUrl: string;
+  let managementUrl: string;
+
+  beforeAll(async () => {
+    app = await createHttpApp(TestModule, { logger: createLogger('kit-test', 'silent') });
+    await listen(
+      app,
+      { public: { host: '127.0.0.1', port: 0 }, management: { host: '127.0.0.1', port: 0 } },
+      createLogger('kit-test', 'silent'),
+    );
+    publicUrl = await app.getUrl();
+    managementUrl = `http://127.0.0.1:${managementServer(app).port()}`;
+  });
+  afterAll(() => app.close());
+
+  it('answers 404 problem+json on the public port for /metrics, /status and health', async () => {
+    for (const path of OPERATIONAL) {
+      const response = await fetch(`${publicUrl.replace('[::1]', '127.0.0.1')}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 404, code: 'HTTP.404' });
+    }
+  });
+
+  it('serves them on the management port, and nothing else there', async () => {
+    for (const path of OPERATIONAL) {
+      const response = await fetch(`${managementUrl}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    }
+    expect(await (await fetch(`${managementUrl}/status`)).json()).toMatchObject({ name: 'kit-test', version: '0.0.0' });
+    const echo = await fetch(`${managementUrl}/echo/x`);
+    expect(echo.status).toBe(404);
+    expect(echo.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('closes the management listener with the app', async () => {
+    const url = managementUrl;
+    await app.close();
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
   });
 });

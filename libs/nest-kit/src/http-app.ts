@@ -8,6 +8,7 @@ import { clientErrorHandler } from './client-error';
 import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from './graceful-shutdown';
 import { exceedsDepth } from './json-depth';
 import { PinoNestLogger } from './logger';
+import { ListenAddress, managementServer } from './management';
 import { AppMetrics } from './metrics';
 import { problem, ProblemDetailsFilter } from './problem-details.filter';
 import { acceptOrCreateCorrelationId, CORRELATION_HEADER, runWithContext } from './request-context';
@@ -116,8 +117,21 @@ function findMetrics(app: NestFastifyApplication): AppMetrics | undefined {
   }
 }
 
-/** Listens on the configured port and logs where. */
-export async function listen(app: INestApplication, port: number, host: string, logger: Logger): Promise<void> {
-  await app.listen(port, host);
-  logger.info({ port, host }, `listening on http://${host}:${port}`);
+/**
+ * Listens on the public port (when given), then on the management port (ManagementServer: health, status, metrics),
+ * so a readiness probe never sees the app before it accepts traffic. Logs both addresses.
+ */
+export async function listen(
+  app: INestApplication,
+  addresses: { public?: ListenAddress; management: ListenAddress },
+  logger: Logger,
+): Promise<void> {
+  if (addresses.public) {
+    const { port, host } = addresses.public;
+    await app.listen(port, host);
+    logger.info({ port, host }, `listening on http://${host}:${port}`);
+  }
+  await managementServer(app).listen(addresses.management);
+  const { port, host } = addresses.management;
+  logger.info({ port, host }, `management (health, status, metrics) on http://${host}:${port}`);
 }

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './health';
+export * from './management';
 export * from './http-app';
 export * from './logger';
 export * from './metrics';
@@ -17,3 +18,4 @@ export * from './auth/jwt';
 export * from './graceful-shutdown';
 export * from './draining-tcp-server';
 export * from './database-errors';
+export * from './bounded-json-socket';

@@ -111,6 +111,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const headers = (exception as { headers?: Record<string, string> })?.headers;
     if (headers) reply.headers(headers);
+    // A service's 429 (e.g. user-service's authenticate throttle) names its wait in the body; HTTP wants the header.
+    if (body.status === 429 && typeof body.retryAfterSeconds === 'number' && !reply.hasHeader('retry-after')) {
+      void reply.header('Retry-After', String(body.retryAfterSeconds));
+    }
     if (body.status === 503 && !reply.hasHeader('retry-after')) {
       void reply.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     }

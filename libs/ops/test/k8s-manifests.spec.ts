@@ -17,11 +17,19 @@ import { isPinnedImage, readRepoFile } from '../src/testing/repo';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 const APPS = ['api-gateway', 'user-service', 'task-service', 'audit-service'];
-const HTTP_PORT: Record<string, number> = {
+/** The first port of each app's Service: the public HTTP port, or the RPC port (user- and task-service). */
+const SERVICE_PORT: Record<string, number> = {
   'api-gateway': 3000,
-  'user-service': 3001,
-  'task-service': 3002,
+  'user-service': 4001,
+  'task-service': 4002,
   'audit-service': 3003,
+};
+/** MANAGEMENT_PORT defaults (libs/config managementPortSpec): health, status, metrics. */
+const MANAGEMENT_PORT: Record<string, number> = {
+  'api-gateway': 9000,
+  'user-service': 9001,
+  'task-service': 9002,
+  'audit-service': 9003,
 };
 const MANAGED_CIDR = '10.200.0.0/16';
 
@@ -40,6 +48,7 @@ function expectedEgress(env: string, name: string): string[] {
     'user-service': [
       ['postgres', 5432],
       ['kafka', 9092],
+      ['redis', 6379],
     ],
     'task-service': [
       ['postgres', 5432],
@@ -48,6 +57,7 @@ function expectedEgress(env: string, name: string): string[] {
     'audit-service': [
       ['kafka', 9092],
       ['mongo', 27017],
+      ['redis', 6379],
     ],
     'taskflow-migrate': [['postgres', 5432]],
     'taskflow-audit-migrate': [['mongo', 27017]],
@@ -102,7 +112,7 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     for (const app of APPS) {
       const deployment = named('Deployment', app);
       expect(deployment.spec.template.spec.containers[0].image).toMatch(new RegExp(`taskflow/${app}:0\\.1\\.0$`));
-      expect(named('Service', app).spec.ports[0].port).toBe(HTTP_PORT[app]);
+      expect(named('Service', app).spec.ports[0].port).toBe(SERVICE_PORT[app]);
     }
     for (const obj of workloads()) {
       const spec = podSpecOf(obj);
@@ -157,6 +167,14 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
       expect(c.startupProbe.httpGet.path).toBe('/health/live');
       expect(c.livenessProbe.httpGet.path).toBe('/health/live');
       expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+      // On the management port, which the Prometheus annotations name too.
+      const management = c.ports.find((p: { name: string }) => p.name === 'management');
+      expect({ app, management: management?.containerPort }).toEqual({ app, management: MANAGEMENT_PORT[app] });
+      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) expect(probe.httpGet.port).toBe('management');
+      expect(named('Deployment', app).spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/port': String(MANAGEMENT_PORT[app]),
+        'prometheus.io/path': '/metrics',
+      });
       expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     }
   });
@@ -254,6 +272,16 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
         r.http.paths.map((p) => p.backend.service.name),
     );
     expect(backends).toEqual(['api-gateway']);
+    // The ingress reaches the gateway's public port only: no Service publishes a management port.
+    const ingressPorts = ingresses[0].spec.rules.flatMap(
+      (r: { http: { paths: { backend: { service: { port: { name?: string; number?: number } } } }[] } }) =>
+        r.http.paths.map((p) => p.backend.service.port),
+    );
+    expect(ingressPorts).toEqual([{ name: 'http' }]);
+    for (const app of APPS) {
+      const ports = named('Service', app).spec.ports.map((p: { port: number }) => p.port);
+      expect({ app, management: ports.includes(MANAGEMENT_PORT[app]) }).toEqual({ app, management: false });
+    }
     for (const svc of ofKind('Service')) expect([undefined, 'ClusterIP']).toContain(svc.spec.type);
     for (const obj of workloads()) {
       for (const c of podSpecOf(obj).containers) {
@@ -279,7 +307,7 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
       expect({ name, external }).toEqual({ name, external: name === 'api-gateway' ? ['ns:ingress-nginx:3000'] : [] });
     }
     expect(allowedIngress({ 'app.kubernetes.io/name': 'user-service' }, policies)).toEqual([
-      'ns:monitoring:3001',
+      'ns:monitoring:9001',
       'pod:api-gateway:4001',
     ]);
   });

@@ -64,7 +64,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 
   it('promtool check metrics accepts every app /metrics, and every family is in the exported contract', async () => {
     for (const app of apps()) {
-      const text = await scrape(app.url);
+      const text = await scrape(app.managementUrl);
       const result = promtool(['check', 'metrics'], text);
       expect({ app: app.app, ...result }).toEqual({ app: app.app, status: 0, output: '' });
       for (const [name, { type, labels }] of families(text)) {
@@ -88,7 +88,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   it('idle services: the pool gauges report no request waiting for a connection', async () => {
     for (const app of [system.user, system.task]) {
       for (let i = 0; i < 10; i++) {
-        const text = await scrape(app.url);
+        const text = await scrape(app.managementUrl);
         const max = sample(text, 'taskflow_db_pool_max_connections', { pool: 'primary' });
         expect(max).toBeGreaterThan(0);
         expect(sample(text, 'taskflow_db_pool_waiting_requests', { pool: 'primary' })).toBe(0);
@@ -117,7 +117,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
         'groups:\n  - name: canary\n    rules:\n      - alert: TestCanary\n        expr: vector(1)\n',
       );
       prometheus = await startPrometheus({
-        jobs: Object.fromEntries(apps().map((app) => [`taskflow-${app.app}`, [`127.0.0.1:${app.httpPort}`]])),
+        jobs: Object.fromEntries(apps().map((app) => [`taskflow-${app.app}`, [`127.0.0.1:${app.managementPort}`]])),
         // The rules as shipped, `for:` durations included: the test fails on pending alerts too, and an
         // expression that is true at any evaluation makes its alert pending at once, whatever its `for`.
         ruleFiles: [repoPath('ops/monitoring/alert-rules.yaml'), canary],

@@ -99,10 +99,12 @@ describe('operability: metrics and readiness per dependency (real backends, apps
   let mongo: PrivateBackend;
   const ports: Record<string, number> = {};
   const apps: Record<string, ServiceProcess> = {};
+  /** Health, status and metrics are on each app's management port. */
+  const management = (app: string) => ports[`${app}-management`];
   const env: Record<string, Record<string, string>> = {};
 
   const start = async (app: string) => {
-    apps[app] = await startService(app, env[app], `http://127.0.0.1:${ports[`${app}-http`]}/health/ready`);
+    apps[app] = await startService(app, env[app], `http://127.0.0.1:${management(app)}/health/ready`);
   };
 
   beforeAll(async () => {
@@ -112,8 +114,9 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     const databaseUrl = new URL(database.url);
     databaseUrl.host = `127.0.0.1:${postgres.port}`;
     [kafka, redis, mongo] = await Promise.all([startPrivateKafka(), startPrivateRedis(), startPrivateMongo()]);
+    for (const name of ['audit-service', 'api-gateway']) ports[`${name}-http`] = await freePort();
     for (const name of ['user-service', 'task-service', 'audit-service', 'api-gateway']) {
-      ports[`${name}-http`] = await freePort();
+      ports[`${name}-management`] = await freePort();
     }
     ports['user-service-rpc'] = await freePort();
     ports['task-service-rpc'] = await freePort();
@@ -123,13 +126,13 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       BCRYPT_COST: '4',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: String(ports['user-service-rpc']),
-      USER_SERVICE_HTTP_PORT: String(ports['user-service-http']),
+      MANAGEMENT_PORT: String(management('user-service')),
     };
     env['task-service'] = {
       ...common,
       TASK_SERVICE_HOST: '127.0.0.1',
       TASK_SERVICE_PORT: String(ports['task-service-rpc']),
-      TASK_SERVICE_HTTP_PORT: String(ports['task-service-http']),
+      MANAGEMENT_PORT: String(management('task-service')),
     };
     const mongoUrl = new URL(mongo.url);
     mongoUrl.pathname = '/taskflow_audit';
@@ -140,12 +143,15 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       AUDIT_CONSUMER_GROUP: uniqueName('readiness-audit'),
       AUDIT_PROGRESS_SAMPLE_MS: '500',
       AUDIT_HTTP_PORT: String(ports['audit-service-http']),
+      MANAGEMENT_PORT: String(management('audit-service')),
+      REDIS_URL: `${redis.url}/0`,
     };
     env['api-gateway'] = {
       REDIS_URL: `${redis.url}/0`,
       USER_SERVICE_PORT: String(ports['user-service-rpc']),
       TASK_SERVICE_PORT: String(ports['task-service-rpc']),
       GATEWAY_PORT: String(ports['api-gateway-http']),
+      MANAGEMENT_PORT: String(management('api-gateway')),
       AUDIT_SERVICE_URL: `http://127.0.0.1:${ports['audit-service-http']}`,
       // Rate limits per client IP from X-Forwarded-For, so the burst below uses an IP of its own.
       TRUST_PROXY: '127.0.0.1',
@@ -179,7 +185,7 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       Object.fromEntries(
         await Promise.all(
           ['api-gateway', 'user-service', 'task-service', 'audit-service'].map(
-            async (app) => [app, await scrape(http(app))] as const,
+            async (app) => [app, await scrape(management(app))] as const,
           ),
         ),
       );
@@ -270,35 +276,35 @@ describe('operability: metrics and readiness per dependency (real backends, apps
 
   it('PostgreSQL down: user-service and task-service 503, back to 200 when it returns', async () => {
     await postgres.cut();
-    await expectReadiness(http('user-service'), 'hard-down', 'postgres');
-    await expectReadiness(http('task-service'), 'hard-down', 'postgres');
+    await expectReadiness(management('user-service'), 'hard-down', 'postgres');
+    await expectReadiness(management('task-service'), 'hard-down', 'postgres');
     await postgres.restore();
-    await expectReadiness(http('user-service'), 'ok', 'postgres');
-    await expectReadiness(http('task-service'), 'ok', 'postgres');
+    await expectReadiness(management('user-service'), 'ok', 'postgres');
+    await expectReadiness(management('task-service'), 'ok', 'postgres');
   });
 
   it('Kafka down: every app stays ready but degraded (outbox buffers, ingest pauses)', async () => {
     await kafka.stop();
-    await expectReadiness(http('user-service'), 'degraded', 'kafka');
+    await expectReadiness(management('user-service'), 'degraded', 'kafka');
     // Writes continue into the outbox: its backlog and the age of its oldest row grow while Kafka is away.
     const email = `${uniqueName('outage')}@example.com`;
     expect((await api('POST', '/auth/register', { email, password: 'long-enough-password' })).status).toBe(201);
     await waitFor(
       async () => {
-        const text = await scrape(http('user-service'));
+        const text = await scrape(management('user-service'));
         return (
           sample(text, 'taskflow_outbox_pending') >= 1 && sample(text, 'taskflow_outbox_oldest_pending_age_seconds') > 0
         );
       },
       { timeoutMs: FLIP_WITHIN_MS, intervalMs: 250, description: 'user-service outbox backlog while Kafka is down' },
     );
-    await expectReadiness(http('task-service'), 'degraded', 'kafka');
-    await expectReadiness(http('audit-service'), 'degraded', 'kafka-consumer');
+    await expectReadiness(management('task-service'), 'degraded', 'kafka');
+    await expectReadiness(management('audit-service'), 'degraded', 'kafka-consumer');
     await kafka.start();
-    await expectReadiness(http('user-service'), 'ok', 'kafka');
-    await expectReadiness(http('task-service'), 'ok', 'kafka');
-    await expectReadiness(http('audit-service'), 'ok', 'kafka-consumer');
-    await waitFor(async () => sample(await scrape(http('user-service')), 'taskflow_outbox_pending') === 0, {
+    await expectReadiness(management('user-service'), 'ok', 'kafka');
+    await expectReadiness(management('task-service'), 'ok', 'kafka');
+    await expectReadiness(management('audit-service'), 'ok', 'kafka-consumer');
+    await waitFor(async () => sample(await scrape(management('user-service')), 'taskflow_outbox_pending') === 0, {
       timeoutMs: 60_000,
       intervalMs: 500,
       description: 'user-service outbox drained after Kafka returned',
@@ -307,23 +313,23 @@ describe('operability: metrics and readiness per dependency (real backends, apps
 
   it('MongoDB down: audit-service 503, back to 200 when it returns', async () => {
     await mongo.stop();
-    await expectReadiness(http('audit-service'), 'hard-down', 'mongodb');
+    await expectReadiness(management('audit-service'), 'hard-down', 'mongodb');
     await mongo.start();
-    await expectReadiness(http('audit-service'), 'ok', 'mongodb');
+    await expectReadiness(management('audit-service'), 'ok', 'mongodb');
   });
 
   it('Redis down: the gateway stays ready but degraded (cache bypassed)', async () => {
     await redis.stop();
-    await expectReadiness(http('api-gateway'), 'degraded', 'redis');
+    await expectReadiness(management('api-gateway'), 'degraded', 'redis');
     await redis.start();
-    await expectReadiness(http('api-gateway'), 'ok', 'redis');
+    await expectReadiness(management('api-gateway'), 'ok', 'redis');
   });
 
   it.each(['user-service', 'task-service'])('%s down: the gateway 503, back to 200 when it returns', async (app) => {
     await apps[app].stop();
-    await expectReadiness(http('api-gateway'), 'hard-down', app);
+    await expectReadiness(management('api-gateway'), 'hard-down', app);
     await start(app);
-    await expectReadiness(http('api-gateway'), 'ok', app);
+    await expectReadiness(management('api-gateway'), 'ok', app);
   });
 
   it('the gateway serves again through the restarted services', async () => {

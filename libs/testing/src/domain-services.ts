@@ -18,7 +18,7 @@ export async function startDomainServices(
   env: Record<string, string>,
   started: (service: ServiceProcess) => void = () => undefined,
 ): Promise<DomainServices> {
-  const [userRpcPort, userHttp, taskRpcPort, taskHttp] = await Promise.all([
+  const [userRpcPort, userManagement, taskRpcPort, taskManagement] = await Promise.all([
     freePort(),
     freePort(),
     freePort(),
@@ -26,14 +26,14 @@ export async function startDomainServices(
   ]);
   const user = await startService(
     'user-service',
-    { ...env, USER_SERVICE_PORT: String(userRpcPort), USER_SERVICE_HTTP_PORT: String(userHttp) },
-    `http://127.0.0.1:${userHttp}/health/ready`,
+    { ...env, USER_SERVICE_PORT: String(userRpcPort), MANAGEMENT_PORT: String(userManagement) },
+    `http://127.0.0.1:${userManagement}/health/ready`,
   );
   started(user);
   const task = await startService(
     'task-service',
-    { ...env, TASK_SERVICE_PORT: String(taskRpcPort), TASK_SERVICE_HTTP_PORT: String(taskHttp) },
-    `http://127.0.0.1:${taskHttp}/health/ready`,
+    { ...env, TASK_SERVICE_PORT: String(taskRpcPort), MANAGEMENT_PORT: String(taskManagement) },
+    `http://127.0.0.1:${taskManagement}/health/ready`,
   );
   started(task);
   return { user, task, userRpcPort, taskRpcPort };

@@ -1,6 +1,14 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CacheKeys, countAndRead, decideFromReply, RateLimitRule, rateLimitHeaders } from '@taskflow/cache';
+import {
+  CacheKeys,
+  countAndRead,
+  decideFromReply,
+  decideSession,
+  RateLimitRule,
+  rateLimitHeaders,
+  ROLE_PERMISSIONS,
+} from '@taskflow/cache';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,8 +20,7 @@ import { GatewayMetrics } from '../infrastructure/gateway-metrics';
 import { LOGGER, REDIS } from '../infrastructure/redis.module';
 import { AccessClaims, AccessTokens } from './access-tokens';
 import { AuthedRequest, AuthUser, IS_PUBLIC, LOGIN_THROTTLE, PERMISSION } from './auth.decorators';
-import { PermissionsStore, ROLE_PERMISSIONS } from './permissions';
-import { Session } from './session.store';
+import { PermissionsStore } from './permissions';
 
 const QUERY_TOKEN_NAMES = ['access_token', 'token', 'jwt', 'authorization'];
 const unauthorized = (code: string, detail: string) =>
@@ -44,7 +51,7 @@ export class GatewayGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const flag = <T>(key: string) =>
       this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
-    if (!request.routeOptions.url?.startsWith('/api/')) return true; // ops endpoints: health, metrics, docs
+    if (!request.routeOptions.url?.startsWith('/api/')) return true; // the API document (/docs); ops: management port
 
     const query = request.query as Record<string, unknown> | undefined;
     if (query && QUERY_TOKEN_NAMES.some((name) => name in query)) {
@@ -116,10 +123,14 @@ export class GatewayGuard implements CanActivate {
     }
   }
 
-  /** `raw` undefined: Redis did not answer. */
+  /**
+   * The shared session rule (decideSession, also audit-service's); the current role is resolved after it through
+   * PermissionsStore (read-through from user-service). `raw` undefined: Redis did not answer.
+   */
   private checkSession(claims: AccessClaims, raw: string | null | undefined): AuthUser {
     const user: AuthUser = { id: claims.sub, role: claims.role, sessionId: claims.sid };
-    if (raw === undefined) {
+    const decision = decideSession({ userId: claims.sub, sessionId: claims.sid }, raw);
+    if (decision.outcome === 'unavailable') {
       if (this.config.auth.sessionFailureMode === 'open') {
         this.metrics.sessionChecksSkipped.inc();
         // One line per 10 s: a warning per request would flood the log for the whole outage.
@@ -133,11 +144,10 @@ export class GatewayGuard implements CanActivate {
         'Retry-After': '5',
       });
     }
-    const session = raw ? (JSON.parse(raw) as Session) : undefined;
-    if (!session || session.userId !== claims.sub) {
+    if (decision.outcome === 'ended') {
       throw unauthorized('AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
     }
-    return { ...user, role: session.role };
+    return { ...user, role: decision.role };
   }
 
   private rulesFor(request: AuthedRequest, login: boolean, userId?: string): RateLimitRule[] {

@@ -1,27 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { CacheKeys, CacheStore, CacheTtl } from '@taskflow/cache';
+import { CacheKeys, CacheStore, CacheTtl, Permissions, permissionsOf } from '@taskflow/cache';
 import { RpcContext, UserRpc, UserRole } from '@taskflow/contracts';
 import { ServiceClients } from '../infrastructure/service-clients';
 import { AuthUser } from './auth.decorators';
-
-const OWN_WORK = ['task:create', 'task:read', 'task:update', 'task:delete', 'profile:read', 'profile:update'];
-
-/** What each role may do. Routes name the permission they need (`@RequirePermission`), never a role. */
-export const ROLE_PERMISSIONS: Record<UserRole, readonly string[]> = {
-  user: OWN_WORK,
-  auditor: [...OWN_WORK, 'audit:read'],
-  admin: [...OWN_WORK, 'audit:read', 'user:list', 'user:change-role'],
-};
-
-/** The value of `user:permissions:{userId}` (seed 001): the permission list, plus the role it comes from. */
-export interface Permissions {
-  role: UserRole;
-  permissions: readonly string[];
-}
-
-export function permissionsOf(role: UserRole): Permissions {
-  return { role, permissions: ROLE_PERMISSIONS[role] };
-}
 
 /**
  * A user's current role and permissions, read through `user:permissions:{userId}` (600 s) from

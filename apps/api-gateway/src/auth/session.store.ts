@@ -1,23 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CacheKeys, CacheTtl } from '@taskflow/cache';
+import { CacheKeys, CacheTtl, Session } from '@taskflow/cache';
 import { UserRole } from '@taskflow/contracts';
 import type { Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { REDIS } from '../infrastructure/redis.module';
-
-/**
- * The seed's `session:{sessionId}` value, plus the SHA-256 (hex) of the current refresh secret and of the secrets
- * already rotated away (at most {@link USED_REFRESH_HASHES_KEPT}, newest first): only a presented secret that
- * matches one of those proves a replay of a token that was really issued.
- */
-export interface Session {
-  userId: string;
-  role: UserRole;
-  createdAt: string;
-  expiresAt: string;
-  refreshHash: string;
-  usedRefreshHashes?: string[];
-}
 
 /** How many rotated-away refresh secrets a session remembers for reuse detection (one per refresh). */
 export const USED_REFRESH_HASHES_KEPT = 20;

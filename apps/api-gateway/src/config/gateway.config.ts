@@ -3,9 +3,11 @@ import {
   byProfile,
   ConfigError,
   logLevelSpec,
-  devOnly,
   env,
   loadConfig,
+  redisConnectionSpec,
+  sessionFailureModeSpec,
+  managementPortSpec,
   Profile,
   ProxyTrust,
   ShutdownSettings,
@@ -13,7 +15,6 @@ import {
   SigningKey,
   signingKeySpec,
   TlsSettings,
-  tlsSettings,
   VerificationKeys,
   verificationKeysSpec,
 } from '@taskflow/config';
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   http: {
     port: number;
     host: string;
+    /** Health, status and metrics (MANAGEMENT_PORT), on GATEWAY_HOST; never routed by the ingress. */
+    managementPort: number;
     bodyLimitBytes: number;
     /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
     requestTimeoutMs: number;
@@ -65,6 +68,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       http: {
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
+        managementPort: managementPortSpec(9000),
         bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
         trustProxy: env.proxyTrust('TRUST_PROXY', false),
@@ -74,10 +78,8 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       },
       shutdown: shutdownConfigSpec(),
       redis: {
-        url: env.url('REDIS_URL', ['redis', 'rediss'], devOnly('redis://127.0.0.1:6379')),
-        commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 100, { min: 10 }),
+        ...redisConnectionSpec(),
         cacheEnabled: env.bool('CACHE_ENABLED', true),
-        tls: tlsSettings('REDIS_TLS'),
       },
       services: {
         user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },
@@ -89,7 +91,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         signingKey: signingKeySpec('JWT_PRIVATE_KEY'),
         publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS'),
         accessTtlSeconds: env.int('JWT_ACCESS_TTL_SECONDS', 900, { min: 30, max: 3600 }),
-        sessionFailureMode: env.oneOf('SESSION_FAILURE_MODE', ['closed', 'open'] as const, 'open'),
+        sessionFailureMode: sessionFailureModeSpec(),
       },
       rateLimit: {
         userPerMinute: env.int('RATE_LIMIT_USER_PER_MINUTE', 300, { min: 1 }),

@@ -238,9 +238,28 @@ export function authenticationSuite(getSystem: () => System): void {
           ],
           ['bad url', await system.http.get('/api/v1/tasks/%E0%A4%A', { token: alice.token })],
           ['414 long param', await system.http.get(`/api/v1/tasks/${'a'.repeat(500)}`, { token: alice.token })],
-          ['health', await system.http.get('/health/live')],
+          ['operational path on the public port', await system.http.get('/health/live')],
         ];
         for (const [label, response] of responses) expectSecurityHeaders(response, label);
+      });
+
+      it('should not serve /metrics, /status or health on the public ports (issue 12 finding 7): only on the management ports', async () => {
+        const operational = ['/metrics', '/status', '/health/live', '/health/ready', '/health/database'];
+        const publicPorts = [system.http.baseUrl, system.auditUrl!];
+        for (const base of publicPorts) {
+          for (const path of operational) {
+            const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+            expect({ base, path, status: response.status }).toEqual({ base, path, status: 404 });
+            expect(response.headers.get('content-type')).toContain('application/problem+json');
+            expect(await response.text()).not.toMatch(/taskflow_|uptimeSeconds|"checks"/);
+          }
+        }
+        for (const base of [system.management.baseUrl, system.auditManagementUrl!]) {
+          for (const path of operational) {
+            const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+            expect({ base, path, status: response.status }).toEqual({ base, path, status: 200 });
+          }
+        }
       });
 
       it('should answer errors as problem+json without stack traces or internals', async () => {

@@ -335,6 +335,41 @@ export function authorizationSuite(getSystem: () => System): void {
         expect(audit.status).toBe(200);
       });
 
+      it("should refuse at audit-service's own port a token whose session ended or whose user was demoted (issue 12 finding 4)", async () => {
+        const direct = (token: string) =>
+          fetch(`${system.auditUrl}/api/v1/audit/events?limit=1`, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(10_000),
+          });
+        const [leaving, demoted, admin] = await Promise.all([
+          system.signUp('auditor-leaving', 'auditor'),
+          system.signUp('auditor-demoted', 'auditor'),
+          system.signUp('admin-demoting', 'admin'),
+        ]);
+        // Positive control: straight to audit-service, bypassing the gateway, the live auditor sessions read.
+        expect((await direct(leaving.token)).status).toBe(200);
+        expect((await direct(demoted.token)).status).toBe(200);
+
+        const logout = await system.http.post('/api/v1/auth/logout', {}, { token: leaving.token });
+        expect(logout.status).toBeLessThan(300);
+        const afterLogout = await direct(leaving.token);
+        expect(afterLogout.status).toBe(401);
+        expect(await afterLogout.json()).toMatchObject({ code: 'AUTH.SESSION_ENDED' });
+
+        const demotion = await system.http.patch(
+          `/api/v1/users/${demoted.id}/role`,
+          { role: 'user' },
+          { token: admin.token },
+        );
+        expect(demotion.status).toBe(200);
+        const afterDemotion = await direct(demoted.token);
+        expect(afterDemotion.status).toBe(403);
+        expect(await afterDemotion.json()).toMatchObject({ code: 'AUTH.FORBIDDEN' });
+        // The gateway agrees, for both.
+        expect((await system.http.get('/api/v1/audit/events', { token: leaving.token })).status).toBe(401);
+        expect((await system.http.get('/api/v1/audit/events', { token: demoted.token })).status).toBe(403);
+      });
+
       it('should offer no write verbs on the audit pass-through and no unknown verbs on tasks', async () => {
         for (const [method, path] of [
           ['POST', '/api/v1/audit/admin/maintenance'],

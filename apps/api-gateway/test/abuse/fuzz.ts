@@ -236,7 +236,7 @@ export function fuzzSuite(getSystem: () => System): void {
       // The generators reach the handlers, not one error path only.
       expect([...statuses.keys()].filter((status) => status < 300).length).toBeGreaterThanOrEqual(2);
       expect(statuses.size).toBeGreaterThanOrEqual(6);
-      expect((await system.http.get('/health/ready')).status).toBe(200);
+      expect((await system.management.get('/health/ready')).status).toBe(200);
       expect(system.servicesAlive()).toBe(true);
       expect((await system.http.get('/api/v1/users/me', { token: alice.token })).status).toBe(200);
     });

@@ -2,7 +2,6 @@ import type { TaskView } from '@taskflow/contracts';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { signToken } from '../support/gateway-harness';
 import { HttpClient, HttpResult, System, TestUser } from '../support/system-harness';
 
 // Injection: SQL and NoSQL operator payloads in every filter, search, query parameter and body field of
@@ -267,9 +266,13 @@ export function injectionSuite(getSystem: () => System): void {
     describe('audit-service query API on MongoDB', () => {
       const actors = [randomUUID(), randomUUID()];
       let direct: HttpClient;
-      const token = (role: string) => signToken({ sub: randomUUID(), role, sid: randomUUID() });
+      // Logged-in users: audit-service checks each token's session and current role (issue 12 finding 4).
+      const tokens: Record<string, string> = {};
+      const token = (role: 'user' | 'auditor' | 'admin') => tokens[role];
 
       beforeAll(async () => {
+        for (const role of ['user', 'auditor', 'admin'] as const)
+          tokens[role] = (await system.signUp(`inj-${role}`, role)).token;
         direct = new HttpClient(system.auditUrl!, system.http.received);
         const client = await MongoClient.connect(system.auditMongoUrl!);
         const now = Date.now();

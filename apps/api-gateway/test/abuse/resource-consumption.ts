@@ -132,7 +132,7 @@ export function resourceConsumptionSuite(getSystem: () => System): void {
         expectProblem(manyKeys, 400);
         const repeated = `/api/v1/tasks?${Array.from({ length: 2000 }, () => 'status=todo').join('&')}`;
         expect((await system.http.get(repeated, { token: alice.token })).status).toBeLessThan(500);
-        expect((await system.http.get('/health/ready')).status).toBe(200);
+        expect((await system.management.get('/health/ready')).status).toBe(200);
       });
     });
 

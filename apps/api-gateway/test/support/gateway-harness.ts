@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ACCESS_TOKEN_AUDIENCE, createLogger, TOKEN_ISSUER } from '@taskflow/nest-kit';
+import { ACCESS_TOKEN_AUDIENCE, createLogger, managementServer, TOKEN_ISSUER } from '@taskflow/nest-kit';
 import { signingKeyEnv } from '@taskflow/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
@@ -26,6 +26,8 @@ export function redisDbUrl(db: number): string {
 export interface Gateway {
   app: NestFastifyApplication;
   inject: (options: InjectOptions) => Promise<LightMyRequestResponse>;
+  /** The management listener (health, status, metrics), in process. */
+  injectManagement: (options: InjectOptions) => Promise<LightMyRequestResponse>;
   close: () => Promise<void>;
 }
 
@@ -46,7 +48,13 @@ export async function startGateway(env: Record<string, string>, options: { logs?
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();
-  return { app, inject: (options) => fastify.inject(options), close: () => app.close() };
+  const management = managementServer(app).server;
+  return {
+    app,
+    inject: (options) => fastify.inject(options),
+    injectManagement: (options) => management.inject(options),
+    close: () => app.close(),
+  };
 }
 
 export async function flushDb(url: string): Promise<void> {

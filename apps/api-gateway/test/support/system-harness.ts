@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TaskView } from '@taskflow/contracts';
-import { createLogger } from '@taskflow/nest-kit';
+import { createLogger, managementServer } from '@taskflow/nest-kit';
 import {
   createScratchDatabase,
   freePort,
@@ -97,6 +97,10 @@ export class HttpClient {
 
 export interface System {
   http: HttpClient;
+  /** The main gateway's management port (health, status, metrics). */
+  management: HttpClient;
+  /** audit-service's management port, when started. */
+  auditManagementUrl?: string;
   gateway: NestFastifyApplication;
   database: ScratchDatabase;
   redisUrl: string;
@@ -141,8 +145,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     }
   };
   try {
-    const auditHttp = await freePort();
-    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
+    const [auditHttp, auditManagement] = await Promise.all([freePort(), freePort()]);
+    const redisUrl = redisDbUrl(options.redisDb);
+    await flushDb(redisUrl);
+    const common = {
+      DATABASE_URL: database.url,
+      MIGRATIONS_RUN: 'true',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      REDIS_URL: redisUrl,
+      // The suite logs its users in far more often than people do; the gateway's own limits are raised likewise.
+      AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE: '100000',
+    };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
     if (options.audit) await ensureKafkaTopics(brokers, [auditEventsTopic], { partitions: 1 });
     const audit = options.audit
@@ -155,15 +169,16 @@ export async function startSystem(options: SystemOptions): Promise<System> {
             AUDIT_EVENTS_TOPIC: auditEventsTopic,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
+            MANAGEMENT_PORT: String(auditManagement),
+            // The gateway's session store: audit-service checks the session and current role there too.
+            REDIS_URL: redisUrl,
             LOG_LEVEL: 'error',
           },
-          `http://127.0.0.1:${auditHttp}/health/ready`,
+          `http://127.0.0.1:${auditManagement}/health/ready`,
         ).then((service) => void services.push(service))
       : Promise.resolve();
     const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
     await audit;
-    const redisUrl = redisDbUrl(options.redisDb);
-    await flushDb(redisUrl);
     const auditUrl = options.audit ? `http://127.0.0.1:${auditHttp}` : undefined;
     const baseEnv = {
       REDIS_URL: redisUrl,
@@ -184,7 +199,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       gateways.push(app);
       await app.listen(0, '127.0.0.1');
       const { port } = app.getHttpServer().address() as { port: number };
-      return { app, http: new HttpClient(`http://127.0.0.1:${port}`, received), close: () => app.close() };
+      const management = managementServer(app);
+      await management.listen({ host: '127.0.0.1', port: 0 });
+      return {
+        app,
+        http: new HttpClient(`http://127.0.0.1:${port}`, received),
+        management: new HttpClient(`http://127.0.0.1:${management.port()}`, []),
+        close: () => app.close(),
+      };
     };
     const main = await startGateway(options.gatewayEnv ?? {});
     const http = main.http;
@@ -216,6 +238,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     };
     return {
       http,
+      management: main.management,
+      auditManagementUrl: options.audit ? `http://127.0.0.1:${auditManagement}` : undefined,
       gateway: main.app,
       database,
       redisUrl,

@@ -30,6 +30,7 @@ import { AuditOperationsController } from './interface/http/audit-operations.con
 import { DeadLetterOperations } from './infrastructure/messaging/dead-letter-operations';
 import { ReplayRunner } from './infrastructure/messaging/replay';
 import { AuditQueryController } from './interface/http/audit-query.controller';
+import { SessionStoreClient } from './infrastructure/sessions/session-store.client';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
 import { createIngestController } from './interface/messaging/ingest.controller';
 import { AUDIT_CONFIG, LOGGER } from './tokens';
@@ -163,6 +164,7 @@ export class AuditModule implements OnApplicationShutdown {
         ReplayRunner,
         ConsumerProgress,
         AuditMetrics,
+        SessionStoreClient,
         JwtAuthGuard,
       ],
       exports: [KafkaBatchServer, EventLogRepository, MongoConnector],

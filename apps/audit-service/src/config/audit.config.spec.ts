@@ -13,6 +13,14 @@ const REPLICA_SET_URL =
   'taskflow_audit?authSource=admin&replicaSet=rs0&tls=true';
 
 describe('loadAuditConfig', () => {
+  it('binds loopback by default, and serves health and metrics on MANAGEMENT_PORT (default 9003)', () => {
+    expect(loadAuditConfig({}).http).toEqual({ host: '127.0.0.1', port: 3003, managementPort: 9003 });
+    expect(loadAuditConfig({ AUDIT_HTTP_HOST: '0.0.0.0', MANAGEMENT_PORT: '9999' }).http).toMatchObject({
+      host: '0.0.0.0',
+      managementPort: 9999,
+    });
+  });
+
   it('should default to the local stack and every TaskFlow topic', () => {
     const config = loadAuditConfig({});
     expect(config.mongo.url).toBe('mongodb://127.0.0.1:27017/taskflow_audit');
@@ -65,7 +73,11 @@ describe('loadAuditConfig', () => {
 
   it('should require a checkpoint key of at least 32 bytes outside development, and never echo it', () => {
     expect(load({ JWT_PUBLIC_KEYS, ...eventKeys }).chain.checkpointKey.length).toBeGreaterThanOrEqual(32);
-    const production = { APP_ENV: 'production', MONGO_URL: 'mongodb://mongo.internal/taskflow_audit' };
+    const production = {
+      APP_ENV: 'production',
+      MONGO_URL: 'mongodb://mongo.internal/taskflow_audit',
+      REDIS_URL: 'rediss://redis.internal:6380',
+    };
     expect(() => load({ JWT_PUBLIC_KEYS, ...eventKeys, ...production })).toThrow(
       /AUDIT_CHECKPOINT_KEY: is required in production/,
     );
@@ -79,9 +91,11 @@ describe('loadAuditConfig', () => {
 
   it('should take MONGO_URL from the environment and turn TLS on in production (APP_ENV)', () => {
     expect(() => loadAuditConfig({ APP_ENV: 'production' })).toThrow(/MONGO_URL: is required in production/);
+    expect(() => loadAuditConfig({ APP_ENV: 'production' })).toThrow(/REDIS_URL: is required in production/);
     const config = loadAuditConfig({
       APP_ENV: 'production',
       MONGO_URL: 'mongodb://mongo.internal/taskflow_audit',
+      REDIS_URL: 'rediss://sessions.internal:6379',
     });
     expect(config.mongo.tls.enabled).toBe(true);
     expect(config.kafka.tls.enabled).toBe(true);
@@ -92,7 +106,7 @@ describe('loadAuditConfig', () => {
 
   it('should accept a multi-host replica-set URL and an SRV URL (the driver parser, not WHATWG URL)', () => {
     for (const url of [REPLICA_SET_URL, 'mongodb+srv://audit:pw@cluster0.example.net/taskflow_audit']) {
-      expect(loadAuditConfig({ APP_ENV: 'production', MONGO_URL: url }).mongo.url).toBe(url);
+      expect(loadAuditConfig({ APP_ENV: 'production', MONGO_URL: url, REDIS_URL: 'rediss://r:6379' }).mongo.url).toBe(url);
     }
   });
 

@@ -6,6 +6,10 @@ import {
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  managementPortSpec,
+  RedisConnectionSettings,
+  redisConnectionSpec,
+  sessionFailureModeSpec,
   Profile,
   ShutdownSettings,
   shutdownConfigSpec,
@@ -60,10 +64,15 @@ export interface AuditConfig {
     /** A partition with lag whose committed offset has not moved for this long is stalled (readiness degraded), ms. */
     stallAfterMs: number;
   };
-  http: { port: number; host: string };
+  /** Public (query API) and management (MANAGEMENT_PORT: health, status, metrics) ports, both on `host`. */
+  http: { port: number; host: string; managementPort: number };
   shutdown: ShutdownSettings;
-  /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
-  auth: { publicKeys: VerificationKeys };
+  /**
+   * The gateway's public keys (JWK Set): verify analysts' access tokens. The gateway's session store (`redis`) tells
+   * whether a token's session is live and the user's current role; SESSION_FAILURE_MODE as in the gateway.
+   */
+  auth: { publicKeys: VerificationKeys; sessionFailureMode: 'closed' | 'open' };
+  redis: RedisConnectionSettings;
   /**
    * Event authenticity: the key audit-service signs its own events with (EVENT_SIGNING_KEY, EVENT_SIGNING_KEY_ID)
    * and the producers' public keys, each with the topics it may sign (EVENT_VERIFY_KEYS); ingest stores only
@@ -216,10 +225,13 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       },
       http: {
         port: env.int('AUDIT_HTTP_PORT', 3003, { min: 0, max: 65535 }),
-        host: env.string('AUDIT_HTTP_HOST', '0.0.0.0'),
+        // Loopback unless a deployment opens it (compose and Kubernetes set 0.0.0.0): reached through the gateway.
+        host: env.string('AUDIT_HTTP_HOST', '127.0.0.1'),
+        managementPort: managementPortSpec(9003),
       },
       shutdown: shutdownConfigSpec(),
-      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },
+      auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS'), sessionFailureMode: sessionFailureModeSpec() },
+      redis: redisConnectionSpec(),
       events: {
         signingKey: eventSigningKeySpec('EVENT_SIGNING_KEY'),
         verifyKeys: eventVerifyKeysSpec('EVENT_VERIFY_KEYS'),

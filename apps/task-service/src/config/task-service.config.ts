@@ -4,6 +4,8 @@ import {
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  rpcTransportSpec,
+  managementPortSpec,
   postgresConfigSpec,
   postgresUrls,
   loadEventSigningKey,
@@ -41,11 +43,10 @@ export const taskServiceConfigSpec = {
   rpc: {
     host: env.string('TASK_SERVICE_HOST', '127.0.0.1'),
     port: env.int('TASK_SERVICE_PORT', 4002, { min: 0, max: 65535 }),
+    ...rpcTransportSpec(),
   },
-  http: {
-    host: env.string('TASK_SERVICE_HTTP_HOST', '0.0.0.0'),
-    port: env.int('TASK_SERVICE_HTTP_PORT', 3002, { min: 0, max: 65535 }),
-  },
+  /** Health, status and metrics (no public HTTP: the RPC port is the service's interface), on the RPC host. */
+  managementPort: managementPortSpec(9002),
   shutdown: shutdownConfigSpec(),
 };
 

@@ -1,10 +1,15 @@
 import { ConfigError } from '@taskflow/config';
 import { PasswordHasher } from '../user/application/password-hasher';
 import { generateFieldEncryptionKeyEnv } from '@taskflow/infra';
-import { loadUserServiceConfig as loadWith } from './user-service.config';
+import { eventKeyEnv, signingKeyEnv } from '@taskflow/testing';
+import {
+  loadUserServiceConfig as loadWith,
+  loadUserServiceServerConfig as loadServerWith,
+} from './user-service.config';
 
 const PII = generateFieldEncryptionKeyEnv();
 const loadUserServiceConfig = (source: Record<string, string>) => loadWith({ ...PII, ...source });
+const loadUserServiceServerConfig = (source: Record<string, string>) => loadServerWith({ ...PII, ...source });
 
 describe('user-service config', () => {
   it('should default to seed 001 values: bcrypt cost 12, pool 10/30s/2s (20 in staging/production), local backends', () => {
@@ -24,8 +29,8 @@ describe('user-service config', () => {
       migrationsRun: false,
     });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
-    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001 });
-    expect(config.http.port).toBe(3001);
+    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001, maxFrameBytes: 1024 * 1024, idleTimeoutMs: 60_000 });
+    expect(config.managementPort).toBe(9001);
   });
 
   it('should hash with cost 12 by default', async () => {
@@ -85,5 +90,16 @@ describe('user-service config', () => {
     }
     expect(message).toMatch(/PII_ENCRYPTION_KEYS: must be a JWK Set of 256-bit oct keys/);
     expect(message).not.toContain(short);
+  });
+
+  it('the server also reads the authenticate throttle and its Redis (required outside development)', () => {
+    const keys = { JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS, ...eventKeyEnv() };
+    expect(loadUserServiceServerConfig(keys).authenticateThrottle).toEqual({
+      perEmailPerMinute: 10,
+      perSourcePerMinute: 1200,
+    });
+    expect(() =>
+      loadUserServiceServerConfig({ ...keys, APP_ENV: 'production', DATABASE_URL: 'postgres://app:pw@db/taskflow' }),
+    ).toThrow(/REDIS_URL: is required in production/);
   });
 });

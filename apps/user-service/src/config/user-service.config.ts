@@ -6,6 +6,9 @@ import {
   kafkaSecuritySpec,
   loadConfig,
   loadEventSigningKey,
+  rpcTransportSpec,
+  managementPortSpec,
+  redisConnectionSpec,
   loadVerificationKeys,
   postgresConfigSpec,
   shutdownConfigSpec,
@@ -38,13 +41,12 @@ export const userServiceConfigSpec = {
   rpc: {
     host: env.string('USER_SERVICE_HOST', '127.0.0.1'),
     port: env.int('USER_SERVICE_PORT', 4001, { min: 0, max: 65535 }),
-  },
-  http: {
-    host: env.string('USER_SERVICE_HTTP_HOST', '0.0.0.0'),
-    port: env.int('USER_SERVICE_HTTP_PORT', 3001, { min: 0, max: 65535 }),
+    ...rpcTransportSpec(),
   },
   /** Column-level encryption of the email (AES-256-GCM key ring + blind-index key): server, migrations, commands. */
   pii: fieldEncryptionKeysSpec(),
+  /** Health, status and metrics (no public HTTP: the RPC port is the service's interface), on the RPC host. */
+  managementPort: managementPortSpec(9001),
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
   shutdown: shutdownConfigSpec(),
@@ -57,14 +59,27 @@ export function loadUserServiceConfig(source: Record<string, string | undefined>
   return loadConfig(userServiceConfigSpec, source);
 }
 
+/** What only the server reads, besides the keys: the `user.authenticate` throttle and its Redis. */
+export const userServiceServerConfigSpec = {
+  /** Redis for the throttle's counters (the gateway's Redis and rate-limit script). */
+  redis: redisConnectionSpec(),
+  /** Attempts of `user.authenticate` per minute: per account, and per RPC peer (a gateway replica sends many). */
+  authenticateThrottle: {
+    perEmailPerMinute: env.int('AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE', 10, { min: 1 }),
+    perSourcePerMinute: env.int('AUTHENTICATE_LIMIT_PER_SOURCE_PER_MINUTE', 1200, { min: 1 }),
+  },
+};
+
 /**
- * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
- * verify the credential of every call, and the outbox relay's event-signing key (EVENT_SIGNING_KEY with
- * EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the configuration above.
+ * What the server (main.ts) reads: the configuration above, the throttle's (userServiceServerConfigSpec), the
+ * gateway's public keys (JWT_PUBLIC_KEYS), which verify the credential of every call, and the outbox relay's
+ * event-signing key (EVENT_SIGNING_KEY with EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the
+ * configuration above.
  */
 export function loadUserServiceServerConfig(source: Record<string, string | undefined> = process.env) {
   return {
     ...loadUserServiceConfig(source),
+    ...loadConfig(userServiceServerConfigSpec, source),
     callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
     eventSigningKey: loadEventSigningKey(source),
   };

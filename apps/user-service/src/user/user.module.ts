@@ -11,6 +11,7 @@ import { PasswordHasher } from './application/password-hasher';
 import { UserService } from './application/user.service';
 import { UserRepository } from './application/user.repository';
 import { createUserRepository } from './infrastructure/persistence/user-repository.factory';
+import { AuthenticateThrottle } from './interface/messaging/authenticate-throttle';
 import { RPC_LOGGER, UserRpcErrorFilter } from './interface/messaging/user-rpc-error.filter';
 import { UserRpcController } from './interface/messaging/user.rpc-controller';
 
@@ -27,6 +28,8 @@ export interface UserModuleOptions {
   callers: JwtVerifier;
   /** How long an Idempotency-Key answers with its first result, ms (`USER_SERVICE_IDEMPOTENCY_RETENTION_MS`). */
   idempotencyRetentionMs: number;
+  /** user-service's own throttle on `user.authenticate` (Redis); its Redis client is the caller's to connect and close. */
+  authenticateThrottle: AuthenticateThrottle;
   /** Runs after the HTTP and RPC servers stopped accepting work (graceful shutdown). */
   onShutdown?: () => Promise<void>;
 }
@@ -58,6 +61,7 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
       providers: [
         { provide: OPTIONS, useValue: options },
         { provide: JwtVerifier, useValue: options.callers },
+        { provide: AuthenticateThrottle, useValue: options.authenticateThrottle },
         { provide: RPC_LOGGER, useValue: options.logger },
         UserRpcErrorFilter,
         { provide: PasswordHasher, useValue: new PasswordHasher(options.bcryptCost) },
@@ -85,6 +89,7 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
       probeName: 'user-service-readiness',
       broker: publisher,
     });
+    this.health.register(this.options.authenticateThrottle.healthCheck());
     this.stopPruning = this.idempotency.schedulePrune(dataSource, this.options.logger);
   }
 

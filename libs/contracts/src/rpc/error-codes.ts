@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'unprocessable'
   /** A conditional request without its condition (HTTP 428, RFC 6585). */
   | 'precondition_required'
+  /** Too many attempts (HTTP 429); `details.retryAfterSeconds` says when to try again. */
+  | 'rate_limited'
   | 'unavailable';
 
 export interface FieldError {

@@ -20,6 +20,8 @@ export const UserErrorCodes = {
   forbidden: 'USER.FORBIDDEN',
   /** An operation that needs an actor was called without `context.actor`. */
   unauthenticated: 'USER.UNAUTHENTICATED',
+  /** Kind `rate_limited`: too many `user.authenticate` attempts for the email or from the caller. */
+  authenticateThrottled: 'USER.AUTHENTICATE_THROTTLED',
 } as const;
 
 /** Largest page of `user.list`. */

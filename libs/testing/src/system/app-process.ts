@@ -8,14 +8,28 @@ export class AppProcess {
   private current?: ServiceProcess;
   private logs = '';
 
+  readonly httpPort?: number;
+  readonly managementPort: number;
+
+  /** `ports.http`: the public HTTP port (gateway, audit-service); user-service and task-service have none. */
   constructor(
     readonly app: string,
-    readonly httpPort: number,
+    ports: { http?: number; management: number },
     private readonly env: Record<string, string>,
-  ) {}
+  ) {
+    this.httpPort = ports.http;
+    this.managementPort = ports.management;
+  }
 
+  /** The public HTTP base URL. */
   get url(): string {
+    if (this.httpPort === undefined) throw new Error(`${this.app} has no public HTTP port`);
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** The management base URL: health, status, metrics. */
+  get managementUrl(): string {
+    return `http://127.0.0.1:${this.managementPort}`;
   }
 
   get pid(): number | undefined {
@@ -33,7 +47,7 @@ export class AppProcess {
    */
   async start(readyTimeoutMs = 150_000): Promise<void> {
     if (this.running()) return;
-    this.current = await startService(this.app, this.env, `${this.url}/health/ready`, { readyTimeoutMs });
+    this.current = await startService(this.app, this.env, `${this.managementUrl}/health/ready`, { readyTimeoutMs });
   }
 
   /** SIGKILL (or another signal) and wait for the exit; a paused process is continued first. */

@@ -55,9 +55,16 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     started.push({ stop: () => database.drop() });
     const auditMongoUrl = `${backends.mongo.url.replace(/\/[^/]*$/, '')}/faults_audit`;
 
-    const [gatewayHttp, userHttp, userRpc, taskHttp, taskRpc, auditHttp] = await Promise.all(
-      Array.from({ length: 6 }, () => freePort()),
-    );
+    const [
+      gatewayHttp,
+      gatewayManagement,
+      userManagement,
+      userRpc,
+      taskManagement,
+      taskRpc,
+      auditHttp,
+      auditManagement,
+    ] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
     const common = {
       NODE_ENV: 'test',
       // The system's own token keys: the gateway signs with them, every app verifies with them.
@@ -78,34 +85,39 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     // One event-signing key per producer, as deployed: audit-service accepts each on its own topics only.
     const eventKeys = generateEventKeysEnv();
     const apps: AppProcess[] = [];
-    const app = (name: string, port: number, env: Record<string, string>) => {
-      const process = new AppProcess(name, port, { ...common, ...env });
+    const app = (name: string, ports: { http?: number; management: number }, env: Record<string, string>) => {
+      const process = new AppProcess(name, ports, { ...common, ...env, MANAGEMENT_PORT: String(ports.management) });
       apps.push(process);
       return process;
     };
-    const user = app('user-service', userHttp, {
-      ...eventKeys.producers['user-service'],
-      MIGRATIONS_RUN: 'true',
-      BCRYPT_COST: '4',
-      USER_SERVICE_PORT: String(userRpc),
-      USER_SERVICE_HTTP_PORT: String(userHttp),
-      USER_SERVICE_HTTP_HOST: '127.0.0.1',
-    });
-    const taskEnv = (rpc: number, http: number) => ({
+    const user = app(
+      'user-service',
+      { management: userManagement },
+      {
+        ...eventKeys.producers['user-service'],
+        MIGRATIONS_RUN: 'true',
+        BCRYPT_COST: '4',
+        USER_SERVICE_PORT: String(userRpc),
+        AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE: '1000',
+      },
+    );
+    const taskEnv = (rpc: number) => ({
       ...eventKeys.producers['task-service'],
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(rpc),
-      TASK_SERVICE_HTTP_PORT: String(http),
-      TASK_SERVICE_HTTP_HOST: '127.0.0.1',
     });
-    const task = app('task-service', taskHttp, taskEnv(taskRpc, taskHttp));
-    const audit = app('audit-service', auditHttp, {
-      ...eventKeys.producers['audit-service'],
-      EVENT_VERIFY_KEYS: eventKeys.EVENT_VERIFY_KEYS,
-      AUDIT_HTTP_PORT: String(auditHttp),
-      AUDIT_HTTP_HOST: '127.0.0.1',
-      AUDIT_CONSUMER_GROUP: 'faults-audit',
-    });
+    const task = app('task-service', { management: taskManagement }, taskEnv(taskRpc));
+    const audit = app(
+      'audit-service',
+      { http: auditHttp, management: auditManagement },
+      {
+        ...eventKeys.producers['audit-service'],
+        EVENT_VERIFY_KEYS: eventKeys.EVENT_VERIFY_KEYS,
+        AUDIT_HTTP_PORT: String(auditHttp),
+        AUDIT_HTTP_HOST: '127.0.0.1',
+        AUDIT_CONSUMER_GROUP: 'faults-audit',
+      },
+    );
     const gatewayEnv = (http: number) => ({
       GATEWAY_PORT: String(http),
       GATEWAY_HOST: '127.0.0.1',
@@ -119,19 +131,19 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
       API_DOCS_ENABLED: 'false',
     });
-    const gateway = app('api-gateway', gatewayHttp, gatewayEnv(gatewayHttp));
+    const gateway = app('api-gateway', { http: gatewayHttp, management: gatewayManagement }, gatewayEnv(gatewayHttp));
     started.push({ stop: () => Promise.all(apps.map((a) => a.stop())).then(() => undefined) });
     // task-service's tables reference users: user-service migrates first.
     await user.start();
     await Promise.all([task.start(), audit.start(), gateway.start()]);
 
     const extraTaskService = async () => {
-      const [rpc, http] = await Promise.all([freePort(), freePort()]);
-      return app('task-service', http, taskEnv(rpc, http));
+      const [rpc, management] = await Promise.all([freePort(), freePort()]);
+      return app('task-service', { management }, taskEnv(rpc));
     };
     const extraGateway = async () => {
-      const http = await freePort();
-      return app('api-gateway', http, gatewayEnv(http));
+      const [http, management] = await Promise.all([freePort(), freePort()]);
+      return app('api-gateway', { http, management }, gatewayEnv(http));
     };
     return {
       backends,

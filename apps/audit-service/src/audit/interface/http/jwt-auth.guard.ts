@@ -1,8 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ACCESS_TOKEN_AUDIENCE, AppError, JwtVerifier } from '@taskflow/nest-kit';
+import type { UserRole } from '@taskflow/contracts';
+import { ACCESS_TOKEN_AUDIENCE, AppError, JwtVerifier, TokenSubject } from '@taskflow/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuditConfig } from '../../../config/audit.config';
+import { SessionStoreClient } from '../../infrastructure/sessions/session-store.client';
 import { AUDIT_CONFIG } from '../../tokens';
 
 export interface Principal {
@@ -17,28 +19,36 @@ export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 
 /**
  * Verifies the gateway's access token (ES256, the gateway's public keys, audience `taskflow-api`: nest-kit's
- * JwtVerifier, the one the gateway uses) and the caller's role. Error codes are the gateway's.
+ * JwtVerifier, the one the gateway uses), then its session and the user's current role in the gateway's session
+ * store (@taskflow/cache checkSession, the gateway's rule): a logged-out session is 401, a demoted user 403, on this
+ * port as at the gateway. Error codes are the gateway's.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly tokens: JwtVerifier;
+  private readonly failureMode: AuditConfig['auth']['sessionFailureMode'];
 
   constructor(
     @Inject(AUDIT_CONFIG) config: AuditConfig,
     private readonly reflector: Reflector,
+    private readonly sessions: SessionStoreClient,
   ) {
     this.tokens = new JwtVerifier(config.auth.publicKeys, ACCESS_TOKEN_AUDIENCE);
+    this.failureMode = config.auth.sessionFailureMode;
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       throw new AppError('unauthorized', 'AUTH.MISSING_TOKEN', 'A bearer token is required.');
     }
     const subject = this.tokens.verify(token);
-    if (!subject?.actor) throw new AppError('unauthorized', 'AUTH.INVALID_TOKEN', 'The token is invalid or expired.');
-    const claims: Principal = { sub: subject.actor.id, role: subject.actor.role, sid: subject.sessionId };
+    if (!subject?.actor || !subject.sessionId) {
+      throw new AppError('unauthorized', 'AUTH.INVALID_TOKEN', 'The token is invalid or expired.');
+    }
+    const role = await this.currentRole({ actor: subject.actor, sessionId: subject.sessionId });
+    const claims: Principal = { sub: subject.actor.id, role, sid: subject.sessionId };
     const allowed = this.reflector.getAllAndOverride<string[]>(ROLES, [context.getHandler(), context.getClass()]) ?? [
       'admin',
       'auditor',
@@ -48,5 +58,16 @@ export class JwtAuthGuard implements CanActivate {
     }
     request.principal = claims;
     return true;
+  }
+
+  /** The session's current role; throws 401 for an ended session, 503 when the store is down in `closed` mode. */
+  private async currentRole(subject: Required<TokenSubject>): Promise<UserRole> {
+    const decision = await this.sessions.check({ userId: subject.actor.id, sessionId: subject.sessionId });
+    if (decision.outcome === 'live') return decision.role;
+    if (decision.outcome === 'ended') {
+      throw new AppError('unauthorized', 'AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
+    }
+    if (this.failureMode === 'open') return subject.actor.role;
+    throw new AppError('unavailable', 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.');
   }
 }

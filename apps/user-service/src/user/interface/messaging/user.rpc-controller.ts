@@ -1,8 +1,9 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload, TcpContext } from '@nestjs/microservices';
 import { RpcContext, RpcDefinition, UserErrorCodes, UserRpc } from '@taskflow/contracts';
 import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
+import { AuthenticateThrottle } from './authenticate-throttle';
 import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
 /** The `UserRpc` request/reply handlers: validate, then call the use case. */
@@ -12,6 +13,7 @@ export class UserRpcController {
   constructor(
     private readonly users: UserService,
     private readonly callers: JwtVerifier,
+    private readonly throttle: AuthenticateThrottle,
   ) {}
 
   @MessagePattern(UserRpc.register.pattern)
@@ -20,8 +22,13 @@ export class UserRpcController {
   }
 
   @MessagePattern(UserRpc.authenticate.pattern)
-  authenticate(@Payload() request: unknown) {
-    return this.handle(UserRpc.authenticate, request, (ctx, data) => this.users.authenticate(ctx, data));
+  authenticate(@Payload() request: unknown, @Ctx() transport: TcpContext) {
+    // The peer address of the connection, not `context.ipAddress`: that one is the caller's say-so.
+    const source = transport.getSocketRef().netSocket.remoteAddress ?? 'unknown';
+    return this.handle(UserRpc.authenticate, request, async (ctx, data) => {
+      await this.throttle.hit(data.email, source);
+      return this.users.authenticate(ctx, data);
+    });
   }
 
   @MessagePattern(UserRpc.recordLogout.pattern)

@@ -1,0 +1,106 @@
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxy, ClientProxyFactory, MessagePattern, Transport } from '@nestjs/microservices';
+import { freePort } from '@taskflow/testing';
+import { connect, Socket } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import { DrainingTcpServer } from './draining-tcp-server';
+
+@Controller()
+class EchoController {
+  @MessagePattern('echo')
+  echo(data: unknown) {
+    return data;
+  }
+}
+
+@Module({ controllers: [EchoController] })
+class EchoModule {}
+
+const MAX_FRAME = 64 * 1024;
+const IDLE_MS = 1000;
+
+/** Resolves when the server closes (or resets) the socket; with the time it took from `since`. */
+function closed(socket: Socket, since = Date.now()): Promise<number> {
+  return new Promise((resolve) => {
+    socket.on('error', () => undefined);
+    socket.once('close', () => resolve(Date.now() - since));
+  });
+}
+
+async function open(port: number): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  return socket;
+}
+
+/**
+ * The RPC listener's limits (issue 12): what an unauthenticated peer can make user-service or task-service hold
+ * before any credential is checked. Real sockets against a real Nest TCP microservice on DrainingTcpServer.
+ */
+describe('DrainingTcpServer limits: frame size and idle connections', () => {
+  let port: number;
+  let service: INestMicroservice;
+  let client: ClientProxy;
+
+  beforeAll(async () => {
+    port = await freePort();
+    service = await NestFactory.createMicroservice(EchoModule, {
+      strategy: new DrainingTcpServer({ host: '127.0.0.1', port, maxFrameBytes: MAX_FRAME, idleTimeoutMs: IDLE_MS }),
+      logger: false,
+    });
+    await service.listen();
+    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+  });
+
+  it('answers normal calls, also frames just under the cap', async () => {
+    expect(await firstValueFrom(client.send('echo', { hello: 'world' }))).toEqual({ hello: 'world' });
+    const large = 'x'.repeat(MAX_FRAME - 200);
+    expect(await firstValueFrom(client.send('echo', { large }))).toEqual({ large });
+  });
+
+  it('closes a connection that declares a 60 MB frame at its first bytes, before the rest arrives', async () => {
+    const socket = await open(port);
+    const gone = closed(socket);
+    socket.write(`${60 * 1024 * 1024}#{"pattern":"echo","data":"`);
+    // At once, not by the idle timeout.
+    expect(await gone).toBeLessThan(IDLE_MS / 2);
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('closes a connection streaming a 60 MB frame, and memory stays bounded', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const socket = await open(port);
+    const gone = closed(socket);
+    let closedAt: number | undefined;
+    void gone.then(() => (closedAt = Date.now()));
+    // No header delimiter: the frame's length is never declared, so only the buffer cap can stop it.
+    const chunk = Buffer.alloc(64 * 1024, '1');
+    let sent = 0;
+    while (sent < 60 * 1024 * 1024 && closedAt === undefined) {
+      const ok = socket.write(chunk);
+      sent += chunk.length;
+      if (!ok) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), gone]);
+    }
+    await gone;
+    expect(sent).toBeLessThan(16 * 1024 * 1024); // refused long before 60 MB were taken
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('closes a connection that sends nothing for the idle timeout', async () => {
+    const socket = await open(port);
+    const took = await closed(socket);
+    expect(took).toBeGreaterThanOrEqual(IDLE_MS - 50);
+    expect(took).toBeLessThan(IDLE_MS + 3000);
+  });
+
+  it('keeps serving after refusing: a client reconnects and calls as before', async () => {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 500)); // the client's own idle socket is closed
+    expect(await firstValueFrom(client.send('echo', { again: true }))).toEqual({ again: true });
+  });
+});
