@@ -36,13 +36,13 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('task_rpc_it');
+    await scratch.migrate();
     dataSource = await openDataSource(scratch.config);
-    await dataSource.runMigrations({ transaction: 'each' });
     alice = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-alice' };
     bob = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-bob' };
     admin = { actor: { id: await insertUser(dataSource, 'admin'), role: 'admin' } };
     // The service runs as the application role (DML only), as in production; the owner role verifies.
-    appDataSource = await openDataSource(testConfig(await scratch.createAppRole()));
+    appDataSource = await openDataSource(scratch.serviceConfig);
     service = await startService(scratch.config, appDataSource, ['127.0.0.1:1']);
   });
 

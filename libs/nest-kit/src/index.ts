@@ -17,3 +17,4 @@ export * from './auth/jwt';
 export * from './graceful-shutdown';
 export * from './draining-tcp-server';
 export * from './database-errors';
+export * from './postgres-roles';
