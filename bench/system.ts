@@ -1,7 +1,7 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
 import {
-  createScratchDatabase,
+  createServiceDatabase,
   freePort,
   prefixOutboxTopics,
   ServiceProcess,
@@ -166,7 +166,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}taskflow.ingest.v1` };
     const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
-    const database = await createScratchDatabase('bench');
+    const database = await createServiceDatabase('bench');
     cleanups.push([`database ${database.name}`, () => database.drop()]);
     const redis = await startOwnRedis();
     cleanups.push(['redis-server', redis.stop]);
@@ -205,7 +205,6 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: brokers,
-      DATABASE_URL: database.url,
       ...generateSigningKeyEnv(),
     };
     const processes: BenchProcess[] = [];
@@ -222,12 +221,14 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     log('[bench] starting user-service and task-service (migrations on a scratch database) …');
     // task-service's tables reference users: user-service migrates first.
     await start('user-service', 'user-service', userHttp, {
+      ...database.env('user-service'),
       MIGRATIONS_RUN: 'true',
       USER_SERVICE_PORT: String(userRpc),
       USER_SERVICE_HTTP_PORT: String(userHttp),
       USER_SERVICE_HTTP_HOST: '127.0.0.1',
     });
     await start('task-service', 'task-service', taskHttp, {
+      ...database.env('task-service'),
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(taskRpc),
       TASK_SERVICE_HTTP_PORT: String(taskHttp),

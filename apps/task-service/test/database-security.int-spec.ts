@@ -24,7 +24,8 @@ describe('task-service database roles and row-level security (real PostgreSQL)',
   /** Every task, by who created it and who is assigned. */
   const tasks: { id: string; creatorId: string; assigneeId: string | null }[] = [];
 
-  const refused = (promise: Promise<unknown>) => expect(promise).rejects.toMatchObject({ driverError: { code: '42501' } });
+  const refused = (promise: Promise<unknown>) =>
+    expect(promise).rejects.toMatchObject({ driverError: { code: '42501' } });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Query = (sql: string, params?: unknown[]) => Promise<any>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -189,7 +190,7 @@ describe('task-service database roles and row-level security (real PostgreSQL)',
       await expect(runtime.query(`UPDATE tasks SET title = 'no actor'`)).resolves.toEqual([[], 0]);
     });
 
-    it('should keep a changed task in its writer\'s view: the service answers 403, the policy refuses (42501)', async () => {
+    it("should keep a changed task in its writer's view: the service answers 403, the policy refuses (42501)", async () => {
       const service = new TaskService({
         dataSource: runtime,
         outboxTable: TASK_OUTBOX_TABLE,

@@ -123,6 +123,8 @@ export async function protectMigrationHistory(owner: SqlQueryable, table: string
     [table],
   );
   for (const { grantee } of grantees) {
-    await owner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${sqlIdentifier(table)} FROM ${sqlIdentifier(grantee)}`);
+    await owner.query(
+      `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${sqlIdentifier(table)} FROM ${sqlIdentifier(grantee)}`,
+    );
   }
 }
