@@ -1,3 +1,4 @@
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import type { SqlQueryable } from './schema-version';
 
@@ -44,7 +45,7 @@ export interface ProvisionOptions {
   roles?: DatabaseRoles;
   /**
    * Password per role name. A role without one keeps its password (none when created here: enough where
-   * `pg_hba.conf` trusts local connections, as on a developer machine). Setting one rotates it.
+   * `pg_hba.conf` trusts the connections). A given one is set when the stored one differs: changing it rotates.
    */
   passwords?: Record<string, string>;
 }
@@ -92,7 +93,9 @@ export async function provisionDatabaseRoles(admin: SqlQueryable, options: Provi
 
 /**
  * Creates `role` (LOGIN, no other attribute) unless it exists; two provisioners racing on one server both
- * succeed. Sets the password when one is given, and strips attributes a service role must not have.
+ * succeed. Sets the password when one is given and the role's stored one differs, and strips attributes a
+ * service role must not have. ALTER ROLE only when needed: concurrent ALTERs of one role fail ("tuple
+ * concurrently updated"), and parallel test workers provision the same roles.
  */
 async function ensureLoginRole(admin: SqlQueryable, role: string, password?: string): Promise<void> {
   const name = sqlIdentifier(role);
@@ -106,9 +109,33 @@ async function ensureLoginRole(admin: SqlQueryable, role: string, password?: str
      FROM pg_roles WHERE rolname = $1`,
     [role],
   );
-  // ALTER ROLE only when needed: concurrent ALTERs of one role fail ("tuple concurrently updated").
-  if (password !== undefined) await admin.query(`ALTER ROLE ${name} ${attributes} PASSWORD ${sqlLiteral(password)}`);
-  else if (!current?.ok) await admin.query(`ALTER ROLE ${name} ${attributes}`);
+  const passwordCurrent = password === undefined || (await storedPasswordIs(admin, role, password));
+  if (current?.ok && passwordCurrent) return;
+  await admin.query(`ALTER ROLE ${name} ${attributes}${passwordCurrent ? '' : ` PASSWORD ${sqlLiteral(password!)}`}`);
+}
+
+/**
+ * Whether `role`'s stored password verifier (SCRAM-SHA-256, RFC 5802/7677, or legacy MD5) is `password`'s.
+ * False when the verifier cannot be read (pg_authid is readable by superusers only): the caller then sets it.
+ */
+async function storedPasswordIs(admin: SqlQueryable, role: string, password: string): Promise<boolean> {
+  const rows: { verifier: string | null }[] = await admin
+    .query(`SELECT rolpassword AS verifier FROM pg_authid WHERE rolname = $1`, [role])
+    .catch(() => []);
+  const verifier = rows[0]?.verifier;
+  if (!verifier) return false;
+  const scram = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):/.exec(verifier);
+  if (scram) {
+    const salted = pbkdf2Sync(password, Buffer.from(scram[2], 'base64'), Number(scram[1]), 32, 'sha256');
+    const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest());
+    return storedKey.digest('base64') === scram[3];
+  }
+  return (
+    verifier ===
+    `md5${createHash('md5')
+      .update(password + role)
+      .digest('hex')}`
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DATABASE_ROLES, pgQueryable, provisionDatabaseRoles } from '@taskflow/nest-kit';
+import { DatabaseService, infraDir, prepareServiceDatabase, ServiceUrls } from '@taskflow/infra';
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 
@@ -52,60 +52,28 @@ export async function createScratchDatabase(prefix = 'scratch'): Promise<Scratch
   };
 }
 
-/** The service whose roles a URL or environment is for. */
-export type DatabaseService = 'user-service' | 'task-service';
-
-/** The URLs of one service's roles on a scratch database (no password: local connections are trusted). */
-export interface ServiceUrls {
-  /** DATABASE_MIGRATION_URL: the schema owner. */
-  owner: string;
-  /** DATABASE_URL: the runtime role (data only, no DDL). */
-  runtime: string;
-}
-
 export interface ServiceDatabase extends ScratchDatabase {
   urls: Record<DatabaseService, ServiceUrls>;
   /** DATABASE_URL and DATABASE_MIGRATION_URL of `service`, as a deployment hands them to it. */
   env(service: DatabaseService): { DATABASE_URL: string; DATABASE_MIGRATION_URL: string };
 }
 
-function asRole(url: string, role: string): string {
-  const parsed = new URL(url);
-  parsed.username = role;
-  parsed.password = '';
-  return parsed.toString();
-}
-
 /**
- * A scratch database prepared like a deployment's: the services' owner and runtime roles exist and have their
- * rights on it (`provisionDatabaseRoles`, the one definition), so a service started with `env(service)`
- * migrates as its owner and serves as its runtime role. `url` stays the administrator's, for assertions.
- * The roles are server-wide and shared by every such database; `drop` removes the database (and its grants).
+ * A scratch database prepared as `npm start` prepares the development one and as a deployment's is
+ * (`prepareServiceDatabase`): the services' owner and runtime roles exist and have their rights on it, so a service
+ * started with `env(service)` migrates as its owner and serves as its runtime role. `url` stays the
+ * administrator's, for set-up and assertions. The roles are server-wide, shared by every such database; `drop`
+ * removes the database and with it their rights on it.
  */
 export async function createServiceDatabase(prefix = 'services'): Promise<ServiceDatabase> {
   const database = await createScratchDatabase(prefix);
+  let urls: Record<DatabaseService, ServiceUrls>;
   try {
-    const admin = new Client({ connectionString: database.url, connectionTimeoutMillis: 5000 });
-    await admin.connect();
-    try {
-      await provisionDatabaseRoles(pgQueryable(admin), { database: database.name });
-    } finally {
-      await admin.end();
-    }
+    urls = await prepareServiceDatabase(database.url, infraDir());
   } catch (error) {
     await database.drop().catch(() => undefined);
     throw error;
   }
-  const urls = {
-    'user-service': {
-      owner: asRole(database.url, DATABASE_ROLES.user.owner),
-      runtime: asRole(database.url, DATABASE_ROLES.user.runtime),
-    },
-    'task-service': {
-      owner: asRole(database.url, DATABASE_ROLES.task.owner),
-      runtime: asRole(database.url, DATABASE_ROLES.task.runtime),
-    },
-  };
   return {
     ...database,
     urls,
