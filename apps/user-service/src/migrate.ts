@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { databaseRolesConfigSpec, loadConfig } from '@taskflow/config';
+import { postgresSsl } from '@taskflow/config';
 import { createLogger, DATABASE_ROLES, pgQueryable, provisionDatabaseRoles } from '@taskflow/nest-kit';
 import { Client } from 'pg';
-import { loadUserServiceConfig } from './config/user-service.config';
+import { loadDatabaseRolesConfig, loadUserServiceConfig } from './config/user-service.config';
 import { connect, ensureDatabase, migrationUrlOf, runMigrations, schemaStatus } from './database/data-source';
 
 /**
@@ -41,10 +41,10 @@ async function main(command = process.argv[2] ?? 'up'): Promise<void> {
 
 /** The `roles` step: the four service roles with the passwords from the secrets, and their rights. */
 async function provisionRoles(): Promise<void> {
-  const { adminUrl, passwords } = loadConfig(databaseRolesConfigSpec());
+  const { adminUrl, tls, passwords } = loadDatabaseRolesConfig();
   const database = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
   if (!database) throw new Error('DATABASE_ADMIN_URL: name the services\' database in the path');
-  const admin = new Client({ connectionString: adminUrl });
+  const admin = new Client({ connectionString: adminUrl, ssl: postgresSsl(tls) });
   await admin.connect();
   try {
     await provisionDatabaseRoles(pgQueryable(admin), {

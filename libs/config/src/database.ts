@@ -52,13 +52,14 @@ export function postgresConfigSpec() {
 /**
  * What the `roles` step (user-service `migrate roles`) reads to create the four PostgreSQL roles of the
  * services and grant them their rights: an administrator's URL (superuser, or CREATEROLE and member of the
- * owner roles) and one password per role, set (rotated) on every run. Passwords are required: the step
+ * owner roles), TLS as the services use it (DATABASE_SSL*) and one password per role, set (rotated) on every run. Passwords are required: the step
  * exists for deployments; locally `npm start` and the tests create the roles without one (trust auth).
  */
 export function databaseRolesConfigSpec() {
   const password = (name: string) => env.string(name);
   return {
     adminUrl: postgresUrls('DATABASE_ADMIN_URL', env.postgresUrl('DATABASE_ADMIN_URL')),
+    tls: tlsSettings('DATABASE_SSL'),
     passwords: {
       userOwner: password('USER_SERVICE_DB_OWNER_PASSWORD'),
       userRuntime: password('USER_SERVICE_DB_PASSWORD'),

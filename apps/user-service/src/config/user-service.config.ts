@@ -1,4 +1,5 @@
 import {
+  databaseRolesConfigSpec,
   logLevelSpec,
   env,
   kafkaDeadlinesSpec,
@@ -59,4 +60,12 @@ export function loadUserServiceConfig(source: Record<string, string | undefined>
  */
 export function loadUserServiceServerConfig(source: Record<string, string | undefined> = process.env) {
   return { ...loadUserServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
+}
+
+/**
+ * What `migrate.js roles` reads: the database administrator's URL and the four role passwords (libs/config
+ * databaseRolesConfigSpec). Nothing else: the step needs no other configuration and gets none.
+ */
+export function loadDatabaseRolesConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig({ profile: env.profile(), ...databaseRolesConfigSpec() }, source);
 }

@@ -20,6 +20,11 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   REDIS_PASSWORD: 'Vh3_nQ8sKx-1TzLw6RmJpBc4',
   MONGO_USERNAME: 'taskflow_audit',
   MONGO_PASSWORD: 'Mz5-tRq2_WnYk8LsXv3HdPc7',
+  // The services' database roles, as `node tools/run.js database-passwords` prints them.
+  USER_SERVICE_DB_OWNER_PASSWORD: 'Ow7-kLp2_QxZ9mVt4RsNcB1y',
+  USER_SERVICE_DB_PASSWORD: 'Rt3_vNq8-LwX2kPz6HmYdJ5s',
+  TASK_SERVICE_DB_OWNER_PASSWORD: 'Tk9-oWm4_ZsQ1xLv7NpRcH2e',
+  TASK_SERVICE_DB_PASSWORD: 'Ap6_rTy3-KqM8wZx1LsVnD4g',
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
@@ -206,12 +211,23 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
   const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const keys = { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS };
+  const { USER_SERVICE_DB_OWNER_PASSWORD, USER_SERVICE_DB_PASSWORD, TASK_SERVICE_DB_OWNER_PASSWORD } = REALISTIC_SECRETS;
+  const { TASK_SERVICE_DB_PASSWORD } = REALISTIC_SECRETS;
+  const keys = {
+    JWT_PRIVATE_KEY,
+    JWT_PRIVATE_KEY_ID,
+    JWT_PUBLIC_KEYS,
+    USER_SERVICE_DB_OWNER_PASSWORD,
+    USER_SERVICE_DB_PASSWORD,
+    TASK_SERVICE_DB_OWNER_PASSWORD,
+    TASK_SERVICE_DB_PASSWORD,
+  };
   const withSecrets = composeContainers({ POSTGRES_PASSWORD, ...keys }).map((c) => ({
     ...c,
     where: `${c.where} (secrets from .env)`,
   }));
-  // The token keys have no default (compose refuses to start without them); everything else may default.
+  // The token keys and the database role passwords have no default (compose refuses to start without them);
+  // everything else may default.
   const defaults = composeContainers(keys).map((c) => ({ ...c, where: `${c.where} (file defaults)` }));
   return [...withSecrets, ...defaults];
 }
