@@ -43,7 +43,7 @@ async function main(command = process.argv[2] ?? 'up'): Promise<void> {
 async function provisionRoles(): Promise<void> {
   const { adminUrl, tls, passwords } = loadDatabaseRolesConfig();
   const database = decodeURIComponent(new URL(adminUrl).pathname.slice(1));
-  if (!database) throw new Error('DATABASE_ADMIN_URL: name the services\' database in the path');
+  if (!database) throw new Error("DATABASE_ADMIN_URL: name the services' database in the path");
   const admin = new Client({ connectionString: adminUrl, ssl: postgresSsl(tls) });
   await admin.connect();
   try {

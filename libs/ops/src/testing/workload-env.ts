@@ -211,7 +211,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
   const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const { USER_SERVICE_DB_OWNER_PASSWORD, USER_SERVICE_DB_PASSWORD, TASK_SERVICE_DB_OWNER_PASSWORD } = REALISTIC_SECRETS;
+  const { USER_SERVICE_DB_OWNER_PASSWORD, USER_SERVICE_DB_PASSWORD, TASK_SERVICE_DB_OWNER_PASSWORD } =
+    REALISTIC_SECRETS;
   const { TASK_SERVICE_DB_PASSWORD } = REALISTIC_SECRETS;
   const keys = {
     JWT_PRIVATE_KEY,
