@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TaskService } from '../src/task/application/task.service';
 import { Actor, canAccess } from '../src/task/domain/task';
-import { inActorTransaction } from '../src/task/infrastructure/persistence/actor-transaction';
+import { inActorTransaction } from '../src/database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_MIGRATIONS, TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
 

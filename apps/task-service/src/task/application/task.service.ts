@@ -24,7 +24,7 @@ import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
-import { inActorTransaction } from '../infrastructure/persistence/actor-transaction';
+import { inActorTransaction } from '../../database/actor-transaction';
 import { TaskRow, toSnapshot, toTask, toTaskView } from '../infrastructure/persistence/task.mapper';
 import { buildListSql, encodeCursor } from './list-tasks.sql';
 import {
@@ -134,10 +134,9 @@ export class TaskService {
 
   /** Only the creator or an admin may give a task away: the task must stay in the actor's view (`canAccess`). */
   assign(context: RpcContext, data: AssignTaskData): Promise<TaskChange> {
-    const actor = requireActor(context);
     return this.change(context, TaskPatterns.assign, data, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
-      if (!canAccess(actor, { creatorId: task.creatorId, assigneeId: data.assigneeId })) {
+      if (!canAccess(requireActor(context), { creatorId: task.creatorId, assigneeId: data.assigneeId })) {
         throw forbidden('Only the creator of a task or an admin can assign it to someone else.');
       }
       return {

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import type { Actor } from '../../domain/task';
+import type { Actor } from '../task/domain/task';
 
 /**
  * Where every task-service transaction starts: begins it on the primary or on a read replica (DATABASE_READ_URLS; the primary when none), sets the
