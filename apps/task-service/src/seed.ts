@@ -5,9 +5,13 @@ import { createLogger } from '@taskflow/nest-kit';
 import { TaskService } from './task/application/task.service';
 import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
+import { inActorTransaction } from './database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
 
-/** Development tasks of seed 001, by the seed users of user-service (run its seed first). */
+/**
+ * Development tasks of seed 001, by the seed users of user-service (run its seed first). Reads `users`, which
+ * task-service's runtime role may not: run it with the development default DATABASE_URL (the administrator).
+ */
 const DEV_TASKS: (CreateTaskData & { creator: string; assignee?: string })[] = [
   {
     creator: 'admin@taskflow.com',
@@ -60,10 +64,9 @@ async function main(): Promise<void> {
       const creatorId = users.get(creator);
       if (!creatorId) throw new Error(`seed user ${creator} is missing: run \`nx run user-service:seed\` first`);
       // Idempotent: a task is identified by its creator and title.
-      const [exists] = await dataSource.query(`SELECT 1 FROM tasks WHERE creator_id = $1 AND title = $2`, [
-        creatorId,
-        data.title,
-      ]);
+      const [exists] = await inActorTransaction(dataSource, { id: creatorId, role: 'user' }, 'primary', (manager) =>
+        manager.query(`SELECT 1 FROM tasks WHERE creator_id = $1 AND title = $2`, [creatorId, data.title]),
+      );
       if (exists) continue;
       await tasks.create(
         { actor: { id: creatorId, role: 'user' }, correlationId: 'dev-seed' },
