@@ -6,7 +6,17 @@ import { TaskService } from '../src/task/application/task.service';
 import { Actor, canAccess } from '../src/task/domain/task';
 import { inActorTransaction } from '../src/database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_MIGRATIONS, TASK_OUTBOX_TABLE } from '../src/migrations';
-import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
+import { infraDir, prepareServiceDatabase } from '@taskflow/infra';
+import { createScratchDatabase as createPlainDatabase } from '@taskflow/testing';
+import { runMigrations } from '../src/migrate';
+import {
+  createScratchDatabase,
+  insertUser,
+  openDataSource,
+  ScratchDatabase,
+  testConfig,
+  USERS_TABLE_SQL,
+} from './fixtures/database';
 
 jest.setTimeout(60_000);
 
@@ -217,5 +227,50 @@ describe('task-service database roles and row-level security (real PostgreSQL)',
       expect(handedOver).toMatchObject({ assigneeId: ids.carol, version: version + 1 });
       await admin.query(`UPDATE tasks SET assignee_id = $2 WHERE id = $1`, [bobsTaskForAlice.id, ids.alice]);
     });
+  });
+
+  it('should hand a database migrated before the roles existed to the owner role, data intact', async () => {
+    const legacy = await createPlainDatabase('task_legacy_it');
+    try {
+      // The old way: everything created and migrated by the administrator.
+      const old = await openDataSource(testConfig(legacy.url));
+      await old.query(USERS_TABLE_SQL);
+      await old.runMigrations({ transaction: 'each' });
+      const userId = await insertUser(old);
+      const [task] = await old.query(`INSERT INTO tasks (title, creator_id) VALUES ('old', $1) RETURNING id`, [userId]);
+      await old.destroy();
+
+      const urls = await prepareServiceDatabase(legacy.url, infraDir());
+      const config = testConfig(urls['task-service'].runtime, {
+        DATABASE_MIGRATION_URL: urls['task-service'].owner,
+      });
+      await expect(runMigrations(config.db)).resolves.toEqual([]);
+      const check = await openDataSource(testConfig(legacy.url));
+      const owners: { name: string; owner: string }[] = await check.query(
+        `SELECT tablename AS name, tableowner AS owner FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+      );
+      await check.destroy();
+      expect(owners).toEqual(
+        expect.arrayContaining([
+          { name: 'tasks', owner: DATABASE_ROLES.task.owner },
+          { name: 'task_migrations', owner: DATABASE_ROLES.task.owner },
+          { name: 'users', owner: DATABASE_ROLES.user.owner },
+        ]),
+      );
+      const service = await openDataSource(config);
+      try {
+        const rows = await inActorTransaction(service, { id: userId, role: 'user' }, 'primary', (manager) =>
+          manager.query('SELECT id FROM tasks'),
+        );
+        expect(rows).toEqual([{ id: task.id }]);
+        await expect(service.query('DELETE FROM task_migrations')).rejects.toMatchObject({
+          driverError: { code: '42501' },
+        });
+      } finally {
+        await service.destroy();
+      }
+    } finally {
+      await legacy.drop();
+    }
   });
 });

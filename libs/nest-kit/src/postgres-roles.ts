@@ -11,6 +11,8 @@ export function pgQueryable(client: ClientBase): SqlQueryable {
 export interface ServiceRoles {
   owner: string;
   runtime: string;
+  /** A POSIX regular expression matching the names of the service's tables and types (adopted by `owner`). */
+  objects: string;
 }
 
 /** The roles of user-service and task-service, one database (`tasks` references `users`). */
@@ -21,8 +23,8 @@ export interface DatabaseRoles {
 
 /** Role names used locally (`npm start`, tests), in docker-compose and in the Kubernetes manifests. */
 export const DATABASE_ROLES: DatabaseRoles = {
-  user: { owner: 'taskflow_user_owner', runtime: 'taskflow_user_app' },
-  task: { owner: 'taskflow_task_owner', runtime: 'taskflow_task_app' },
+  user: { owner: 'taskflow_user_owner', runtime: 'taskflow_user_app', objects: '^(users|user_.+)$' },
+  task: { owner: 'taskflow_task_owner', runtime: 'taskflow_task_app', objects: '^(tasks|task_.+)$' },
 };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -61,6 +63,9 @@ export interface ProvisionOptions {
  *   UPDATE, DELETE on every table and USAGE, SELECT on every sequence that owner creates now or later. No DDL,
  *   no TRUNCATE, nothing of the other service; not BYPASSRLS, so `tasks`' row-level security applies.
  * - PUBLIC loses CREATE on `public` (the default before PostgreSQL 15).
+ * - A database migrated before the roles existed: the service's tables and types owned by another role (the
+ *   administrator) pass to its owner, and its runtime role gets its data rights on them (the migrate command
+ *   then takes back its migration history's; `protectMigrationHistory`).
  *
  * Foreign-key checks run with the referenced table owner's rights, so task-service's runtime role needs no
  * privilege on `users`.
@@ -89,6 +94,34 @@ export async function provisionDatabaseRoles(admin: SqlQueryable, options: Provi
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${sqlIdentifier(roles.user.owner)} IN SCHEMA public GRANT REFERENCES ON TABLES TO ${sqlIdentifier(roles.task.owner)}`,
   );
   for (const statement of statements) await admin.query(statement);
+  for (const service of services)
+    await adoptExistingObjects(admin, service, service === roles.user ? roles.task : null);
+}
+
+/**
+ * Hands the service's tables and enum types that another role owns to its owner role, granting the runtime role
+ * its data rights on those tables (and `referencedBy`'s owner REFERENCES, for the foreign keys). Sequences and
+ * indexes follow their tables.
+ */
+async function adoptExistingObjects(admin: SqlQueryable, service: ServiceRoles, referencedBy: ServiceRoles | null) {
+  const owner = sqlIdentifier(service.owner);
+  const tables: { name: string }[] = await admin.query(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname ~ $1 AND pg_get_userbyid(c.relowner) <> $2`,
+    [service.objects, service.owner],
+  );
+  for (const { name } of tables) {
+    const table = sqlIdentifier(name);
+    await admin.query(`ALTER TABLE ${table} OWNER TO ${owner}`);
+    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${sqlIdentifier(service.runtime)}`);
+    if (referencedBy) await admin.query(`GRANT REFERENCES ON ${table} TO ${sqlIdentifier(referencedBy.owner)}`);
+  }
+  const types: { name: string }[] = await admin.query(
+    `SELECT t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = 'public' AND t.typtype = 'e' AND t.typname ~ $1 AND pg_get_userbyid(t.typowner) <> $2`,
+    [service.objects, service.owner],
+  );
+  for (const { name } of types) await admin.query(`ALTER TYPE ${sqlIdentifier(name)} OWNER TO ${owner}`);
 }
 
 /**
