@@ -1,7 +1,7 @@
 import { RpcContext, TaskPage, TaskPatterns, TaskStats, TaskView } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
+import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 import { RunningService, startService } from './fixtures/service';
 
 jest.setTimeout(60_000);
