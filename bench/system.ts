@@ -1,5 +1,5 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createServiceDatabase,
   freePort,
@@ -206,6 +206,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: brokers,
       ...generateSigningKeyEnv(),
+      ...generateFieldEncryptionKeyEnv(),
     };
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];

@@ -248,8 +248,9 @@ async function startCommand() {
       ...backendEnv,
       NODE_ENV: process.env.NODE_ENV || 'development',
       MIGRATIONS_RUN: 'true',
-      // Token keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
+      // Token and email-encryption keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
       ...infra().ensureLocalSigningKeys(infra().infraDir()),
+      ...infra().ensureLocalFieldEncryptionKeys(infra().infraDir()),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',

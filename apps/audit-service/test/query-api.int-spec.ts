@@ -38,11 +38,14 @@ const BASE = new Date(Date.now() - 2 * 3_600_000); // every event lies in the la
 describe('audit query API', () => {
   const kafka = new KafkaFixture();
   const systemTopic = uniqueName('audit-int.system');
+  const auditTopic = uniqueName('audit-int.audit');
   const dbName = uniqueName('audit_int_query').replace(/-/g, '_');
   const env = {
     MONGO_URL: `${MONGO_BASE}/${dbName}`,
     AUDIT_INGEST_ENABLED: 'false',
     AUDIT_SYSTEM_TOPIC: systemTopic,
+    // Every query publishes its audit.read here (and fails closed without it).
+    AUDIT_EVENTS_TOPIC: auditTopic,
   };
   let config: AuditConfig;
   let app: NestFastifyApplication;
@@ -63,7 +66,7 @@ describe('audit query API', () => {
 
   beforeAll(async () => {
     await kafka.connect();
-    await kafka.createTopics([systemTopic], 1);
+    await kafka.createTopics([systemTopic, auditTopic], 1);
     config = testConfig(env);
     app = await startApp(config);
     mongo = await openDb(env.MONGO_URL);
@@ -280,7 +283,7 @@ describe('audit query API', () => {
   describe('retention and schema', () => {
     it('should have run the versioned migrations: seed indexes, unique eventId, TTL on expiresAt, conflicts', async () => {
       const migrations = await mongo.db.collection('schema_migrations').find().sort({ _id: 1 }).toArray();
-      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4]);
+      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4, 5]);
       const conflictIndexes = await mongo.db.collection('event_log_conflicts').listIndexes().toArray();
       expect(conflictIndexes.find((index) => index.name === 'eventId_variant_unique')).toMatchObject({
         key: { eventId: 1, receivedSha256: 1 },

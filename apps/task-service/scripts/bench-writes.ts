@@ -8,7 +8,7 @@
  */
 import 'reflect-metadata';
 import { outboxLag, percentile } from '@taskflow/bench';
-import { RpcContext, TaskPatterns } from '@taskflow/contracts';
+import { RpcContext, TaskRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { OutboxRelay } from '@taskflow/outbox';
 import { Kafka, logLevel } from 'kafkajs';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       Array.from({ length: CONCURRENCY }, async () => {
         while (Date.now() < deadline) {
           const t0 = performance.now();
-          await service.send(TaskPatterns.create, actor, { title: `bench ${n++}`, priority: 'high' });
+          await service.send(TaskRpc.create.pattern, actor, { title: `bench ${n++}`, priority: 'high' });
           latencies.push(performance.now() - t0);
         }
       }),

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       dataSource,
       callers: new JwtVerifier(config.callerKeys, RPC_AUDIENCE.user),
       bcryptCost: config.bcryptCost,
+      fieldKeys: config.pii,
       publisher,
       metrics,
       logger,

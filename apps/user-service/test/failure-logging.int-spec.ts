@@ -1,9 +1,9 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { RpcErrorBody, UserPatterns } from '@taskflow/contracts';
+import { RpcErrorBody, UserRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, RPC_AUDIENCE } from '@taskflow/nest-kit';
-import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort } from '@taskflow/testing';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
@@ -35,6 +35,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
       {
         dataSource,
         bcryptCost: 4,
+        fieldKeys: fieldEncryptionKeys(),
         publisher,
         metrics: new AppMetrics('user-service'),
         logger,
@@ -60,7 +61,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
   it('should log a failed registration with its correlation id and without the email or the bcrypt hash', async () => {
     const email = `${uniqueName('secret')}@example.com`;
     const error: RpcErrorBody = await firstValueFrom(
-      client.send(UserPatterns.register, {
+      client.send(UserRpc.register.pattern, {
         context: { credential: callCredential(RPC_AUDIENCE.user), correlationId: 'corr-failed-registration' },
         data: { email, password: 'correct horse battery' },
       }),

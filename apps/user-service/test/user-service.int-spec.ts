@@ -2,13 +2,14 @@ import { RpcContext, SystemActors, UserView } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { DataSource } from 'typeorm';
 import { AppError, DATABASE_ROLES } from '@taskflow/nest-kit';
-import { createServiceDatabase, ServiceDatabase } from '@taskflow/testing';
+import { createServiceDatabase, fieldEncryptionKeys, ServiceDatabase } from '@taskflow/testing';
 import { Client } from 'pg';
 import { connect, runMigrations } from '../src/database/data-source';
 import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
 import { seedDevUsers } from '../src/seed';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
+import { createUserRepository } from '../src/user/infrastructure/persistence/user-repository.factory';
 import { dbConfig, uniqueName } from './support';
 
 interface OutboxRow {
@@ -58,6 +59,7 @@ describe('UserService (PostgreSQL, runtime role)', () => {
     hasher = new PasswordHasher(4);
     users = new UserService(
       app,
+      createUserRepository(fieldEncryptionKeys()),
       hasher,
       new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
     );
@@ -294,7 +296,11 @@ describe('UserService (PostgreSQL, runtime role)', () => {
         created.push(
           await users.register(
             {},
-            { email: `${tag}.${firstName}@example.com`, password: 'correct horse', profile: { firstName } },
+            {
+              email: `${tag}.${firstName}@example.com`,
+              password: 'correct horse',
+              profile: { firstName, lastName: tag },
+            },
           ),
         );
       }
@@ -306,6 +312,10 @@ describe('UserService (PostgreSQL, runtime role)', () => {
       expect(page2.items.map((user) => user.profile.firstName)).toEqual(['Zed']);
       const byName = await users.list(admin, { search: 'zeLD' });
       expect(byName.items.map((user) => user.id)).toContain(created[2].id);
+      // The email is encrypted: it matches as a whole (blind index, any case), never in part.
+      const byEmail = await users.list(admin, { search: ` ${tag}.AMY@example.com ` });
+      expect(byEmail.items.map((user) => user.id)).toEqual([created[1].id]);
+      expect((await users.list(admin, { search: `${tag}.amy@` })).total).toBe(0);
       expect(await failure(users.list(as(created[1]), {}))).toMatchObject({ kind: 'forbidden' });
     });
 

@@ -15,7 +15,12 @@ export { startLocalKafka } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
-export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
-export type { SigningKeyEnv } from './local-secrets';
+export {
+  ensureLocalFieldEncryptionKeys,
+  ensureLocalSigningKeys,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+} from './local-secrets';
+export type { FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
 export { ensureLocalDatabasePasswords, prepareServiceDatabase } from './local-database';
 export type { DatabaseService, ServiceUrls } from './local-database';

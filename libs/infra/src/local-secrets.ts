@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,17 +22,43 @@ export function generateSigningKeyEnv(): SigningKeyEnv {
   };
 }
 
+/** The environment variables of the email's column encryption (see libs/config field-encryption-keys). */
+export interface FieldEncryptionKeyEnv {
+  PII_ENCRYPTION_KEYS: string;
+  PII_ENCRYPTION_KEY_ID: string;
+  PII_BLIND_INDEX_KEY: string;
+}
+
+/** A fresh AES-256 key (JWK Set of one oct key, its kid) and a fresh 256-bit blind-index key, as app environment. */
+export function generateFieldEncryptionKeyEnv(): FieldEncryptionKeyEnv {
+  const kid = `local-${randomUUID()}`;
+  return {
+    PII_ENCRYPTION_KEYS: JSON.stringify({ keys: [{ kty: 'oct', kid, k: randomBytes(32).toString('base64url') }] }),
+    PII_ENCRYPTION_KEY_ID: kid,
+    PII_BLIND_INDEX_KEY: randomBytes(32).toString('base64url'),
+  };
+}
+
 /**
  * The local system's token keys, created once under `<infraDir>/secrets/` (git-ignored, mode 0600) and reused:
  * no key ships with the repository, and a development token stays valid across restarts of `npm start`.
  */
 export function ensureLocalSigningKeys(infraDir: string): SigningKeyEnv {
+  return ensureLocalSecret(infraDir, 'jwt-signing-key.json', generateSigningKeyEnv);
+}
+
+/** The local email-encryption keys, created once like the token keys (data encrypted with them stays readable). */
+export function ensureLocalFieldEncryptionKeys(infraDir: string): FieldEncryptionKeyEnv {
+  return ensureLocalSecret(infraDir, 'pii-encryption-keys.json', generateFieldEncryptionKeyEnv);
+}
+
+function ensureLocalSecret<T>(infraDir: string, name: string, generate: () => T): T {
   const dir = join(infraDir, 'secrets');
-  const file = join(dir, 'jwt-signing-key.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SigningKeyEnv;
+  const file = join(dir, name);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as T;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keys = generateSigningKeyEnv();
-  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  const secret = generate();
+  writeFileSync(file, JSON.stringify(secret), { mode: 0o600 });
   chmodSync(file, 0o600);
-  return keys;
+  return secret;
 }

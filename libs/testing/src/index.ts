@@ -21,5 +21,5 @@ export type { TcpProxy } from './tcp-proxy';
 export { startDomainServices } from './domain-services';
 export type { DomainServices } from './domain-services';
 export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
-export { accessToken, callCredential, callerVerifier, signingKeyEnv } from './tokens';
+export { accessToken, callCredential, callerVerifier, fieldEncryptionKeys, signingKeyEnv } from './tokens';
 export { deeplyNestedEvent } from './poison';

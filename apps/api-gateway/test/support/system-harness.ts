@@ -10,6 +10,8 @@ import {
   startDomainServices,
   startService,
 } from '@taskflow/testing';
+import { ensureKafkaTopics } from '@taskflow/infra';
+import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -117,10 +119,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const gateways: NestFastifyApplication[] = [];
   const mongoBase = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
   const auditMongoUrl = options.audit ? `${mongoBase}/audit_abuse_${Date.now().toString(36)}` : undefined;
+  // audit-service records every read there and answers 503 when it cannot (auto-create is off on the broker).
+  const auditEventsTopic = `abuse.audit.${randomUUID()}`;
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const stop = async () => {
     await Promise.all(gateways.map((app) => app.close()));
     await Promise.all(services.map((service) => service.stop()));
     await database.drop();
+    if (options.audit) {
+      const admin = new Kafka({ clientId: 'abuse-harness', brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [auditEventsTopic] }).finally(() => admin.disconnect());
+    }
     if (auditMongoUrl) {
       const client = await MongoClient.connect(auditMongoUrl, { serverSelectionTimeoutMS: 5000 });
       await client
@@ -133,6 +143,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     const auditHttp = await freePort();
     const common = { MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
+    if (options.audit) await ensureKafkaTopics(brokers, [auditEventsTopic], { partitions: 1 });
     const audit = options.audit
       ? startService(
           'audit-service',
@@ -140,6 +151,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
             MONGO_URL: auditMongoUrl!,
             AUDIT_INGEST_ENABLED: 'false',
             AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
+            AUDIT_EVENTS_TOPIC: auditEventsTopic,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
             LOG_LEVEL: 'error',

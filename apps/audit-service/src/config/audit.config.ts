@@ -90,6 +90,42 @@ export function loadAuditMigrationConfig(
   return loadConfig({ profile: env.profile(), mongo: mongoSpec(), logLevel: logLevelSpec() }, source);
 }
 
+export interface CompletenessConfig extends AuditMigrationConfig {
+  /**
+   * Read-only PostgreSQL URLs of the services' databases holding the outbox tables; '' = not checked (at least
+   * one is required). Never given to audit-service itself: only the operator's completeness command reads them.
+   */
+  outboxes: { user: string; task: string };
+  /** An outbox row younger than this (unsent: since created; sent: since sent) is in flight, not a gap, ms. */
+  graceMs: number;
+}
+
+/**
+ * What the completeness command (completeness.ts) reads: MongoDB, the outbox databases and the grace period.
+ * Throws a ConfigError listing all problems.
+ */
+export function loadCompletenessConfig(source: Record<string, string | undefined> = process.env): CompletenessConfig {
+  const config = loadConfig(
+    {
+      profile: env.profile(),
+      mongo: mongoSpec(),
+      logLevel: logLevelSpec(),
+      outboxes: {
+        user: env.postgresUrl('USER_OUTBOX_DATABASE_URL', ''),
+        task: env.postgresUrl('TASK_OUTBOX_DATABASE_URL', ''),
+      },
+      graceMs: env.int('COMPLETENESS_GRACE_MS', 300_000, { min: 0 }),
+    },
+    source,
+  );
+  if (!config.outboxes.user && !config.outboxes.task) {
+    throw new Error(
+      'Invalid configuration:\n  - USER_OUTBOX_DATABASE_URL, TASK_OUTBOX_DATABASE_URL: set at least one (a read-only role)',
+    );
+  }
+  return config;
+}
+
 /** Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems. */
 export function loadAuditConfig(source: Record<string, string | undefined> = process.env): AuditConfig {
   const raw = loadConfig(

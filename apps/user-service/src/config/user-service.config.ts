@@ -2,6 +2,7 @@ import {
   databaseRolesConfigSpec,
   logLevelSpec,
   env,
+  fieldEncryptionKeysSpec,
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
@@ -42,6 +43,8 @@ export const userServiceConfigSpec = {
     host: env.string('USER_SERVICE_HTTP_HOST', '0.0.0.0'),
     port: env.int('USER_SERVICE_HTTP_PORT', 3001, { min: 0, max: 65535 }),
   },
+  /** Column-level encryption of the email (AES-256-GCM key ring + blind-index key): server, migrations, commands. */
+  pii: fieldEncryptionKeysSpec(),
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
   shutdown: shutdownConfigSpec(),

@@ -22,6 +22,31 @@ const FIXTURES: Record<EventType, object> = {
   'system.backup.started': { backupId: 'b-1', target: 'postgres' },
   'system.backup.completed': { backupId: 'b-1', target: 'postgres', outcome: 'succeeded', sizeBytes: 10 },
   'system.maintenance.started': { reason: 'upgrade' },
+  'audit.read': { route: 'GET /api/v1/audit/events', filter: { actorId: USER_ID }, resultCount: 3 },
+  'audit.legal_hold.placed': { holdId: TASK_ID, scope: { actorId: USER_ID }, reason: 'case 42', heldCount: 7 },
+  'audit.legal_hold.released': { holdId: TASK_ID, scope: { entityType: 'task', entityId: TASK_ID }, restoredCount: 7 },
+  'audit.retention.changed': {
+    previousRules: null,
+    rules: { 'task.*': 30 },
+    affected: { earlier: 2, later: 0, expireNow: 1, unchanged: 5, held: 0 },
+  },
+  'audit.dead_letter.redriven': {
+    redriven: [{ topic: 't.dlq', partition: 0, offset: '3', originalTopic: 't', eventId: TASK_ID }],
+    notFound: 0,
+  },
+  'audit.dead_letter.purged': {
+    topic: 't.dlq',
+    partitions: [{ partition: 0, beforeOffset: '4', previousLowOffset: '0' }],
+  },
+  'audit.replay.started': { replayId: TASK_ID, from: '2026-01-01T00:00:00.000Z', topics: ['t'], messages: 10 },
+  'audit.replay.completed': {
+    replayId: TASK_ID,
+    status: 'completed',
+    read: 10,
+    stored: 2,
+    duplicates: 8,
+    deadLettered: 0,
+  },
 };
 
 function taskSnapshot() {

@@ -1,4 +1,4 @@
-import { generateSigningKeyEnv } from '@taskflow/infra';
+import { generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import { K8sObject, podSpecOf, renderOverlay } from './k8s';
 import { readYaml } from './repo';
 
@@ -27,6 +27,7 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   TASK_SERVICE_DB_PASSWORD: 'Ap6_rTy3-KqM8wZx1LsVnD4g',
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
+  ...generateFieldEncryptionKeyEnv(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
 };
 
@@ -208,27 +209,18 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
+/** Secrets docker-compose.yml requires (token keys, email-encryption keys, the services' database role passwords). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_|(USER|TASK)_SERVICE_DB_)/;
+
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
-  const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const { USER_SERVICE_DB_OWNER_PASSWORD, USER_SERVICE_DB_PASSWORD, TASK_SERVICE_DB_OWNER_PASSWORD } =
-    REALISTIC_SECRETS;
-  const { TASK_SERVICE_DB_PASSWORD } = REALISTIC_SECRETS;
-  const keys = {
-    JWT_PRIVATE_KEY,
-    JWT_PRIVATE_KEY_ID,
-    JWT_PUBLIC_KEYS,
-    USER_SERVICE_DB_OWNER_PASSWORD,
-    USER_SERVICE_DB_PASSWORD,
-    TASK_SERVICE_DB_OWNER_PASSWORD,
-    TASK_SERVICE_DB_PASSWORD,
-  };
+  const { POSTGRES_PASSWORD } = REALISTIC_SECRETS;
+  // The keys have no default (compose refuses to start without them: `${NAME:?…}`); everything else may default.
+  const keys = Object.fromEntries(Object.entries(REALISTIC_SECRETS).filter(([name]) => COMPOSE_REQUIRED.test(name)));
   const withSecrets = composeContainers({ POSTGRES_PASSWORD, ...keys }).map((c) => ({
     ...c,
     where: `${c.where} (secrets from .env)`,
   }));
-  // The token keys and the database role passwords have no default (compose refuses to start without them);
-  // everything else may default.
   const defaults = composeContainers(keys).map((c) => ({ ...c, where: `${c.where} (file defaults)` }));
   return [...withSecrets, ...defaults];
 }

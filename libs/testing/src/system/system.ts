@@ -1,4 +1,4 @@
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       NODE_ENV: 'test',
       // The system's own token keys: the gateway signs with them, every app verifies with them.
       ...generateSigningKeyEnv(),
+      ...generateFieldEncryptionKeyEnv(),
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: backends.kafka.url,

@@ -55,7 +55,7 @@ describe('parseEventFilter', () => {
     [{ type: 'billing.' }, 'type', 'unknown type prefix billing.'],
     [{ entityId: UUID }, 'entityType', 'is required with entityId'],
     [{ entityType: 'task', entityId: 'not-a-uuid' }, 'entityId', 'must be a UUID for entityType task'],
-    [{ entityType: 'invoice' }, 'entityType', 'must be one of task, user, system'],
+    [{ entityType: 'invoice' }, 'entityType', 'must be one of task, user, system, audit'],
     [{ actorId: 'a b' }, 'actorId', expect.stringContaining('malformed')],
     [{ from: 'yesterday' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],
     [{ from: '2026-02-30T00:00:00Z' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],

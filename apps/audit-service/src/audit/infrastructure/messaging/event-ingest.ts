@@ -5,12 +5,24 @@ import type { Logger } from 'pino';
 import { AuditConfig } from '../../../config/audit.config';
 import { toEventLog } from '../../application/to-event-log';
 import { EventLog } from '../../domain/event-log';
+import { applyHolds } from '../../domain/legal-hold';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
 import { EventLogRepository, InsertResult, isStorageFailure } from '../persistence/event-log.repository';
+import { LegalHoldRepository } from '../persistence/legal-hold.repository';
 import { MongoConnector } from '../persistence/mongo-connector';
 import { DeadLetter, toDeadLetterRecord } from './dead-letter';
 import { KafkaClients } from './kafka-clients';
+
+/** What one `ingest` call did with its chunk, message by message. */
+export interface IngestResult {
+  stored: number;
+  /** Already stored with the same content (the unique eventId index absorbed them). */
+  duplicates: number;
+  /** eventId already stored with other content (both kept in event_log_conflicts). */
+  conflicts: number;
+  deadLettered: number;
+}
 
 type Admission = { ok: true; doc: EventLog } | ({ ok: false } & Omit<DeadLetter, 'message'>);
 
@@ -34,12 +46,13 @@ export class EventIngest {
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     private readonly kafka: KafkaClients,
     private readonly events: EventLogRepository,
+    private readonly holds: LegalHoldRepository,
     private readonly store: MongoConnector,
     private readonly metrics: AuditMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<IngestResult> {
     const docs: EventLog[] = [];
     const sources: KafkaMessage[] = [];
     const dead: DeadLetter[] = [];
@@ -51,8 +64,10 @@ export class EventIngest {
         sources.push(message);
       } else dead.push({ message, code: admission.code, reason: admission.reason });
     }
+    const counts = { stored: 0, duplicates: 0, conflicts: 0 };
     if (docs.length > 0) {
       const result = await this.insert(docs);
+      Object.assign(counts, { stored: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts });
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
       if (result.conflicts > 0) {
@@ -67,6 +82,7 @@ export class EventIngest {
     await this.deadLetter(topic, partition, dead);
     // Counted once handled, not per attempt: a retried chunk must not look like a consuming partition.
     this.metrics.consumed.inc({ topic }, chunk.length);
+    return { ...counts, deadLettered: dead.length };
   }
 
   /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */
@@ -80,13 +96,28 @@ export class EventIngest {
     }
   }
 
-  private async insert(docs: EventLog[]): Promise<Stored> {
+  private async insert(received: EventLog[]): Promise<Stored> {
     this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
+    const docs = await this.withActiveHolds(received);
     try {
       return withCode(await this.events.insertBatch(docs));
     } catch (error) {
       if (!isStorageFailure(error)) return this.insertOneByOne(docs);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
+      throw error;
+    }
+  }
+
+  /**
+   * One query per chunk, right before the insert: records an active legal hold covers are stored held. Failing to
+   * read the holds is a storage failure like a failed insert (the chunk is retried; nothing is stored unheld).
+   */
+  private async withActiveHolds(docs: EventLog[]): Promise<EventLog[]> {
+    try {
+      const holds = await this.holds.active();
+      return holds.length === 0 ? docs : docs.map((doc) => applyHolds(doc, holds));
+    } catch (error) {
+      this.metrics.writeRetries.inc();
       throw error;
     }
   }

@@ -11,9 +11,10 @@ import {
   parseExportLimit,
   parsePage,
 } from '../../application/event-filter';
+import { AuditedReads, Reader } from '../../application/audited-reads';
 import { EventLog } from '../../domain/event-log';
-import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { ReadBy } from './reader.decorator';
 
 type QueryParams = Record<string, string | string[] | undefined>;
 const TOP_N = 200;
@@ -29,58 +30,67 @@ const CSV_COLUMNS = [
   'payload',
 ] as const;
 
-/** Read-only API for analysts (admin or auditor). Every query hides records past their expiresAt. */
+/**
+ * Read-only API for analysts (admin or auditor). Every query hides records past their expiresAt, and every
+ * query is recorded as one `audit.read` by AuditedReads (503 when it cannot be).
+ */
 @Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)
 export class AuditQueryController {
-  constructor(private readonly events: EventLogRepository) {}
+  constructor(private readonly events: AuditedReads) {}
 
   @Get('events')
-  list(@Query() query: QueryParams) {
+  list(@Query() query: QueryParams, @ReadBy() reader: Reader) {
     const filter = parseEventFilter(query, [...FILTER_KEYS, ...PAGE_KEYS]);
-    return this.events.findPage(filter, parsePage(query));
+    return this.events.findPage(reader, filter, parsePage(query));
   }
 
   @Get('entities/:entityType/:entityId/history')
-  history(@Param('entityType') entityType: string, @Param('entityId') entityId: string, @Query() query: QueryParams) {
+  history(
+    @Param('entityType') entityType: string,
+    @Param('entityId') entityId: string,
+    @Query() query: QueryParams,
+    @ReadBy() reader: Reader,
+  ) {
     const filter = parseEventFilter({ ...query, entityType, entityId }, [...FILTER_KEYS, ...PAGE_KEYS]);
-    return this.events.findPage(filter, parsePage(query));
+    return this.events.findPage(reader, filter, parsePage(query));
   }
 
   @Get('correlations/:correlationId')
-  async trail(@Param('correlationId') correlationId: string) {
+  async trail(@Param('correlationId') correlationId: string, @ReadBy() reader: Reader) {
     const filter = parseEventFilter({ correlationId });
-    return { items: await this.events.findTrail(filter.correlationId!) };
+    return { items: await this.events.findTrail(reader, filter.correlationId!) };
   }
 
   @Get('stats/by-type')
-  async byType(@Query() query: QueryParams) {
-    return { items: await this.events.countBy('type', parseEventFilter(query), TOP_N) };
+  async byType(@Query() query: QueryParams, @ReadBy() reader: Reader) {
+    return { items: await this.events.countBy(reader, 'type', parseEventFilter(query), TOP_N) };
   }
 
   @Get('stats/by-actor')
-  async byActor(@Query() query: QueryParams) {
-    return { items: await this.events.countBy('actorId', parseEventFilter(query), TOP_N) };
+  async byActor(@Query() query: QueryParams, @ReadBy() reader: Reader) {
+    return { items: await this.events.countBy(reader, 'actorId', parseEventFilter(query), TOP_N) };
   }
 
   @Get('stats/by-time')
-  async byTime(@Query() query: QueryParams) {
+  async byTime(@Query() query: QueryParams, @ReadBy() reader: Reader) {
     const { bucket: _bucket, ...rest } = query;
     const bucket = parseBucket(query);
-    return { bucket, items: await this.events.countByBucket(bucket, parseEventFilter(rest)) };
+    return { bucket, items: await this.events.countByBucket(reader, bucket, parseEventFilter(rest)) };
   }
 
   /**
    * Streams straight from a MongoDB cursor, newest first: memory stays flat whatever the size of the range.
    * `limit` (optional, 1..MAX_EXPORT_LIMIT) keeps the newest rows only. The first batch is read before any byte is
-   * sent, so an unavailable MongoDB is still a 503 problem, not a cut-off download.
+   * sent, so an unavailable MongoDB (or Kafka, which must record the read) is still a 503 problem, not a cut-off
+   * download. The `audit.read` counts the rows streamed and is published when the stream ends.
    */
   @Get('export')
-  async export(@Query() query: QueryParams, @Res() reply: FastifyReply) {
+  async export(@Query() query: QueryParams, @Res() reply: FastifyReply, @ReadBy() reader: Reader) {
     const { format = 'ndjson', limit, ...rest } = query;
     if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
     const filter: EventFilter = parseEventFilter(rest);
-    const cursor = await startedIteration(this.events.streamAll(filter, parseExportLimit({ limit })));
+    const cursor = await startedIteration(await this.events.stream(reader, filter, parseExportLimit({ limit })));
     const lines = format === 'csv' ? toCsv(cursor) : toNdjson(cursor);
     return reply
       .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
