@@ -17,5 +17,5 @@ export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
 export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
 export type { SigningKeyEnv } from './local-secrets';
-export { ensureLocalDatabasePasswords, prepareServiceDatabase } from './local-database';
+export { prepareServiceDatabase } from './local-database';
 export type { DatabaseService, ServiceUrls } from './local-database';
