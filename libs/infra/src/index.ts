@@ -22,5 +22,5 @@ export {
   generateSigningKeyEnv,
 } from './local-secrets';
 export type { FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
-export { ensureLocalDatabasePasswords, prepareServiceDatabase } from './local-database';
+export { prepareServiceDatabase } from './local-database';
 export type { DatabaseService, ServiceUrls } from './local-database';

@@ -1,5 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import type { ClientBase } from 'pg';
+import { assertTableName } from './postgres';
 import type { SqlQueryable } from './schema-version';
 
 /** A node-postgres client as a `SqlQueryable` (which resolves with the rows, like TypeORM's `query`). */
@@ -27,12 +28,9 @@ export const DATABASE_ROLES: DatabaseRoles = {
   task: { owner: 'taskflow_task_owner', runtime: 'taskflow_task_app', objects: '^(tasks|task_.+)$' },
 };
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** A lower-case SQL identifier, double-quoted; anything else is refused rather than escaped. */
-export function sqlIdentifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`unsafe SQL identifier ${JSON.stringify(name)}`);
-  return `"${name}"`;
+/** A lower-case SQL identifier (`assertTableName`'s rule), double-quoted; anything else is refused, not escaped. */
+function sqlIdentifier(name: string): string {
+  return `"${assertTableName(name, 'SQL identifier')}"`;
 }
 
 /** A string literal for utility statements, which take no bound parameters (standard_conforming_strings on). */
