@@ -2,6 +2,7 @@ import { deadLetterTopic, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createServiceDatabase,
+  eventKeyEnv,
   freePort,
   prefixOutboxTopics,
   ServiceProcess,
@@ -163,7 +164,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
   try {
     const id = uniqueName('bench');
     const prefix = `${id}.`;
-    const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}taskflow.ingest.v1` };
+    const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}ingest.${Topics.task}` };
     const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
     const database = await createServiceDatabase('bench');
@@ -207,6 +208,9 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKA_BROKERS: brokers,
       ...generateSigningKeyEnv(),
       ...generateFieldEncryptionKeyEnv(),
+      // One event key for every app and the ingest phase's publisher (may sign every topic): the bench measures
+      // throughput, per-producer keys are the fault suite's and the tests' subject.
+      ...eventKeyEnv(),
     };
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];

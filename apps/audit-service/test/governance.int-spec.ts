@@ -6,7 +6,7 @@ import type { InjectOptions } from 'fastify';
 import { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { KafkaClients } from '../src/audit/infrastructure/messaging/kafka-clients';
-import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, uniqueName, waitFor } from './support';
+import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, testTopic, uniqueName, waitFor } from './support';
 
 jest.setTimeout(180_000);
 
@@ -51,10 +51,10 @@ function loginEvent(ageDays = 1) {
 
 describe('retention governance and audited reads (real Kafka + MongoDB protocol server)', () => {
   const kafka = new KafkaFixture();
-  const taskTopic = uniqueName('audit-int.gov-task');
-  const userTopic = uniqueName('audit-int.gov-user');
-  const systemTopic = uniqueName('audit-int.gov-system');
-  const auditTopic = uniqueName('audit-int.gov-audit');
+  const taskTopic = testTopic('audit-int-gov', 'task');
+  const userTopic = testTopic('audit-int-gov', 'user');
+  const systemTopic = testTopic('audit-int-gov', 'system');
+  const auditTopic = testTopic('audit-int-gov', 'audit');
   const dbName = uniqueName('audit_int_gov').replace(/-/g, '_');
   const env = {
     MONGO_URL: `${MONGO_BASE}/${dbName}`,
@@ -481,7 +481,7 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
         testConfig({
           ...env,
           AUDIT_INGEST_ENABLED: 'false',
-          AUDIT_EVENTS_TOPIC: uniqueName('audit-int.missing'), // never created: Kafka refuses the record
+          AUDIT_EVENTS_TOPIC: testTopic('audit-int-missing', 'audit'), // never created: Kafka refuses the record
           KAFKA_REQUEST_TIMEOUT_MS: '2000',
         }),
       );

@@ -21,6 +21,7 @@ import {
   token,
   uniqueName,
   waitFor,
+  testTopic,
 } from './support';
 
 jest.setTimeout(180_000);
@@ -32,8 +33,9 @@ jest.setTimeout(180_000);
  */
 describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
   const kafka = new KafkaFixture();
-  const topic = uniqueName('audit-int.ops');
-  const auditTopic = uniqueName('audit-int.ops-audit');
+  // Every event here is a task event (sampleEvent(4·i)): audit-service dead-letters events on another context's topic.
+  const topic = testTopic('audit-int-ops', 'task');
+  const auditTopic = testTopic('audit-int-ops', 'audit');
   const dlq = deadLetterTopic(topic);
   const scratch = uniqueName('audit-int.ops-scratch');
   const dbName = uniqueName('audit_int_ops').replace(/-/g, '_');
@@ -77,6 +79,8 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
     const fixed = sampleEvent(0); // a valid event the store "rejected" before the fix
     const traceBytes = Buffer.from([0x00, 0xff, 0x10, 0x80, 0x7f, 0xc3, 0x28]); // not valid UTF-8: kept as bytes
     let producerHeaders: IHeaders = {};
+    // The bytes as the producer sent them (signed producers send the envelope's canonical JSON).
+    let producedValue = '';
 
     beforeAll(async () => {
       // The event as its producer sends it (whatever headers the fixture's producer adds, e.g. a signature), read
@@ -84,6 +88,7 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
       await kafka.publish(scratch, [fixed]);
       const [produced] = await kafka.readAll(scratch, 1);
       producerHeaders = produced.headers ?? {};
+      producedValue = produced.value!.toString();
       await kafka.producer.send({
         topic: dlq,
         acks: -1,
@@ -130,7 +135,7 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
         errorCode: 'rejected-by-store',
         eventId: fixed.eventId,
         eventType: EventType.TaskStatusChanged,
-        value: JSON.stringify(fixed),
+        value: producedValue,
         valueTruncated: false,
       });
       expect(poison).toMatchObject({
@@ -192,7 +197,7 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
       await waitFor(async () => (await events().countDocuments({ eventId: fixed.eventId })) === 1, 20_000);
 
       const onTopic = await kafka.readAll(topic, 2);
-      const redriven = onTopic.find((m) => m.value?.toString() === JSON.stringify(fixed))!;
+      const redriven = onTopic.find((m) => m.value?.toString() === producedValue)!;
       expect(redriven.key?.toString()).toBe(fixed.entityId);
       // Every producer header byte for byte (a signature must still verify), no x-dlq-* header.
       expect(Object.keys(redriven.headers!).sort()).toEqual([...Object.keys(producerHeaders), 'x-trace-bytes'].sort());
@@ -255,8 +260,8 @@ describe('operator recovery (real Kafka + MongoDB protocol server)', () => {
 
   describe('replay from a point in time', () => {
     it('should bring back exactly the events deleted after the point in time, without duplicates', async () => {
-      const before = [0, 1, 2].map((i) => sampleEvent(i));
-      const after = [3, 4, 5, 6].map((i) => sampleEvent(i));
+      const before = [0, 1, 2].map((i) => sampleEvent(4 * i));
+      const after = [3, 4, 5, 6].map((i) => sampleEvent(4 * i));
       await kafka.publish(topic, before);
       await waitFor(
         async () => (await events().countDocuments({ eventId: { $in: before.map((e) => e.eventId) } })) === 3,

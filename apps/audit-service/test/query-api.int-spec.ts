@@ -22,10 +22,12 @@ import {
   sampleEvent,
   startApp,
   testConfig,
+  testTopic,
   token,
   uniqueName,
   waitFor,
 } from './support';
+import { verifyEventSignature } from '@taskflow/messaging-kafka';
 
 type Role = 'user' | 'admin' | 'auditor';
 
@@ -37,8 +39,8 @@ const BASE = new Date(Date.now() - 2 * 3_600_000); // every event lies in the la
 
 describe('audit query API', () => {
   const kafka = new KafkaFixture();
-  const systemTopic = uniqueName('audit-int.system');
-  const auditTopic = uniqueName('audit-int.audit');
+  const systemTopic = testTopic('audit-int-query', 'system');
+  const auditTopic = testTopic('audit-int-query', 'audit');
   const dbName = uniqueName('audit_int_query').replace(/-/g, '_');
   const env = {
     MONGO_URL: `${MONGO_BASE}/${dbName}`,
@@ -377,6 +379,11 @@ describe('audit query API', () => {
       const decoded = decodeEnvelope(message.value);
       expect(decoded).toMatchObject({ ok: true, envelope: { type: 'system.maintenance.started' } });
       expect(decoded.ok && decoded.envelope.eventId).toBe(res.json().eventId);
+      // Signed with audit-service's own key, which may sign the system topic.
+      expect(verifyEventSignature(systemTopic, message, config.events.verifyKeys)).toEqual({
+        ok: true,
+        keyId: config.events.signingKey.keyId,
+      });
     });
 
     it('should refuse an expectedEndAt the event contract refuses with 400, not fail building the event', async () => {

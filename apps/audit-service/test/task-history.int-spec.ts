@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { EventLogRepository } from '../src/audit/infrastructure/persistence/event-log.repository';
 import { AuditConfig } from '../src/config/audit.config';
-import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, token, uniqueName } from './support';
+import { KafkaFixture, MONGO_BASE, openDb, startApp, testConfig, testTopic, token, uniqueName } from './support';
 
 jest.setTimeout(60_000);
 
@@ -15,7 +15,7 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
   const mongoUrl = `${MONGO_BASE}/${dbName}`;
   const kafka = new KafkaFixture();
   // Every read is recorded as audit.read on this topic (fail closed: it must exist).
-  const auditTopic = uniqueName('audit-int.history');
+  const auditTopic = testTopic('audit-int-history', 'audit');
   const taskId = randomUUID();
   const [alice, bob] = [randomUUID(), randomUUID()];
   const t0 = new Date(Date.now() - 60 * MINUTE);

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 import { KAFKA_BROKERS, logger, RunningService, startService } from './fixtures/service';
+import { testEventSigningKey } from '@taskflow/testing';
 
 jest.setTimeout(90_000);
 
@@ -46,7 +47,13 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
   const relays: OutboxRelay[] = [];
 
   const relay = (brokers: string[]) => {
-    const publisher = new KafkaPublisher({ brokers, clientId: 'task-outbox-test', logger, connectionTimeoutMs: 500 });
+    const publisher = new KafkaPublisher({
+      brokers,
+      clientId: 'task-outbox-test',
+      logger,
+      connectionTimeoutMs: 500,
+      signingKey: testEventSigningKey(),
+    });
     publishers.push(publisher);
     const created = new OutboxRelay({
       dataSource,

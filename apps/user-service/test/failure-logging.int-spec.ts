@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RpcErrorBody, UserRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, RPC_AUDIENCE } from '@taskflow/nest-kit';
-import { callCredential, callerVerifier, fieldEncryptionKeys, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort, testEventSigningKey } from '@taskflow/testing';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
@@ -29,7 +29,12 @@ describe('user-service failure logging (real PostgreSQL)', () => {
         $$ BEGIN RAISE EXCEPTION 'storage refused the row' USING ERRCODE = 'XX000'; END $$;
       CREATE TRIGGER refuse_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_users();`);
     const logger = createLogger('user-service', 'info', { write: (line: string) => void lines.push(line) });
-    publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: uniqueName('us-log'), logger: silentLogger });
+    publisher = new KafkaPublisher({
+      brokers: KAFKA_BROKERS,
+      clientId: uniqueName('us-log'),
+      logger: silentLogger,
+      signingKey: testEventSigningKey(),
+    });
     const port = await freePort();
     app = await createUserServiceApp(
       {

@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
-import { callCredential, callerVerifier, fieldEncryptionKeys, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort, testEventSigningKey } from '@taskflow/testing';
 import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
 
 /** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
@@ -67,7 +67,12 @@ describe('user-service over TCP (end to end)', () => {
     await joined; // writes made before the group owns its partitions would be skipped (fromBeginning: false)
 
     const metrics = new AppMetrics('user-service');
-    publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: uniqueName('us-rpc'), logger: silentLogger });
+    publisher = new KafkaPublisher({
+      brokers: KAFKA_BROKERS,
+      clientId: uniqueName('us-rpc'),
+      logger: silentLogger,
+      signingKey: testEventSigningKey(),
+    });
     relay = new OutboxRelay({
       dataSource,
       table: USER_OUTBOX_TABLE,

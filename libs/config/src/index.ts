@@ -6,3 +6,4 @@ export * from './connection-strings';
 export * from './kafka';
 export * from './shutdown';
 export * from './field-encryption-keys';
+export * from './event-signing-keys';

@@ -16,11 +16,17 @@ export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
 export {
+  ensureLocalEventKeys,
   ensureLocalFieldEncryptionKeys,
   ensureLocalSigningKeys,
+  EVENT_KEY_SECRET_PREFIX,
+  EVENT_PRODUCERS,
+  eventKeySecrets,
+  generateEventKeysEnv,
   generateFieldEncryptionKeyEnv,
   generateSigningKeyEnv,
+  TEST_EVENT_PRODUCER,
 } from './local-secrets';
-export type { FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
+export type { EventKeysEnv, EventSigningKeyEnv, FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
 export { prepareServiceDatabase } from './local-database';
 export type { DatabaseService, ServiceUrls } from './local-database';

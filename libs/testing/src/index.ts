@@ -23,3 +23,4 @@ export type { DomainServices } from './domain-services';
 export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
 export { accessToken, callCredential, callerVerifier, fieldEncryptionKeys, signingKeyEnv } from './tokens';
 export { deeplyNestedEvent } from './poison';
+export { eventKeyEnv, signedMessage, testEventSigningKey } from './event-signing';

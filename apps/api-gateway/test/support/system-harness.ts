@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
 import { createGateway } from '../../src/gateway';
 import { flushDb, redisDbUrl } from './gateway-harness';
+import { Topics } from '@taskflow/contracts';
 
 /**
  * The whole system for the abuse suite, reached only through real HTTP: user-service and task-service
@@ -120,7 +121,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const mongoBase = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
   const auditMongoUrl = options.audit ? `${mongoBase}/audit_abuse_${Date.now().toString(36)}` : undefined;
   // audit-service records every read there and answers 503 when it cannot (auto-create is off on the broker).
-  const auditEventsTopic = `abuse.audit.${randomUUID()}`;
+  const auditEventsTopic = `abuse.${randomUUID()}.${Topics.audit}`;
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const stop = async () => {
     await Promise.all(gateways.map((app) => app.close()));
@@ -150,7 +151,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           {
             MONGO_URL: auditMongoUrl!,
             AUDIT_INGEST_ENABLED: 'false',
-            AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
+            AUDIT_SYSTEM_TOPIC: `abuse.${randomUUID()}.${Topics.system}`,
             AUDIT_EVENTS_TOPIC: auditEventsTopic,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',

@@ -1,7 +1,7 @@
-import { createEnvelope, decodeEnvelope, parseEnvelope } from './envelope.factory';
+import { createEnvelope, decodeEnvelope, MAX_ENVELOPE_DEPTH, parseEnvelope } from './envelope.factory';
 import { ALL_EVENT_TYPES, EventType } from './event-types';
 import { EVENT_PAYLOADS } from './payloads';
-import { ALL_TOPICS, deadLetterTopic, topicForEntity } from './topics';
+import { ALL_TOPICS, belongsOnTopic, canonicalTopic, deadLetterTopic, topicForEntity } from './topics';
 
 const TASK_ID = '0195f7a0-0000-7000-8000-000000000001';
 const USER_ID = '0195f7a0-0000-7000-8000-000000000002';
@@ -186,5 +186,38 @@ describe('event contracts', () => {
     ]);
     expect(topicForEntity('task')).toBe('taskflow.task.events.v1');
     expect(deadLetterTopic('taskflow.task.events.v1')).toBe('taskflow.task.events.v1.dlq');
+  });
+
+  it('should bind a topic (or its prefixed copy) to its one entity type, and nothing else', () => {
+    expect(canonicalTopic('taskflow.user.events.v1')).toBe('taskflow.user.events.v1');
+    expect(canonicalTopic('bench-1.taskflow.user.events.v1')).toBe('taskflow.user.events.v1');
+    expect(canonicalTopic('taskflow.user.events.v1.dlq')).toBeUndefined();
+    expect(canonicalTopic('orders')).toBeUndefined();
+    expect(belongsOnTopic('user', 'run-7.taskflow.user.events.v1')).toBe(true);
+    expect(belongsOnTopic('task', 'taskflow.user.events.v1')).toBe(false);
+    expect(belongsOnTopic('system', 'taskflow.audit.events.v1')).toBe(false);
+    expect(belongsOnTopic('audit', 'taskflow.audit.events.v1')).toBe(true);
+  });
+
+  it('should refuse an envelope nested deeper than MAX_ENVELOPE_DEPTH, whatever the JIT state (never a RangeError)', () => {
+    const envelope = createEnvelope({
+      type: 'user.logout',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.logout'],
+    });
+    const nested = (depth: number) => {
+      let value: Record<string, unknown> = {};
+      for (let level = 0; level < depth; level += 1) value = { a: value };
+      return value;
+    };
+    // envelope (1) → payload (2) → nested: 30 more levels is 32 in all, one more is too deep.
+    expect(parseEnvelope({ ...envelope, payload: { ...envelope.payload, nested: nested(29) } }).ok).toBe(true);
+    for (const depth of [30, 3000, 100_000]) {
+      const result = decodeEnvelope(
+        Buffer.from(JSON.stringify({ ...envelope, payload: { ...envelope.payload, x: nested(depth) } })),
+      );
+      expect(result).toEqual({ ok: false, reason: `envelope nests deeper than ${MAX_ENVELOPE_DEPTH} levels` });
+    }
   });
 });

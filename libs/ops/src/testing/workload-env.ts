@@ -1,4 +1,4 @@
-import { generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
+import { eventKeySecrets, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import { K8sObject, podSpecOf, renderOverlay } from './k8s';
 import { readYaml } from './repo';
 
@@ -28,6 +28,8 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
   ...generateFieldEncryptionKeyEnv(),
+  // Real Ed25519 event keys, one per producer, as `node tools/run.js event-keys` prints them.
+  ...eventKeySecrets(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
 };
 
@@ -209,8 +211,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
-/** Secrets docker-compose.yml requires (token keys, email-encryption keys, the services' database role passwords). */
-const COMPOSE_REQUIRED = /^(JWT_|PII_|(USER|TASK)_SERVICE_DB_)/;
+/** Secrets docker-compose.yml requires (token keys, email-encryption keys, event-signing keys, database role passwords). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_|(USER|TASK)_SERVICE_DB_)|EVENT_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {

@@ -1,4 +1,10 @@
-import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
+import {
+  ensureKafkaTopics,
+  EventKeysEnv,
+  generateEventKeysEnv,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+} from '@taskflow/infra';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +23,8 @@ export interface TaskflowSystem {
   user: AppProcess;
   task: AppProcess;
   audit: AppProcess;
+  /** The system's event-signing keys: each producer's own (user-service, task-service, audit-service, backup). */
+  eventKeys: EventKeysEnv;
   /** Another task-service process on the same database and Kafka (its own ports), not started. */
   extraTaskService(): Promise<AppProcess>;
   /** Another gateway with the same configuration on its own port (a rolling update's new replica), not started. */
@@ -67,6 +75,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       DRAIN_DELAY_MS: '2000',
       ...extraEnv,
     };
+    // One event-signing key per producer, as deployed: audit-service accepts each on its own topics only.
+    const eventKeys = generateEventKeysEnv();
     const apps: AppProcess[] = [];
     const app = (name: string, port: number, env: Record<string, string>) => {
       const process = new AppProcess(name, port, { ...common, ...env });
@@ -75,6 +85,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     };
     const user = app('user-service', userHttp, {
       ...database.env('user-service'),
+      ...eventKeys.producers['user-service'],
       MIGRATIONS_RUN: 'true',
       BCRYPT_COST: '4',
       USER_SERVICE_PORT: String(userRpc),
@@ -83,6 +94,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     });
     const taskEnv = (rpc: number, http: number) => ({
       ...database.env('task-service'),
+      ...eventKeys.producers['task-service'],
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(rpc),
       TASK_SERVICE_HTTP_PORT: String(http),
@@ -90,6 +102,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     });
     const task = app('task-service', taskHttp, taskEnv(taskRpc, taskHttp));
     const audit = app('audit-service', auditHttp, {
+      ...eventKeys.producers['audit-service'],
+      EVENT_VERIFY_KEYS: eventKeys.EVENT_VERIFY_KEYS,
       AUDIT_HTTP_PORT: String(auditHttp),
       AUDIT_HTTP_HOST: '127.0.0.1',
       AUDIT_CONSUMER_GROUP: 'faults-audit',
@@ -129,6 +143,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       user,
       task,
       audit,
+      eventKeys,
       extraTaskService,
       extraGateway,
       stop: stopAll,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeEnvelope, deadLetterTopic } from '@taskflow/contracts';
+import { belongsOnTopic, decodeEnvelope, deadLetterTopic, entityTypeOf } from '@taskflow/contracts';
+import { verifyEventSignature } from '@taskflow/messaging-kafka';
 import { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../../../config/audit.config';
@@ -32,7 +33,8 @@ interface Stored extends Omit<InsertResult, 'rejected'> {
 }
 
 /**
- * One chunk of Kafka messages → event_logs: decode, one unordered bulk insert, dead-letter the rest.
+ * One chunk of Kafka messages → event_logs: verify the producer's signature, decode, check the topic, one unordered
+ * bulk insert, dead-letter the rest. Nothing unsigned, forged or misplaced is ever stored.
  *
  * Only storage failures (MongoDB unreachable, no primary) and a failing dead-letter send reject: the
  * transport then retries the same chunk. Anything wrong with one message (undecodable, invalid, refused
@@ -58,7 +60,7 @@ export class EventIngest {
     const dead: DeadLetter[] = [];
     const now = new Date();
     for (const message of chunk) {
-      const admission = this.admit(message, now);
+      const admission = this.admit(topic, message, now);
       if (admission.ok) {
         docs.push(admission.doc);
         sources.push(message);
@@ -85,11 +87,20 @@ export class EventIngest {
     return { ...counts, deadLettered: dead.length };
   }
 
-  /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */
-  private admit(message: KafkaMessage, now: Date): Admission {
+  /**
+   * Never throws: whatever goes wrong with this one message is its dead-letter reason. The signature is checked
+   * on the raw bytes first (a cached KeyObject, one Ed25519 verify), so an unauthenticated value is never decoded.
+   */
+  private admit(topic: string, message: KafkaMessage, now: Date): Admission {
     try {
+      const signature = verifyEventSignature(topic, message, this.config.events.verifyKeys);
+      if (!signature.ok) return signature;
       const decoded = decodeEnvelope(message.value);
       if (!decoded.ok) return { ok: false, code: 'invalid-envelope', reason: decoded.reason };
+      const { type, entityType } = decoded.envelope;
+      if (entityTypeOf(type) !== entityType || !belongsOnTopic(entityType, topic)) {
+        return { ok: false, code: 'wrong-topic', reason: `a ${type} event (entityType ${entityType}) on ${topic}` };
+      }
       return { ok: true, doc: toEventLog(decoded.envelope, this.config.retention, now) };
     } catch (error) {
       return { ok: false, code: 'undecodable', reason: `cannot decode: ${String(error)}` };
