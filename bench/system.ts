@@ -1,7 +1,7 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
-  createScratchDatabase,
+  createServiceDatabase,
   eventKeyEnv,
   freePort,
   prefixOutboxTopics,
@@ -167,7 +167,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}ingest.${Topics.task}` };
     const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
-    const database = await createScratchDatabase('bench');
+    const database = await createServiceDatabase('bench');
     cleanups.push([`database ${database.name}`, () => database.drop()]);
     const redis = await startOwnRedis();
     cleanups.push(['redis-server', redis.stop]);
@@ -210,7 +210,6 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: brokers,
-      DATABASE_URL: database.url,
       ...generateSigningKeyEnv(),
       ...generateFieldEncryptionKeyEnv(),
       // One event key for every app and the ingest phase's publisher (may sign every topic): the bench measures
@@ -234,10 +233,12 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
     log('[bench] starting user-service and task-service (migrations on a scratch database) …');
     // task-service's tables reference users: user-service migrates first.
     await start('user-service', 'user-service', userManagement, {
+      ...database.env('user-service'),
       MIGRATIONS_RUN: 'true',
       USER_SERVICE_PORT: String(userRpc),
     });
     await start('task-service', 'task-service', taskManagement, {
+      ...database.env('task-service'),
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(taskRpc),
     });

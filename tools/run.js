@@ -236,8 +236,18 @@ async function startCommand() {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     });
+    // The services connect as their own roles, never as the administrator the infrastructure hands out: the
+    // database gets each service's owner (migrations) and runtime role, as in docker-compose and Kubernetes.
+    const { DATABASE_URL: adminUrl, ...backendEnv } = infraEnvVars;
+    const databaseUrls = await infra().prepareServiceDatabase(adminUrl, infra().infraDir());
+    const databaseEnv = Object.fromEntries(
+      Object.entries(databaseUrls).map(([app, urls]) => [
+        app,
+        { DATABASE_URL: urls.runtime, DATABASE_MIGRATION_URL: urls.owner },
+      ]),
+    );
     const env = {
-      ...infraEnvVars,
+      ...backendEnv,
       NODE_ENV: process.env.NODE_ENV || 'development',
       MIGRATIONS_RUN: 'true',
       // Token and email-encryption keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
@@ -263,7 +273,7 @@ async function startCommand() {
       const main = path.join(ROOT, 'dist', 'apps', app.name, 'src', 'main.js');
       const child = spawn(process.execPath, ['--enable-source-maps', main], {
         cwd: ROOT,
-        env: { ...env, ...eventEnv(app.name) },
+        env: { ...env, ...databaseEnv[app.name], ...eventEnv(app.name) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const prefix = `[${app.name}]`.padEnd(16);

@@ -16,7 +16,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { createScratchDatabase, freePort, ServiceProcess, startDomainServices } from '@taskflow/testing';
+import { createServiceDatabase, freePort, ServiceProcess, startDomainServices } from '@taskflow/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const arg = (name: string, fallback: number) => {
@@ -96,15 +96,17 @@ async function main(): Promise<void> {
   // Token keys for this run only; every process started below inherits them.
   if (!process.env.JWT_PRIVATE_KEY) Object.assign(process.env, generateSigningKeyEnv());
   if (!process.env.PII_ENCRYPTION_KEYS) Object.assign(process.env, generateFieldEncryptionKeyEnv());
-  const database = await createScratchDatabase('gateway_bench');
+  const database = await createServiceDatabase('gateway_bench');
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];
   try {
     const [cached, uncached, bare, cachedManagement, uncachedManagement] = await Promise.all(
       Array.from({ length: 5 }, () => freePort()),
     );
-    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
-    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
+    const common = { MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
+    const { userRpcPort, taskRpcPort } = await startDomainServices(database, common, (service) =>
+      services.push(service),
+    );
     const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     redisUrl.pathname = '/9';
     await flushDb(redisUrl.toString());

@@ -1,5 +1,5 @@
 import { CacheKeys } from '@taskflow/cache';
-import { createScratchDatabase, ScratchDatabase, ServiceProcess, startDomainServices } from '@taskflow/testing';
+import { createServiceDatabase, ServiceDatabase, ServiceProcess, startDomainServices } from '@taskflow/testing';
 import { Redis } from 'ioredis';
 import { flushDb, Gateway, redisDbUrl, signUp, startGateway } from './support/gateway-harness';
 
@@ -9,17 +9,18 @@ jest.setTimeout(120_000);
 const REDIS_URL = redisDbUrl(8);
 
 describe('e2e: gateway + user-service + task-service', () => {
-  let database: ScratchDatabase;
+  let database: ServiceDatabase;
   let services: ServiceProcess[] = [];
   let gateway: Gateway;
   let redis: Redis;
 
   beforeAll(async () => {
     process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-    database = await createScratchDatabase('gateway_e2e');
+    database = await createServiceDatabase('gateway_e2e');
     const { userRpcPort, taskRpcPort } = await startDomainServices(
+      database,
       // user-service's authenticate throttle keeps its default (10 per email and minute), on this suite's Redis DB.
-      { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', REDIS_URL },
+      { MIGRATIONS_RUN: 'true', NODE_ENV: 'test', REDIS_URL },
       (service) => services.push(service),
     );
     await flushDb(REDIS_URL);

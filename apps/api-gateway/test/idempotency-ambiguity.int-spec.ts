@@ -1,7 +1,7 @@
 import { CacheKeys } from '@taskflow/cache';
 import {
-  createScratchDatabase,
-  ScratchDatabase,
+  createServiceDatabase,
+  ServiceDatabase,
   ServiceProcess,
   startDomainServices,
   waitFor,
@@ -19,7 +19,7 @@ const REDIS_URL = redisDbUrl(13);
 const RPC_TIMEOUT_MS = 2000;
 
 describe('Idempotency-Key across a paused service', () => {
-  let database: ScratchDatabase;
+  let database: ServiceDatabase;
   let services: ServiceProcess[] = [];
   let user: ServiceProcess;
   let task: ServiceProcess;
@@ -49,9 +49,10 @@ describe('Idempotency-Key across a paused service', () => {
 
   beforeAll(async () => {
     process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-    database = await createScratchDatabase('gateway_idem');
+    database = await createServiceDatabase('gateway_idem');
     const domain = await startDomainServices(
-      { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', BCRYPT_COST: '4' },
+      database,
+      { MIGRATIONS_RUN: 'true', NODE_ENV: 'test', BCRYPT_COST: '4' },
       (service) => services.push(service),
     );
     ({ user, task } = domain);

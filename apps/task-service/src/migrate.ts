@@ -1,15 +1,20 @@
 import 'reflect-metadata';
-import { createLogger } from '@taskflow/nest-kit';
+import { createLogger, protectMigrationHistory } from '@taskflow/nest-kit';
 import { DbConfig, loadTaskServiceConfig } from './config/task-service.config';
 import { connect, revertLastMigration, schemaStatus } from './database/data-source';
+import { TASK_MIGRATIONS_TABLE } from './migrations';
 
-/** Applies the pending migrations as the schema owner (DATABASE_MIGRATION_URL, else DATABASE_URL). */
+/**
+ * Applies the pending migrations as the schema owner (DATABASE_MIGRATION_URL, else DATABASE_URL), then takes the
+ * migration history's write rights from everyone else. Answers the names applied.
+ */
 export async function runMigrations(db: DbConfig): Promise<string[]> {
   const dataSource = await connect(db, { migration: true });
   try {
     const [{ users }] = await dataSource.query(`SELECT to_regclass('users') AS users`);
     if (!users) throw new Error('table "users" is missing: run the user-service migrations first (tasks reference it)');
     const applied = await dataSource.runMigrations({ transaction: 'each' });
+    await protectMigrationHistory(dataSource, TASK_MIGRATIONS_TABLE);
     return applied.map((migration) => migration.name);
   } finally {
     await dataSource.destroy();

@@ -5,11 +5,14 @@ import { createLogger } from '@taskflow/nest-kit';
 import { TaskService } from './task/application/task.service';
 import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
+import { inActorTransaction } from './database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
 
 /**
  * Development tasks of seed 001, by the seed users of user-service (run its seed first): `admin` is its first
- * admin, `user` its first user (emails are encrypted by user-service, so the seed finds them by role).
+ * admin, `user` its first user (emails are encrypted by user-service, so the seed finds them by role). Reads
+ * `users`, which task-service's runtime role may not: run it with the development default DATABASE_URL (the
+ * administrator).
  */
 const DEV_TASKS: (CreateTaskData & { creator: SeedUser; assignee?: SeedUser })[] = [
   {
@@ -63,10 +66,9 @@ async function main(): Promise<void> {
       const creatorId = users.get(creator);
       if (!creatorId) throw new Error(`seed user ${creator} is missing: run \`nx run user-service:seed\` first`);
       // Idempotent: a task is identified by its creator and title.
-      const [exists] = await dataSource.query(`SELECT 1 FROM tasks WHERE creator_id = $1 AND title = $2`, [
-        creatorId,
-        data.title,
-      ]);
+      const [exists] = await inActorTransaction(dataSource, { id: creatorId, role: 'user' }, 'primary', (manager) =>
+        manager.query(`SELECT 1 FROM tasks WHERE creator_id = $1 AND title = $2`, [creatorId, data.title]),
+      );
       if (exists) continue;
       await tasks.create(
         { actor: { id: creatorId, role: 'user' }, correlationId: 'dev-seed' },

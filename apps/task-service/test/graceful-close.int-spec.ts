@@ -11,20 +11,24 @@ import { RunningService, startService } from './fixtures/service';
 describe('task-service closing with an RPC in flight', () => {
   let scratch: ScratchDatabase;
   let dataSource: DataSource;
+  let serviceDataSource: DataSource;
   let service: RunningService;
   let actor: RpcContext;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('task_close_it');
+    await scratch.migrate();
     dataSource = await openDataSource(scratch.config);
-    await dataSource.runMigrations({ transaction: 'each' });
     actor = { actor: { id: await insertUser(dataSource), role: 'user' } };
-    service = await startService(scratch.config, dataSource, ['127.0.0.1:1']);
+    // The service connects as its runtime role, as deployed; `dataSource` (the administrator) checks.
+    serviceDataSource = await openDataSource(scratch.serviceConfig);
+    service = await startService(scratch.config, serviceDataSource, ['127.0.0.1:1']);
   }, 60_000);
 
   afterAll(async () => {
     await service?.client.close();
     await service?.publisher.disconnect();
+    await serviceDataSource?.destroy();
     await dataSource?.destroy();
     await scratch?.drop();
   });

@@ -38,6 +38,7 @@ async function consume(topic: string, expected: number): Promise<{ key: string; 
 describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
   let scratch: ScratchDatabase;
   let dataSource: DataSource;
+  let serviceDataSource: DataSource;
   let service: RunningService;
   let actor: RpcContext;
   let topic: string;
@@ -83,10 +84,12 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('task_outbox_it');
+    await scratch.migrate();
     dataSource = await openDataSource(scratch.config);
-    await dataSource.runMigrations({ transaction: 'each' });
     actor = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'outbox-it' };
-    service = await startService(scratch.config, dataSource, ['127.0.0.1:1']);
+    // The service connects as its runtime role, as deployed; `dataSource` (the administrator) checks.
+    serviceDataSource = await openDataSource(scratch.serviceConfig);
+    service = await startService(scratch.config, serviceDataSource, ['127.0.0.1:1']);
     await admin.connect();
   });
 
@@ -105,6 +108,7 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
     await Promise.all(publishers.map((publisher) => publisher.disconnect()));
     await admin.disconnect();
     await service?.close();
+    await serviceDataSource?.destroy();
     await dataSource?.destroy();
     await scratch?.drop();
   });

@@ -15,19 +15,23 @@ const RATE_PER_SECOND = 50;
 describe('task-service readiness while the request pool is exhausted by a table lock', () => {
   let scratch: ScratchDatabase;
   let dataSource: DataSource;
+  let serviceDataSource: DataSource;
   let service: RunningService;
   let actor: RpcContext;
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('task_ready_it');
+    await scratch.migrate();
     dataSource = await openDataSource(scratch.config);
-    await dataSource.runMigrations({ transaction: 'each' });
     actor = { actor: { id: await insertUser(dataSource), role: 'user' } };
-    service = await startService(scratch.config, dataSource, ['127.0.0.1:1']);
+    // The service connects as its runtime role, as deployed; `dataSource` (the administrator) checks.
+    serviceDataSource = await openDataSource(scratch.serviceConfig);
+    service = await startService(scratch.config, serviceDataSource, ['127.0.0.1:1']);
   }, 60_000);
 
   afterAll(async () => {
     await service?.close();
+    await serviceDataSource?.destroy();
     await dataSource?.destroy();
     await scratch?.drop();
   });

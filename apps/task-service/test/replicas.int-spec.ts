@@ -22,9 +22,12 @@ describe('read replicas (real PostgreSQL)', () => {
       createScratchDatabase('task_primary_it'),
       createScratchDatabase('task_replica_it'),
     ]);
+    await Promise.all([primary.migrate(), replica.migrate()]);
     owners = await Promise.all([openDataSource(primary.config), openDataSource(replica.config)]);
-    for (const owner of owners) await owner.runMigrations({ transaction: 'each' });
-    dataSource = await openDataSource(testConfig(primary.url, { DATABASE_READ_URLS: replica.url }));
+    // The service's runtime role on both, as deployed.
+    dataSource = await openDataSource(
+      testConfig(primary.serviceConfig.db.url, { DATABASE_READ_URLS: replica.serviceConfig.db.url }),
+    );
   });
 
   afterAll(async () => {

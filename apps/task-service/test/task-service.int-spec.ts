@@ -2,7 +2,7 @@ import { RpcContext, TaskPage, TaskRpc, TaskStats, TaskView } from '@taskflow/co
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { managementServer } from '@taskflow/nest-kit';
-import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
+import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 import { RunningService, startService } from './fixtures/service';
 
 jest.setTimeout(60_000);
@@ -37,13 +37,13 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     scratch = await createScratchDatabase('task_rpc_it');
+    await scratch.migrate();
     dataSource = await openDataSource(scratch.config);
-    await dataSource.runMigrations({ transaction: 'each' });
     alice = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-alice' };
     bob = { actor: { id: await insertUser(dataSource), role: 'user' }, correlationId: 'corr-bob' };
     admin = { actor: { id: await insertUser(dataSource, 'admin'), role: 'admin' } };
     // The service runs as the application role (DML only), as in production; the owner role verifies.
-    appDataSource = await openDataSource(testConfig(await scratch.createAppRole()));
+    appDataSource = await openDataSource(scratch.serviceConfig);
     service = await startService(scratch.config, appDataSource, ['127.0.0.1:1']);
   });
 

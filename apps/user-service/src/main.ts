@@ -7,19 +7,18 @@ import { OutboxRelay } from '@taskflow/outbox';
 import { createUserServiceApp } from './bootstrap';
 import { AuthenticateThrottle } from './user/interface/messaging/authenticate-throttle';
 import { loadUserServiceServerConfig } from './config/user-service.config';
-import { assertSchemaCurrent, connect, ensureDatabase } from './database/data-source';
+import { assertSchemaCurrent, connect, ensureDatabase, migrationUrlOf, runMigrations } from './database/data-source';
 import { USER_OUTBOX_TABLE } from './migrations/1767225600001-create-user-outbox';
 
 async function main(): Promise<void> {
   const config = loadUserServiceServerConfig();
   const logger = createLogger('user-service', config.logLevel);
 
-  if (config.db.migrationsRun) await ensureDatabase(config.db.url);
-  const dataSource = await connect(config.db, undefined, logger);
   if (config.db.migrationsRun) {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    logger.info({ migrations: applied.map((migration) => migration.name) }, 'migrations applied at start-up');
+    await ensureDatabase(migrationUrlOf(config.db).url);
+    logger.info({ migrations: await runMigrations(config.db, logger) }, 'migrations applied at start-up');
   }
+  const dataSource = await connect(config.db, undefined, logger);
   const schema = await assertSchemaCurrent(dataSource).catch(async (error) => {
     await dataSource.destroy();
     throw error;

@@ -1,10 +1,10 @@
 import { deadLetterTopic, TaskView, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics } from '@taskflow/infra';
 import {
-  createScratchDatabase,
+  createServiceDatabase,
   freePort,
   prefixOutboxTopics,
-  ScratchDatabase,
+  ServiceDatabase,
   ServiceProcess,
   startDomainServices,
   startService,
@@ -55,7 +55,7 @@ describe('README: operators and analysts', () => {
   })();
   const passwords = { admin: randomBytes(18).toString('base64'), auditor: randomBytes(18).toString('base64') };
   const services: ServiceProcess[] = [];
-  let database: ScratchDatabase;
+  let database: ServiceDatabase;
   let gateway: string;
   let workDir: string;
 
@@ -67,13 +67,15 @@ describe('README: operators and analysts', () => {
       topics.flatMap((topic) => [topic, deadLetterTopic(topic)]),
       { partitions: 1 },
     );
-    database = await createScratchDatabase('readme');
+    database = await createServiceDatabase('readme');
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     await redis.flushdb().finally(() => redis.disconnect());
 
-    const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', BCRYPT_COST: '4' };
-    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
+    const common = { MIGRATIONS_RUN: 'true', NODE_ENV: 'test', BCRYPT_COST: '4' };
+    const { userRpcPort, taskRpcPort } = await startDomainServices(database, common, (service) =>
+      services.push(service),
+    );
     const pg = new Client({ connectionString: database.url });
     await pg.connect();
     await prefixOutboxTopics(pg, prefix).finally(() => pg.end());
@@ -155,7 +157,7 @@ describe('README: operators and analysts', () => {
     // Operator: create-admin as the README says, in the staging profile (credentials from the environment only).
     const created = await bash(operator.join('\n'), ROOT, {
       APP_ENV: 'staging',
-      DATABASE_URL: database.url,
+      DATABASE_URL: database.env('user-service').DATABASE_URL,
       BCRYPT_COST: '4',
       LOG_LEVEL: 'warn',
       ADMIN_PASSWORD: passwords.admin,

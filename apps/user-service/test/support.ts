@@ -61,6 +61,7 @@ export function dbConfig(url: string, overrides: Partial<DbConfig> = {}): DbConf
     slowQueryMs: 0,
     tls: { enabled: false, caFile: '', rejectUnauthorized: true },
     migrationsRun: false,
+    migrationUrl: '',
     ...overrides,
   };
 }

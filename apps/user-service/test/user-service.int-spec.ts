@@ -1,16 +1,16 @@
 import { RpcContext, SystemActors, UserView } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
-import { AppError } from '@taskflow/nest-kit';
-import { fieldEncryptionKeys } from '@taskflow/testing';
 import { DataSource } from 'typeorm';
-import { connect } from '../src/database/data-source';
-import { leastPrivilegeSql } from '../src/database/least-privilege';
+import { AppError, DATABASE_ROLES } from '@taskflow/nest-kit';
+import { createServiceDatabase, fieldEncryptionKeys, ServiceDatabase } from '@taskflow/testing';
+import { Client } from 'pg';
+import { connect, runMigrations } from '../src/database/data-source';
 import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
 import { seedDevUsers } from '../src/seed';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
 import { createUserRepository } from '../src/user/infrastructure/persistence/user-repository.factory';
-import { dbConfig, onMaintenance, scratchDatabase, uniqueName, withDatabase } from './support';
+import { dbConfig, uniqueName } from './support';
 
 interface OutboxRow {
   event_type: string;
@@ -23,14 +23,17 @@ interface OutboxRow {
   };
 }
 
-/** The use cases against real PostgreSQL, connected as a least-privilege role (SELECT/INSERT/UPDATE/DELETE only). */
-describe('UserService (PostgreSQL, app role)', () => {
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+/**
+ * The use cases against real PostgreSQL, connected as user-service's runtime role (SELECT/INSERT/UPDATE/DELETE on
+ * its own tables only), after the migrations ran as its owner role: the database is prepared as deployed.
+ */
+describe('UserService (PostgreSQL, runtime role)', () => {
+  let db: ServiceDatabase;
+  /** The administrator: sees everything, for assertions and fault injection. */
   let owner: DataSource;
   let app: DataSource;
   let hasher: PasswordHasher;
   let users: UserService;
-  const appRole = uniqueName('us_app');
 
   const outbox = (): Promise<OutboxRow[]> =>
     owner.query(`SELECT event_type, message_key, payload FROM user_outbox ORDER BY created_at, id`);
@@ -48,13 +51,11 @@ describe('UserService (PostgreSQL, app role)', () => {
     );
 
   beforeAll(async () => {
-    db = await scratchDatabase('us_service');
+    db = await createServiceDatabase('us_service');
+    const { DATABASE_URL, DATABASE_MIGRATION_URL } = db.env('user-service');
+    await runMigrations(dbConfig(DATABASE_URL, { migrationUrl: DATABASE_MIGRATION_URL }));
     owner = await connect(dbConfig(db.url));
-    await owner.runMigrations({ transaction: 'each' });
-    await onMaintenance((client) => client.query(`CREATE ROLE "${appRole}" LOGIN`));
-    const [{ current_user: ownerRole }] = await owner.query('SELECT current_user');
-    for (const statement of leastPrivilegeSql(appRole, db.name, ownerRole)) await owner.query(statement);
-    app = await connect(dbConfig(withDatabase(db.url, db.name, appRole)));
+    app = await connect(dbConfig(DATABASE_URL));
     hasher = new PasswordHasher(4);
     users = new UserService(
       app,
@@ -67,13 +68,45 @@ describe('UserService (PostgreSQL, app role)', () => {
     await app?.destroy();
     await owner?.destroy();
     await db?.drop();
-    await onMaintenance((client) => client.query(`DROP ROLE IF EXISTS "${appRole}"`));
   });
 
-  it('should run as a role that cannot change the schema', async () => {
-    await expect(app.query('CREATE TABLE sneaky (id int)')).rejects.toThrow(/permission denied/);
-    await expect(app.query('ALTER TABLE users ADD COLUMN x int')).rejects.toThrow(/must be owner/);
-    await expect(app.query(`DELETE FROM user_migrations`)).rejects.toThrow(/permission denied/);
+  describe('least privilege (issue 12, finding 9)', () => {
+    const refused = (sql: string) => expect(app.query(sql)).rejects.toMatchObject({ driverError: { code: '42501' } });
+
+    it('should have migrated as the owner role', async () => {
+      const tables: { tablename: string; tableowner: string }[] = await owner.query(
+        `SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+      );
+      expect(tables.map((table) => table.tablename)).toEqual([
+        'user_idempotency_keys',
+        'user_migrations',
+        'user_outbox',
+        'users',
+      ]);
+      expect(new Set(tables.map((table) => table.tableowner))).toEqual(new Set([DATABASE_ROLES.user.owner]));
+    });
+
+    it('should refuse DDL, TRUNCATE and writes to the migration history to the runtime role (42501)', async () => {
+      await refused('DROP TABLE user_outbox');
+      await refused('ALTER TABLE users ADD COLUMN x int');
+      await refused('ALTER TABLE users DROP CONSTRAINT users_pkey');
+      await refused('TRUNCATE users');
+      await refused('CREATE TABLE sneaky (id int)');
+      await refused(`DELETE FROM user_migrations`);
+      await expect(app.query('SELECT count(*) FROM user_migrations')).resolves.toHaveLength(1);
+    });
+
+    it("should refuse the runtime role the other service's tables", async () => {
+      const taskOwner = new Client({ connectionString: db.urls['task-service'].owner });
+      await taskOwner.connect();
+      try {
+        await taskOwner.query('CREATE TABLE task_stand_in (id int)');
+      } finally {
+        await taskOwner.end();
+      }
+      await refused('SELECT * FROM task_stand_in');
+      await refused('INSERT INTO task_stand_in VALUES (1)');
+    });
   });
 
   describe('register', () => {

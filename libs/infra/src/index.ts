@@ -29,3 +29,5 @@ export {
   TEST_EVENT_PRODUCER,
 } from './local-secrets';
 export type { EventKeysEnv, EventSigningKeyEnv, FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
+export { prepareServiceDatabase } from './local-database';
+export type { DatabaseService, ServiceUrls } from './local-database';

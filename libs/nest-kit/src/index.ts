@@ -19,3 +19,4 @@ export * from './graceful-shutdown';
 export * from './draining-tcp-server';
 export * from './database-errors';
 export * from './bounded-json-socket';
+export * from './postgres-roles';

@@ -50,7 +50,7 @@ const APPS: Record<string, number> = {
   'audit-service': 3003,
 };
 const BACKENDS = ['postgres', 'redis', 'kafka', 'mongo'];
-const ONE_SHOTS = ['kafka-init', 'migrate-users', 'migrate-tasks', 'migrate-audit'];
+const ONE_SHOTS = ['kafka-init', 'db-roles', 'migrate-users', 'migrate-tasks', 'migrate-audit'];
 
 const isOneShot = (s: Service) => s.restart === 'no';
 const commandOf = (s: Service) => [s.entrypoint, s.command].flat().filter(Boolean).join(' ');
@@ -241,6 +241,35 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('creates the database roles first, migrates as each owner role and serves as each runtime role', () => {
+    const roles = services['db-roles'];
+    expect(commandOf(roles)).toBe('node dist/apps/user-service/src/migrate.js roles');
+    expect(roles.depends_on?.postgres.condition).toBe('service_healthy');
+    expect(services['migrate-users'].depends_on?.['db-roles'].condition).toBe('service_completed_successfully');
+    const passwords = [
+      'USER_SERVICE_DB_OWNER_PASSWORD',
+      'USER_SERVICE_DB_PASSWORD',
+      'TASK_SERVICE_DB_OWNER_PASSWORD',
+      'TASK_SERVICE_DB_PASSWORD',
+    ];
+    for (const name of passwords) expect(String(roles.environment?.[name])).toMatch(new RegExp(`^\\$\\{${name}:\\?`));
+    expect(String(roles.environment?.DATABASE_ADMIN_URL)).toMatch(/^postgres:\/\/taskflow:/);
+    const userOf = (service: string) => new URL(String(services[service].environment?.DATABASE_URL)).username;
+    expect(userOf('migrate-users')).toBe('taskflow_user_owner');
+    expect(userOf('migrate-tasks')).toBe('taskflow_task_owner');
+    expect(userOf('user-service')).toBe('taskflow_user_app');
+    expect(userOf('task-service')).toBe('taskflow_task_app');
+    // Only the roles step holds the administrator's password; the apps without a database get no URL.
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'db-roles' || name === 'postgres' || name === 'backup') continue;
+      expect({ name, admin: JSON.stringify(service.environment ?? {}).includes('POSTGRES_PASSWORD') }).toEqual({
+        name,
+        admin: false,
+      });
+    }
+    for (const app of ['api-gateway', 'audit-service']) expect(services[app].environment?.DATABASE_URL).toBeUndefined();
+  });
+
   it('migrates the audit store (MongoDB) before audit-service starts', () => {
     expect(commandOf(services['migrate-audit'])).toBe('node dist/apps/audit-service/src/migrate.js');
     expect(services['migrate-audit'].depends_on?.mongo.condition).toBe('service_healthy');
@@ -269,7 +298,6 @@ describe('docker-compose.yml', () => {
 
   it('gives every app the full configuration contract, hardened (read-only FS, no capabilities)', () => {
     const required = [
-      'DATABASE_URL',
       'REDIS_URL',
       'KAFKA_BROKERS',
       'MONGO_URL',

@@ -1,5 +1,6 @@
 import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
 import 'reflect-metadata';
+import { DATABASE_ROLES } from '@taskflow/nest-kit';
 import {
   allowedEgress,
   allowedIngress,
@@ -354,10 +355,34 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     expect(dangling).toEqual([]);
   });
 
+  it('creates the database roles as the administrator, migrates as the owners, serves as the runtime roles', () => {
+    const spec = named('Job', 'taskflow-migrate').spec.template.spec;
+    type Container = { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] };
+    const all: Container[] = [...spec.initContainers, ...spec.containers];
+    const container = (name: string) => all.find((c) => c.name === name)!;
+    const urlUser = (c: Container, name = 'DATABASE_URL') =>
+      /^postgres:\/\/([^:]+):/.exec(c.env?.find((e) => e.name === name)?.value ?? '')?.[1];
+    const secretsOf = (c: Container) => (c.env ?? []).filter((e) => e.valueFrom).map((e) => e.name);
+    expect(urlUser(container('db-roles'), 'DATABASE_ADMIN_URL')).toBe('$(POSTGRES_USER)');
+    expect(urlUser(container('migrate-users'))).toBe(DATABASE_ROLES.user.owner);
+    expect(urlUser(container('migrate-tasks'))).toBe(DATABASE_ROLES.task.owner);
+    // Only the roles step holds the administrator's password.
+    for (const c of all.filter((c) => c.name !== 'db-roles')) expect(secretsOf(c)).not.toContain('POSTGRES_PASSWORD');
+    const deployment = (app: string) => named('Deployment', app).spec.template.spec.containers[0] as Container;
+    expect(urlUser(deployment('user-service'))).toBe(DATABASE_ROLES.user.runtime);
+    expect(urlUser(deployment('task-service'))).toBe(DATABASE_ROLES.task.runtime);
+    for (const app of ['user-service', 'task-service', 'api-gateway', 'audit-service']) {
+      expect({ app, secrets: secretsOf(deployment(app)) }).not.toEqual(
+        expect.objectContaining({ secrets: expect.arrayContaining(['POSTGRES_PASSWORD']) }),
+      );
+    }
+  });
+
   it('runs migrations in a Job before rollout: user-service first, then task-service; topics explicitly', () => {
     const job = named('Job', 'taskflow-migrate');
     const spec = job.spec.template.spec;
     expect(spec.initContainers.map((c: { command: string[] }) => c.command.join(' '))).toEqual([
+      'node dist/apps/user-service/src/migrate.js roles',
       'node dist/apps/user-service/src/migrate.js',
     ]);
     expect(spec.containers.map((c: { command: string[] }) => c.command.join(' '))).toEqual([

@@ -1,7 +1,7 @@
 import {
-  createScratchDatabase,
+  createServiceDatabase,
   freePort,
-  ScratchDatabase,
+  ServiceDatabase,
   ServiceProcess,
   signedMessage,
   startService,
@@ -92,7 +92,7 @@ async function expectReadiness(port: number, state: 'hard-down' | 'degraded' | '
 }
 
 describe('operability: metrics and readiness per dependency (real backends, apps from source)', () => {
-  let database: ScratchDatabase;
+  let database: ServiceDatabase;
   let postgres: TcpProxy;
   let kafka: PrivateBackend;
   let redis: PrivateBackend;
@@ -108,11 +108,19 @@ describe('operability: metrics and readiness per dependency (real backends, apps
   };
 
   beforeAll(async () => {
-    database = await createScratchDatabase('readiness');
+    database = await createServiceDatabase('readiness');
     const machine = new URL(database.url);
     postgres = await startTcpProxy({ host: machine.hostname, port: Number(machine.port || 5432) });
-    const databaseUrl = new URL(database.url);
-    databaseUrl.host = `127.0.0.1:${postgres.port}`;
+    // Each service's URLs (its owner and runtime roles) through the proxy.
+    const viaProxy = (url: string) => {
+      const proxied = new URL(url);
+      proxied.host = `127.0.0.1:${postgres.port}`;
+      return proxied.toString();
+    };
+    const databaseEnv = (service: 'user-service' | 'task-service') => ({
+      DATABASE_URL: viaProxy(database.env(service).DATABASE_URL),
+      DATABASE_MIGRATION_URL: viaProxy(database.env(service).DATABASE_MIGRATION_URL),
+    });
     [kafka, redis, mongo] = await Promise.all([startPrivateKafka(), startPrivateRedis(), startPrivateMongo()]);
     for (const name of ['audit-service', 'api-gateway']) ports[`${name}-http`] = await freePort();
     for (const name of ['user-service', 'task-service', 'audit-service', 'api-gateway']) {
@@ -120,9 +128,10 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     }
     ports['user-service-rpc'] = await freePort();
     ports['task-service-rpc'] = await freePort();
-    const common = { DATABASE_URL: databaseUrl.toString(), KAFKA_BROKERS: kafka.url, MIGRATIONS_RUN: 'true' };
+    const common = { KAFKA_BROKERS: kafka.url, MIGRATIONS_RUN: 'true' };
     env['user-service'] = {
       ...common,
+      ...databaseEnv('user-service'),
       BCRYPT_COST: '4',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: String(ports['user-service-rpc']),
@@ -130,6 +139,7 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     };
     env['task-service'] = {
       ...common,
+      ...databaseEnv('task-service'),
       TASK_SERVICE_HOST: '127.0.0.1',
       TASK_SERVICE_PORT: String(ports['task-service-rpc']),
       MANAGEMENT_PORT: String(management('task-service')),

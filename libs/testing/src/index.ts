@@ -1,5 +1,5 @@
-export { createScratchDatabase } from './scratch-database';
-export type { ScratchDatabase } from './scratch-database';
+export { createScratchDatabase, createServiceDatabase } from './scratch-database';
+export type { ScratchDatabase, ServiceDatabase } from './scratch-database';
 export { uniqueName } from './unique-name';
 export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';

@@ -1,3 +1,4 @@
+import { DatabaseService, infraDir, prepareServiceDatabase, ServiceUrls } from '@taskflow/infra';
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 
@@ -48,5 +49,34 @@ export async function createScratchDatabase(prefix = 'scratch'): Promise<Scratch
     url: withDatabase(requireDatabaseUrl(), name),
     drop: () =>
       onMaintenance((client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+export interface ServiceDatabase extends ScratchDatabase {
+  urls: Record<DatabaseService, ServiceUrls>;
+  /** DATABASE_URL and DATABASE_MIGRATION_URL of `service`, as a deployment hands them to it. */
+  env(service: DatabaseService): { DATABASE_URL: string; DATABASE_MIGRATION_URL: string };
+}
+
+/**
+ * A scratch database prepared as `npm start` prepares the development one and as a deployment's is
+ * (`prepareServiceDatabase`): the services' owner and runtime roles exist and have their rights on it, so a service
+ * started with `env(service)` migrates as its owner and serves as its runtime role. `url` stays the
+ * administrator's, for set-up and assertions. The roles are server-wide, shared by every such database; `drop`
+ * removes the database and with it their rights on it.
+ */
+export async function createServiceDatabase(prefix = 'services'): Promise<ServiceDatabase> {
+  const database = await createScratchDatabase(prefix);
+  let urls: Record<DatabaseService, ServiceUrls>;
+  try {
+    urls = await prepareServiceDatabase(database.url, infraDir());
+  } catch (error) {
+    await database.drop().catch(() => undefined);
+    throw error;
+  }
+  return {
+    ...database,
+    urls,
+    env: (service) => ({ DATABASE_URL: urls[service].runtime, DATABASE_MIGRATION_URL: urls[service].owner }),
   };
 }

@@ -170,6 +170,12 @@ export class TasksController {
   @Patch(':id/assignee')
   @ApiOperation({ summary: 'Assign or unassign a task' })
   @VersionedWriteResponses()
+  @ApiResponse({
+    status: 403,
+    description:
+      "Only the creator or an admin may assign the task to someone else (it would leave the assignee's view).",
+    content: PROBLEM,
+  })
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
   assign(

@@ -2,9 +2,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TaskView } from '@taskflow/contracts';
 import { createLogger, managementServer } from '@taskflow/nest-kit';
 import {
-  createScratchDatabase,
+  createServiceDatabase,
   freePort,
-  ScratchDatabase,
+  ServiceDatabase,
   ServiceProcess,
   signingKeyEnv,
   startDomainServices,
@@ -102,7 +102,7 @@ export interface System {
   /** audit-service's management port, when started. */
   auditManagementUrl?: string;
   gateway: NestFastifyApplication;
-  database: ScratchDatabase;
+  database: ServiceDatabase;
   redisUrl: string;
   auditUrl?: string;
   /** audit-service's scratch MongoDB database (dropped by stop). */
@@ -119,7 +119,7 @@ export interface System {
 
 export async function startSystem(options: SystemOptions): Promise<System> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-  const database = await createScratchDatabase('gateway_abuse');
+  const database = await createServiceDatabase('gateway_abuse');
   const services: ServiceProcess[] = [];
   const gateways: NestFastifyApplication[] = [];
   const mongoBase = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
@@ -149,7 +149,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     const redisUrl = redisDbUrl(options.redisDb);
     await flushDb(redisUrl);
     const common = {
-      DATABASE_URL: database.url,
       MIGRATIONS_RUN: 'true',
       NODE_ENV: 'test',
       LOG_LEVEL: 'error',
@@ -177,7 +176,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           `http://127.0.0.1:${auditManagement}/health/ready`,
         ).then((service) => void services.push(service))
       : Promise.resolve();
-    const { userRpcPort, taskRpcPort } = await startDomainServices(common, (service) => services.push(service));
+    const { userRpcPort, taskRpcPort } = await startDomainServices(database, common, (service) =>
+      services.push(service),
+    );
     await audit;
     const auditUrl = options.audit ? `http://127.0.0.1:${auditHttp}` : undefined;
     const baseEnv = {

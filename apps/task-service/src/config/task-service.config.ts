@@ -7,7 +7,6 @@ import {
   rpcTransportSpec,
   managementPortSpec,
   postgresConfigSpec,
-  postgresUrls,
   loadEventSigningKey,
   loadVerificationKeys,
   shutdownConfigSpec,
@@ -18,11 +17,7 @@ export const taskServiceConfigSpec = {
   profile: env.profile(),
   logLevel: logLevelSpec(),
   // Pool, TLS, slow-query threshold: shared with the other PostgreSQL service.
-  db: {
-    ...postgresConfigSpec(),
-    /** Owner role for DDL (migrate command, MIGRATIONS_RUN); defaults to DATABASE_URL. */
-    migrationUrl: postgresUrls('DATABASE_MIGRATION_URL', env.postgresUrl('DATABASE_MIGRATION_URL', '')),
-  },
+  db: postgresConfigSpec(),
   kafka: {
     brokers: env.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
     ...kafkaSecuritySpec(),

@@ -2,6 +2,7 @@ import { CreateTasks1767225700000 } from './1767225700000-create-tasks';
 import { CreateTaskQueryIndexes1767225700001 } from './1767225700001-create-task-query-indexes';
 import { CreateTaskOutbox1767225700002 } from './1767225700002-create-task-outbox';
 import { CreateTaskIdempotencyKeys1767225700003 } from './1767225700003-create-task-idempotency-keys';
+import { EnableTaskRowLevelSecurity1767225700004 } from './1767225700004-enable-task-row-level-security';
 
 export { TASK_OUTBOX_TABLE } from './1767225700002-create-task-outbox';
 export { TASK_IDEMPOTENCY_TABLE } from './1767225700003-create-task-idempotency-keys';
@@ -12,5 +13,6 @@ export const TASK_MIGRATIONS = [
   CreateTaskQueryIndexes1767225700001,
   CreateTaskOutbox1767225700002,
   CreateTaskIdempotencyKeys1767225700003,
+  EnableTaskRowLevelSecurity1767225700004,
 ];
 export const TASK_MIGRATIONS_TABLE = 'task_migrations';

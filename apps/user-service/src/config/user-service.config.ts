@@ -1,4 +1,5 @@
 import {
+  databaseRolesConfigSpec,
   logLevelSpec,
   env,
   fieldEncryptionKeysSpec,
@@ -83,4 +84,12 @@ export function loadUserServiceServerConfig(source: Record<string, string | unde
     callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
     eventSigningKey: loadEventSigningKey(source),
   };
+}
+
+/**
+ * What `migrate.js roles` reads: the database administrator's URL and the four role passwords (libs/config
+ * databaseRolesConfigSpec). Nothing else: the step needs no other configuration and gets none.
+ */
+export function loadDatabaseRolesConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig({ profile: env.profile(), ...databaseRolesConfigSpec() }, source);
 }

@@ -2,6 +2,7 @@ import {
   assertSchemaCurrent as sharedAssertSchemaCurrent,
   MigrationSet,
   postgresConnectionOptions,
+  protectMigrationHistory,
   redactUrl,
   schemaStatus as sharedSchemaStatus,
   SchemaStatus,
@@ -20,9 +21,14 @@ export const USER_ENTITIES = [UserOrmEntity];
  * TypeORM options: the shared PostgreSQL options (pool, TLS, slow-query log, read replicas: TypeORM replication
  * routes plain reads to a replica; transactions and `createQueryRunner('master')` go to the primary).
  */
-export function dataSourceOptions(db: DbConfig, applicationName = 'user-service', logger?: Logger): DataSourceOptions {
+export function dataSourceOptions(
+  db: DbConfig,
+  applicationName = 'user-service',
+  logger?: Logger,
+  url = db.url,
+): DataSourceOptions {
   return {
-    ...postgresConnectionOptions(db, { applicationName, logger }),
+    ...postgresConnectionOptions(db, { applicationName, logger, url }),
     // gen_random_uuid() is built into PostgreSQL 13+; the app role may not create extensions.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
@@ -34,19 +40,50 @@ export function dataSourceOptions(db: DbConfig, applicationName = 'user-service'
   };
 }
 
-/** Connects, or fails with a message naming the variable to fix. */
-export async function connect(db: DbConfig, applicationName?: string, logger?: Logger): Promise<DataSource> {
-  const dataSource = new DataSource(dataSourceOptions(db, applicationName, logger));
+/** The URL migrations use: the schema owner's (DATABASE_MIGRATION_URL), else DATABASE_URL. */
+export function migrationUrlOf(db: DbConfig): { url: string; variable: string } {
+  return db.migrationUrl
+    ? { url: db.migrationUrl, variable: 'DATABASE_MIGRATION_URL' }
+    : { url: db.url, variable: 'DATABASE_URL' };
+}
+
+/**
+ * Connects as the runtime role (DATABASE_URL), or with `migration` as the schema owner, or fails with a message
+ * naming the variable to fix.
+ */
+export async function connect(
+  db: DbConfig,
+  applicationName?: string,
+  logger?: Logger,
+  options: { migration?: boolean } = {},
+): Promise<DataSource> {
+  const { url, variable } = options.migration ? migrationUrlOf(db) : { url: db.url, variable: 'DATABASE_URL' };
+  const dataSource = new DataSource(dataSourceOptions(db, applicationName, logger, url));
   try {
     await dataSource.initialize();
     await dataSource.query('SELECT 1');
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(db.url)}: ${(error as Error).message}`, {
+    throw new Error(`${variable}: cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, {
       cause: error,
     });
   }
   return dataSource;
+}
+
+/**
+ * Applies the pending migrations as the schema owner, then takes the migration history's write rights from
+ * everyone else (`protectMigrationHistory`). Answers the names applied.
+ */
+export async function runMigrations(db: DbConfig, logger?: Logger): Promise<string[]> {
+  const dataSource = await connect(db, 'user-service-migrate', logger, { migration: true });
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    await protectMigrationHistory(dataSource, USER_MIGRATIONS_TABLE);
+    return applied.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 /** Creates the database named in `url` when it does not exist yet (connecting to the `postgres` database). */

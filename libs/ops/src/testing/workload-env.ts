@@ -20,6 +20,11 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   REDIS_PASSWORD: 'Vh3_nQ8sKx-1TzLw6RmJpBc4',
   MONGO_USERNAME: 'taskflow_audit',
   MONGO_PASSWORD: 'Mz5-tRq2_WnYk8LsXv3HdPc7',
+  // The services' database roles, as `node tools/run.js database-passwords` prints them.
+  USER_SERVICE_DB_OWNER_PASSWORD: 'Ow7-kLp2_QxZ9mVt4RsNcB1y',
+  USER_SERVICE_DB_PASSWORD: 'Rt3_vNq8-LwX2kPz6HmYdJ5s',
+  TASK_SERVICE_DB_OWNER_PASSWORD: 'Tk9-oWm4_ZsQ1xLv7NpRcH2e',
+  TASK_SERVICE_DB_PASSWORD: 'Ap6_rTy3-KqM8wZx1LsVnD4g',
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
   ...generateFieldEncryptionKeyEnv(),
@@ -213,8 +218,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
-/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka passwords). */
-const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$)|EVENT_/;
+/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka and database role passwords). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$|(USER|TASK)_SERVICE_DB_)|EVENT_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {

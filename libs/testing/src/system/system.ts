@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../free-port';
-import { createScratchDatabase, ScratchDatabase } from '../scratch-database';
+import { createServiceDatabase, ServiceDatabase } from '../scratch-database';
 import { AppProcess } from './app-process';
 import { PrivateBackends, startPrivateBackends } from './backends';
 import { registerSystemDir } from './registry';
 
 export interface TaskflowSystem {
   backends: PrivateBackends;
-  database: ScratchDatabase;
+  database: ServiceDatabase;
   /** MongoDB URL of the audit store (database `faults_audit` on the private server). */
   auditMongoUrl: string;
   gateway: AppProcess;
@@ -35,8 +35,9 @@ export interface TaskflowSystem {
 
 /**
  * The whole system on private backends: its own Kafka, mongo-java-server and redis-server on free ports
- * (data under a temp folder), a scratch database on the PostgreSQL server of DATABASE_URL, and the four
- * apps as child processes on free ports. Nothing here touches the shared servers' processes or data.
+ * (data under a temp folder), a scratch database on the PostgreSQL server of DATABASE_URL (user- and
+ * task-service migrate as their owner role and serve as their runtime role), and the four apps as child
+ * processes on free ports. Nothing here touches the shared servers' processes or data.
  */
 export async function startSystem(extraEnv: Record<string, string> = {}): Promise<TaskflowSystem> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-faults-'));
@@ -51,7 +52,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     const backends = await startPrivateBackends(dir);
     started.push({ stop: () => backends.stopAll() });
     await ensureKafkaTopics(backends.kafka.url);
-    const database = await createScratchDatabase('faults');
+    const database = await createServiceDatabase('faults');
     started.push({ stop: () => database.drop() });
     const auditMongoUrl = `${backends.mongo.url.replace(/\/[^/]*$/, '')}/faults_audit`;
 
@@ -72,7 +73,6 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       ...generateFieldEncryptionKeyEnv(),
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      DATABASE_URL: database.url,
       KAFKA_BROKERS: backends.kafka.url,
       REDIS_URL: backends.redis.url,
       MONGO_URL: auditMongoUrl,
@@ -94,6 +94,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       'user-service',
       { management: userManagement },
       {
+        ...database.env('user-service'),
         ...eventKeys.producers['user-service'],
         MIGRATIONS_RUN: 'true',
         BCRYPT_COST: '4',
@@ -102,6 +103,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       },
     );
     const taskEnv = (rpc: number) => ({
+      ...database.env('task-service'),
       ...eventKeys.producers['task-service'],
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(rpc),

@@ -24,6 +24,7 @@ import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
 import { appendToOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
+import { inActorTransaction } from '../../database/actor-transaction';
 import { TaskRow, toSnapshot, toTask, toTaskView } from '../infrastructure/persistence/task.mapper';
 import { buildListSql, encodeCursor } from './list-tasks.sql';
 import {
@@ -56,6 +57,8 @@ interface Change {
  * Task use cases. Every write runs in one transaction that locks the row, checks access and the expected
  * version, updates with `WHERE version = $n` (and checks the affected rows), and appends its event to the
  * outbox; a write with an Idempotency-Key records the key and its result in the same transaction. Reads of lists and stats may go to a replica; single-task reads and all writes use the primary.
+ * Every query runs in a transaction with the actor set (`inActorTransaction`), so `tasks`' row-level security
+ * filters the rows a second time.
  */
 export class TaskService {
   constructor(private readonly options: TaskServiceOptions) {}
@@ -85,9 +88,9 @@ export class TaskService {
 
   async get(context: RpcContext, data: TaskIdData): Promise<TaskView> {
     const actor = requireActor(context);
-    const [row] = await this.options.dataSource.query(`SELECT * FROM tasks WHERE id = $1 AND deleted_at IS NULL`, [
-      data.id,
-    ]);
+    const [row] = await inActorTransaction(this.options.dataSource, actor, 'primary', (manager) =>
+      manager.query(`SELECT * FROM tasks WHERE id = $1 AND deleted_at IS NULL`, [data.id]),
+    );
     if (!row || !canAccess(actor, toTask(row))) throw taskNotFound(data.id);
     return toTaskView(toTask(row));
   }
@@ -135,9 +138,13 @@ export class TaskService {
     });
   }
 
+  /** Only the creator or an admin may give a task away: the task must stay in the actor's view (`canAccess`). */
   assign(context: RpcContext, data: AssignTaskData): Promise<TaskChange> {
     return this.change(context, TaskRpc.assign.pattern, data, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
+      if (!canAccess(requireActor(context), { creatorId: task.creatorId, assigneeId: data.assigneeId })) {
+        throw forbidden('Only the creator of a task or an admin can assign it to someone else.');
+      }
       return {
         set: { assignee_id: data.assigneeId },
         event: (updated) => ({
@@ -184,6 +191,7 @@ export class TaskService {
     const actor = requireActor(context);
     const { sql, params, limit, sort, order } = buildListSql(actor, query);
     const rows: (TaskRow & { sort_key: string })[] = await this.read<(TaskRow & { sort_key: string })[]>(
+      actor,
       sql,
       params,
     ).catch((error: unknown) => {
@@ -210,6 +218,7 @@ export class TaskService {
       throw forbidden('Only an admin may read the statistics of another user.');
     const rows: { status: Task['status']; priority: Task['priority']; total: number; overdue: number }[] =
       await this.read(
+        actor,
         `SELECT status, priority, count(*)::int AS total,
                 count(*) FILTER (WHERE due_date < now() AND status <> 'done')::int AS overdue
          FROM tasks WHERE deleted_at IS NULL AND (creator_id = $1 OR assignee_id = $1)
@@ -293,7 +302,7 @@ export class TaskService {
     const keyed = idempotentRequest(context, operation, data);
     let wrote = false;
     try {
-      const view = await this.options.dataSource.transaction((manager) =>
+      const view = await inActorTransaction(this.options.dataSource, actor, 'primary', (manager) =>
         this.options.idempotency.once(manager, keyed, async () => {
           const { task, before, event } = await work(manager);
           if (event) {
@@ -318,13 +327,9 @@ export class TaskService {
     }
   }
 
-  private async read<T>(sql: string, params: unknown[]): Promise<T> {
-    const runner = this.options.dataSource.createQueryRunner('slave');
-    try {
-      return await runner.query(sql, params);
-    } finally {
-      await runner.release();
-    }
+  /** A read that may go to a replica, as `actor` (row-level security). */
+  private read<T>(actor: Actor, sql: string, params: unknown[]): Promise<T> {
+    return inActorTransaction(this.options.dataSource, actor, 'replica', (manager) => manager.query(sql, params));
   }
 }
 

@@ -27,7 +27,11 @@ export function isAdmin(actor: Actor): boolean {
   return actor.role === 'admin';
 }
 
-/** A user sees and changes only tasks they created or are assigned to; an admin sees all. */
+/**
+ * A user sees and changes only tasks they created or are assigned to; an admin sees all. A change must leave the
+ * task in the actor's view too (so an assignee who did not create a task cannot hand it to someone else). The
+ * row-level security policies on `tasks` (migration 1767225700004) state the same rule in SQL.
+ */
 export function canAccess(actor: Actor, task: Pick<Task, 'creatorId' | 'assigneeId'>): boolean {
   return isAdmin(actor) || task.creatorId === actor.id || task.assigneeId === actor.id;
 }
