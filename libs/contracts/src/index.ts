@@ -11,3 +11,6 @@ export * from './rpc/error-codes';
 export * from './rpc/patterns';
 export * from './rpc/user.rpc';
 export * from './rpc/task.rpc';
+export * from './audit/query';
+export * from './audit/views';
+export * from './audit/routes';

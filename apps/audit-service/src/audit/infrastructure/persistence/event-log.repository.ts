@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
-import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
+import { Cursor, encodeCursor, EventFilter, PageRequest } from '@taskflow/contracts';
 import { EventLog } from '../../domain/event-log';
 import { RetentionPolicy } from '../../domain/retention-policy';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';

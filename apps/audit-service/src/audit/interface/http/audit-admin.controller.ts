@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
-import { defineField, EventType, IsDateTime, IsText } from '@taskflow/contracts';
+import { Body, Controller, HttpCode, Inject, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { AuditRoutes, EventType, RawQuery, StartMaintenanceRequest } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { AuditConfig } from '../../../config/audit.config';
 import { EventLogRepository } from '../../infrastructure/persistence/event-log.repository';
@@ -7,16 +7,8 @@ import { AuditEventPublisher } from '../../infrastructure/messaging/audit-event-
 import { AUDIT_CONFIG } from '../../tokens';
 import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
 
-/** The rules of the `system.maintenance.started` payload it becomes, so an accepted body is a valid event. */
-const REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
-const EXPECTED_END = defineField(false, IsDateTime);
-
-export class StartMaintenanceRequestDto {
-  @REASON.required() reason!: string;
-  @EXPECTED_END.optional() expectedEndAt?: string;
-}
-
-@Controller('api/v1/audit/admin')
+/** The admin routes of `AuditRoutes` (access `admin`). */
+@Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)
 @Roles('admin')
 export class AuditAdminController {
@@ -27,15 +19,21 @@ export class AuditAdminController {
   ) {}
 
   /** Applies the retention policy in force to events already stored (after AUDIT_RETENTION_JSON changed). */
-  @Post('retention/restamp')
-  @HttpCode(200)
-  async restamp() {
+  @Post(AuditRoutes.restampRetention.path)
+  @HttpCode(AuditRoutes.restampRetention.response.status)
+  async restamp(@Query() query: RawQuery) {
+    AuditRoutes.restampRetention.request.parse(query);
     return { updated: await this.events.restamp(this.config.retention), rules: this.config.retention.rules };
   }
 
-  @Post('maintenance')
-  @HttpCode(202)
-  async startMaintenance(@Body() body: StartMaintenanceRequestDto, @Req() request: { principal: Principal }) {
+  @Post(AuditRoutes.startMaintenance.path)
+  @HttpCode(AuditRoutes.startMaintenance.response.status)
+  async startMaintenance(
+    @Query() query: RawQuery,
+    @Body() body: StartMaintenanceRequest,
+    @Req() request: { principal: Principal },
+  ) {
+    AuditRoutes.startMaintenance.request.parse(query);
     const eventId = await this.publisher.publish({
       type: EventType.SystemMaintenanceStarted,
       actorId: request.principal.sub,
