@@ -107,7 +107,12 @@ export const FILTER_PARAMETERS: readonly AuditParameter[] = [
     description: 'One request across services.',
     schema: { type: 'string', pattern: SAFE_ID_PATTERN },
   },
-  { name: 'from', in: 'query', description: `Inclusive; ${DATE_TIME}.`, schema: { type: 'string', format: 'date-time' } },
+  {
+    name: 'from',
+    in: 'query',
+    description: `Inclusive; ${DATE_TIME}.`,
+    schema: { type: 'string', format: 'date-time' },
+  },
   { name: 'to', in: 'query', description: `Exclusive; ${DATE_TIME}.`, schema: { type: 'string', format: 'date-time' } },
 ];
 export const FILTER_KEYS = FILTER_PARAMETERS.map((parameter) => parameter.name);

@@ -37,12 +37,19 @@ describe('AuditRoutes requests', () => {
       problems(() => AuditRoutes.entityHistory.request.parse({}, { entityType: 'task', entityId: 'not-a-uuid' })),
     ).toEqual([{ field: 'entityId', reason: 'must be a UUID for entityType task' }]);
     expect(
-      problems(() => AuditRoutes.entityHistory.request.parse({ entityId: UUID }, { entityType: 'task', entityId: UUID })),
+      problems(() =>
+        AuditRoutes.entityHistory.request.parse({ entityId: UUID }, { entityType: 'task', entityId: UUID }),
+      ),
     ).toEqual([{ field: 'entityId', reason: 'is not a known parameter' }]);
   });
 
   it('should read the export format, limit and byte-order-mark flag', () => {
-    expect(AuditRoutes.export.request.parse({})).toEqual({ filter: {}, format: 'ndjson', limit: undefined, bom: false });
+    expect(AuditRoutes.export.request.parse({})).toEqual({
+      filter: {},
+      format: 'ndjson',
+      limit: undefined,
+      bom: false,
+    });
     expect(AuditRoutes.export.request.parse({ format: 'csv', bom: 'true', limit: '10', type: 'task.' })).toEqual({
       filter: { typePrefixes: ['task.'] },
       format: 'csv',

@@ -227,15 +227,12 @@ export const AuditRoutes = {
     description:
       'Streamed from a MongoDB cursor through the gateway: neither holds the export in memory, whatever its size.',
     access: 'read',
-    request: auditRequest(
-      EXPORT_PARAMETERS,
-      (query): ExportRequest => ({
-        filter: parseEventFilter(pick(query, FILTER_KEYS)),
-        format: parseExportFormat(query),
-        limit: parseExportLimit(query),
-        bom: parseFlag(query, 'bom'),
-      }),
-    ),
+    request: auditRequest(EXPORT_PARAMETERS, (query): ExportRequest => ({
+      filter: parseEventFilter(pick(query, FILTER_KEYS)),
+      format: parseExportFormat(query),
+      limit: parseExportLimit(query),
+      bom: parseFlag(query, 'bom'),
+    })),
     response: {
       status: 200,
       mediaTypes: {

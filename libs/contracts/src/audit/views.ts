@@ -69,7 +69,7 @@ export class RetentionRestamped {
     type: 'object',
     additionalProperties: { type: 'integer' },
     description: 'The policy in force: days per event type or prefix.',
-    example: { 'task.': 730, 'user.login': 365 },
+    example: { 'task.*': 180, 'user.login': 365 },
   })
   rules!: Record<string, number>;
 }

@@ -15,7 +15,8 @@ export async function* toNdjson(docs: AsyncIterable<EventLog>): AsyncGenerator<s
  */
 export async function* toCsv(docs: AsyncIterable<EventLog>, { bom = false } = {}): AsyncGenerator<string> {
   yield `${bom ? UTF8_BOM : ''}${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
-  for await (const doc of docs) yield `${AUDIT_CSV_COLUMNS.map((column) => csvCell(cellValue(doc, column))).join(',')}\r\n`;
+  for await (const doc of docs)
+    yield `${AUDIT_CSV_COLUMNS.map((column) => csvCell(cellValue(doc, column))).join(',')}\r\n`;
 }
 
 function cellValue(doc: EventLog, column: (typeof AUDIT_CSV_COLUMNS)[number]): unknown {
