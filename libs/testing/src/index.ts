@@ -23,3 +23,5 @@ export type { DomainServices } from './domain-services';
 export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
 export { accessToken, callCredential, callerVerifier, signingKeyEnv } from './tokens';
 export { deeplyNestedEvent } from './poison';
+export { startMongoStandIn } from './mongo-stand-in';
+export type { MongoStandIn } from './mongo-stand-in';
