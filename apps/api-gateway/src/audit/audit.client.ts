@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditRoute } from '@taskflow/contracts';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 import { ProblemException, UpstreamProblem } from '../http/problem.exception';
 
@@ -21,9 +22,9 @@ const RETRY_AFTER_SECONDS = '5';
 
 /**
  * audit-service's HTTP API as the gateway calls it, one `AuditRoute` at a time (libs/contracts AuditRoutes).
- * `RPC_TIMEOUT_MS` bounds a JSON call, and the wait for a stream's headers (the stream itself may take longer); no answer, a
- * refused connection or a 5xx that is not a problem+json become 503 with Retry-After. audit-service's own problems
- * (400, 401, 403, its 503 with Retry-After) are passed on as they are.
+ * `RPC_TIMEOUT_MS` bounds a JSON call, and the wait for a stream's headers (the stream itself may take longer).
+ * No answer, a refused connection or a 5xx that is not a problem+json become 503 with Retry-After; audit-service's
+ * own problems (400, 401, 403, its 503 with Retry-After) are passed on as they are.
  */
 @Injectable()
 export class AuditClient {
@@ -56,7 +57,7 @@ export class AuditClient {
     if (!response.body) throw unavailable();
     return {
       headers: forwardedHeaders(response),
-      body: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>),
+      body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
     };
   }
 

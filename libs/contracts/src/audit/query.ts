@@ -85,7 +85,8 @@ export const FILTER_PARAMETERS: readonly AuditParameter[] = [
     name: 'type',
     in: 'query',
     description:
-      'Event types (`task.created`), several repeated or comma-separated, or prefixes ending in a dot (`task.`, `system.backup.`).',
+      'Event types (`task.created`), several repeated or comma-separated, ' +
+      'or prefixes ending in a dot (`task.`, `system.backup.`).',
     schema: { type: 'array', items: { type: 'string', example: 'task.' } },
   },
   { name: 'actorId', in: 'query', description: 'Who acted.', schema: { type: 'string', pattern: SAFE_ID_PATTERN } },
