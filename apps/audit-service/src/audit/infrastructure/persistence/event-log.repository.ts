@@ -208,6 +208,8 @@ export class EventLogRepository {
       };
       const cursor = this.model
         .find({ type }, { _id: 1, createdAt: 1, expiresAt: 1 })
+        // Bounded batches: without batchSize the stand-in answers with every match at once.
+        .batchSize(1000)
         .lean<(Pick<EventLog, 'createdAt' | 'expiresAt'> & { _id: mongo.ObjectId })[]>()
         .cursor();
       for await (const doc of cursor) {
