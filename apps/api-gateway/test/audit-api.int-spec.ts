@@ -157,6 +157,12 @@ describe('audit API through the gateway', () => {
       items: { type: string; metadata: object; causationId: string }[];
     };
     expect(page.items.map((item) => item.type)).toEqual(['task.updated', 'task.created', 'user.login']);
+    // Exports arrive byte for byte as audit-service streams them (NDJSON unchanged, CSV with its BOM).
+    for (const path of [`export?actorId=${ANALYST_ACTOR}`, `export?format=csv&bom=true&actorId=${ANALYST_ACTOR}`]) {
+      const [gateway, service] = await Promise.all([viaGateway(path, auditor.token), direct(path, auditor.token)]);
+      expect(gateway.headers.get('content-type')).toBe(service.headers.get('content-type'));
+      expect(Buffer.from(await gateway.arrayBuffer())).toEqual(Buffer.from(await service.arrayBuffer()));
+    }
     expect(page.items[0]).toMatchObject({ causationId: 'cause--3', metadata: { ipAddress: '203.0.113.7' } });
   });
 
