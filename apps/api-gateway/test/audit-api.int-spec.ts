@@ -315,6 +315,35 @@ describe('audit API through the gateway', () => {
     expect(auditGrowth).toBeLessThan(bytes / 2);
   });
 
+  it('should stop reading from audit-service while the caller does not read, and stop it when the caller leaves', async () => {
+    // The events of the previous test are still there: an export that would take seconds of audit-service CPU.
+    const pid = system.auditService!.child.pid!;
+    const cpuTicks = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+    };
+    const idleFor = async (ms: number) => {
+      const before = cpuTicks();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return cpuTicks() - before;
+    };
+    const caller = new AbortController();
+    const response = await viaGateway(`export?format=csv&actorId=${BULK_ACTOR}`, auditor.token, {
+      signal: caller.signal,
+    });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const rssPaused = process.memoryUsage().rss;
+    await idleFor(3000); // the socket and stream buffers fill up, then backpressure holds audit-service
+    // Streaming flat out, audit-service used a whole core (about 300 ticks in 3 s); held back, it idles.
+    expect(await idleFor(3000)).toBeLessThan(60);
+    expect(process.memoryUsage().rss - rssPaused).toBeLessThan(64 * 1024 * 1024);
+    caller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await idleFor(3000)).toBeLessThan(60);
+    expect((await viaGateway('stats/by-type', auditor.token)).status).toBe(200);
+  });
+
   it('should pass on audit-service problems, and answer 503 with Retry-After when it is unreachable', async () => {
     await mongo.stop();
     const storeDown = await viaGateway('stats/by-type', auditor.token);
