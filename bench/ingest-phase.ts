@@ -1,6 +1,6 @@
 import { insertRate, InsertRate, storedLag, StoredLag } from '@taskflow/bench';
 import { createEnvelope, EventEnvelope, EventType } from '@taskflow/contracts';
-import { waitFor } from '@taskflow/testing';
+import { signedMessage, waitFor } from '@taskflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { BenchSystem } from './system';
 
@@ -58,10 +58,9 @@ export async function ingestPhase(
       const at = new Date().toISOString();
       await producer.send({
         topic: system.topics.ingest,
-        messages: events.slice(i, i + CHUNK).map((event) => ({
-          key: event.entityId,
-          value: JSON.stringify({ ...event, occurredAt: at, metadata: { ...event.metadata, timestamp: at } }),
-        })),
+        messages: events
+          .slice(i, i + CHUNK)
+          .map((event) => signedMessage({ ...event, occurredAt: at, metadata: { ...event.metadata, timestamp: at } })),
       });
     }
   } finally {

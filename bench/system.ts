@@ -1,7 +1,8 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createScratchDatabase,
+  eventKeyEnv,
   freePort,
   prefixOutboxTopics,
   ServiceProcess,
@@ -163,7 +164,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
   try {
     const id = uniqueName('bench');
     const prefix = `${id}.`;
-    const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}taskflow.ingest.v1` };
+    const topics = { task: prefix + Topics.task, user: prefix + Topics.user, ingest: `${prefix}ingest.${Topics.task}` };
     const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
     const database = await createScratchDatabase('bench');
@@ -207,6 +208,10 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKA_BROKERS: brokers,
       DATABASE_URL: database.url,
       ...generateSigningKeyEnv(),
+      ...generateFieldEncryptionKeyEnv(),
+      // One event key for every app and the ingest phase's publisher (may sign every topic): the bench measures
+      // throughput, per-producer keys are the fault suite's and the tests' subject.
+      ...eventKeyEnv(),
     };
     const processes: BenchProcess[] = [];
     const services: ServiceProcess[] = [];

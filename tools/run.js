@@ -238,8 +238,9 @@ async function startCommand() {
       ...infraEnvVars,
       NODE_ENV: process.env.NODE_ENV || 'development',
       MIGRATIONS_RUN: 'true',
-      // Token keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
+      // Token and email-encryption keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
       ...infra().ensureLocalSigningKeys(infra().infraDir()),
+      ...infra().ensureLocalFieldEncryptionKeys(infra().infraDir()),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',
@@ -247,13 +248,20 @@ async function startCommand() {
       TASK_SERVICE_PORT: '4002',
       AUDIT_SERVICE_URL: 'http://127.0.0.1:3003',
     };
+    // Event-signing keys made for this checkout once (.infra/secrets, git-ignored): each producer gets its own,
+    // audit-service also the JWK Set that says which topics each key may sign.
+    const eventKeys = infra().ensureLocalEventKeys(infra().infraDir());
+    const eventEnv = (name) => ({
+      ...(eventKeys.producers[name] ?? {}),
+      ...(name === 'audit-service' ? { EVENT_VERIFY_KEYS: eventKeys.EVENT_VERIFY_KEYS } : {}),
+    });
     // One after the other, each live before the next: user-service migrates the tables task-service's
     // migrations reference, and the gateway is ready only once both services answer.
     for (const app of START_ORDER.map((name) => present.find((p) => p.name === name)).filter(Boolean)) {
       const main = path.join(ROOT, 'dist', 'apps', app.name, 'src', 'main.js');
       const child = spawn(process.execPath, ['--enable-source-maps', main], {
         cwd: ROOT,
-        env,
+        env: { ...env, ...eventEnv(app.name) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const prefix = `[${app.name}]`.padEnd(16);

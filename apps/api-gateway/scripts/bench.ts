@@ -11,7 +11,7 @@
  */
 import { measureHttp } from '@taskflow/bench';
 import { createRedisClient } from '@taskflow/cache';
-import { generateSigningKeyEnv } from '@taskflow/infra';
+import { generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   // Token keys for this run only; every process started below inherits them.
   if (!process.env.JWT_PRIVATE_KEY) Object.assign(process.env, generateSigningKeyEnv());
+  if (!process.env.PII_ENCRYPTION_KEYS) Object.assign(process.env, generateFieldEncryptionKeyEnv());
   const database = await createScratchDatabase('gateway_bench');
   const children: ChildProcess[] = [];
   const services: ServiceProcess[] = [];

@@ -224,10 +224,19 @@ describe('audit API through the gateway', () => {
   it('should run the admin actions with the admin role', async () => {
     const restamp = await viaGateway('admin/retention/restamp', admin.token, { method: 'POST' });
     expect(restamp.status).toBe(200);
-    expect(await restamp.json()).toEqual({
+    expect(await restamp.json()).toMatchObject({
+      dryRun: false,
       updated: expect.any(Number),
       rules: expect.objectContaining({ 'task.*': expect.any(Number) }),
     });
+    const dryRun = await viaGateway('admin/retention/restamp?dryRun=true', admin.token, { method: 'POST' });
+    expect(await dryRun.json()).toMatchObject({ dryRun: true, updated: 0 });
+    const badFlag = await problemOf(
+      await viaGateway('admin/retention/restamp?dryRun=yes', admin.token, { method: 'POST' }),
+    );
+    expect(badFlag).toEqual(
+      await problemOf(await direct('admin/retention/restamp?dryRun=yes', admin.token, { method: 'POST' })),
+    );
 
     const tooShort = JSON.stringify({ reason: 'x', expectedEndAt: '2026-02-30T00:00:00Z' });
     const refused = await problemOf(

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
-import { TaskPatterns, UserPatterns } from '@taskflow/contracts';
+import { TaskRpc, UserRpc } from '@taskflow/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
@@ -266,11 +266,11 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(second.json().nextCursor).toBeNull();
       expect(await redis.ttl(pageTwo)).toBeGreaterThan(0);
       expect(await redis.ttl(pageTwo)).toBeLessThanOrEqual(CacheTtl.taskList);
-      const lists = backend.count(TaskPatterns.list);
+      const lists = backend.count(TaskRpc.list.pattern);
       const again = await get(`/api/v1/tasks?cursor=${next}`);
       expect(again.headers['cache-status']).toBe('taskflow-gateway; hit');
       expect(again.json()).toEqual(second.json());
-      expect(backend.count(TaskPatterns.list)).toBe(lists);
+      expect(backend.count(TaskRpc.list.pattern)).toBe(lists);
 
       // Another cursor with the same page number (e.g. walked from an older first page) is not served page 2.
       const other = await get(`/api/v1/tasks?cursor=2.${Buffer.from('5').toString('base64url')}`);
@@ -590,12 +590,12 @@ describe('api-gateway (real Redis, fake services)', () => {
 
       // Read-through: gone from Redis → one user-service read, then cached again.
       await redis.del(key);
-      const reads = backend.count(UserPatterns.getById);
+      const reads = backend.count(UserRpc.getById.pattern);
       expect((await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: hank.auth })).statusCode).toBe(200);
-      expect(backend.count(UserPatterns.getById)).toBe(reads + 1);
+      expect(backend.count(UserRpc.getById.pattern)).toBe(reads + 1);
       expect(JSON.parse((await redis.get(key))!).role).toBe('user');
       await gateway.inject({ method: 'GET', url: '/api/v1/tasks', headers: hank.auth });
-      expect(backend.count(UserPatterns.getById)).toBe(reads + 1);
+      expect(backend.count(UserRpc.getById.pattern)).toBe(reads + 1);
 
       const promote = await gateway.inject({
         method: 'PATCH',
@@ -625,11 +625,11 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(key).toMatch(new RegExp(`^api:response:${USER_LIST_ENDPOINT}:[0-9a-f]{32}$`));
       expect(await redis.ttl(key)).toBeGreaterThan(0);
       expect(await redis.ttl(key)).toBeLessThanOrEqual(CacheTtl.apiResponse);
-      const calls = backend.count(UserPatterns.list);
+      const calls = backend.count(UserRpc.list.pattern);
       const second = await list();
       expect(second.headers['cache-status']).toBe('taskflow-gateway; hit');
       expect(second.json()).toEqual(first.json());
-      expect(backend.count(UserPatterns.list)).toBe(calls);
+      expect(backend.count(UserRpc.list.pattern)).toBe(calls);
 
       const ivy = await signUp(gateway, 'ivy@example.com');
       expect(await redis.exists(key)).toBe(0);

@@ -6,8 +6,9 @@
  * (one sequential writer, and three concurrent writers like the ingest's three partition handlers).
  * Creates and removes its own topic, database and consumer group.
  */
-import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
+import { eventKeyEnv, signedMessage } from '@taskflow/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -49,7 +50,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const id = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
-  const topic = `audit-bench.${id}`;
+  const topic = `audit-bench.${id}.${Topics.task}`; // task events only: the task topic's
   const dbUrl = `${MONGO_BASE}/audit_bench_${id.replace(/-/g, '_')}`;
   const kafka = new Kafka({ clientId: 'audit-bench', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   const config = loadAuditConfig({
     JWT_SECRET: 'bench-only-secret-bench-only-secret-0123',
     ...process.env,
+    ...eventKeyEnv(), // the test producer's key: the bench publishes signed events like a producer would
     MONGO_URL: dbUrl,
     KAFKA_BROKERS: BROKERS,
     AUDIT_TOPICS: topic,
@@ -111,10 +113,9 @@ async function main(): Promise<void> {
       const at = new Date().toISOString(); // occurredAt = publish time, so updatedAt - createdAt is the lag
       await producer.send({
         topic,
-        messages: events.slice(i, i + CHUNK).map((event) => ({
-          key: event.entityId,
-          value: JSON.stringify({ ...event, occurredAt: at, metadata: { ...event.metadata, timestamp: at } }),
-        })),
+        messages: events
+          .slice(i, i + CHUNK)
+          .map((event) => signedMessage({ ...event, occurredAt: at, metadata: { ...event.metadata, timestamp: at } })),
       });
     }
     const publishSeconds = (Date.now() - published) / 1000;

@@ -22,3 +22,16 @@ describe('deployment contract: audit-service without JWT_PUBLIC_KEYS', () => {
     expect(contractProblems(withoutJwt, LOADERS)).toEqual([expect.stringMatching(/^JWT_PUBLIC_KEYS: is required/)]);
   });
 });
+
+describe('deployment contract: audit-service without EVENT_VERIFY_KEYS', () => {
+  it("fails in prod when the Deployment does not pass the producers' public keys (it would verify no event)", () => {
+    const withoutKeys = overlayContainers('prod', {
+      mutate: (objects) => {
+        const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'audit-service')!;
+        const container = deployment.spec.template.spec.containers[0];
+        container.env = container.env.filter((entry: { name: string }) => entry.name !== 'EVENT_VERIFY_KEYS');
+      },
+    }).find((c) => c.where === 'prod Deployment/audit-service/audit-service')!;
+    expect(contractProblems(withoutKeys, LOADERS)).toEqual([expect.stringMatching(/^EVENT_VERIFY_KEYS: is required/)]);
+  });
+});

@@ -3,7 +3,17 @@ import { deadLetterTopic, EventEnvelope } from '@taskflow/contracts';
 import { Db, MongoClient } from 'mongodb';
 import { AuditMetrics } from '../src/audit/infrastructure/audit.metrics';
 import { KafkaBatchServer } from '../src/audit/infrastructure/messaging/kafka-batch.server';
-import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, uniqueName, waitFor } from './support';
+import {
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  sampleEvent,
+  startApp,
+  testConfig,
+  testTopic,
+  uniqueName,
+  waitFor,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -11,9 +21,10 @@ const DAY = 86_400_000;
 
 describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
   const kafka = new KafkaFixture();
-  const taskTopic = uniqueName('audit-int.task');
-  const userTopic = uniqueName('audit-int.user');
-  const crashTopic = uniqueName('audit-int.crash');
+  const taskTopic = testTopic('audit-int', 'task');
+  const userTopic = testTopic('audit-int', 'user');
+  const systemTopic = testTopic('audit-int', 'system');
+  const crashTopic = testTopic('audit-int-crash', 'task');
   const dbName = uniqueName('audit_int_ingest').replace(/-/g, '_');
   const mongoUrl = `${MONGO_BASE}/${dbName}`;
   let mongo: { client: MongoClient; db: Db };
@@ -23,11 +34,11 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     testConfig({
       MONGO_URL: mongoUrl,
       AUDIT_TOPICS: topics,
-      AUDIT_SYSTEM_TOPIC: taskTopic,
+      AUDIT_SYSTEM_TOPIC: systemTopic,
       AUDIT_CONSUMER_GROUP: groupId,
       AUDIT_BATCH_SIZE: '20',
     });
-  const start = async (groupId: string, topics = `${taskTopic},${userTopic}`) => {
+  const start = async (groupId: string, topics = `${taskTopic},${userTopic},${systemTopic}`) => {
     const app = await startApp(config(groupId, topics));
     apps.push(app);
     return app;
@@ -36,7 +47,7 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
 
   beforeAll(async () => {
     await kafka.connect();
-    await kafka.createTopics([taskTopic, userTopic]);
+    await kafka.createTopics([taskTopic, userTopic, systemTopic]);
     await kafka.createTopics([crashTopic], 1);
     mongo = await openDb(mongoUrl);
   });
@@ -51,24 +62,28 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
   it('should store exactly the N distinct valid events, count duplicates and dead-letter the poison ones', async () => {
     const app = await start(uniqueName('audit-int-group'));
     const events = Array.from({ length: 60 }, (_, i) => sampleEvent(i));
-    const onTopic = (e: EventEnvelope) => (e.entityType === 'user' ? userTopic : taskTopic);
+    const onTopic = (e: EventEnvelope) =>
+      e.entityType === 'user' ? userTopic : e.entityType === 'task' ? taskTopic : systemTopic;
     const duplicates = events.slice(0, 15);
     for (const batch of [events.slice(0, 30), duplicates, events.slice(30)]) {
-      await kafka.publish(
-        taskTopic,
-        batch.filter((e) => onTopic(e) === taskTopic),
-      );
-      await kafka.publish(
-        userTopic,
-        batch.filter((e) => onTopic(e) === userTopic),
-      );
+      for (const topic of [taskTopic, userTopic, systemTopic]) {
+        await kafka.publish(
+          topic,
+          batch.filter((e) => onTopic(e) === topic),
+        );
+      }
     }
     await kafka.publish(taskTopic, ['{"not": "an envelope"', JSON.stringify({ ...events[0], type: 'task.exploded' })]);
-    await kafka.publish(taskTopic, events.slice(0, 5)); // more redeliveries after the poison: the partition moves on
+    // more redeliveries after the poison: the partition moves on
+    await kafka.publish(
+      taskTopic,
+      events.slice(0, 5).filter((e) => onTopic(e) === taskTopic),
+    );
 
     await waitFor(async () => (await stored()) === 60);
     const metrics = app.get(AuditMetrics);
-    await waitFor(async () => (await metrics.duplicates.get()).values[0]?.value === 20);
+    const redelivered = 15 + events.slice(0, 5).filter((e) => onTopic(e) === taskTopic).length;
+    await waitFor(async () => (await metrics.duplicates.get()).values[0]?.value === redelivered);
     expect(await stored()).toBe(60);
     expect(await mongo.db.collection('event_logs').distinct('eventId')).toHaveLength(60);
 
@@ -110,7 +125,7 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
   });
 
   it('should dedupe on the canonical eventId and keep a reused eventId with other content aside, counted', async () => {
-    const topic = uniqueName('audit-int.conflict');
+    const topic = testTopic('audit-int-conflict', 'user');
     await kafka.createTopics([topic], 1);
     const app = await start(uniqueName('audit-int-conflict'), topic);
     const [original, other] = [sampleEvent(1), sampleEvent(5)];
@@ -148,7 +163,7 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     const first = await start(groupId, crashTopic);
     let writes = 0;
     first.get(KafkaBatchServer).crashAfterHandle = () => ++writes === 2; // the second chunk is stored, never committed
-    const events = Array.from({ length: 80 }, (_, i) => sampleEvent(i));
+    const events = Array.from({ length: 80 }, (_, i) => sampleEvent(i * 4)); // task events: the task topic's
     for (let i = 0; i < events.length; i += 20) await kafka.publish(crashTopic, events.slice(i, i + 20));
     await waitFor(async () => writes >= 2);
     await first.close();

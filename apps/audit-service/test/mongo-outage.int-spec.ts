@@ -14,6 +14,7 @@ import {
   startOwnMongo,
   stopOwnMongo,
   testConfig,
+  testTopic,
   uniqueName,
   waitFor,
 } from './support';
@@ -22,7 +23,7 @@ jest.setTimeout(180_000);
 
 describe('audit ingest across a MongoDB outage (own mongo-java-server, H2-backed)', () => {
   const kafka = new KafkaFixture();
-  const topic = uniqueName('audit-int.outage');
+  const topic = testTopic('audit-int-outage', 'task');
   const dir = mkdtempSync(join(tmpdir(), 'audit-outage-'));
   const h2File = join(dir, 'mongo.mv.db');
   let port: number;
@@ -63,7 +64,7 @@ describe('audit ingest across a MongoDB outage (own mongo-java-server, H2-backed
         AUDIT_STALL_AFTER_MS: '2000',
       }),
     );
-    const events = Array.from({ length: 90 }, (_, i) => sampleEvent(i));
+    const events = Array.from({ length: 90 }, (_, i) => sampleEvent(i * 4)); // task events, for the task topic
     await kafka.publish(topic, events.slice(0, 30));
     await waitFor(async () => (await countStored(url)) === 30);
 

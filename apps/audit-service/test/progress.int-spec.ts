@@ -2,14 +2,24 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Consumer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { KafkaBatchServer } from '../src/audit/infrastructure/messaging/kafka-batch.server';
-import { KafkaFixture, MONGO_BASE, openDb, sampleEvent, startApp, testConfig, uniqueName, waitFor } from './support';
+import {
+  KafkaFixture,
+  MONGO_BASE,
+  openDb,
+  sampleEvent,
+  startApp,
+  testConfig,
+  testTopic,
+  uniqueName,
+  waitFor,
+} from './support';
 import { gauge, readiness } from './progress-support';
 
 jest.setTimeout(120_000);
 
 describe('a partition that makes no progress shows up (real Kafka + MongoDB protocol server)', () => {
   const kafka = new KafkaFixture();
-  const topic = uniqueName('audit-int.progress');
+  const topic = testTopic('audit-int-progress', 'task');
   const dbName = uniqueName('audit_int_progress').replace(/-/g, '_');
   let mongo: { client: MongoClient; db: Db };
   let app: NestFastifyApplication;

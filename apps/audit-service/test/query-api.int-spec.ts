@@ -22,10 +22,12 @@ import {
   sampleEvent,
   startApp,
   testConfig,
+  testTopic,
   token,
   uniqueName,
   waitFor,
 } from './support';
+import { verifyEventSignature } from '@taskflow/messaging-kafka';
 
 type Role = 'user' | 'admin' | 'auditor';
 
@@ -37,12 +39,15 @@ const BASE = new Date(Date.now() - 2 * 3_600_000); // every event lies in the la
 
 describe('audit query API', () => {
   const kafka = new KafkaFixture();
-  const systemTopic = uniqueName('audit-int.system');
+  const systemTopic = testTopic('audit-int-query', 'system');
+  const auditTopic = testTopic('audit-int-query', 'audit');
   const dbName = uniqueName('audit_int_query').replace(/-/g, '_');
   const env = {
     MONGO_URL: `${MONGO_BASE}/${dbName}`,
     AUDIT_INGEST_ENABLED: 'false',
     AUDIT_SYSTEM_TOPIC: systemTopic,
+    // Every query publishes its audit.read here (and fails closed without it).
+    AUDIT_EVENTS_TOPIC: auditTopic,
   };
   let config: AuditConfig;
   let app: NestFastifyApplication;
@@ -63,7 +68,7 @@ describe('audit query API', () => {
 
   beforeAll(async () => {
     await kafka.connect();
-    await kafka.createTopics([systemTopic], 1);
+    await kafka.createTopics([systemTopic, auditTopic], 1);
     config = testConfig(env);
     app = await startApp(config);
     mongo = await openDb(env.MONGO_URL);
@@ -237,7 +242,7 @@ describe('audit query API', () => {
       expect(withBom.body.slice(1)).toBe(csv.body);
       expect((await get('/api/v1/audit/export?format=csv&bom=yes')).json()).toMatchObject({
         code: 'AUDIT.INVALID_FILTER',
-        errors: [{ field: 'bom', reason: 'must be one of true, false' }],
+        errors: [{ field: 'bom', reason: 'must be true or false' }],
       });
     });
 
@@ -288,7 +293,7 @@ describe('audit query API', () => {
   describe('retention and schema', () => {
     it('should have run the versioned migrations: seed indexes, unique eventId, TTL on expiresAt, conflicts', async () => {
       const migrations = await mongo.db.collection('schema_migrations').find().sort({ _id: 1 }).toArray();
-      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4]);
+      expect(migrations.map((m) => m._id)).toEqual([1, 2, 3, 4, 5]);
       const conflictIndexes = await mongo.db.collection('event_log_conflicts').listIndexes().toArray();
       expect(conflictIndexes.find((index) => index.name === 'eventId_variant_unique')).toMatchObject({
         key: { eventId: 1, receivedSha256: 1 },
@@ -382,6 +387,11 @@ describe('audit query API', () => {
       const decoded = decodeEnvelope(message.value);
       expect(decoded).toMatchObject({ ok: true, envelope: { type: 'system.maintenance.started' } });
       expect(decoded.ok && decoded.envelope.eventId).toBe(res.json().eventId);
+      // Signed with audit-service's own key, which may sign the system topic.
+      expect(verifyEventSignature(systemTopic, message, config.events.verifyKeys)).toEqual({
+        ok: true,
+        keyId: config.events.signingKey.keyId,
+      });
     });
 
     it('should refuse an expectedEndAt the event contract refuses with 400, not fail building the event', async () => {

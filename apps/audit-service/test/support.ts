@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EntityType, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
-import { accessToken, signingKeyEnv } from '@taskflow/testing';
+import { accessToken, eventKeyEnv, signedMessage, signingKeyEnv } from '@taskflow/testing';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { Db, MongoClient } from 'mongodb';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -18,10 +18,19 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 }
 
+/**
+ * A unique topic for events of `entityType`: `<prefix>-<unique>.taskflow.<entity>.events.v1`, so audit-service binds
+ * it to that entity type (the wrong-topic check and the signing keys' allowed topics go by the canonical name).
+ */
+export function testTopic(prefix: string, entityType: EntityType): string {
+  return `${uniqueName(prefix)}.${Topics[entityType]}`;
+}
+
 export function testConfig(env: Record<string, string>): AuditConfig {
   return loadAuditConfig({
     KAFKA_BROKERS: BROKERS,
     JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS,
+    ...eventKeyEnv(),
     LOG_LEVEL: 'silent',
     MONGO_SERVER_SELECTION_TIMEOUT_MS: '1500',
     ...env,
@@ -77,14 +86,9 @@ export class KafkaFixture {
     this.created.push(...all);
   }
 
+  /** Publishes as a genuine producer does (signed with the test producer's key; a string is signed as is). */
   async publish(topic: string, events: (EventEnvelope | string)[]): Promise<void> {
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: events.map((event) =>
-        typeof event === 'string' ? { value: event } : { key: event.entityId, value: JSON.stringify(event) },
-      ),
-    });
+    await this.producer.send({ topic, acks: -1, messages: events.map((event) => signedMessage(event)) });
   }
 
   /** Reads every message of a topic from the beginning (a throwaway group). */

@@ -8,13 +8,14 @@
  */
 import 'reflect-metadata';
 import { outboxLag, percentile } from '@taskflow/bench';
-import { RpcContext, TaskPatterns } from '@taskflow/contracts';
+import { RpcContext, TaskRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { OutboxRelay } from '@taskflow/outbox';
 import { Kafka, logLevel } from 'kafkajs';
 import { TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, testConfig } from '../test/fixtures/database';
 import { KAFKA_BROKERS, logger, startService } from '../test/fixtures/service';
+import { testEventSigningKey } from '@taskflow/testing';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
   const admin = new Kafka({ clientId: 'task-bench', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
-  const publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: 'task-bench', logger });
+  const publisher = new KafkaPublisher({
+    brokers: KAFKA_BROKERS,
+    clientId: 'task-bench',
+    logger,
+    signingKey: testEventSigningKey(),
+  });
   const relay = new OutboxRelay({ dataSource, table: TASK_OUTBOX_TABLE, publisher, logger, pollIntervalMs: 50 });
   const service = await startService(config, dataSource, KAFKA_BROKERS, () => relay.wake());
   try {
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
       Array.from({ length: CONCURRENCY }, async () => {
         while (Date.now() < deadline) {
           const t0 = performance.now();
-          await service.send(TaskPatterns.create, actor, { title: `bench ${n++}`, priority: 'high' });
+          await service.send(TaskRpc.create.pattern, actor, { title: `bench ${n++}`, priority: 'high' });
           latencies.push(performance.now() - t0);
         }
       }),

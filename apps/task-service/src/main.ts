@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     connectionTimeoutMs: config.kafka.connectionTimeoutMs,
     requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
+    signingKey: config.eventSigningKey,
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });
   const relay = new OutboxRelay({ dataSource, table: TASK_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });

@@ -7,30 +7,35 @@ import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
 
-/** Development tasks of seed 001, by the seed users of user-service (run its seed first). */
-const DEV_TASKS: (CreateTaskData & { creator: string; assignee?: string })[] = [
+/**
+ * Development tasks of seed 001, by the seed users of user-service (run its seed first): `admin` is its first
+ * admin, `user` its first user (emails are encrypted by user-service, so the seed finds them by role).
+ */
+const DEV_TASKS: (CreateTaskData & { creator: SeedUser; assignee?: SeedUser })[] = [
   {
-    creator: 'admin@taskflow.com',
+    creator: 'admin',
     title: 'Setup development environment',
     description: 'Install and configure all necessary tools',
     status: 'done',
     priority: 'high',
   },
   {
-    creator: 'admin@taskflow.com',
-    assignee: 'user@taskflow.com',
+    creator: 'admin',
+    assignee: 'user',
     title: 'Write API documentation',
     description: 'Document every endpoint of the gateway',
     status: 'in_progress',
     priority: 'medium',
   },
   {
-    creator: 'user@taskflow.com',
+    creator: 'user',
     title: 'Review pull requests',
     priority: 'urgent',
     dueDate: new Date(Date.now() + 7 * 86_400_000).toISOString(),
   },
 ];
+
+type SeedUser = 'admin' | 'user';
 
 async function main(): Promise<void> {
   const config = loadTaskServiceConfig();
@@ -49,12 +54,10 @@ async function main(): Promise<void> {
         retentionMs: config.idempotency.retentionMs,
       }),
     });
-    const emails = ['admin@taskflow.com', 'user@taskflow.com'];
-    const rows: { email: string; id: string }[] = await dataSource.query(
-      `SELECT email, id FROM users WHERE email = ANY($1)`,
-      [emails],
+    const rows: { role: SeedUser; id: string }[] = await dataSource.query(
+      `SELECT DISTINCT ON (role) role, id FROM users WHERE role IN ('admin', 'user') ORDER BY role, created_at, id`,
     );
-    const users = new Map(rows.map((row) => [row.email, row.id]));
+    const users = new Map(rows.map((row) => [row.role, row.id]));
     const created: string[] = [];
     for (const { creator, assignee, ...data } of DEV_TASKS) {
       const creatorId = users.get(creator);

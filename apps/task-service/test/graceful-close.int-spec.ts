@@ -1,4 +1,4 @@
-import { RpcContext, TaskPatterns, TaskView } from '@taskflow/contracts';
+import { RpcContext, TaskRpc, TaskView } from '@taskflow/contracts';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
@@ -35,7 +35,7 @@ describe('task-service closing with an RPC in flight', () => {
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
     const write = service
-      .send<TaskView>(TaskPatterns.create, actor, { title: 'in flight at shutdown' })
+      .send<TaskView>(TaskRpc.create.pattern, actor, { title: 'in flight at shutdown' })
       .then((task) => ({ task }))
       .catch((error: unknown) => ({ error }));
     await new Promise((resolve) => setTimeout(resolve, 500)); // the create now waits on the lock

@@ -1,4 +1,4 @@
-import { RpcContext, TaskPatterns, Topics, TaskView } from '@taskflow/contracts';
+import { RpcContext, TaskRpc, Topics, TaskView } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { OutboxRelay } from '@taskflow/outbox';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 import { KAFKA_BROKERS, logger, RunningService, startService } from './fixtures/service';
+import { testEventSigningKey } from '@taskflow/testing';
 
 jest.setTimeout(90_000);
 
@@ -45,7 +46,13 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
   const relays: OutboxRelay[] = [];
 
   const relay = (brokers: string[]) => {
-    const publisher = new KafkaPublisher({ brokers, clientId: 'task-outbox-test', logger, connectionTimeoutMs: 500 });
+    const publisher = new KafkaPublisher({
+      brokers,
+      clientId: 'task-outbox-test',
+      logger,
+      connectionTimeoutMs: 500,
+      signingKey: testEventSigningKey(),
+    });
     publishers.push(publisher);
     const created = new OutboxRelay({
       dataSource,
@@ -105,12 +112,12 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
   it('should accept writes while Kafka is unreachable and publish each exactly once when it is back', async () => {
     const down = relay(['127.0.0.1:1']);
     down.start();
-    const task = await service.send<TaskView>(TaskPatterns.create, actor, { title: 'while Kafka is down' });
-    await service.send(TaskPatterns.update, actor, { id: task.id, version: 1, title: 'still down' });
-    await service.send(TaskPatterns.changeStatus, actor, { id: task.id, version: 2, status: 'done' });
+    const task = await service.send<TaskView>(TaskRpc.create.pattern, actor, { title: 'while Kafka is down' });
+    await service.send(TaskRpc.update.pattern, actor, { id: task.id, version: 1, title: 'still down' });
+    await service.send(TaskRpc.changeStatus.pattern, actor, { id: task.id, version: 2, status: 'done' });
     // A write whose transaction rolls back (unknown assignee) must publish nothing.
     await expect(
-      service.send(TaskPatterns.assign, actor, { id: task.id, version: 3, assigneeId: randomUUID() }),
+      service.send(TaskRpc.assign.pattern, actor, { id: task.id, version: 3, assigneeId: randomUUID() }),
     ).rejects.toMatchObject({ code: 'TASK.UNKNOWN_USER' });
 
     const pendingRows = () =>
@@ -134,7 +141,7 @@ describe('task-service outbox to Kafka (real PostgreSQL and Kafka)', () => {
 
   it('should never send a row twice when two relays drain one backlog', async () => {
     const writes = 120;
-    for (let i = 0; i < writes; i++) await service.send(TaskPatterns.create, actor, { title: `backlog ${i}` });
+    for (let i = 0; i < writes; i++) await service.send(TaskRpc.create.pattern, actor, { title: `backlog ${i}` });
     await retargetPending();
     relay(KAFKA_BROKERS).start();
     relay(KAFKA_BROKERS).start();

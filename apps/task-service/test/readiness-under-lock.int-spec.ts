@@ -1,4 +1,4 @@
-import { RpcContext, TaskPatterns } from '@taskflow/contracts';
+import { RpcContext, TaskRpc } from '@taskflow/contracts';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
@@ -40,8 +40,8 @@ describe('task-service readiness while the request pool is exhausted by a table 
 
     const requests: Promise<unknown>[] = [];
     const load = setInterval(() => {
-      const pattern = requests.length % 2 === 0 ? TaskPatterns.create : TaskPatterns.list;
-      const data = pattern === TaskPatterns.create ? { title: 'under lock' } : {};
+      const pattern = requests.length % 2 === 0 ? TaskRpc.create.pattern : TaskRpc.list.pattern;
+      const data = pattern === TaskRpc.create.pattern ? { title: 'under lock' } : {};
       requests.push(service.send(pattern, actor, data).catch((error: unknown) => error));
     }, 1000 / RATE_PER_SECOND);
 

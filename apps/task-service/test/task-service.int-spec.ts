@@ -1,4 +1,4 @@
-import { RpcContext, TaskPage, TaskPatterns, TaskStats, TaskView } from '@taskflow/contracts';
+import { RpcContext, TaskPage, TaskRpc, TaskStats, TaskView } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
@@ -16,15 +16,15 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
   let admin: RpcContext;
 
   const as = (context: RpcContext) => ({
-    create: (data: object) => service.send<TaskView>(TaskPatterns.create, context, { title: 'A task', ...data }),
-    get: (id: string) => service.send<TaskView>(TaskPatterns.get, context, { id }),
-    update: (data: object) => service.send<TaskView>(TaskPatterns.update, context, data),
-    changeStatus: (data: object) => service.send<TaskView>(TaskPatterns.changeStatus, context, data),
-    assign: (data: object) => service.send<TaskView>(TaskPatterns.assign, context, data),
-    delete: (data: object) => service.send<{ ok: true }>(TaskPatterns.delete, context, data),
-    restore: (id: string) => service.send<TaskView>(TaskPatterns.restore, context, { id }),
-    list: (query: object = {}) => service.send<TaskPage>(TaskPatterns.list, context, query),
-    stats: (query: object = {}) => service.send<TaskStats>(TaskPatterns.stats, context, query),
+    create: (data: object) => service.send<TaskView>(TaskRpc.create.pattern, context, { title: 'A task', ...data }),
+    get: (id: string) => service.send<TaskView>(TaskRpc.get.pattern, context, { id }),
+    update: (data: object) => service.send<TaskView>(TaskRpc.update.pattern, context, data),
+    changeStatus: (data: object) => service.send<TaskView>(TaskRpc.changeStatus.pattern, context, data),
+    assign: (data: object) => service.send<TaskView>(TaskRpc.assign.pattern, context, data),
+    delete: (data: object) => service.send<{ ok: true }>(TaskRpc.delete.pattern, context, data),
+    restore: (id: string) => service.send<TaskView>(TaskRpc.restore.pattern, context, { id }),
+    list: (query: object = {}) => service.send<TaskPage>(TaskRpc.list.pattern, context, query),
+    stats: (query: object = {}) => service.send<TaskStats>(TaskRpc.stats.pattern, context, query),
   });
 
   const outboxFor = (
@@ -86,7 +86,7 @@ describe('task-service over TCP request/reply (real PostgreSQL)', () => {
         { field: 'owner', reason: 'property owner should not exist' },
       ]),
     });
-    await expect(service.send(TaskPatterns.get, {}, { id: randomUUID() })).rejects.toMatchObject({
+    await expect(service.send(TaskRpc.get.pattern, {}, { id: randomUUID() })).rejects.toMatchObject({
       kind: 'unauthorized',
     });
   });

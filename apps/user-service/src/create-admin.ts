@@ -10,6 +10,7 @@ import { assertSchemaCurrent, connect } from './database/data-source';
 import { USER_IDEMPOTENCY_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { RoleGrantRequest, UserService } from './user/application/user.service';
+import { createUserRepository } from './user/infrastructure/persistence/user-repository.factory';
 
 export const CREATE_ADMIN_USAGE = `usage: create-admin --email <email> [--role admin|auditor] [--password-file <path>]
   Creates the user with that role, or gives an existing user the role (their password stays).
@@ -98,7 +99,12 @@ async function main(args: string[]): Promise<void> {
       table: USER_IDEMPOTENCY_TABLE,
       retentionMs: config.idempotency.retentionMs,
     });
-    const users = new UserService(dataSource, new PasswordHasher(config.bcryptCost), idempotency);
+    const users = new UserService(
+      dataSource,
+      createUserRepository(config.pii),
+      new PasswordHasher(config.bcryptCost),
+      idempotency,
+    );
     const correlationId = randomUUID();
     const { outcome, user } = await users.grantRole({
       email: options.email,

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     connectionTimeoutMs: config.kafka.connectionTimeoutMs,
     requestTimeoutMs: config.kafka.requestTimeoutMs,
     logger,
+    signingKey: config.eventSigningKey,
     ...kafkaSecurityOptions(config.kafka.tls, config.kafka.sasl),
   });
   const relay = new OutboxRelay({ dataSource, table: USER_OUTBOX_TABLE, publisher, logger, metrics, ...config.outbox });
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       dataSource,
       callers: new JwtVerifier(config.callerKeys, RPC_AUDIENCE.user),
       bcryptCost: config.bcryptCost,
+      fieldKeys: config.pii,
       publisher,
       metrics,
       logger,

@@ -6,6 +6,7 @@ import { assertSchemaCurrent, connect } from './database/data-source';
 import { USER_IDEMPOTENCY_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { UserService } from './user/application/user.service';
+import { createUserRepository } from './user/infrastructure/persistence/user-repository.factory';
 import { Profile, Role } from './user/domain/user';
 
 /**
@@ -52,7 +53,9 @@ async function main(): Promise<void> {
       table: USER_IDEMPOTENCY_TABLE,
       retentionMs: config.idempotency.retentionMs,
     });
-    const created = await seedDevUsers(new UserService(dataSource, new PasswordHasher(config.bcryptCost), idempotency));
+    const created = await seedDevUsers(
+      new UserService(dataSource, createUserRepository(config.pii), new PasswordHasher(config.bcryptCost), idempotency),
+    );
     logger.info({ created }, `seeded ${created.length} user(s)`);
   } finally {
     await dataSource.destroy();

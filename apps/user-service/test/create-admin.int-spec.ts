@@ -3,7 +3,10 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { fieldEncryptionKeys } from '@taskflow/testing';
 import { connect } from '../src/database/data-source';
+import { FieldCipher } from '../src/user/infrastructure/crypto/field-cipher';
+import { EMAIL_COLUMN } from '../src/user/infrastructure/persistence/typeorm-user.repository';
 import { dbConfig, runProcess, scratchDatabase } from './support';
 
 // create-admin as the image runs it: the swc build under dist/ next to node_modules (the runtime image's /app),
@@ -24,8 +27,14 @@ describe('create-admin from the build', () => {
       env: { ...process.env, APP_ENV: 'staging', DATABASE_URL: db.url, BCRYPT_COST: '4', LOG_LEVEL: 'warn' },
       stdin,
     });
-  const users = (): Promise<{ email: string; role: string }[]> =>
-    owner.query('SELECT email, role FROM users ORDER BY email');
+  const cipher = new FieldCipher(fieldEncryptionKeys());
+  const users = async (): Promise<{ email: string; role: string }[]> =>
+    (await owner.query('SELECT email_ciphertext, role FROM users'))
+      .map((row: { email_ciphertext: string; role: string }) => ({
+        email: cipher.decrypt(row.email_ciphertext, EMAIL_COLUMN),
+        role: row.role,
+      }))
+      .sort((a: { email: string }, b: { email: string }) => a.email.localeCompare(b.email));
   const events = (): Promise<{ event_type: string; actor: string; correlation: string }[]> =>
     owner.query(
       `SELECT event_type, payload->>'actorId' AS actor, payload->>'correlationId' AS correlation FROM user_outbox`,

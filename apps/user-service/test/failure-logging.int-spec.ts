@@ -1,9 +1,9 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { RpcErrorBody, UserPatterns } from '@taskflow/contracts';
+import { RpcErrorBody, UserRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, createLogger, RPC_AUDIENCE } from '@taskflow/nest-kit';
-import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort, testEventSigningKey } from '@taskflow/testing';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
@@ -29,12 +29,18 @@ describe('user-service failure logging (real PostgreSQL)', () => {
         $$ BEGIN RAISE EXCEPTION 'storage refused the row' USING ERRCODE = 'XX000'; END $$;
       CREATE TRIGGER refuse_users BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_users();`);
     const logger = createLogger('user-service', 'info', { write: (line: string) => void lines.push(line) });
-    publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: uniqueName('us-log'), logger: silentLogger });
+    publisher = new KafkaPublisher({
+      brokers: KAFKA_BROKERS,
+      clientId: uniqueName('us-log'),
+      logger: silentLogger,
+      signingKey: testEventSigningKey(),
+    });
     const port = await freePort();
     app = await createUserServiceApp(
       {
         dataSource,
         bcryptCost: 4,
+        fieldKeys: fieldEncryptionKeys(),
         publisher,
         metrics: new AppMetrics('user-service'),
         logger,
@@ -60,7 +66,7 @@ describe('user-service failure logging (real PostgreSQL)', () => {
   it('should log a failed registration with its correlation id and without the email or the bcrypt hash', async () => {
     const email = `${uniqueName('secret')}@example.com`;
     const error: RpcErrorBody = await firstValueFrom(
-      client.send(UserPatterns.register, {
+      client.send(UserRpc.register.pattern, {
         context: { credential: callCredential(RPC_AUDIENCE.user), correlationId: 'corr-failed-registration' },
         data: { email, password: 'correct horse battery' },
       }),

@@ -44,7 +44,8 @@ describe('README: operators and analysts', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const id = uniqueName('readme');
   const prefix = `${id}.`;
-  const topics = [Topics.task, Topics.user, Topics.system].map((topic) => prefix + topic);
+  // With the audit topic: audit-service records every read there (503 when it cannot) and ingests it.
+  const topics = [Topics.task, Topics.user, Topics.system, Topics.audit].map((topic) => prefix + topic);
   const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
   const mongoUrl = `${process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017'}/${id.replace(/-/g, '_')}`;
   const redisUrl = (() => {
@@ -85,6 +86,7 @@ describe('README: operators and analysts', () => {
           MONGO_URL: mongoUrl,
           AUDIT_TOPICS: topics.join(','),
           AUDIT_SYSTEM_TOPIC: prefix + Topics.system,
+          AUDIT_EVENTS_TOPIC: prefix + Topics.audit,
           AUDIT_CONSUMER_GROUP: id,
           AUDIT_HTTP_PORT: String(auditHttp),
           AUDIT_HTTP_HOST: '127.0.0.1',

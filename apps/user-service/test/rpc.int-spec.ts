@@ -1,14 +1,6 @@
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  decodeEnvelope,
-  RpcContext,
-  RpcErrorBody,
-  RpcRequest,
-  Topics,
-  UserPatterns,
-  UserView,
-} from '@taskflow/contracts';
+import { decodeEnvelope, RpcContext, RpcErrorBody, RpcRequest, Topics, UserRpc, UserView } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { OutboxRelay } from '@taskflow/outbox';
@@ -20,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
 import { connect } from '../src/database/data-source';
 import { USER_OUTBOX_TABLE } from '../src/migrations/1767225600001-create-user-outbox';
-import { callCredential, callerVerifier, freePort } from '@taskflow/testing';
+import { callCredential, callerVerifier, fieldEncryptionKeys, freePort, testEventSigningKey } from '@taskflow/testing';
 import { dbConfig, ensureUserTopic, KAFKA_BROKERS, scratchDatabase, silentLogger, uniqueName } from './support';
 
 /** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
@@ -75,7 +67,12 @@ describe('user-service over TCP (end to end)', () => {
     await joined; // writes made before the group owns its partitions would be skipped (fromBeginning: false)
 
     const metrics = new AppMetrics('user-service');
-    publisher = new KafkaPublisher({ brokers: KAFKA_BROKERS, clientId: uniqueName('us-rpc'), logger: silentLogger });
+    publisher = new KafkaPublisher({
+      brokers: KAFKA_BROKERS,
+      clientId: uniqueName('us-rpc'),
+      logger: silentLogger,
+      signingKey: testEventSigningKey(),
+    });
     relay = new OutboxRelay({
       dataSource,
       table: USER_OUTBOX_TABLE,
@@ -89,6 +86,7 @@ describe('user-service over TCP (end to end)', () => {
       {
         dataSource,
         bcryptCost: 4,
+        fieldKeys: fieldEncryptionKeys(),
         publisher,
         metrics,
         logger: silentLogger,
@@ -117,16 +115,16 @@ describe('user-service over TCP (end to end)', () => {
 
   it('should register, authenticate and read a user without ever answering the hash', async () => {
     const email = `${uniqueName('rpc')}@example.com`;
-    const registered = await call<UserView>(UserPatterns.register, {
+    const registered = await call<UserView>(UserRpc.register.pattern, {
       context: ctx(undefined, { correlationId: 'corr-rpc' }),
       data: { email, password: 'correct horse', profile: { firstName: 'Ada' } },
     });
     expect(registered).toMatchObject({ email, role: 'user', profile: { firstName: 'Ada' } });
-    const authenticated = await call<UserView>(UserPatterns.authenticate, {
+    const authenticated = await call<UserView>(UserRpc.authenticate.pattern, {
       context: ctx(),
       data: { email, password: 'correct horse', sessionId: 'sess-rpc' },
     });
-    const read = await call<UserView>(UserPatterns.getById, {
+    const read = await call<UserView>(UserRpc.getById.pattern, {
       context: ctx({ id: registered.id, role: 'user' }),
       data: { id: registered.id },
     });
@@ -137,7 +135,7 @@ describe('user-service over TCP (end to end)', () => {
   });
 
   it('should answer a validation error with field errors as RpcErrorBody', async () => {
-    const error = await callFails(UserPatterns.register, {
+    const error = await callFails(UserRpc.register.pattern, {
       context: ctx(),
       data: { email: 'not-an-email', password: 'short', role: 'admin' },
     });
@@ -157,7 +155,7 @@ describe('user-service over TCP (end to end)', () => {
     const forgedAdmin = { id: '00000000-0000-4000-8000-0000000000bb', role: 'admin' as const };
 
     it('should refuse an actor written into the context, even next to a valid anonymous credential', async () => {
-      const error = await callFails(UserPatterns.changeRole, {
+      const error = await callFails(UserRpc.changeRole.pattern, {
         context: { ...ctx(), actor: forgedAdmin },
         data: { userId: victim.id, role: 'admin' },
       });
@@ -181,8 +179,8 @@ describe('user-service over TCP (end to end)', () => {
         { credential: callCredential(RPC_AUDIENCE.user, forgedAdmin, undefined, -10) },
       ]) {
         for (const [pattern, data] of [
-          [UserPatterns.changeRole, { userId: victim.id, role: 'admin' }],
-          [UserPatterns.list, {}],
+          [UserRpc.changeRole.pattern, { userId: victim.id, role: 'admin' }],
+          [UserRpc.list.pattern, {}],
         ] as const) {
           await expect(callFails(pattern, { context, data })).resolves.toMatchObject({
             kind: 'unauthorized',
@@ -196,36 +194,36 @@ describe('user-service over TCP (end to end)', () => {
   it('should map not_found, unauthorized and forbidden to RpcErrorBody', async () => {
     const actor = { id: '00000000-0000-4000-8000-000000000001', role: 'user' as const };
     await expect(
-      callFails(UserPatterns.getById, { context: ctx(actor), data: { id: '00000000-0000-4000-8000-000000000002' } }),
+      callFails(UserRpc.getById.pattern, { context: ctx(actor), data: { id: '00000000-0000-4000-8000-000000000002' } }),
     ).resolves.toEqual({
       kind: 'not_found',
       code: 'USER.NOT_FOUND',
       message: 'User 00000000-0000-4000-8000-000000000002 not found.',
     });
     await expect(
-      callFails(UserPatterns.authenticate, {
+      callFails(UserRpc.authenticate.pattern, {
         context: ctx(),
         data: { email: 'nobody@example.com', password: 'x', sessionId: 's' },
       }),
     ).resolves.toMatchObject({ kind: 'unauthorized', code: 'USER.INVALID_CREDENTIALS' });
     await expect(
-      callFails(UserPatterns.changeRole, { context: ctx(actor), data: { userId: actor.id, role: 'admin' } }),
+      callFails(UserRpc.changeRole.pattern, { context: ctx(actor), data: { userId: actor.id, role: 'admin' } }),
     ).resolves.toMatchObject({ kind: 'forbidden', code: 'USER.FORBIDDEN' });
   });
 
   it('should cap pages at 100', async () => {
     const admin = { id: '00000000-0000-4000-8000-000000000001', role: 'admin' as const };
-    const error = await callFails(UserPatterns.list, { context: ctx(admin), data: { limit: 101 } });
+    const error = await callFails(UserRpc.list.pattern, { context: ctx(admin), data: { limit: 101 } });
     expect(error.fieldErrors).toEqual([expect.objectContaining({ field: 'limit' })]);
   });
 
   it('should publish each write to Kafka exactly once, keyed by the user id', async () => {
     const email = `${uniqueName('evt')}@example.com`;
-    const user = await call<UserView>(UserPatterns.register, {
+    const user = await call<UserView>(UserRpc.register.pattern, {
       context: ctx(),
       data: { email, password: 'correct horse' },
     });
-    await call(UserPatterns.recordLogout, {
+    await call(UserRpc.recordLogout.pattern, {
       context: ctx({ id: user.id, role: 'user' }),
       data: { userId: user.id, sessionId: 'sess-out' },
     });

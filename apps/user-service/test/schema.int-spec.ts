@@ -1,7 +1,11 @@
+import { fieldEncryptionKeys } from '@taskflow/testing';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { assertSchemaCurrent, connect, ensureDatabase, schemaStatus } from '../src/database/data-source';
 import { USER_MIGRATIONS } from '../src/migrations';
+import { FieldCipher } from '../src/user/infrastructure/crypto/field-cipher';
+import { EMAIL_COLUMN } from '../src/user/infrastructure/persistence/typeorm-user.repository';
 import { dbConfig, onMaintenance, scratchDatabase, SERVER_URL, uniqueName, withDatabase } from './support';
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuuFakeHashForConstraintTestsOnly000';
@@ -68,14 +72,40 @@ describe('users schema and migrations', () => {
     expect(diff.upQueries.map((query) => query.query)).toEqual([]);
   });
 
-  it('should have every index of seed 001 plus the case-insensitive one', async () => {
+  it('should encrypt the emails of existing users when it migrates, and decrypt them when it reverts', async () => {
+    const cipher = new FieldCipher(fieldEncryptionKeys());
+    await dataSource.undoLastMigration({ transaction: 'each' }); // back to plaintext emails
+    await dataSource.query(
+      `INSERT INTO users (email, password_hash) SELECT 'legacy' || i || '@example.com', $1 FROM generate_series(1, 1500) i`,
+      [HASH],
+    );
+    await dataSource.runMigrations({ transaction: 'each' });
+    const rows: { email_ciphertext: string; email_lookup: string }[] = await dataSource.query(
+      `SELECT email_ciphertext, email_lookup FROM users WHERE email_lookup = $1`,
+      [cipher.blindIndex('legacy1234@example.com', EMAIL_COLUMN)],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].email_ciphertext).not.toContain('legacy');
+    expect(cipher.decrypt(rows[0].email_ciphertext, EMAIL_COLUMN)).toBe('legacy1234@example.com');
+    const columns = await dataSource.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'users'`,
+    );
+    expect(columns.map((c: { column_name: string }) => c.column_name)).not.toContain('email');
+
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM users WHERE email LIKE 'legacy%'`);
+    expect(count).toBe(1500);
+    await dataSource.query(`DELETE FROM users`);
+    await dataSource.runMigrations({ transaction: 'each' });
+  }, 60_000);
+
+  it('should have every index of seed 001, the email ones replaced by its blind index', async () => {
     const rows: { indexname: string }[] = await dataSource.query(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY indexname`,
     );
     expect(rows.map((row) => row.indexname)).toEqual([
       'idx_users_created_at',
-      'idx_users_email',
-      'idx_users_email_lower',
+      'idx_users_email_lookup',
       'idx_users_profile_first_name',
       'idx_users_profile_last_name',
       'idx_users_role',
@@ -84,26 +114,32 @@ describe('users schema and migrations', () => {
   });
 
   describe('constraints', () => {
+    // What user-service stores: the encrypted email and its blind index (the values here need not decrypt).
     const insert = (email: string, role = 'user') =>
-      dataSource.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id`, [
-        email,
-        HASH,
-        role,
-      ]);
+      dataSource.query(
+        `INSERT INTO users (email_ciphertext, email_lookup, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [`v1.test.${email}`, createHash('sha256').update(email).digest('hex'), HASH, role],
+      );
 
-    it('should reject an email that differs only in case', async () => {
-      await insert('Case@Example.com');
-      await expect(insert('case@example.COM')).rejects.toThrow(/idx_users_email_lower/);
-    });
-
-    it('should reject an exact duplicate email', async () => {
+    it('should reject a second account with the same blind index', async () => {
       await insert('dup@example.com');
-      await expect(insert('dup@example.com')).rejects.toThrow(/duplicate key/);
+      await expect(insert('dup@example.com')).rejects.toThrow(/idx_users_email_lookup/);
     });
 
-    it('should reject a malformed email', async () => {
-      await expect(insert('not-an-email')).rejects.toThrow(/chk_users_email_format/);
-      await expect(insert('a b@example.com')).rejects.toThrow(/chk_users_email_format/);
+    it('should hold no email in clear', async () => {
+      const columns: { column_name: string }[] = await dataSource.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name`,
+      );
+      expect(columns.map((c) => c.column_name)).toEqual([
+        'created_at',
+        'email_ciphertext',
+        'email_lookup',
+        'id',
+        'password_hash',
+        'profile',
+        'role',
+        'updated_at',
+      ]);
     });
 
     it('should reject a role outside the enum and accept auditor', async () => {
@@ -113,13 +149,14 @@ describe('users schema and migrations', () => {
 
     it('should reject a missing password hash', async () => {
       await expect(
-        dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('nohash@example.com', NULL)`),
+        dataSource.query(`INSERT INTO users (email_ciphertext, email_lookup, password_hash) VALUES ('c', 'l', NULL)`),
       ).rejects.toThrow(/password_hash/);
     });
 
     it('should generate the id and the timestamps and default the role to user', async () => {
       const [row] = await dataSource.query(
-        `INSERT INTO users (email, password_hash) VALUES ('defaults@example.com', $1) RETURNING id, role, created_at, updated_at`,
+        `INSERT INTO users (email_ciphertext, email_lookup, password_hash) VALUES ('c', 'defaults', $1)
+         RETURNING id, role, created_at, updated_at`,
         [HASH],
       );
       expect(row.id).toMatch(/^[0-9a-f-]{36}$/);

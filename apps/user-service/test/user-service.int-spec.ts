@@ -1,6 +1,7 @@
 import { RpcContext, SystemActors, UserView } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { AppError } from '@taskflow/nest-kit';
+import { fieldEncryptionKeys } from '@taskflow/testing';
 import { DataSource } from 'typeorm';
 import { connect } from '../src/database/data-source';
 import { leastPrivilegeSql } from '../src/database/least-privilege';
@@ -8,6 +9,7 @@ import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
 import { seedDevUsers } from '../src/seed';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
+import { createUserRepository } from '../src/user/infrastructure/persistence/user-repository.factory';
 import { dbConfig, onMaintenance, scratchDatabase, uniqueName, withDatabase } from './support';
 
 interface OutboxRow {
@@ -56,6 +58,7 @@ describe('UserService (PostgreSQL, app role)', () => {
     hasher = new PasswordHasher(4);
     users = new UserService(
       app,
+      createUserRepository(fieldEncryptionKeys()),
       hasher,
       new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
     );
@@ -260,7 +263,11 @@ describe('UserService (PostgreSQL, app role)', () => {
         created.push(
           await users.register(
             {},
-            { email: `${tag}.${firstName}@example.com`, password: 'correct horse', profile: { firstName } },
+            {
+              email: `${tag}.${firstName}@example.com`,
+              password: 'correct horse',
+              profile: { firstName, lastName: tag },
+            },
           ),
         );
       }
@@ -272,6 +279,10 @@ describe('UserService (PostgreSQL, app role)', () => {
       expect(page2.items.map((user) => user.profile.firstName)).toEqual(['Zed']);
       const byName = await users.list(admin, { search: 'zeLD' });
       expect(byName.items.map((user) => user.id)).toContain(created[2].id);
+      // The email is encrypted: it matches as a whole (blind index, any case), never in part.
+      const byEmail = await users.list(admin, { search: ` ${tag}.AMY@example.com ` });
+      expect(byEmail.items.map((user) => user.id)).toEqual([created[1].id]);
+      expect((await users.list(admin, { search: `${tag}.amy@` })).total).toBe(0);
       expect(await failure(users.list(as(created[1]), {}))).toMatchObject({ kind: 'forbidden' });
     });
 

@@ -5,3 +5,5 @@ export * from './signing-keys';
 export * from './connection-strings';
 export * from './kafka';
 export * from './shutdown';
+export * from './field-encryption-keys';
+export * from './event-signing-keys';

@@ -7,8 +7,8 @@ export const LOAD = { ratePerSecond: 10, timeoutMs: 15_000, beforeFaultMs: 5_000
 export const RECOVERY_BOUND_MS = 60_000;
 
 export interface Fault {
-  /** Starts the fault (kill, pause, stop, terminate). */
-  inject(): Promise<void>;
+  /** Starts the fault (kill, pause, stop, terminate, inject messages); `userId` is the load-generating user. */
+  inject(context: { userId: string }): Promise<void>;
   /** How long the fault lasts before `remove` (from the start of `inject`). */
   durationMs: number;
   /** Ends the fault (restart, continue); returns when the restarted process is ready. */
@@ -93,7 +93,7 @@ export async function runScenario(
   try {
     await sleep(LOAD.beforeFaultMs);
     faultStart = Date.now();
-    await fault.inject();
+    await fault.inject({ userId: user.id });
     await sleep(faultStart + fault.durationMs - Date.now());
     faultEnd = Date.now();
     caughtUp = backlogCleared(stores, user.id, faultEnd);

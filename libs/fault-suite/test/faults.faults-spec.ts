@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startSystem, TaskflowSystem } from '@taskflow/testing';
 import { recordRow } from '../src/report';
 import { Fault, RECOVERY_BOUND_MS, runScenario, ScenarioResult, storesOf } from '../src/scenario';
+import { runForgedProducer, runPoisonMessage } from '../src/injected-events';
 import { runRollingRestart } from '../src/rolling-restart';
 import { runTwoRelays } from '../src/two-relays';
 
@@ -196,3 +197,32 @@ it('rolling restart: every app SIGTERMed and restarted in turn under load, drain
   expect(Object.keys(result.failures).filter((status) => status !== '503')).toEqual([]);
   expect(result.records.filter((r) => r.status === 503 && !r.retryAfter).length).toBe(0);
 }, 900_000); // five restarts from sources: minutes on a loaded 2-core box
+
+it("poison message: a genuine producer's 3,000-level-deep event mid-load is dead-lettered, the partition moves on", async () => {
+  const result = await runPoisonMessage(system);
+  recordRow(result);
+  process.stdout.write(
+    `poison: next event stored after ${result.nextStoredMs} ms; readiness ${JSON.stringify(result.readiness)}\n`,
+  );
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+  expect(result.stored).toEqual([]);
+  expect(result.deadLettered).toEqual({ [result.injected[0].eventId]: 'invalid-envelope' });
+  // The next event of the same partition is stored within seconds, not held behind the poison.
+  expect(result.nextStoredMs).toBeLessThanOrEqual(10_000);
+  // Nothing is stuck, so nothing shows as stuck: readiness stays 200 and the partition's lag returns to 0.
+  expect(result.readiness.filter((status) => status !== 200)).toEqual([]);
+  expect(result.lagAfter).toBe(0);
+});
+
+it('forged producer: forged events injected during load never reach event_logs; every genuine one does, once', async () => {
+  const result = await runForgedProducer(system);
+  recordRow(result);
+  // `unexpected` 0 also proves no forged task.created of the load's user was stored.
+  expectInvariants(result);
+  expectNoFailedWrites(result);
+  expect(result.stored).toEqual([]);
+  expect(result.deadLettered).toEqual(
+    Object.fromEntries(result.injected.map(({ eventId, expectedCode }) => [eventId, expectedCode])),
+  );
+});

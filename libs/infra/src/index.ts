@@ -15,5 +15,16 @@ export { startLocalKafka } from './backends/kafka';
 export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
-export { ensureLocalSigningKeys, generateSigningKeyEnv } from './local-secrets';
-export type { SigningKeyEnv } from './local-secrets';
+export {
+  ensureLocalEventKeys,
+  ensureLocalFieldEncryptionKeys,
+  ensureLocalSigningKeys,
+  EVENT_KEY_SECRET_PREFIX,
+  EVENT_PRODUCERS,
+  eventKeySecrets,
+  generateEventKeysEnv,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+  TEST_EVENT_PRODUCER,
+} from './local-secrets';
+export type { EventKeysEnv, EventSigningKeyEnv, FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';

@@ -1,1 +1,2 @@
 export * from './kafka-publisher';
+export * from './event-signature';

@@ -1,11 +1,15 @@
+import type { EventSigningKey } from '@taskflow/config';
 import type { EventEnvelope } from '@taskflow/contracts';
 import { Admin, Kafka, KafkaConfig, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { signEnvelope } from './event-signature';
 
 export interface KafkaPublisherOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** This producer's event-signing key (EVENT_SIGNING_KEY): every envelope is signed with it as it is sent. */
+  signingKey: EventSigningKey;
   /** Socket connect timeout per broker, ms (default 3000). */
   connectionTimeoutMs?: number;
   /** How long one produce request may wait for acks, ms (default 10000). */
@@ -25,8 +29,10 @@ export interface OutgoingEnvelope {
 }
 
 /**
- * Typed Kafka producer for event envelopes: idempotent, `acks: -1`, key = entity id, value = the JSON envelope,
- * headers `event-type`, `event-id`, `correlation-id`. Connects lazily, so a broker that is down at start
+ * Typed Kafka producer for event envelopes: idempotent, `acks: -1`, key = entity id, value = the envelope's
+ * RFC 8785 canonical JSON, headers `event-type`, `event-id`, `correlation-id` and the Ed25519 signature
+ * (`x-signature-key-id`, `x-signature`; see signEnvelope). Signing happens here, at publish time, so outbox rows
+ * stay plain JSONB and only the relay process holds the key. Connects lazily, so a broker that is down at start
  * only fails the sends (the outbox relay retries them), never the caller's start-up.
  */
 export class KafkaPublisher {
@@ -100,15 +106,19 @@ export class KafkaPublisher {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, items]) => ({
         topic,
-        messages: items.map(({ key, envelope }) => ({
-          key,
-          value: JSON.stringify(envelope),
-          headers: {
-            'event-type': envelope.type,
-            'event-id': envelope.eventId,
-            ...(envelope.correlationId ? { 'correlation-id': envelope.correlationId } : {}),
-          },
-        })),
+        messages: items.map(({ key, envelope }) => {
+          const signed = signEnvelope(envelope, this.options.signingKey);
+          return {
+            key,
+            value: signed.value,
+            headers: {
+              ...signed.headers,
+              'event-type': envelope.type,
+              'event-id': envelope.eventId,
+              ...(envelope.correlationId ? { 'correlation-id': envelope.correlationId } : {}),
+            },
+          };
+        }),
       })),
     });
   }

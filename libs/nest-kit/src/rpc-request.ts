@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_FORMAT, RpcContext } from '@taskflow/contracts';
+import { IDEMPOTENCY_KEY_FORMAT, RpcContext, RpcDefinition } from '@taskflow/contracts';
 import { plainToInstance } from 'class-transformer';
 import { IsIP, IsOptional, IsString, Matches, MaxLength, validateSync } from 'class-validator';
 import { JwtVerifier } from './auth/jwt';
@@ -76,17 +76,18 @@ export function parseRpcRequest<T extends object>(
 const CORRELATION_ID = Symbol('correlationId');
 
 /**
- * Validates and authenticates a request, then runs the use case under the caller's correlation id (or a new one). A failure
+ * Validates and authenticates a request of `rpc` (its request class; the use case must answer its answer type),
+ * then runs the use case under the caller's correlation id (or a new one). A failure
  * carries that id out to the error filter, which runs after the request's async context has ended.
  */
 export async function handleRpcRequest<T extends object, R>(
-  type: new () => T,
+  rpc: RpcDefinition<T, R>,
   request: unknown,
   errorCode: string,
   callers: JwtVerifier,
   run: (context: RpcContext, data: T) => Promise<R>,
 ): Promise<R> {
-  const { context, data } = parseRpcRequest(type, request, errorCode, callers);
+  const { context, data } = parseRpcRequest(rpc.request, request, errorCode, callers);
   const correlationId = acceptOrCreateCorrelationId(context.correlationId);
   try {
     return await runWithContext({ correlationId }, () => run({ ...context, correlationId }, data));

@@ -228,6 +228,26 @@ describe('docker-compose.yml', () => {
     expect(services['api-gateway'].environment?.TASK_SERVICE_PORT).toBe('4002');
   });
 
+  it('gives each event producer its own required signing key from .env, and audit-service the verify keys', () => {
+    const producers: Record<string, string> = {
+      'user-service': 'USER_SERVICE',
+      'task-service': 'TASK_SERVICE',
+      'audit-service': 'AUDIT_SERVICE',
+      backup: 'BACKUP',
+    };
+    for (const [name, prefix] of Object.entries(producers)) {
+      const environment = services[name].environment ?? {};
+      expect({ name, key: environment.EVENT_SIGNING_KEY, id: environment.EVENT_SIGNING_KEY_ID }).toEqual({
+        name,
+        key: expect.stringMatching(new RegExp(`^\\$\\{${prefix}_EVENT_SIGNING_KEY:\\?.*event-keys`)),
+        id: expect.stringMatching(new RegExp(`^\\$\\{${prefix}_EVENT_SIGNING_KEY_ID:\\?`)),
+      });
+    }
+    expect(services['audit-service'].environment?.EVENT_VERIFY_KEYS).toMatch(/^\$\{EVENT_VERIFY_KEYS:\?/);
+    // The gateway publishes no events: it holds no event key.
+    expect(services['api-gateway'].environment?.EVENT_SIGNING_KEY).toBeUndefined();
+  });
+
   it('gives every app a stop grace period above its drain delay + shutdown timeout (docker stop would SIGKILL)', () => {
     for (const app of Object.keys(APPS)) {
       const { environment = {}, stop_grace_period: grace = '10s' } = services[app];

@@ -191,6 +191,32 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     }
   });
 
+  it("maps each event producer's own key onto EVENT_SIGNING_KEY, and gives audit-service the verify keys", () => {
+    const expected: Record<string, string | undefined> = {
+      'user-service': 'USER_SERVICE_EVENT_SIGNING_KEY',
+      'task-service': 'TASK_SERVICE_EVENT_SIGNING_KEY',
+      'audit-service': 'AUDIT_SERVICE_EVENT_SIGNING_KEY',
+      'api-gateway': undefined,
+      'taskflow-backup-postgres': 'BACKUP_EVENT_SIGNING_KEY',
+      'taskflow-backup-mongo': 'BACKUP_EVENT_SIGNING_KEY',
+      'taskflow-backup-redis': 'BACKUP_EVENT_SIGNING_KEY',
+    };
+    const secretKeyOf = (obj: K8sObject, name: string) =>
+      podSpecOf(obj).containers[0].env?.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef?.key;
+    const seen = Object.fromEntries(
+      workloads()
+        .filter((obj) => obj.metadata.name in expected)
+        .map((obj) => [obj.metadata.name, secretKeyOf(obj, 'EVENT_SIGNING_KEY')]),
+    );
+    expect(seen).toEqual(expected);
+    for (const obj of workloads().filter((o) => o.kind === 'Deployment')) {
+      expect({ app: obj.metadata.name, verify: secretKeyOf(obj, 'EVENT_VERIFY_KEYS') }).toEqual({
+        app: obj.metadata.name,
+        verify: obj.metadata.name === 'audit-service' ? 'EVENT_VERIFY_KEYS' : undefined,
+      });
+    }
+  });
+
   it('every Secret is a template: marked, placeholder values only', () => {
     const secrets = ofKind('Secret');
     expect(secrets.map((s) => s.metadata.name)).toEqual(['taskflow-secrets']);

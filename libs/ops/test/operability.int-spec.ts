@@ -3,6 +3,7 @@ import {
   freePort,
   ScratchDatabase,
   ServiceProcess,
+  signedMessage,
   startService,
   startTcpProxy,
   TcpProxy,
@@ -203,7 +204,8 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     }
     expect(logins.at(-1)).toBe(429);
 
-    // Straight onto the private Kafka: one event twice (a duplicate) and one message that is not an envelope.
+    // Straight onto the private Kafka, signed as a producer would: one event twice (a duplicate) and one message
+    // that is not an envelope.
     const kafkaClient = new Kafka({ clientId: 'ops-metrics-test', brokers: [kafka.url], logLevel: logLevel.NOTHING });
     const producer = kafkaClient.producer();
     await producer.connect();
@@ -214,9 +216,9 @@ describe('operability: metrics and readiness per dependency (real backends, apps
       entityId: taskId,
       payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },
     });
-    const message = { key: taskId, value: JSON.stringify(event) };
+    const message = signedMessage(event);
     await producer.send({ topic: Topics.task, messages: [message] });
-    await producer.send({ topic: Topics.task, messages: [message, { value: 'not an event' }] });
+    await producer.send({ topic: Topics.task, messages: [message, signedMessage('not an event')] });
     await producer.disconnect();
 
     // The outbox relays and the audit ingest are asynchronous: wait for the last effects, then compare.

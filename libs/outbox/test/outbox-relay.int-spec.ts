@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { appendToOutbox, OutboxRelay, outboxTableSql } from '../src';
 import { consumeAll, createScratchDatabase, createTopic, deleteTopic, KAFKA_BROKERS, uniqueName } from './support';
+import { testEventSigningKey } from '@taskflow/testing';
 
 jest.setTimeout(60_000);
 
@@ -24,6 +25,7 @@ describe('OutboxRelay (real PostgreSQL and Kafka)', () => {
       logger,
       connectionTimeoutMs: 500,
       retries: 1,
+      signingKey: testEventSigningKey(),
     });
     publishers.push(created);
     return created;

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * The poison message of issue 13: a well-formed `task.status_changed` envelope (≈18 kB for the default depth)
- * whose payload carries an object nested `depth` levels deep, which made decoding throw a RangeError.
+ * whose payload carries an object nested `depth` levels deep. It made decoding throw a RangeError in a cold
+ * process and decode (then break the store) in a warm one; it is now refused for its depth (MAX_ENVELOPE_DEPTH).
  * Returns the envelope (for its eventId and entityId) and the JSON to publish.
  */
 export function deeplyNestedEvent(

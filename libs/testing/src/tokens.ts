@@ -1,4 +1,10 @@
-import { loadConfig, signingKeySpec, verificationKeysSpec } from '@taskflow/config';
+import {
+  FieldEncryptionKeys,
+  fieldEncryptionKeysSpec,
+  loadConfig,
+  signingKeySpec,
+  verificationKeysSpec,
+} from '@taskflow/config';
 import { UserRole } from '@taskflow/contracts';
 import { ACCESS_TOKEN_AUDIENCE, JwtSigner, JwtVerifier } from '@taskflow/nest-kit';
 
@@ -40,4 +46,9 @@ export function accessToken(actor: { id: string; role: UserRole }, sessionId: st
 /** The verifier a service builds from this run's JWT_PUBLIC_KEYS, for services started in-process. */
 export function callerVerifier(audience: string): JwtVerifier {
   return new JwtVerifier(loadConfig({ keys: verificationKeysSpec('JWT_PUBLIC_KEYS') }, process.env).keys, audience);
+}
+
+/** This run's email-encryption keys (PII_*, set once by the Jest global setup), for user-service started in-process. */
+export function fieldEncryptionKeys(): FieldEncryptionKeys {
+  return loadConfig({ keys: fieldEncryptionKeysSpec() }, process.env).keys;
 }

@@ -9,7 +9,7 @@ import {
   KeyCounts,
   MaintenanceStarted,
   RawQuery,
-  RetentionRestamped,
+  RetentionRestampResponse,
   StartMaintenanceRequest,
 } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -69,7 +69,7 @@ export class AuditController {
   // is its own event.
   @AuditOperation(AuditRoutes.restampRetention)
   @NoIdempotency()
-  restampRetention(@Req() request: FastifyRequest): Promise<RetentionRestamped> {
+  restampRetention(@Req() request: FastifyRequest): Promise<RetentionRestampResponse> {
     return this.audit.json(AuditRoutes.restampRetention, validated(AuditRoutes.restampRetention, request));
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RpcContext, UserPatterns, UserView } from '@taskflow/contracts';
+import { RpcContext, UserRpc, UserView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -37,7 +37,7 @@ export class AuthService {
   ) {}
 
   async register(body: RegisterRequestDto, context: RpcContext): Promise<UserView> {
-    const user = await this.clients.users.send<UserView>(UserPatterns.register, { ...body }, context);
+    const user = await this.clients.users.call(UserRpc.register, { ...body }, context);
     await this.users.listChanged();
     return user;
   }
@@ -46,8 +46,7 @@ export class AuthService {
     // A login that cannot be recorded as a session would hand out a token nobody can revoke.
     if (!this.sessions.available) throw sessionStoreDown();
     const sessionId = randomUUID();
-    const user = await this.clients.users.send<UserView>(
-      UserPatterns.authenticate,
+    const user = await this.clients.users.call(UserRpc.authenticate,
       { email: body.email, password: body.password, sessionId },
       { ...context, sessionId },
     );
@@ -69,8 +68,7 @@ export class AuthService {
     }
     if (!claimed) throw invalidRefreshToken();
     const { sessionId, session } = claimed;
-    const user = await this.clients.users.send<UserView>(
-      UserPatterns.getById,
+    const user = await this.clients.users.call(UserRpc.getById,
       { id: session.userId },
       { ...context, actor: { id: session.userId, role: session.role }, sessionId },
     );
@@ -84,7 +82,7 @@ export class AuthService {
       throw sessionStoreDown();
     }
     await this.clients.users
-      .send(UserPatterns.recordLogout, { userId: user.id, sessionId: user.sessionId }, context)
+      .call(UserRpc.recordLogout, { userId: user.id, sessionId: user.sessionId }, context)
       .catch((error: AppError) => this.logger.warn({ err: error.message }, 'logout not recorded by user-service'));
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheKeys, CacheStore, CacheTtl } from '@taskflow/cache';
-import { RpcContext, UserPatterns, UserRole, UserView } from '@taskflow/contracts';
+import { RpcContext, UserRpc, UserRole } from '@taskflow/contracts';
 import { ServiceClients } from '../infrastructure/service-clients';
 import { AuthUser } from './auth.decorators';
 
@@ -46,7 +46,7 @@ export class PermissionsStore {
         CacheKeys.userPermissions(user.id),
         CacheTtl.userPermissions,
         async () => {
-          const fresh = await this.clients.users.send<UserView>(UserPatterns.getById, { id: user.id }, context());
+          const fresh = await this.clients.users.call(UserRpc.getById, { id: user.id }, context());
           return permissionsOf(fresh.role);
         },
         { prefetched, onlyIfAbsent: true },

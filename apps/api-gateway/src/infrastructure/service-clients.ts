@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { isRpcErrorBody, RpcContext, RpcRequest } from '@taskflow/contracts';
+import { isRpcErrorBody, RpcContext, RpcDefinition, RpcRequest } from '@taskflow/contracts';
 import { AppError, CREDENTIAL_INVALID, RPC_AUDIENCE } from '@taskflow/nest-kit';
 import { CallCredentials } from '../auth/call-credentials';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -17,16 +17,16 @@ export class RpcClient {
   ) {}
 
   /**
-   * Sends `data` with the request facts of `context`; the actor and session travel only inside the credential
+   * Sends `data` of the operation `rpc` (a `TaskRpc`/`UserRpc` definition) with the request facts of `context`; the actor and session travel only inside the credential
    * minted for this service. A refused credential is our own misconfiguration (keys out of step), never the
    * client's: it is answered as the service being unavailable.
    */
-  async send<T>(pattern: string, data: unknown, context: RpcContext): Promise<T> {
+  async call<Req extends object, Res>(rpc: RpcDefinition<Req, Res>, data: Req, context: RpcContext): Promise<Res> {
     const { actor: _actor, sessionId: _sessionId, ...facts } = context;
     const credential = this.credentials.for(this.audience, context);
-    const request: RpcRequest<unknown> = { context: { credential, ...facts }, data };
+    const request: RpcRequest<Req> = { context: { credential, ...facts }, data };
     try {
-      return await firstValueFrom(this.proxy.send<T>(pattern, request).pipe(timeout(this.timeoutMs)));
+      return await firstValueFrom(this.proxy.send<Res>(rpc.pattern, request).pipe(timeout(this.timeoutMs)));
     } catch (error) {
       if (isRpcErrorBody(error) && error.code !== CREDENTIAL_INVALID) throw AppError.fromRpcBody(error);
       throw new AppError('unavailable', 'SERVICE.UNAVAILABLE', `The ${this.name} is unavailable, try again later.`);

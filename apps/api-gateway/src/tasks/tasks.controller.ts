@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CacheKeys } from '@taskflow/cache';
-import { TaskPatterns, TaskView } from '@taskflow/contracts';
+import { TaskRpc, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/auth.decorators';
 import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
@@ -32,7 +32,7 @@ import {
   SearchTasksQueryDto,
   UpdateTaskRequestDto,
 } from './tasks.dto';
-import { TasksService } from './tasks.service';
+import { TasksService, VersionedTaskWrite } from './tasks.service';
 
 /** `task:{id}` of a GET /tasks/:id, read by the guard together with the session (one round trip). */
 function taskKeyOf(request: FastifyRequest): string | undefined {
@@ -154,7 +154,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.versioned(TaskPatterns.update, id, body, ifMatch, user, request, reply);
+    return this.versioned(TaskRpc.update, id, body, ifMatch, user, request, reply);
   }
 
   @Patch(':id/status')
@@ -170,7 +170,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.versioned(TaskPatterns.changeStatus, id, body, ifMatch, user, request, reply);
+    return this.versioned(TaskRpc.changeStatus, id, body, ifMatch, user, request, reply);
   }
 
   @Patch(':id/assignee')
@@ -186,7 +186,7 @@ export class TasksController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.versioned(TaskPatterns.assign, id, body, ifMatch, user, request, reply);
+    return this.versioned(TaskRpc.assign, id, body, ifMatch, user, request, reply);
   }
 
   @Delete(':id')
@@ -200,7 +200,7 @@ export class TasksController {
     @Headers('if-match') ifMatch: string | undefined,
     @Req() request: FastifyRequest,
   ) {
-    await this.tasks.write(TaskPatterns.delete, id, {}, ifMatch, user, rpcContext(request, user), false);
+    await this.tasks.write(TaskRpc.delete, id, {}, ifMatch, user, rpcContext(request, user), false);
   }
 
   @Post(':id/restore')
@@ -223,7 +223,7 @@ export class TasksController {
   }
 
   private async versioned(
-    pattern: string,
+    rpc: VersionedTaskWrite,
     id: string,
     body: object,
     ifMatch: string | undefined,
@@ -231,7 +231,7 @@ export class TasksController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<TaskView | undefined> {
-    const task = await this.tasks.write(pattern, id, body, ifMatch, user, rpcContext(request, user));
+    const task = await this.tasks.write(rpc, id, body, ifMatch, user, rpcContext(request, user));
     if (task) void reply.header('ETag', etagOf(task.version));
     return task;
   }

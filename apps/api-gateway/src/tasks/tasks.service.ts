@@ -6,8 +6,9 @@ import {
   TaskDeleted,
   TaskErrorCodes,
   TaskPage,
-  TaskPatterns,
+  TaskRpc,
   TaskStats,
+  RpcDefinition,
   TaskView,
 } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
@@ -34,6 +35,9 @@ export function canSee(task: TaskView, user: AuthUser): boolean {
 }
 
 /** Task operations through task-service with the seed's read cache in front and invalidation after writes. */
+/** The task writes that take an expected version (If-Match or the body's `version`). */
+export type VersionedTaskWrite = RpcDefinition<{ id: string; version?: number }, TaskChange | TaskDeleted>;
+
 @Injectable()
 export class TasksService {
   constructor(
@@ -49,13 +53,13 @@ export class TasksService {
     return this.cache.readThrough(
       CacheKeys.task(id),
       CacheTtl.task,
-      () => this.clients.tasks.send<TaskView>(TaskPatterns.get, { id }, context),
+      () => this.clients.tasks.call(TaskRpc.get, { id }, context),
       { accept: (task) => canSee(task, user), prefetched },
     );
   }
 
   async create(data: object, user: AuthUser, context: RpcContext): Promise<TaskView> {
-    const task = await this.clients.tasks.send<TaskView>(TaskPatterns.create, data, context);
+    const task = await this.clients.tasks.call(TaskRpc.create, data, context);
     await this.cache.invalidateTask(task.id, [task.creatorId, task.assigneeId, user.id]);
     return task;
   }
@@ -67,7 +71,7 @@ export class TasksService {
    * assignees before and after), whoever made the change.
    */
   async write(
-    pattern: string,
+    rpc: VersionedTaskWrite,
     id: string,
     body: { version?: number } & object,
     ifMatch: string | undefined,
@@ -89,7 +93,7 @@ export class TasksService {
     }
     let result: TaskChange | TaskDeleted | undefined;
     try {
-      result = await this.clients.tasks.send<TaskChange | TaskDeleted>(pattern, { ...body, id, version }, context);
+      result = await this.clients.tasks.call(rpc, { ...body, id, version }, context);
     } catch (error) {
       if (
         typeof precondition === 'number' &&
@@ -107,7 +111,7 @@ export class TasksService {
   }
 
   async restore(id: string, user: AuthUser, context: RpcContext): Promise<TaskView> {
-    const change = await this.clients.tasks.send<TaskChange>(TaskPatterns.restore, { id }, context);
+    const change = await this.clients.tasks.call(TaskRpc.restore, { id }, context);
     await this.cache.invalidateTask(id, [user.id, ...change.affectedUserIds]);
     return viewOf(change);
   }
@@ -126,7 +130,7 @@ export class TasksService {
       ? CacheKeys.taskList(user.id, status?.[0] ?? 'all', position.page)
       : CacheKeys.taskSearch(this.queryHash('list', filters, user), position.page);
     return this.page(key, plain ? CacheTtl.taskList : CacheTtl.taskSearch, position, user, (serviceCursor) =>
-      this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...filters, cursor: serviceCursor }, context),
+      this.clients.tasks.call(TaskRpc.list, { ...filters, cursor: serviceCursor }, context),
     );
   }
 
@@ -135,7 +139,7 @@ export class TasksService {
     const position = parsePageCursor(cursor);
     const key = CacheKeys.taskSearch(this.queryHash('search', filters, user), position.page);
     return this.page(key, CacheTtl.taskSearch, position, user, (serviceCursor) =>
-      this.clients.tasks.send<TaskPage>(TaskPatterns.list, { ...filters, cursor: serviceCursor }, context),
+      this.clients.tasks.call(TaskRpc.list, { ...filters, cursor: serviceCursor }, context),
     );
   }
 
@@ -143,7 +147,7 @@ export class TasksService {
     return this.cache.readThrough(
       CacheKeys.taskStats(user.id),
       CacheTtl.taskStats,
-      () => this.clients.tasks.send<TaskStats>(TaskPatterns.stats, {}, context),
+      () => this.clients.tasks.call(TaskRpc.stats, {}, context),
       { index: () => (user.role === 'admin' ? { owner: 'global' } : undefined) },
     );
   }

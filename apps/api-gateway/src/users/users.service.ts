@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheKeys, CacheResult, CacheStore, CacheTtl, hashOf } from '@taskflow/cache';
-import { RpcContext, UserPage, UserPatterns, UserRole, UserView } from '@taskflow/contracts';
+import { RpcContext, UserPage, UserRpc, UserRole, UserView } from '@taskflow/contracts';
 import { PermissionsStore } from '../auth/permissions';
 import { ServiceClients } from '../infrastructure/service-clients';
 import { ListUsersQueryDto, ProfileDto } from './users.dto';
@@ -24,12 +24,12 @@ export class UsersService {
   /** Only ever the caller's own profile (or an admin's read), so the per-user key needs no re-check. */
   profile(userId: string, context: RpcContext): Promise<{ value: UserView; cache: CacheResult }> {
     return this.cache.readThrough(CacheKeys.userProfile(userId), CacheTtl.userProfile, () =>
-      this.clients.users.send<UserView>(UserPatterns.getById, { id: userId }, context),
+      this.clients.users.call(UserRpc.getById, { id: userId }, context),
     );
   }
 
   async updateProfile(userId: string, profile: ProfileDto, context: RpcContext): Promise<UserView> {
-    const user = await this.clients.users.send<UserView>(UserPatterns.updateProfile, { userId, profile }, context);
+    const user = await this.clients.users.call(UserRpc.updateProfile, { userId, profile }, context);
     await Promise.all([this.cache.invalidateUser(userId), this.listChanged()]);
     return user;
   }
@@ -38,14 +38,14 @@ export class UsersService {
     return this.cache.readThrough(
       CacheKeys.apiResponse(USER_LIST_ENDPOINT, hashOf({ ...query })),
       CacheTtl.apiResponse,
-      () => this.clients.users.send<UserPage>(UserPatterns.list, { ...query }, context),
+      () => this.clients.users.call(UserRpc.list, { ...query }, context),
       { index: () => ({ endpoint: USER_LIST_ENDPOINT }) },
     );
   }
 
   /** The new role applies from the target's next request: `user:permissions` is overwritten now. */
   async changeRole(userId: string, role: UserRole, context: RpcContext): Promise<UserView> {
-    const user = await this.clients.users.send<UserView>(UserPatterns.changeRole, { userId, role }, context);
+    const user = await this.clients.users.call(UserRpc.changeRole, { userId, role }, context);
     await Promise.all([
       this.cache.invalidateUser(userId),
       this.permissions.store(userId, user.role),

@@ -4,12 +4,12 @@ import { MessagePattern, MicroserviceOptions, Payload, Transport } from '@nestjs
 import {
   RpcContext,
   TaskErrorCodes,
-  TaskPatterns,
+  TaskRpc,
   TaskStats,
   TaskChange,
   TaskView,
   UserErrorCodes,
-  UserPatterns,
+  UserRpc,
   UserView,
 } from '@taskflow/contracts';
 import { AppError, createLogger, CREDENTIAL_INVALID, RPC_AUDIENCE, RpcErrorFilter } from '@taskflow/nest-kit';
@@ -86,9 +86,9 @@ function controllerFor(backend: FakeBackend) {
   type Req = FakeRequest<Record<string, unknown>>;
   @Controller()
   class FakeController {
-    @MessagePattern(UserPatterns.register)
+    @MessagePattern(UserRpc.register.pattern)
     register(@Payload() r: Req) {
-      return backend.handle(UserPatterns.register, r, () => {
+      return backend.handle(UserRpc.register.pattern, r, () => {
         const email = String(r.data.email).toLowerCase();
         if ([...backend.users.values()].some((u) => u.email === email)) {
           throw new AppError('conflict', UserErrorCodes.emailTaken, 'Email taken.');
@@ -108,9 +108,9 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(UserPatterns.authenticate)
+    @MessagePattern(UserRpc.authenticate.pattern)
     authenticate(@Payload() r: Req) {
-      return backend.handle(UserPatterns.authenticate, r, () => {
+      return backend.handle(UserRpc.authenticate.pattern, r, () => {
         const user = [...backend.users.values()].find((u) => u.email === String(r.data.email).toLowerCase());
         if (!user || user.password !== r.data.password) {
           throw new AppError('unauthorized', UserErrorCodes.invalidCredentials, 'Invalid credentials.');
@@ -119,32 +119,32 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(UserPatterns.recordLogout)
+    @MessagePattern(UserRpc.recordLogout.pattern)
     logout(@Payload() r: Req) {
-      return backend.handle(UserPatterns.recordLogout, r, () => ({ ok: true }));
+      return backend.handle(UserRpc.recordLogout.pattern, r, () => ({ ok: true }));
     }
 
-    @MessagePattern(UserPatterns.getById)
+    @MessagePattern(UserRpc.getById.pattern)
     getById(@Payload() r: Req) {
-      return backend.handle(UserPatterns.getById, r, () => {
+      return backend.handle(UserRpc.getById.pattern, r, () => {
         const user = backend.users.get(String(r.data.id));
         if (!user) throw new AppError('not_found', UserErrorCodes.notFound, 'User not found.');
         return publicUser(user);
       });
     }
 
-    @MessagePattern(UserPatterns.updateProfile)
+    @MessagePattern(UserRpc.updateProfile.pattern)
     updateProfile(@Payload() r: Req) {
-      return backend.handle(UserPatterns.updateProfile, r, () => {
+      return backend.handle(UserRpc.updateProfile.pattern, r, () => {
         const user = backend.users.get(String(r.data.userId))!;
         user.profile = { ...user.profile, ...(r.data.profile as object) };
         return publicUser(user);
       });
     }
 
-    @MessagePattern(UserPatterns.changeRole)
+    @MessagePattern(UserRpc.changeRole.pattern)
     changeRole(@Payload() r: Req) {
-      return backend.handle(UserPatterns.changeRole, r, () => {
+      return backend.handle(UserRpc.changeRole.pattern, r, () => {
         if (r.context.actor?.role !== 'admin')
           throw new AppError('forbidden', UserErrorCodes.forbidden, 'Admins only.');
         const user = backend.users.get(String(r.data.userId));
@@ -154,17 +154,17 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(UserPatterns.list)
+    @MessagePattern(UserRpc.list.pattern)
     listUsers(@Payload() r: Req) {
-      return backend.handle(UserPatterns.list, r, () => {
+      return backend.handle(UserRpc.list.pattern, r, () => {
         const items = [...backend.users.values()].map(publicUser);
         return { items, total: items.length, page: 1, limit: 20 };
       });
     }
 
-    @MessagePattern(TaskPatterns.create)
+    @MessagePattern(TaskRpc.create.pattern)
     create(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.create, r, () => {
+      return backend.handle(TaskRpc.create.pattern, r, () => {
         const now = new Date().toISOString();
         const task: TaskView = {
           id: randomUUID(),
@@ -186,14 +186,14 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(TaskPatterns.get)
+    @MessagePattern(TaskRpc.get.pattern)
     get(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.get, r, () => backend.visibleTask(r.data.id, r));
+      return backend.handle(TaskRpc.get.pattern, r, () => backend.visibleTask(r.data.id, r));
     }
 
-    @MessagePattern(TaskPatterns.update)
+    @MessagePattern(TaskRpc.update.pattern)
     update(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.update, r, () => {
+      return backend.handle(TaskRpc.update.pattern, r, () => {
         const task = backend.visibleTask(r.data.id, r);
         backend.checkVersion(task, r.data.version);
         const { id: _id, version: _v, ...changes } = r.data;
@@ -201,27 +201,27 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(TaskPatterns.changeStatus)
+    @MessagePattern(TaskRpc.changeStatus.pattern)
     changeStatus(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.changeStatus, r, () => {
+      return backend.handle(TaskRpc.changeStatus.pattern, r, () => {
         const task = backend.visibleTask(r.data.id, r);
         backend.checkVersion(task, r.data.version);
         return backend.bump(task, { status: r.data.status as TaskView['status'] });
       });
     }
 
-    @MessagePattern(TaskPatterns.assign)
+    @MessagePattern(TaskRpc.assign.pattern)
     assign(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.assign, r, () => {
+      return backend.handle(TaskRpc.assign.pattern, r, () => {
         const task = backend.visibleTask(r.data.id, r);
         backend.checkVersion(task, r.data.version);
         return backend.bump(task, { assigneeId: (r.data.assigneeId as string) ?? null });
       });
     }
 
-    @MessagePattern(TaskPatterns.delete)
+    @MessagePattern(TaskRpc.delete.pattern)
     remove(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.delete, r, () => {
+      return backend.handle(TaskRpc.delete.pattern, r, () => {
         const task = backend.visibleTask(r.data.id, r);
         backend.checkVersion(task, r.data.version);
         const { affectedUserIds } = backend.bump(task, { deletedAt: new Date().toISOString() });
@@ -229,17 +229,17 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(TaskPatterns.restore)
+    @MessagePattern(TaskRpc.restore.pattern)
     restore(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.restore, r, () => {
+      return backend.handle(TaskRpc.restore.pattern, r, () => {
         const task = backend.visibleTask(r.data.id, r, true);
         return backend.bump(task, { deletedAt: null });
       });
     }
 
-    @MessagePattern(TaskPatterns.list)
+    @MessagePattern(TaskRpc.list.pattern)
     list(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.list, r, () => {
+      return backend.handle(TaskRpc.list.pattern, r, () => {
         const statuses = r.data.status as string[] | undefined;
         const q = r.data.q as string | undefined;
         const items = [...backend.tasks.values()]
@@ -268,9 +268,9 @@ function controllerFor(backend: FakeBackend) {
       });
     }
 
-    @MessagePattern(TaskPatterns.stats)
+    @MessagePattern(TaskRpc.stats.pattern)
     stats(@Payload() r: Req) {
-      return backend.handle(TaskPatterns.stats, r, (): TaskStats => {
+      return backend.handle(TaskRpc.stats.pattern, r, (): TaskStats => {
         const mine = [...backend.tasks.values()].filter(
           (t) => t.deletedAt === null && (t.creatorId === r.context.actor?.id || t.assigneeId === r.context.actor?.id),
         );

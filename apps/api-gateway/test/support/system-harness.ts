@@ -10,12 +10,15 @@ import {
   startDomainServices,
   startService,
 } from '@taskflow/testing';
+import { ensureKafkaTopics } from '@taskflow/infra';
+import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadGatewayConfig } from '../../src/config/gateway.config';
 import { createGateway } from '../../src/gateway';
 import { flushDb, redisDbUrl } from './gateway-harness';
+import { Topics } from '@taskflow/contracts';
 
 /**
  * The whole system for the abuse suite, reached only through real HTTP: user-service and task-service
@@ -123,10 +126,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   let auditService: ServiceProcess | undefined;
   const mongoBase = options.auditMongoBase ?? process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
   const auditMongoUrl = options.audit ? `${mongoBase}/audit_abuse_${Date.now().toString(36)}` : undefined;
+  // audit-service records every read there and answers 503 when it cannot (auto-create is off on the broker).
+  const auditEventsTopic = `abuse.${randomUUID()}.${Topics.audit}`;
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const stop = async () => {
     await Promise.all(gateways.map((app) => app.close()));
     await Promise.all(services.map((service) => service.stop()));
     await database.drop();
+    if (options.audit) {
+      const admin = new Kafka({ clientId: 'abuse-harness', brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [auditEventsTopic] }).finally(() => admin.disconnect());
+    }
     if (auditMongoUrl) {
       const client = await MongoClient.connect(auditMongoUrl, { serverSelectionTimeoutMS: 5000 });
       await client
@@ -139,13 +150,15 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     const auditHttp = await freePort();
     const common = { DATABASE_URL: database.url, MIGRATIONS_RUN: 'true', NODE_ENV: 'test', LOG_LEVEL: 'error' };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
+    if (options.audit) await ensureKafkaTopics(brokers, [auditEventsTopic], { partitions: 1 });
     const audit = options.audit
       ? startService(
           'audit-service',
           {
             MONGO_URL: auditMongoUrl!,
             AUDIT_INGEST_ENABLED: 'false',
-            AUDIT_SYSTEM_TOPIC: `abuse.system.${randomUUID()}`,
+            AUDIT_SYSTEM_TOPIC: `abuse.${randomUUID()}.${Topics.system}`,
+            AUDIT_EVENTS_TOPIC: auditEventsTopic,
             AUDIT_HTTP_PORT: String(auditHttp),
             AUDIT_HTTP_HOST: '127.0.0.1',
             LOG_LEVEL: 'error',

@@ -16,7 +16,17 @@ import { pendingMigrations } from './infrastructure/persistence/migrations';
 import { databaseOf, mongoConnectOptions } from './infrastructure/persistence/mongo-connection';
 import { MongoConnector } from './infrastructure/persistence/mongo-connector';
 import { EventLogRepository } from './infrastructure/persistence/event-log.repository';
+import { TaskHistoryController } from './interface/http/task-history.controller';
+import { AuditedReads } from './application/audited-reads';
+import { LegalHolds } from './application/legal-holds';
+import { AuditActs, BrokerProbe, EventStore, LegalHoldStore, RetentionStampStore } from './application/ports';
+import { RetentionRestamp } from './application/retention-restamp';
+import { LegalHoldRepository } from './infrastructure/persistence/legal-hold.repository';
+import { RetentionStampRepository } from './infrastructure/persistence/retention-stamp.repository';
 import { AuditAdminController } from './interface/http/audit-admin.controller';
+import { AuditOperationsController } from './interface/http/audit-operations.controller';
+import { DeadLetterOperations } from './infrastructure/messaging/dead-letter-operations';
+import { ReplayRunner } from './infrastructure/messaging/replay';
 import { AuditQueryController } from './interface/http/audit-query.controller';
 import { JwtAuthGuard } from './interface/http/jwt-auth.guard';
 import { createIngestController } from './interface/messaging/ingest.controller';
@@ -97,6 +107,8 @@ export class AuditModule implements OnApplicationShutdown {
       controllers: [
         AuditQueryController,
         AuditAdminController,
+        TaskHistoryController,
+        AuditOperationsController,
         ...(config.kafka.ingestEnabled ? [createIngestController(config.kafka.topics)] : []),
       ],
       providers: [
@@ -128,8 +140,21 @@ export class AuditModule implements OnApplicationShutdown {
         },
         MongoConnector,
         EventLogRepository,
+        LegalHoldRepository,
+        RetentionStampRepository,
+        // The use cases' ports (application/ports.ts), bound to their adapters.
+        { provide: EventStore, useExisting: EventLogRepository },
+        { provide: LegalHoldStore, useExisting: LegalHoldRepository },
+        { provide: RetentionStampStore, useExisting: RetentionStampRepository },
+        { provide: AuditActs, useExisting: AuditEventPublisher },
+        { provide: BrokerProbe, useExisting: KafkaClients },
+        AuditedReads,
+        LegalHolds,
+        RetentionRestamp,
         EventIngest,
         AuditEventPublisher,
+        DeadLetterOperations,
+        ReplayRunner,
         ConsumerProgress,
         AuditMetrics,
         JwtAuthGuard,

@@ -1,9 +1,10 @@
-import { signingKeyEnv } from '@taskflow/testing';
+import { eventKeyEnv, signingKeyEnv } from '@taskflow/testing';
 import { loadAuditConfig as load, loadAuditMigrationConfig } from './audit.config';
 
 const { JWT_PUBLIC_KEYS } = signingKeyEnv();
-/** Every profile needs the gateway's public keys; the tests below are about the rest. */
-const loadAuditConfig = (source: Record<string, string>) => load({ JWT_PUBLIC_KEYS, ...source });
+const eventKeys = eventKeyEnv();
+/** Every profile needs the gateway's public keys and the event keys; the tests below are about the rest. */
+const loadAuditConfig = (source: Record<string, string>) => load({ JWT_PUBLIC_KEYS, ...eventKeys, ...source });
 /** A managed three-member replica set with TLS, as the staging/prod overlays build MONGO_URL. */
 const REPLICA_SET_URL =
   'mongodb://taskflow_audit:Mz5-tRq2_WnYk8Ls@m-0.internal:27017,m-1.internal:27017,m-2.internal:27017/' +
@@ -38,6 +39,25 @@ describe('loadAuditConfig', () => {
     );
     expect(() => load({ AUDIT_BATCH_SIZE: '0', MONGO_URL: 'http://x' })).toThrow(
       /MONGO_URL[\s\S]*AUDIT_BATCH_SIZE[\s\S]*JWT_PUBLIC_KEYS/,
+    );
+  });
+
+  it('should require the event keys in every profile and bind every topic to the entity type its name says', () => {
+    const { EVENT_SIGNING_KEY, EVENT_VERIFY_KEYS } = eventKeys;
+    expect(() => loadAuditConfig({ EVENT_SIGNING_KEY: '', EVENT_VERIFY_KEYS: '' })).toThrow(
+      /EVENT_SIGNING_KEY: is required[\s\S]*EVENT_VERIFY_KEYS: is required/,
+    );
+    // A damaged key (one character changed) is refused without echoing any of it.
+    const damaged = EVENT_SIGNING_KEY.replace(/(-----\n?\\?n?)(.)/, (_m, head, c) => head + (c === 'A' ? 'B' : 'A'));
+    expect(() => loadAuditConfig({ EVENT_SIGNING_KEY: damaged, APP_ENV: 'production' })).toThrow(
+      /^(?![\s\S]*MC4C)[\s\S]*EVENT_SIGNING_KEY: must be an Ed25519 private key, PKCS#8 PEM or JWK \(value not shown\)/,
+    );
+    const config = loadAuditConfig({ AUDIT_TOPICS: 'run-1.taskflow.user.events.v1' });
+    expect(config.events.verifyKeys.size).toBe(JSON.parse(EVENT_VERIFY_KEYS).keys.length);
+    expect(() =>
+      loadAuditConfig({ AUDIT_TOPICS: 'taskflow.user.events.v1,orders', AUDIT_SYSTEM_TOPIC: 'ops' }),
+    ).toThrow(
+      /AUDIT_TOPICS: orders must be \(or end with\) one of taskflow\.task\.events\.v1[\s\S]*AUDIT_SYSTEM_TOPIC: ops/,
     );
   });
 

@@ -13,8 +13,12 @@ import {
   tlsSettings,
   VerificationKeys,
   verificationKeysSpec,
+  EventSigningKey,
+  eventSigningKeySpec,
+  EventVerifyKeys,
+  eventVerifyKeysSpec,
 } from '@taskflow/config';
-import { ALL_EVENT_TYPES, ALL_TOPICS, Topics } from '@taskflow/contracts';
+import { ALL_EVENT_TYPES, ALL_TOPICS, canonicalTopic, Topics } from '@taskflow/contracts';
 import { DEFAULT_RETENTION_RULES, mergeRetentionRules, RetentionPolicy } from '../audit/domain/retention-policy';
 
 export interface AuditConfig {
@@ -60,6 +64,12 @@ export interface AuditConfig {
   shutdown: ShutdownSettings;
   /** The gateway's public keys (JWK Set): verify analysts' access tokens. */
   auth: { publicKeys: VerificationKeys };
+  /**
+   * Event authenticity: the key audit-service signs its own events with (EVENT_SIGNING_KEY, EVENT_SIGNING_KEY_ID)
+   * and the producers' public keys, each with the topics it may sign (EVENT_VERIFY_KEYS); ingest stores only
+   * events they verify.
+   */
+  events: { signingKey: EventSigningKey; verifyKeys: EventVerifyKeys };
   retention: RetentionPolicy;
   logLevel: string;
 }
@@ -90,6 +100,42 @@ export function loadAuditMigrationConfig(
   return loadConfig({ profile: env.profile(), mongo: mongoSpec(), logLevel: logLevelSpec() }, source);
 }
 
+export interface CompletenessConfig extends AuditMigrationConfig {
+  /**
+   * Read-only PostgreSQL URLs of the services' databases holding the outbox tables; '' = not checked (at least
+   * one is required). Never given to audit-service itself: only the operator's completeness command reads them.
+   */
+  outboxes: { user: string; task: string };
+  /** An outbox row younger than this (unsent: since created; sent: since sent) is in flight, not a gap, ms. */
+  graceMs: number;
+}
+
+/**
+ * What the completeness command (completeness.ts) reads: MongoDB, the outbox databases and the grace period.
+ * Throws a ConfigError listing all problems.
+ */
+export function loadCompletenessConfig(source: Record<string, string | undefined> = process.env): CompletenessConfig {
+  const config = loadConfig(
+    {
+      profile: env.profile(),
+      mongo: mongoSpec(),
+      logLevel: logLevelSpec(),
+      outboxes: {
+        user: env.postgresUrl('USER_OUTBOX_DATABASE_URL', ''),
+        task: env.postgresUrl('TASK_OUTBOX_DATABASE_URL', ''),
+      },
+      graceMs: env.int('COMPLETENESS_GRACE_MS', 300_000, { min: 0 }),
+    },
+    source,
+  );
+  if (!config.outboxes.user && !config.outboxes.task) {
+    throw new Error(
+      'Invalid configuration:\n  - USER_OUTBOX_DATABASE_URL, TASK_OUTBOX_DATABASE_URL: set at least one (a read-only role)',
+    );
+  }
+  return config;
+}
+
 /** Reads and validates every AUDIT_*, MONGO_*, KAFKA_* key at once; throws a ConfigError listing all problems. */
 export function loadAuditConfig(source: Record<string, string | undefined> = process.env): AuditConfig {
   const raw = loadConfig(
@@ -117,6 +163,10 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
       },
       shutdown: shutdownConfigSpec(),
       auth: { publicKeys: verificationKeysSpec('JWT_PUBLIC_KEYS') },
+      events: {
+        signingKey: eventSigningKeySpec('EVENT_SIGNING_KEY'),
+        verifyKeys: eventVerifyKeysSpec('EVENT_VERIFY_KEYS'),
+      },
       retentionJson: env.string('AUDIT_RETENTION_JSON', ''),
       logLevel: logLevelSpec(),
     },
@@ -133,10 +183,23 @@ export function loadAuditConfig(source: Record<string, string | undefined> = pro
   } catch (error) {
     throw new Error(`Invalid configuration:\n  - AUDIT_RETENTION_JSON: ${(error as Error).message}`, { cause: error });
   }
+  const topics = raw.kafka.topics.split(',').map((topic) => topic.trim());
+  // Each topic carries one entity type (the wrong-topic check, the signing keys' allowed topics): its name says which.
+  const unbound = [
+    ...topics.map((topic) => ['AUDIT_TOPICS', topic]),
+    ['AUDIT_SYSTEM_TOPIC', raw.kafka.systemTopic],
+    ['AUDIT_EVENTS_TOPIC', raw.kafka.auditTopic],
+  ].filter(([, topic]) => !canonicalTopic(topic));
+  if (unbound.length > 0) {
+    const names = ALL_TOPICS.join(', ');
+    throw new Error(
+      `Invalid configuration:\n${unbound.map(([name, topic]) => `  - ${name}: ${topic} must be (or end with) one of ${names}`).join('\n')}`,
+    );
+  }
   const { retentionJson: _unused, ...rest } = raw;
   return {
     ...rest,
-    kafka: { ...raw.kafka, topics: raw.kafka.topics.split(',').map((topic) => topic.trim()) },
+    kafka: { ...raw.kafka, topics },
     retention,
   } as AuditConfig;
 }

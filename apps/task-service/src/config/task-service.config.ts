@@ -6,6 +6,7 @@ import {
   loadConfig,
   postgresConfigSpec,
   postgresUrls,
+  loadEventSigningKey,
   loadVerificationKeys,
   shutdownConfigSpec,
 } from '@taskflow/config';
@@ -57,8 +58,13 @@ export function loadTaskServiceConfig(source: Record<string, string | undefined>
 
 /**
  * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
- * verify the credential of every call. The Jobs (migrate, seed) load only the configuration above.
+ * verify the credential of every call, and the outbox relay's event-signing key (EVENT_SIGNING_KEY with
+ * EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the configuration above.
  */
 export function loadTaskServiceServerConfig(source: Record<string, string | undefined> = process.env) {
-  return { ...loadTaskServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
+  return {
+    ...loadTaskServiceConfig(source),
+    callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
+    eventSigningKey: loadEventSigningKey(source),
+  };
 }

@@ -1,6 +1,10 @@
 import { ConfigError } from '@taskflow/config';
 import { PasswordHasher } from '../user/application/password-hasher';
-import { loadUserServiceConfig } from './user-service.config';
+import { generateFieldEncryptionKeyEnv } from '@taskflow/infra';
+import { loadUserServiceConfig as loadWith } from './user-service.config';
+
+const PII = generateFieldEncryptionKeyEnv();
+const loadUserServiceConfig = (source: Record<string, string>) => loadWith({ ...PII, ...source });
 
 describe('user-service config', () => {
   it('should default to seed 001 values: bcrypt cost 12, pool 10/30s/2s (20 in staging/production), local backends', () => {
@@ -61,5 +65,25 @@ describe('user-service config', () => {
     expect(config.kafka.tls.enabled).toBe(true);
     expect(config.kafka.sasl.mechanism).toBe('scram-sha-512');
     expect(config.logLevel).toBe('info');
+  });
+
+  it('should require the email-encryption keys in every profile, naming each problem without its value', () => {
+    expect(() => loadWith({})).toThrow(
+      /PII_ENCRYPTION_KEYS: is required[\s\S]*PII_ENCRYPTION_KEY_ID: is required[\s\S]*PII_BLIND_INDEX_KEY: is required/,
+    );
+    expect(() => loadUserServiceConfig({ PII_ENCRYPTION_KEY_ID: 'other' })).toThrow(
+      /PII_ENCRYPTION_KEY_ID: names no key of PII_ENCRYPTION_KEYS/,
+    );
+    const short = Buffer.alloc(16).toString('base64url');
+    expect(() => loadUserServiceConfig({ PII_BLIND_INDEX_KEY: short })).toThrow(/PII_BLIND_INDEX_KEY: is required/);
+    const weak = JSON.stringify({ keys: [{ kty: 'oct', kid: 'k', k: short }] });
+    let message = '';
+    try {
+      loadUserServiceConfig({ PII_ENCRYPTION_KEYS: weak, PII_ENCRYPTION_KEY_ID: 'k' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/PII_ENCRYPTION_KEYS: must be a JWK Set of 256-bit oct keys/);
+    expect(message).not.toContain(short);
   });
 });

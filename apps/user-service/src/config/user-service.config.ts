@@ -1,9 +1,11 @@
 import {
   logLevelSpec,
   env,
+  fieldEncryptionKeysSpec,
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  loadEventSigningKey,
   loadVerificationKeys,
   postgresConfigSpec,
   shutdownConfigSpec,
@@ -41,6 +43,8 @@ export const userServiceConfigSpec = {
     host: env.string('USER_SERVICE_HTTP_HOST', '0.0.0.0'),
     port: env.int('USER_SERVICE_HTTP_PORT', 3001, { min: 0, max: 65535 }),
   },
+  /** Column-level encryption of the email (AES-256-GCM key ring + blind-index key): server, migrations, commands. */
+  pii: fieldEncryptionKeysSpec(),
   // Seed 001 hashes with cost 12; tests lower it to 4 to stay fast.
   bcryptCost: env.int('BCRYPT_COST', 12, { min: 4, max: 15 }),
   shutdown: shutdownConfigSpec(),
@@ -55,8 +59,13 @@ export function loadUserServiceConfig(source: Record<string, string | undefined>
 
 /**
  * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
- * verify the credential of every call. The Jobs (migrate, seed) load only the configuration above.
+ * verify the credential of every call, and the outbox relay's event-signing key (EVENT_SIGNING_KEY with
+ * EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the configuration above.
  */
 export function loadUserServiceServerConfig(source: Record<string, string | undefined> = process.env) {
-  return { ...loadUserServiceConfig(source), callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source) };
+  return {
+    ...loadUserServiceConfig(source),
+    callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
+    eventSigningKey: loadEventSigningKey(source),
+  };
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { FieldEncryptionKeys } from '@taskflow/config';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
@@ -8,12 +9,16 @@ import { assertSchemaCurrent } from '../database/data-source';
 import { USER_IDEMPOTENCY_TABLE } from '../migrations';
 import { PasswordHasher } from './application/password-hasher';
 import { UserService } from './application/user.service';
+import { UserRepository } from './application/user.repository';
+import { createUserRepository } from './infrastructure/persistence/user-repository.factory';
 import { RPC_LOGGER, UserRpcErrorFilter } from './interface/messaging/user-rpc-error.filter';
 import { UserRpcController } from './interface/messaging/user.rpc-controller';
 
 export interface UserModuleOptions {
   dataSource: DataSource;
   bcryptCost: number;
+  /** Keys of the email's column encryption and blind index (`PII_*`). */
+  fieldKeys: FieldEncryptionKeys;
   /** Absent in tests that do not publish; then the Kafka health check is skipped. */
   publisher?: KafkaPublisher;
   metrics?: AppMetrics;
@@ -61,11 +66,12 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: () =>
             new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
         },
+        { provide: UserRepository, useValue: createUserRepository(options.fieldKeys) },
         {
           provide: UserService,
-          useFactory: (hasher: PasswordHasher, idempotency: IdempotencyRecords) =>
-            new UserService(options.dataSource, hasher, idempotency),
-          inject: [PasswordHasher, IdempotencyRecords],
+          useFactory: (users: UserRepository, hasher: PasswordHasher, idempotency: IdempotencyRecords) =>
+            new UserService(options.dataSource, users, hasher, idempotency),
+          inject: [UserRepository, PasswordHasher, IdempotencyRecords],
         },
       ],
       exports: [UserService],

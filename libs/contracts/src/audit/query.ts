@@ -196,7 +196,11 @@ export function parseExportFormat(query: RawQuery): ExportFormat {
 
 /** `true` or `false` (default false). */
 export function parseFlag(query: RawQuery, field: string): boolean {
-  return oneOf(query, field, ['true', 'false'] as const, 'false') === 'true';
+  const problems: FieldError[] = [];
+  const value = single(query, field, problems) ?? 'false';
+  if (value !== 'true' && value !== 'false') problems.push({ field, reason: 'must be true or false' });
+  fail(problems);
+  return value === 'true';
 }
 
 /** Opaque cursor: the sort key (createdAt, eventId) of the last item of the previous page. */

@@ -27,9 +27,9 @@ import {
   EventTrail,
   KeyCounts,
   MaintenanceStarted,
-  RetentionRestamped,
   StartMaintenanceRequest,
 } from './views';
+import { RetentionRestampResponse } from './governance';
 
 /**
  * The audit API, one descriptor per route: audit-service binds its handlers to `path` and parses with `request`;
@@ -246,11 +246,25 @@ export const AuditRoutes = {
     operationId: 'auditRestampRetention',
     method: 'POST',
     path: 'admin/retention/restamp',
-    summary: 'Apply the retention policy in force to stored events (admin)',
+    summary: 'Apply the retention policy in force to stored events, or report what it would change (admin)',
     access: 'admin',
-    request: NO_PARAMETERS,
-    response: { status: 200, type: RetentionRestamped, description: 'How many events got a new `expiresAt`.' },
-  } satisfies AuditRoute,
+    request: auditRequest(
+      [
+        {
+          name: 'dryRun',
+          in: 'query',
+          description: '`true` changes and records nothing, only reports.',
+          schema: { type: 'boolean', default: false },
+        },
+      ],
+      (query) => ({ dryRun: parseFlag(query, 'dryRun') }),
+    ),
+    response: {
+      status: 200,
+      type: RetentionRestampResponse,
+      description: 'What changed (or would), per event type; the recording `audit.retention.changed` event.',
+    },
+  } satisfies AuditRoute<{ dryRun: boolean }>,
   startMaintenance: {
     operationId: 'auditStartMaintenance',
     method: 'POST',

@@ -63,17 +63,6 @@ export class BucketCounts {
   @ApiProperty({ type: [BucketCount], description: 'Oldest first; empty buckets left out.' }) items!: BucketCount[];
 }
 
-export class RetentionRestamped {
-  @ApiProperty({ type: 'integer', minimum: 0, description: 'Events whose `expiresAt` changed.' }) updated!: number;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { type: 'integer' },
-    description: 'The policy in force: days per event type or prefix.',
-    example: { 'task.*': 180, 'user.login': 365 },
-  })
-  rules!: Record<string, number>;
-}
-
 /** The rules of the `system.maintenance.started` payload it becomes, so an accepted body is a valid event. */
 const MAINTENANCE_REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
 const MAINTENANCE_END = defineField(false, IsDateTime);

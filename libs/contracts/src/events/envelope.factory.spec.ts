@@ -1,7 +1,7 @@
-import { createEnvelope, decodeEnvelope, parseEnvelope } from './envelope.factory';
+import { createEnvelope, decodeEnvelope, MAX_ENVELOPE_DEPTH, parseEnvelope } from './envelope.factory';
 import { ALL_EVENT_TYPES, EventType } from './event-types';
 import { EVENT_PAYLOADS } from './payloads';
-import { ALL_TOPICS, deadLetterTopic, topicForEntity } from './topics';
+import { ALL_TOPICS, belongsOnTopic, canonicalTopic, deadLetterTopic, topicForEntity } from './topics';
 
 const TASK_ID = '0195f7a0-0000-7000-8000-000000000001';
 const USER_ID = '0195f7a0-0000-7000-8000-000000000002';
@@ -22,6 +22,31 @@ const FIXTURES: Record<EventType, object> = {
   'system.backup.started': { backupId: 'b-1', target: 'postgres' },
   'system.backup.completed': { backupId: 'b-1', target: 'postgres', outcome: 'succeeded', sizeBytes: 10 },
   'system.maintenance.started': { reason: 'upgrade' },
+  'audit.read': { route: 'GET /api/v1/audit/events', filter: { actorId: USER_ID }, resultCount: 3 },
+  'audit.legal_hold.placed': { holdId: TASK_ID, scope: { actorId: USER_ID }, reason: 'case 42', heldCount: 7 },
+  'audit.legal_hold.released': { holdId: TASK_ID, scope: { entityType: 'task', entityId: TASK_ID }, restoredCount: 7 },
+  'audit.retention.changed': {
+    previousRules: null,
+    rules: { 'task.*': 30 },
+    affected: { earlier: 2, later: 0, expireNow: 1, unchanged: 5, held: 0 },
+  },
+  'audit.dead_letter.redriven': {
+    redriven: [{ topic: 't.dlq', partition: 0, offset: '3', originalTopic: 't', eventId: TASK_ID }],
+    notFound: 0,
+  },
+  'audit.dead_letter.purged': {
+    topic: 't.dlq',
+    partitions: [{ partition: 0, beforeOffset: '4', previousLowOffset: '0' }],
+  },
+  'audit.replay.started': { replayId: TASK_ID, from: '2026-01-01T00:00:00.000Z', topics: ['t'], messages: 10 },
+  'audit.replay.completed': {
+    replayId: TASK_ID,
+    status: 'completed',
+    read: 10,
+    stored: 2,
+    duplicates: 8,
+    deadLettered: 0,
+  },
 };
 
 function taskSnapshot() {
@@ -161,5 +186,38 @@ describe('event contracts', () => {
     ]);
     expect(topicForEntity('task')).toBe('taskflow.task.events.v1');
     expect(deadLetterTopic('taskflow.task.events.v1')).toBe('taskflow.task.events.v1.dlq');
+  });
+
+  it('should bind a topic (or its prefixed copy) to its one entity type, and nothing else', () => {
+    expect(canonicalTopic('taskflow.user.events.v1')).toBe('taskflow.user.events.v1');
+    expect(canonicalTopic('bench-1.taskflow.user.events.v1')).toBe('taskflow.user.events.v1');
+    expect(canonicalTopic('taskflow.user.events.v1.dlq')).toBeUndefined();
+    expect(canonicalTopic('orders')).toBeUndefined();
+    expect(belongsOnTopic('user', 'run-7.taskflow.user.events.v1')).toBe(true);
+    expect(belongsOnTopic('task', 'taskflow.user.events.v1')).toBe(false);
+    expect(belongsOnTopic('system', 'taskflow.audit.events.v1')).toBe(false);
+    expect(belongsOnTopic('audit', 'taskflow.audit.events.v1')).toBe(true);
+  });
+
+  it('should refuse an envelope nested deeper than MAX_ENVELOPE_DEPTH, whatever the JIT state (never a RangeError)', () => {
+    const envelope = createEnvelope({
+      type: 'user.logout',
+      actorId: USER_ID,
+      entityId: USER_ID,
+      payload: FIXTURES['user.logout'],
+    });
+    const nested = (depth: number) => {
+      let value: Record<string, unknown> = {};
+      for (let level = 0; level < depth; level += 1) value = { a: value };
+      return value;
+    };
+    // envelope (1) → payload (2) → nested: 30 more levels is 32 in all, one more is too deep.
+    expect(parseEnvelope({ ...envelope, payload: { ...envelope.payload, nested: nested(29) } }).ok).toBe(true);
+    for (const depth of [30, 3000, 100_000]) {
+      const result = decodeEnvelope(
+        Buffer.from(JSON.stringify({ ...envelope, payload: { ...envelope.payload, x: nested(depth) } })),
+      );
+      expect(result).toEqual({ ok: false, reason: `envelope nests deeper than ${MAX_ENVELOPE_DEPTH} levels` });
+    }
   });
 });

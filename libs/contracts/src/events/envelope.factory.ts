@@ -39,10 +39,33 @@ export function createEnvelope<P extends object>(event: NewEvent<P>): EventEnvel
 
 export type ParseResult = { ok: true; envelope: EventEnvelope } | { ok: false; reason: string };
 
+/**
+ * Deepest nesting of objects and arrays an envelope may have (the envelope itself is level 1; a task snapshot
+ * payload reaches 3). The validators recurse, so whether a deeper value threw a RangeError or was accepted
+ * depended on the JIT state of the process (a payload 3,000 levels deep decoded once warm, and the stored document
+ * then broke the MongoDB stand-in); MongoDB itself refuses documents nested beyond 100 levels.
+ */
+export const MAX_ENVELOPE_DEPTH = 32;
+
+/** Whether `value` nests objects/arrays deeper than `limit` levels; iterative, so any depth is safe to check. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Validates an envelope and its payload against the contract of its type and version. */
 export function parseEnvelope(raw: unknown): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'envelope is not a JSON object' };
+  }
+  if (nestsDeeperThan(raw, MAX_ENVELOPE_DEPTH)) {
+    return { ok: false, reason: `envelope nests deeper than ${MAX_ENVELOPE_DEPTH} levels` };
   }
   const type = (raw as { type?: unknown }).type;
   if (!isEventType(type)) return { ok: false, reason: `unknown event type ${JSON.stringify(type)}` };

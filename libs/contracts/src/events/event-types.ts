@@ -14,6 +14,16 @@ export const EventType = {
   SystemBackupStarted: 'system.backup.started',
   SystemBackupCompleted: 'system.backup.completed',
   SystemMaintenanceStarted: 'system.maintenance.started',
+  // Retention governance and read auditing: audit-service's own acts (issue 13, parts 5 and 7).
+  AuditRead: 'audit.read',
+  AuditLegalHoldPlaced: 'audit.legal_hold.placed',
+  AuditLegalHoldReleased: 'audit.legal_hold.released',
+  AuditRetentionChanged: 'audit.retention.changed',
+  // Operator recovery (audit-service admin): dead-letter redrive and purge, replay from a point in time.
+  AuditDeadLetterRedriven: 'audit.dead_letter.redriven',
+  AuditDeadLetterPurged: 'audit.dead_letter.purged',
+  AuditReplayStarted: 'audit.replay.started',
+  AuditReplayCompleted: 'audit.replay.completed',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -1,9 +1,22 @@
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsDateTime } from '../fields/rules';
 import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
 import { USER_ROLES, UserRole } from '../fields/user.fields';
-import { EventType } from './event-types';
+import { ENTITY_TYPES, EntityType, EventType } from './event-types';
 
 /** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */
 export class TaskSnapshotV1 {
@@ -39,6 +52,8 @@ export class TaskStatusChangedV1 {
   @IsIn(TASK_STATUSES) from!: TaskStatus;
   @IsIn(TASK_STATUSES) to!: TaskStatus;
   @TaskFields.version.required() version!: number;
+  /** The task's `completedAt` after the change (absent in events written before it was added). */
+  @TaskFields.completedAt.optional() completedAt?: string | null;
 }
 export class TaskDeletedV1 {
   @IsUUID() taskId!: string;
@@ -91,6 +106,107 @@ export class SystemMaintenanceStartedV1 {
   @IsOptional() @IsDateTime() expectedEndAt?: string;
 }
 
+// Retention governance and read auditing (audit-service's own acts, issue 13 parts 5 and 7).
+
+/** Whom a legal hold covers: one entity, one actor, or one correlation id (exactly one of the three). */
+export class LegalHoldScopeV1 {
+  @IsOptional() @IsIn(ENTITY_TYPES) entityType?: EntityType;
+  @IsOptional() @IsString() @MaxLength(64) entityId?: string;
+  @IsOptional() @IsString() @MaxLength(64) actorId?: string;
+  @IsOptional() @IsString() @MaxLength(128) correlationId?: string;
+}
+/** `audit.read`: one query of the audit store by `actorId`. */
+export class AuditReadV1 {
+  /** The route template, e.g. `GET /api/v1/audit/events`. */
+  @IsString() @MaxLength(200) route!: string;
+  /** The parsed filter the query ran with (dates as RFC 3339), not the raw query string. */
+  @IsObject() filter!: Record<string, unknown>;
+  /** Records the answer revealed: items returned, records counted by a statistic, or rows streamed by an export. */
+  @IsInt() @Min(0) resultCount!: number;
+}
+/** `audit.legal_hold.placed`: the hold's records stop expiring; `heldCount` stored records were covered at once. */
+export class AuditLegalHoldPlacedV1 {
+  @IsUUID() holdId!: string;
+  @IsObject() @ValidateNested() @Type(() => LegalHoldScopeV1) scope!: LegalHoldScopeV1;
+  @IsString() @MaxLength(500) reason!: string;
+  @IsInt() @Min(0) heldCount!: number;
+}
+/** `audit.legal_hold.released`: `restoredCount` records got their retention deadline back (no other hold covers them). */
+export class AuditLegalHoldReleasedV1 {
+  @IsUUID() holdId!: string;
+  @IsObject() @ValidateNested() @Type(() => LegalHoldScopeV1) scope!: LegalHoldScopeV1;
+  @IsInt() @Min(0) restoredCount!: number;
+}
+/** How many stored records a retention change moves; held records only get their set-aside deadline re-stamped. */
+export class RetentionImpactV1 {
+  @IsInt() @Min(0) earlier!: number;
+  @IsInt() @Min(0) later!: number;
+  /** Of `earlier`: records whose new deadline has passed already (they expire on the next TTL pass). */
+  @IsInt() @Min(0) expireNow!: number;
+  @IsInt() @Min(0) unchanged!: number;
+  /** Held records whose set-aside deadline changes (they still do not expire while held). */
+  @IsInt() @Min(0) held!: number;
+}
+/** `audit.retention.changed`: the retention policy applied to the stored records (who = the envelope's actorId). */
+export class AuditRetentionChangedV1 {
+  /** Rules the stored records were last re-stamped with; `null` when no re-stamp was recorded before. */
+  @IsOptional() @IsObject() previousRules!: Record<string, number> | null;
+  @IsObject() rules!: Record<string, number>;
+  @IsObject() @ValidateNested() @Type(() => RetentionImpactV1) affected!: RetentionImpactV1;
+}
+
+// Operator recovery (audit-service admin): who redrove, purged or replayed what. Offsets are Kafka offsets
+// (decimal strings, as kafkajs gives them); timestamps ISO-8601 UTC.
+
+/** One dead-letter record: where it sits in `<topic>.dlq` and where it came from. */
+export class DeadLetterRefV1 {
+  @IsString() topic!: string;
+  @IsInt() @Min(0) partition!: number;
+  @IsString() offset!: string;
+  @IsString() originalTopic!: string;
+  @IsOptional() @IsString() eventId?: string;
+}
+export class AuditDeadLetterRedrivenV1 {
+  /** The records re-published to their original topics (at most 500 per action). */
+  @IsArray()
+  @ArrayMaxSize(500)
+  @ValidateNested({ each: true })
+  @Type(() => DeadLetterRefV1)
+  redriven!: DeadLetterRefV1[];
+  /** Selected records that were not found (purged, or never existed). */
+  @IsInt() @Min(0) notFound!: number;
+}
+export class PurgedPartitionV1 {
+  @IsInt() @Min(0) partition!: number;
+  /** Records before this offset are deleted. */
+  @IsString() beforeOffset!: string;
+  /** The low watermark before the purge: `beforeOffset - previousLowOffset` records were removed. */
+  @IsString() previousLowOffset!: string;
+}
+export class AuditDeadLetterPurgedV1 {
+  @IsString() topic!: string;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => PurgedPartitionV1) partitions!: PurgedPartitionV1[];
+}
+export class AuditReplayStartedV1 {
+  @IsUUID() replayId!: string;
+  @IsDateTime() from!: string;
+  @IsOptional() @IsDateTime() to?: string;
+  @IsString({ each: true }) topics!: string[];
+  /** Messages between the start offsets and the end offsets captured at start. */
+  @IsInt() @Min(0) messages!: number;
+}
+export class AuditReplayCompletedV1 {
+  @IsUUID() replayId!: string;
+  @IsIn(['completed', 'failed']) status!: 'completed' | 'failed';
+  @IsInt() @Min(0) read!: number;
+  /** Stored by the replay: events missing from the store. */
+  @IsInt() @Min(0) stored!: number;
+  /** Already stored (absorbed by the unique eventId index). */
+  @IsInt() @Min(0) duplicates!: number;
+  @IsInt() @Min(0) deadLettered!: number;
+  @IsOptional() @IsString() error?: string;
+}
+
 /** Payload class and schema version of every event type; consumers validate the payload against it. */
 export const EVENT_PAYLOADS: Record<EventType, { version: number; payload: new () => object }> = {
   [EventType.TaskCreated]: { version: 1, payload: TaskCreatedV1 },
@@ -107,4 +223,12 @@ export const EVENT_PAYLOADS: Record<EventType, { version: number; payload: new (
   [EventType.SystemBackupStarted]: { version: 1, payload: SystemBackupStartedV1 },
   [EventType.SystemBackupCompleted]: { version: 1, payload: SystemBackupCompletedV1 },
   [EventType.SystemMaintenanceStarted]: { version: 1, payload: SystemMaintenanceStartedV1 },
+  [EventType.AuditRead]: { version: 1, payload: AuditReadV1 },
+  [EventType.AuditLegalHoldPlaced]: { version: 1, payload: AuditLegalHoldPlacedV1 },
+  [EventType.AuditLegalHoldReleased]: { version: 1, payload: AuditLegalHoldReleasedV1 },
+  [EventType.AuditRetentionChanged]: { version: 1, payload: AuditRetentionChangedV1 },
+  [EventType.AuditDeadLetterRedriven]: { version: 1, payload: AuditDeadLetterRedrivenV1 },
+  [EventType.AuditDeadLetterPurged]: { version: 1, payload: AuditDeadLetterPurgedV1 },
+  [EventType.AuditReplayStarted]: { version: 1, payload: AuditReplayStartedV1 },
+  [EventType.AuditReplayCompleted]: { version: 1, payload: AuditReplayCompletedV1 },
 };

@@ -24,3 +24,16 @@ export function deadLetterTopic(topic: string): string {
 export function topicForEntity(entityType: EntityType): Topic {
   return Topics[entityType];
 }
+
+/**
+ * The canonical topic `topic` stands for: itself, or the canonical name it ends with (a test or bench run's
+ * prefixed copy, `<prefix>taskflow.user.events.v1`); undefined for a topic that carries no TaskFlow events.
+ */
+export function canonicalTopic(topic: string): Topic | undefined {
+  return ALL_TOPICS.find((name) => topic === name || topic.endsWith(name));
+}
+
+/** Whether an envelope of `entityType` belongs on `topic` (each entity type has its one topic). */
+export function belongsOnTopic(entityType: EntityType, topic: string): boolean {
+  return canonicalTopic(topic) === Topics[entityType];
+}

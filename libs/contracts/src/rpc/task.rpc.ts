@@ -8,10 +8,11 @@ import {
   TaskPriority,
   TaskStatus,
 } from '../fields/task.fields';
+import { answerOf, defineRpc } from './define-rpc';
 import { DecimalInt, defineField, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from '../fields/rules';
 
 /**
- * Request/response shapes of the `TaskPatterns` RPCs (task-service). Each request is an
+ * Request/response shapes of the `TaskRpc` operations (task-service). Each request is an
  * `RpcRequest<XxxData>` whose `context.actor` is required; the service validates `data` with these classes
  * (unknown fields are rejected) and answers failures as `RpcErrorBody` with one of `TaskErrorCodes`.
  * Authorisation: an actor sees and changes only tasks they created or are assigned to (admin: all); any
@@ -179,3 +180,20 @@ export interface TaskStats {
 function toList(value: unknown): unknown {
   return typeof value === 'string' ? value.split(',') : value;
 }
+
+/** Every task-service operation: pattern, request class, answer type (the only list of them). */
+export const TaskRpc = {
+  create: defineRpc({ pattern: 'task.create', request: CreateTaskData, answer: answerOf<TaskView>() }),
+  get: defineRpc({ pattern: 'task.get', request: TaskIdData, answer: answerOf<TaskView>() }),
+  update: defineRpc({ pattern: 'task.update', request: UpdateTaskData, answer: answerOf<TaskChange>() }),
+  changeStatus: defineRpc({
+    pattern: 'task.change_status',
+    request: ChangeTaskStatusData,
+    answer: answerOf<TaskChange>(),
+  }),
+  assign: defineRpc({ pattern: 'task.assign', request: AssignTaskData, answer: answerOf<TaskChange>() }),
+  delete: defineRpc({ pattern: 'task.delete', request: DeleteTaskData, answer: answerOf<TaskDeleted>() }),
+  restore: defineRpc({ pattern: 'task.restore', request: TaskIdData, answer: answerOf<TaskChange>() }),
+  list: defineRpc({ pattern: 'task.list', request: ListTasksQuery, answer: answerOf<TaskPage>() }),
+  stats: defineRpc({ pattern: 'task.stats', request: TaskStatsQuery, answer: answerOf<TaskStats>() }),
+} as const;

@@ -1,10 +1,11 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
 import { DecimalInt, defineField, IsIntIn, IsText } from '../fields/rules';
+import { answerOf, defineRpc } from './define-rpc';
 import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
 
 /**
- * Request/response shapes of the `UserPatterns` RPCs (user-service). Each request is an
+ * Request/response shapes of the `UserRpc` operations (user-service). Each request is an
  * `RpcRequest<XxxData>`; the service validates `data` with these classes (unknown fields are rejected)
  * and answers failures as `RpcErrorBody` with one of `UserErrorCodes`.
  */
@@ -116,3 +117,27 @@ export interface UserPage {
   page: number;
   limit: number;
 }
+
+/** Every user-service operation: pattern, request class, answer type (the only list of them). */
+export const UserRpc = {
+  register: defineRpc({ pattern: 'user.register', request: RegisterUserData, answer: answerOf<UserView>() }),
+  authenticate: defineRpc({ pattern: 'user.authenticate', request: AuthenticateData, answer: answerOf<UserView>() }),
+  recordLogout: defineRpc({
+    pattern: 'user.record_logout',
+    request: RecordLogoutData,
+    answer: answerOf<{ ok: true }>(),
+  }),
+  getById: defineRpc({ pattern: 'user.get_by_id', request: GetUserByIdData, answer: answerOf<UserView>() }),
+  getManyByIds: defineRpc({
+    pattern: 'user.get_many_by_ids',
+    request: GetUsersByIdsData,
+    answer: answerOf<UserView[]>(),
+  }),
+  updateProfile: defineRpc({
+    pattern: 'user.update_profile',
+    request: UpdateProfileData,
+    answer: answerOf<UserView>(),
+  }),
+  changeRole: defineRpc({ pattern: 'user.change_role', request: ChangeRoleData, answer: answerOf<UserView>() }),
+  list: defineRpc({ pattern: 'user.list', request: ListUsersQuery, answer: answerOf<UserPage>() }),
+} as const;

@@ -1,14 +1,17 @@
 /**
  * Emits `system.backup.started` / `system.backup.completed` to taskflow.system.events.v1.
- * A backup never fails because of this: when Kafka is unreachable the event is reported as not sent
- * (exit code stays 0) and the backup carries on.
+ * Each is signed with the backup producer's key (EVENT_SIGNING_KEY, EVENT_SIGNING_KEY_ID; audit-service allows it
+ * on the system topic only). A backup never fails because of this: when Kafka is unreachable or the key is missing
+ * the event is reported as not sent (exit code stays 0) and the backup carries on.
  *
  *   node dist/libs/ops/src/backup/backup-events.js started   --backup-id ID --target postgres
  *   node dist/libs/ops/src/backup/backup-events.js completed --backup-id ID --target postgres \
  *        --outcome succeeded --size-bytes 1234 --sha256 abc…   (or --outcome failed --error "…")
  */
 import 'reflect-metadata';
+import { EventSigningKey, loadEventSigningKey } from '@taskflow/config';
 import { createEnvelope, EventType, SystemBackupCompletedV1, SystemBackupStartedV1, Topics } from '@taskflow/contracts';
+import { signEnvelope } from '@taskflow/messaging-kafka';
 import { Kafka, logLevel } from 'kafkajs';
 
 export type BackupEvent =
@@ -29,13 +32,23 @@ export function buildBackupEnvelope(event: BackupEvent) {
   });
 }
 
-/** Sends one backup event; resolves (never rejects) with whether it was sent, within `timeoutMs`. */
-export async function sendBackupEvent(event: BackupEvent, brokers: string[], timeoutMs = 10_000): Promise<SendResult> {
+/**
+ * Sends one backup event signed with `signingKey`; resolves (never rejects) with whether it was sent, within
+ * `timeoutMs`. `signingKey` defaults to EVENT_SIGNING_KEY of the environment (not sent when it is missing).
+ */
+export async function sendBackupEvent(
+  event: BackupEvent,
+  brokers: string[],
+  timeoutMs = 10_000,
+  signingKey?: EventSigningKey,
+): Promise<SendResult> {
   let envelope;
+  let message;
   try {
     envelope = buildBackupEnvelope(event);
+    message = signEnvelope(envelope, signingKey ?? loadEventSigningKey(process.env));
   } catch (error) {
-    return { sent: false, error: (error as Error).message };
+    return { sent: false, eventId: envelope?.eventId, error: (error as Error).message };
   }
   if (brokers.length === 0) return { sent: false, eventId: envelope.eventId, error: 'KAFKA_BROKERS is not set' };
 
@@ -59,7 +72,7 @@ export async function sendBackupEvent(event: BackupEvent, brokers: string[], tim
         await producer.send({
           topic: Topics.system,
           acks: -1,
-          messages: [{ key: envelope.entityId, value: JSON.stringify(envelope) }],
+          messages: [{ key: envelope.entityId, ...message }],
         });
       })(),
       timeout,

@@ -1,4 +1,4 @@
-import { generateSigningKeyEnv } from '@taskflow/infra';
+import { eventKeySecrets, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import { K8sObject, podSpecOf, renderOverlay } from './k8s';
 import { readYaml } from './repo';
 
@@ -22,6 +22,9 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   MONGO_PASSWORD: 'Mz5-tRq2_WnYk8LsXv3HdPc7',
   // A real key pair, as `node tools/run.js token-keys` prints it for a Secret.
   ...generateSigningKeyEnv(),
+  ...generateFieldEncryptionKeyEnv(),
+  // Real Ed25519 event keys, one per producer, as `node tools/run.js event-keys` prints them.
+  ...eventKeySecrets(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
 };
 
@@ -203,15 +206,18 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
+/** Secrets docker-compose.yml requires (token keys, email-encryption keys, event-signing keys). */
+const COMPOSE_REQUIRED = /^(JWT_|PII_)|EVENT_/;
+
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
-  const { POSTGRES_PASSWORD, JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS } = REALISTIC_SECRETS;
-  const keys = { JWT_PRIVATE_KEY, JWT_PRIVATE_KEY_ID, JWT_PUBLIC_KEYS };
+  const { POSTGRES_PASSWORD } = REALISTIC_SECRETS;
+  // The keys have no default (compose refuses to start without them: `${NAME:?…}`); everything else may default.
+  const keys = Object.fromEntries(Object.entries(REALISTIC_SECRETS).filter(([name]) => COMPOSE_REQUIRED.test(name)));
   const withSecrets = composeContainers({ POSTGRES_PASSWORD, ...keys }).map((c) => ({
     ...c,
     where: `${c.where} (secrets from .env)`,
   }));
-  // The token keys have no default (compose refuses to start without them); everything else may default.
   const defaults = composeContainers(keys).map((c) => ({ ...c, where: `${c.where} (file defaults)` }));
   return [...withSecrets, ...defaults];
 }

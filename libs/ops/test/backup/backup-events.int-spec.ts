@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { eventVerifyKeysSpec, loadConfig } from '@taskflow/config';
 import { decodeEnvelope, Topics } from '@taskflow/contracts';
+import { verifyEventSignature } from '@taskflow/messaging-kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { sendBackupEvent } from '../../src/backup/backup-events';
 import { repoPath } from '../../src/testing/repo';
@@ -25,12 +27,18 @@ describe('backup events to Kafka (real broker)', () => {
     const consumer = kafka.consumer({ groupId: `ops-test-${Date.now()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: Topics.system, fromBeginning: false });
-    const seen: { key: string; type: string; payload: Record<string, unknown> }[] = [];
+    const seen: { key: string; type: string; payload: Record<string, unknown>; signed: boolean }[] = [];
+    const { verifyKeys } = loadConfig({ verifyKeys: eventVerifyKeysSpec('EVENT_VERIFY_KEYS') }, process.env);
     await consumer.run({
       eachMessage: async ({ message }) => {
         const parsed = decodeEnvelope(message.value);
         if (parsed.ok && parsed.envelope.entityId === backupId) {
-          seen.push({ key: String(message.key), type: parsed.envelope.type, payload: parsed.envelope.payload });
+          seen.push({
+            key: String(message.key),
+            type: parsed.envelope.type,
+            payload: parsed.envelope.payload,
+            signed: verifyEventSignature(Topics.system, message, verifyKeys).ok,
+          });
         }
       },
     });
@@ -56,13 +64,24 @@ describe('backup events to Kafka (real broker)', () => {
     while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     await consumer.disconnect();
     expect(seen).toEqual([
-      { key: backupId, type: 'system.backup.started', payload: { backupId, target: 'postgres' } },
+      { key: backupId, type: 'system.backup.started', payload: { backupId, target: 'postgres' }, signed: true },
       {
         key: backupId,
         type: 'system.backup.completed',
         payload: { backupId, target: 'postgres', outcome: 'succeeded', sizeBytes: 42, sha256: 'abc' },
+        signed: true,
       },
     ]);
+  });
+
+  it('does not send an unsigned event when EVENT_SIGNING_KEY is missing, and the CLI still exits 0', async () => {
+    const { EVENT_SIGNING_KEY: _key, ...withoutKey } = process.env;
+    const cli = await exec(
+      'bash',
+      ['-c', `source "${repoPath('scripts/backup/lib.sh')}"; emit_event started --backup-id b-nokey --target redis`],
+      { env: { ...withoutKey, KAFKA_BROKERS: brokers.join(',') } },
+    );
+    expect(cli.stderr).toMatch(/could not be sent to Kafka \([\s\S]*EVENT_SIGNING_KEY: is required/);
   });
 
   it('reports (does not throw) when Kafka is unreachable, and the CLI still exits 0', async () => {

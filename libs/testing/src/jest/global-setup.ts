@@ -4,14 +4,27 @@
 // Relative import on purpose: Jest does not apply moduleNameMapper (the @taskflow/* aliases) to globalSetup.
 import { BACKENDS, InfraError } from '../../../infra/src/types';
 import { describeBackend, ENV_VARS, infraEnv, infraUp } from '../../../infra/src/resolver';
-import { generateSigningKeyEnv } from '../../../infra/src/local-secrets';
+import {
+  EVENT_PRODUCERS,
+  generateEventKeysEnv,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+  TEST_EVENT_PRODUCER,
+} from '../../../infra/src/local-secrets';
 
 export const STARTED_BY_JEST = 'TASKFLOW_INFRA_STARTED_BY_JEST';
 
 export default async function globalSetup(): Promise<void> {
   console.log('');
-  // One token key pair for the run: the apps the tests start (in-process or as children) inherit it.
+  // One token key pair and one set of email-encryption keys for the run: the apps the tests start (in-process or as children) inherit it.
   if (!process.env.JWT_PRIVATE_KEY) Object.assign(process.env, generateSigningKeyEnv());
+  if (!process.env.PII_ENCRYPTION_KEYS) Object.assign(process.env, generateFieldEncryptionKeyEnv());
+  // Event-signing keys for the run: apps started in-process sign with the test producer's key (allowed on every
+  // topic, as the tests publish every event type); EVENT_VERIFY_KEYS also publishes each real producer's key.
+  if (!process.env.EVENT_SIGNING_KEY) {
+    const { producers, EVENT_VERIFY_KEYS } = generateEventKeysEnv({ ...EVENT_PRODUCERS, ...TEST_EVENT_PRODUCER });
+    Object.assign(process.env, producers['test-producer'], { EVENT_VERIFY_KEYS });
+  }
   if (process.env.TASKFLOW_INFRA_READY === '1') {
     for (const name of BACKENDS) {
       const provider = process.env[`TASKFLOW_${name.toUpperCase()}_PROVIDER`] ?? 'env';

@@ -1,4 +1,10 @@
-import { ensureKafkaTopics, generateSigningKeyEnv } from '@taskflow/infra';
+import {
+  ensureKafkaTopics,
+  EventKeysEnv,
+  generateEventKeysEnv,
+  generateFieldEncryptionKeyEnv,
+  generateSigningKeyEnv,
+} from '@taskflow/infra';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +23,8 @@ export interface TaskflowSystem {
   user: AppProcess;
   task: AppProcess;
   audit: AppProcess;
+  /** The system's event-signing keys: each producer's own (user-service, task-service, audit-service, backup). */
+  eventKeys: EventKeysEnv;
   /** Another task-service process on the same database and Kafka (its own ports), not started. */
   extraTaskService(): Promise<AppProcess>;
   /** Another gateway with the same configuration on its own port (a rolling update's new replica), not started. */
@@ -54,6 +62,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       NODE_ENV: 'test',
       // The system's own token keys: the gateway signs with them, every app verifies with them.
       ...generateSigningKeyEnv(),
+      ...generateFieldEncryptionKeyEnv(),
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       DATABASE_URL: database.url,
@@ -66,6 +75,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       DRAIN_DELAY_MS: '2000',
       ...extraEnv,
     };
+    // One event-signing key per producer, as deployed: audit-service accepts each on its own topics only.
+    const eventKeys = generateEventKeysEnv();
     const apps: AppProcess[] = [];
     const app = (name: string, port: number, env: Record<string, string>) => {
       const process = new AppProcess(name, port, { ...common, ...env });
@@ -73,6 +84,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       return process;
     };
     const user = app('user-service', userHttp, {
+      ...eventKeys.producers['user-service'],
       MIGRATIONS_RUN: 'true',
       BCRYPT_COST: '4',
       USER_SERVICE_PORT: String(userRpc),
@@ -80,6 +92,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       USER_SERVICE_HTTP_HOST: '127.0.0.1',
     });
     const taskEnv = (rpc: number, http: number) => ({
+      ...eventKeys.producers['task-service'],
       MIGRATIONS_RUN: 'true',
       TASK_SERVICE_PORT: String(rpc),
       TASK_SERVICE_HTTP_PORT: String(http),
@@ -87,6 +100,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
     });
     const task = app('task-service', taskHttp, taskEnv(taskRpc, taskHttp));
     const audit = app('audit-service', auditHttp, {
+      ...eventKeys.producers['audit-service'],
+      EVENT_VERIFY_KEYS: eventKeys.EVENT_VERIFY_KEYS,
       AUDIT_HTTP_PORT: String(auditHttp),
       AUDIT_HTTP_HOST: '127.0.0.1',
       AUDIT_CONSUMER_GROUP: 'faults-audit',
@@ -126,6 +141,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       user,
       task,
       audit,
+      eventKeys,
       extraTaskService,
       extraGateway,
       stop: stopAll,

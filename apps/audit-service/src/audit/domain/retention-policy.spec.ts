@@ -16,6 +16,8 @@ describe('RetentionPolicy', () => {
     ['task.restored', 180],
     ['system.backup.completed', 90],
     ['system.maintenance.started', 90],
+    ['audit.read', 2555],
+    ['audit.retention.changed', 2555],
   ])('should keep %s for %i days by default', (type, days) => {
     expect(policy.daysFor(type)).toBe(days);
     const from = new Date('2026-01-01T00:00:00Z');

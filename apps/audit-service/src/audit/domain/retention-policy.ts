@@ -13,6 +13,8 @@ export const DEFAULT_RETENTION_RULES: RetentionRules = {
   'user.profile_updated': 2555,
   'task.*': 180,
   'system.*': 90,
+  // audit-service's own acts (reads, legal holds, retention changes, dead-letter actions, replays): audit logs, 7 years like the legal class.
+  'audit.*': 2555,
 };
 
 const DAY_MS = 86_400_000;

@@ -11,7 +11,7 @@ import {
   TASK_STATUSES,
   TaskIdData,
   TaskPage,
-  TaskPatterns,
+  TaskRpc,
   TaskStats,
   TaskStatsQuery,
   TaskChange,
@@ -63,7 +63,7 @@ export class TaskService {
   async create(context: RpcContext, data: CreateTaskData): Promise<TaskView> {
     const actor = requireActor(context);
     const status = data.status ?? 'todo';
-    return this.write(context, TaskPatterns.create, data, toTaskView, async (manager) => {
+    return this.write(context, TaskRpc.create.pattern, data, toTaskView, async (manager) => {
       const [row] = await manager.query(
         `INSERT INTO tasks (title, description, status, priority, assignee_id, creator_id, due_date, completed_at)
          VALUES ($1, $2, $3::task_status, $4::task_priority, $5, $6, $7, CASE WHEN $3::task_status = 'done' THEN now() END)
@@ -93,7 +93,7 @@ export class TaskService {
   }
 
   update(context: RpcContext, data: UpdateTaskData): Promise<TaskChange> {
-    return this.change(context, TaskPatterns.update, data, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskRpc.update.pattern, data, data.id, data.version, 'live', (task) => {
       const set: Record<string, unknown> = {};
       const changed: string[] = [];
       const put = (field: string, column: string, next: unknown, current: unknown) => {
@@ -117,20 +117,26 @@ export class TaskService {
   }
 
   changeStatus(context: RpcContext, data: ChangeTaskStatusData): Promise<TaskChange> {
-    return this.change(context, TaskPatterns.changeStatus, data, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskRpc.changeStatus.pattern, data, data.id, data.version, 'live', (task) => {
       if (task.status === data.status) return null;
       return {
         set: { status: data.status, completed_at: completedAtFor(data.status, task.completedAt, new Date()) },
         event: (updated) => ({
           type: EventType.TaskStatusChanged,
-          payload: { taskId: task.id, from: task.status, to: data.status, version: updated.version },
+          payload: {
+            taskId: task.id,
+            from: task.status,
+            to: data.status,
+            version: updated.version,
+            completedAt: updated.completedAt?.toISOString() ?? null,
+          },
         }),
       };
     });
   }
 
   assign(context: RpcContext, data: AssignTaskData): Promise<TaskChange> {
-    return this.change(context, TaskPatterns.assign, data, data.id, data.version, 'live', (task) => {
+    return this.change(context, TaskRpc.assign.pattern, data, data.id, data.version, 'live', (task) => {
       if (task.assigneeId === data.assigneeId) return null;
       return {
         set: { assignee_id: data.assigneeId },
@@ -150,7 +156,7 @@ export class TaskService {
   async delete(context: RpcContext, data: DeleteTaskData): Promise<TaskDeleted> {
     const { affectedUserIds } = await this.change(
       context,
-      TaskPatterns.delete,
+      TaskRpc.delete.pattern,
       data,
       data.id,
       data.version,
@@ -168,7 +174,7 @@ export class TaskService {
 
   /** A live task the actor can see answers `conflict TASK.NOT_DELETED`. */
   restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
-    return this.change(context, TaskPatterns.restore, data, data.id, undefined, 'deleted', (task) => ({
+    return this.change(context, TaskRpc.restore.pattern, data, data.id, undefined, 'deleted', (task) => ({
       set: { deleted_at: null },
       event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
     }));

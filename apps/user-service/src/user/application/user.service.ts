@@ -12,20 +12,20 @@ import {
   SystemActors,
   UpdateProfileData,
   UserErrorCodes,
-  UserPatterns,
+  UserRpc,
   UserPage,
   UserView,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { validatePayload } from '@taskflow/nest-kit';
 import { appendToOutbox } from '@taskflow/outbox';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { USER_OUTBOX_TABLE } from '../../migrations/1767225600001-create-user-outbox';
-import { canEditProfile, mergeProfile, normalizeEmail, Profile, Role } from '../domain/user';
-import { toDomain, toView } from '../infrastructure/persistence/user.mapper';
-import { UserOrmEntity } from '../infrastructure/persistence/user.orm-entity';
+import { canEditProfile, mergeProfile, normalizeEmail, Profile, Role, User } from '../domain/user';
 import { PasswordHasher } from './password-hasher';
 import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
+import { UserRepository } from './user.repository';
+import { toView } from './user.view';
 
 /** What `grantRole` did: `unchanged` emits no event. */
 export interface RoleGrant {
@@ -54,6 +54,7 @@ type Actor = NonNullable<RpcContext['actor']>;
 export class UserService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly idempotency: IdempotencyRecords,
   ) {}
@@ -67,10 +68,10 @@ export class UserService {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
     const { password: _password, ...fingerprinted } = data;
-    const keyed = idempotentRequest(ctx, UserPatterns.register, { ...fingerprinted, role });
+    const keyed = idempotentRequest(ctx, UserRpc.register.pattern, { ...fingerprinted, role });
     const samePassword = async (manager: EntityManager, stored: UserView) => {
-      const row = await manager.findOne(UserOrmEntity, { where: { id: stored.id } });
-      if (!row || !(await this.hasher.verify(data.password, row.passwordHash))) throw idempotencyKeyReused();
+      const user = await this.users.findById(manager, stored.id);
+      if (!user || !(await this.hasher.verify(data.password, user.passwordHash))) throw idempotencyKeyReused();
     };
     try {
       return await this.dataSource.transaction((manager) =>
@@ -79,9 +80,16 @@ export class UserService {
           keyed,
           async () => {
             const profile = mergeProfile({}, { ...data.profile }).profile;
-            const row = await manager.save(manager.create(UserOrmEntity, { email, passwordHash, role, profile }));
-            await this.emit(manager, ctx, EventType.UserRegistered, row.id, { userId: row.id, email, role }, actorId ?? row.id);
-            return toView(toDomain(row));
+            const user = await this.users.insert(manager, { email, passwordHash, role, profile });
+            await this.emit(
+              manager,
+              ctx,
+              EventType.UserRegistered,
+              user.id,
+              { userId: user.id, email, role },
+              actorId ?? user.id,
+            );
+            return toView(user);
           },
           (stored) => samePassword(manager, stored),
         ),
@@ -94,31 +102,29 @@ export class UserService {
 
   async authenticate(ctx: RpcContext, data: AuthenticateData): Promise<UserView> {
     // Primary: a login right after registering must see the new row even if replicas lag.
-    const row = await this.onPrimary((manager) =>
-      manager.findOne(UserOrmEntity, { where: { email: normalizeEmail(data.email) } }),
-    );
-    const valid = row
-      ? await this.hasher.verify(data.password, row.passwordHash)
+    const user = await this.onPrimary((manager) => this.users.findByEmail(manager, data.email));
+    const valid = user
+      ? await this.hasher.verify(data.password, user.passwordHash)
       : await this.hasher.verifyDummy(data.password);
-    if (!row || !valid) throw invalidCredentials();
+    if (!user || !valid) throw invalidCredentials();
     await this.dataSource.transaction((manager) =>
       this.emit(
         manager,
         { ...ctx, sessionId: data.sessionId },
         EventType.UserLogin,
-        row.id,
-        { userId: row.id, sessionId: data.sessionId },
-        row.id,
+        user.id,
+        { userId: user.id, sessionId: data.sessionId },
+        user.id,
       ),
     );
-    return toView(toDomain(row));
+    return toView(user);
   }
 
   async recordLogout(ctx: RpcContext, data: RecordLogoutData): Promise<{ ok: true }> {
     const actor = requireActor(ctx);
     if (!canEditProfile(actor, data.userId)) throw forbidden("record another user's logout");
     await this.dataSource.transaction(async (manager) => {
-      if (!(await manager.exists(UserOrmEntity, { where: { id: data.userId } }))) throw userNotFound(data.userId);
+      if (!(await this.users.findById(manager, data.userId))) throw userNotFound(data.userId);
       await this.emit(manager, { ...ctx, sessionId: data.sessionId }, EventType.UserLogout, data.userId, {
         userId: data.userId,
         sessionId: data.sessionId,
@@ -129,27 +135,26 @@ export class UserService {
 
   async getById(ctx: RpcContext, data: GetUserByIdData): Promise<UserView> {
     requireActor(ctx);
-    const row = await this.dataSource.manager.findOne(UserOrmEntity, { where: { id: data.id } });
-    if (!row) throw userNotFound(data.id);
-    return toView(toDomain(row));
+    const user = await this.users.findById(this.dataSource.manager, data.id);
+    if (!user) throw userNotFound(data.id);
+    return toView(user);
   }
 
   async getManyByIds(ctx: RpcContext, data: GetUsersByIdsData): Promise<UserView[]> {
     requireActor(ctx);
-    const rows = await this.dataSource.manager.find(UserOrmEntity, { where: { id: In([...new Set(data.ids)]) } });
-    return rows.map((row) => toView(toDomain(row)));
+    return (await this.users.findManyByIds(this.dataSource.manager, data.ids)).map(toView);
   }
 
   async updateProfile(ctx: RpcContext, data: UpdateProfileData): Promise<UserView> {
     const actor = requireActor(ctx);
     if (!canEditProfile(actor, data.userId)) throw forbidden("update another user's profile");
     return this.dataSource.transaction(async (manager) => {
-      const row = await this.lockUser(manager, data.userId);
-      const { profile, changed } = mergeProfile(row.profile ?? {}, { ...data.profile });
-      if (changed.length === 0) return toView(toDomain(row));
-      const updated = await this.update(manager, row, { profile });
-      await this.emit(manager, ctx, EventType.UserProfileUpdated, row.id, { userId: row.id, changedFields: changed });
-      return toView(toDomain(updated));
+      const user = await this.lockUser(manager, data.userId);
+      const { profile, changed } = mergeProfile(user.profile, { ...data.profile });
+      if (changed.length === 0) return toView(user);
+      const updated = await this.users.update(manager, user, { profile });
+      await this.emit(manager, ctx, EventType.UserProfileUpdated, user.id, { userId: user.id, changedFields: changed });
+      return toView(updated);
     });
   }
 
@@ -159,15 +164,15 @@ export class UserService {
     // An admin demoting themself could leave the system without any admin.
     if (actor.id === data.userId) throw forbidden('change your own role');
     return this.dataSource.transaction(async (manager) => {
-      const row = await this.lockUser(manager, data.userId);
-      if (row.role === data.role) return toView(toDomain(row));
-      const updated = await this.update(manager, row, { role: data.role });
-      await this.emit(manager, ctx, EventType.UserRoleChanged, row.id, {
-        userId: row.id,
-        from: row.role,
+      const user = await this.lockUser(manager, data.userId);
+      if (user.role === data.role) return toView(user);
+      const updated = await this.users.update(manager, user, { role: data.role });
+      await this.emit(manager, ctx, EventType.UserRoleChanged, user.id, {
+        userId: user.id,
+        from: user.role,
         to: data.role,
       });
-      return toView(toDomain(updated));
+      return toView(updated);
     });
   }
 
@@ -176,26 +181,13 @@ export class UserService {
     if (actor.role !== 'admin') throw forbidden('list users');
     const page = query.page ?? 1;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const builder = this.dataSource.manager
-      .createQueryBuilder(UserOrmEntity, 'u')
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .skip((page - 1) * limit)
-      .take(limit);
-    if (query.role) builder.andWhere('u.role = :role', { role: query.role });
-    if (query.search?.trim()) {
-      const pattern = `%${query.search
-        .trim()
-        .toLowerCase()
-        .replace(/[\\%_]/g, '\\$&')}%`;
-      builder.andWhere(
-        `(lower(u.email) LIKE :pattern OR lower(u.profile->>'firstName') LIKE :pattern ` +
-          `OR lower(u.profile->>'lastName') LIKE :pattern)`,
-        { pattern },
-      );
-    }
-    const [rows, total] = await builder.getManyAndCount();
-    return { items: rows.map((row) => toView(toDomain(row))), total, page, limit };
+    const { items, total } = await this.users.list(this.dataSource.manager, {
+      role: query.role,
+      search: query.search,
+      page,
+      limit,
+    });
+    return { items: items.map(toView), total, page, limit };
   }
 
   /**
@@ -227,9 +219,7 @@ export class UserService {
 
   /** Creates a user unless the email exists; used by the dev seed. Returns null when it already existed. */
   async createIfAbsent(email: string, password: string, role: Role, profile: Profile): Promise<UserView | null> {
-    const exists = await this.onPrimary((manager) =>
-      manager.exists(UserOrmEntity, { where: { email: normalizeEmail(email) } }),
-    );
+    const exists = await this.onPrimary((manager) => this.users.findByEmail(manager, email));
     if (exists) return null;
     try {
       return await this.register({}, { email, password, profile }, role);
@@ -242,31 +232,24 @@ export class UserService {
   /** The role change of `grantRole`; null when the email is unknown. */
   private promote(ctx: RpcContext, request: RoleGrantRequest): Promise<RoleGrant | null> {
     return this.dataSource.transaction(async (manager) => {
-      const row = await manager.findOne(UserOrmEntity, {
-        where: { email: normalizeEmail(request.email) },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!row) return null;
-      if (row.role === request.role) return { outcome: 'unchanged', user: toView(toDomain(row)) };
-      if (row.role === 'admin') {
-        const api = `PATCH /api/v1/users/${row.id}/role`;
-        throw forbidden(`turn admin ${row.email} into ${request.role} here (an admin does it: ${api})`);
+      const user = await this.users.findByEmail(manager, request.email, { lock: true });
+      if (!user) return null;
+      if (user.role === request.role) return { outcome: 'unchanged', user: toView(user) };
+      if (user.role === 'admin') {
+        const api = `PATCH /api/v1/users/${user.id}/role`;
+        throw forbidden(`turn admin ${user.email} into ${request.role} here (an admin does it: ${api})`);
       }
-      const updated = await this.update(manager, row, { role: request.role });
-      const payload = { userId: row.id, from: row.role, to: request.role };
-      await this.emit(manager, ctx, EventType.UserRoleChanged, row.id, payload, request.actorId);
-      return { outcome: 'promoted', user: toView(toDomain(updated)) };
+      const updated = await this.users.update(manager, user, { role: request.role });
+      const payload = { userId: user.id, from: user.role, to: request.role };
+      await this.emit(manager, ctx, EventType.UserRoleChanged, user.id, payload, request.actorId);
+      return { outcome: 'promoted', user: toView(updated) };
     });
   }
 
-  private async lockUser(manager: EntityManager, id: string): Promise<UserOrmEntity> {
-    const row = await manager.findOne(UserOrmEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!row) throw userNotFound(id);
-    return row;
-  }
-
-  private update(manager: EntityManager, row: UserOrmEntity, changes: Partial<UserOrmEntity>): Promise<UserOrmEntity> {
-    return manager.save(UserOrmEntity, { ...row, ...changes });
+  private async lockUser(manager: EntityManager, id: string): Promise<User> {
+    const user = await this.users.findById(manager, id, { lock: true });
+    if (!user) throw userNotFound(id);
+    return user;
   }
 
   private async onPrimary<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {

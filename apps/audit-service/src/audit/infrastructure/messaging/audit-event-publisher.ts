@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createEnvelope, entityTypeOf, NewEvent } from '@taskflow/contracts';
+import { signEnvelope } from '@taskflow/messaging-kafka';
 import { currentCorrelationId } from '@taskflow/nest-kit';
 import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG } from '../../tokens';
@@ -8,7 +9,8 @@ import { KafkaClients } from './kafka-clients';
 /**
  * The one way audit-service emits events of its own: `audit.*` acts (reads, dead-letter actions, legal holds,
  * retention changes) go to AUDIT_EVENTS_TOPIC, `system.*` ones (maintenance) to AUDIT_SYSTEM_TOPIC. Each is a
- * validated envelope (throws on a contract violation) keyed by its entityId and acknowledged by all in-sync
+ * validated envelope (throws on a contract violation), signed with EVENT_SIGNING_KEY (signEnvelope: canonical JSON
+ * value, `x-signature*` headers), keyed by its entityId and acknowledged by all in-sync
  * replicas before this resolves; they reach `event_logs` through the same ingest as every other event.
  */
 @Injectable()
@@ -22,11 +24,8 @@ export class AuditEventPublisher {
   async publish<P extends object>(event: NewEvent<P>): Promise<string> {
     const envelope = createEnvelope({ correlationId: currentCorrelationId(), ...event });
     const topic = entityTypeOf(event.type) === 'audit' ? this.config.kafka.auditTopic : this.config.kafka.systemTopic;
-    await this.kafka.producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key: envelope.entityId, value: JSON.stringify(envelope) }],
-    });
+    const { value, headers } = signEnvelope(envelope, this.config.events.signingKey);
+    await this.kafka.producer.send({ topic, acks: -1, messages: [{ key: envelope.entityId, value, headers }] });
     return envelope.eventId;
   }
 }

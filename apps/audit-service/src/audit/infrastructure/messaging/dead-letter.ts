@@ -5,9 +5,19 @@ import { IHeaders, KafkaMessage } from 'kafkajs';
  * `taskflow_audit_dead_lettered_total`. The README of audit-service lists them.
  */
 export type DeadLetterCode =
-  /** Decoding or validating threw (e.g. a payload nested thousands of levels deep). */
+  /** No `x-signature-key-id`/`x-signature` headers: not from a TaskFlow producer. */
+  | 'unsigned'
+  /** Signed by a key id that EVENT_VERIFY_KEYS does not publish (a forger's key, or a retired one). */
+  | 'unknown-key'
+  /** The signature does not match the bytes received (edited in transit or forged), or is malformed. */
+  | 'bad-signature'
+  /** A genuine signature by a key not allowed on this topic (e.g. task-service's key on the user topic). */
+  | 'key-not-allowed'
+  /** Authentic, but its `type`/`entityType` belongs to another topic than the one it arrived on. */
+  | 'wrong-topic'
+  /** Decoding or validating threw (a bug the contract checks did not foresee). */
   | 'undecodable'
-  /** Not JSON, or the envelope or payload breaks its contract. */
+  /** Not JSON, nested deeper than MAX_ENVELOPE_DEPTH, or the envelope or payload breaks its contract. */
   | 'invalid-envelope'
   /** MongoDB refused this one document (not a duplicate, not an outage). */
   | 'rejected-by-store'

@@ -1,16 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeEnvelope, deadLetterTopic } from '@taskflow/contracts';
+import { belongsOnTopic, decodeEnvelope, deadLetterTopic, entityTypeOf } from '@taskflow/contracts';
+import { verifyEventSignature } from '@taskflow/messaging-kafka';
 import { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../../../config/audit.config';
 import { toEventLog } from '../../application/to-event-log';
 import { EventLog } from '../../domain/event-log';
+import { applyHolds } from '../../domain/legal-hold';
 import { AUDIT_CONFIG, LOGGER } from '../../tokens';
 import { AuditMetrics } from '../audit.metrics';
 import { EventLogRepository, InsertResult, isStorageFailure } from '../persistence/event-log.repository';
+import { LegalHoldRepository } from '../persistence/legal-hold.repository';
 import { MongoConnector } from '../persistence/mongo-connector';
 import { DeadLetter, toDeadLetterRecord } from './dead-letter';
 import { KafkaClients } from './kafka-clients';
+
+/** What one `ingest` call did with its chunk, message by message. */
+export interface IngestResult {
+  stored: number;
+  /** Already stored with the same content (the unique eventId index absorbed them). */
+  duplicates: number;
+  /** eventId already stored with other content (both kept in event_log_conflicts). */
+  conflicts: number;
+  deadLettered: number;
+}
 
 type Admission = { ok: true; doc: EventLog } | ({ ok: false } & Omit<DeadLetter, 'message'>);
 
@@ -20,7 +33,8 @@ interface Stored extends Omit<InsertResult, 'rejected'> {
 }
 
 /**
- * One chunk of Kafka messages → event_logs: decode, one unordered bulk insert, dead-letter the rest.
+ * One chunk of Kafka messages → event_logs: verify the producer's signature, decode, check the topic, one unordered
+ * bulk insert, dead-letter the rest. Nothing unsigned, forged or misplaced is ever stored.
  *
  * Only storage failures (MongoDB unreachable, no primary) and a failing dead-letter send reject: the
  * transport then retries the same chunk. Anything wrong with one message (undecodable, invalid, refused
@@ -34,25 +48,28 @@ export class EventIngest {
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     private readonly kafka: KafkaClients,
     private readonly events: EventLogRepository,
+    private readonly holds: LegalHoldRepository,
     private readonly store: MongoConnector,
     private readonly metrics: AuditMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+  async ingest(topic: string, partition: number, chunk: KafkaMessage[]): Promise<IngestResult> {
     const docs: EventLog[] = [];
     const sources: KafkaMessage[] = [];
     const dead: DeadLetter[] = [];
     const now = new Date();
     for (const message of chunk) {
-      const admission = this.admit(message, now);
+      const admission = this.admit(topic, message, now);
       if (admission.ok) {
         docs.push(admission.doc);
         sources.push(message);
       } else dead.push({ message, code: admission.code, reason: admission.reason });
     }
+    const counts = { stored: 0, duplicates: 0, conflicts: 0 };
     if (docs.length > 0) {
       const result = await this.insert(docs);
+      Object.assign(counts, { stored: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts });
       this.metrics.ingested.inc(result.inserted);
       this.metrics.duplicates.inc(result.duplicates);
       if (result.conflicts > 0) {
@@ -67,26 +84,51 @@ export class EventIngest {
     await this.deadLetter(topic, partition, dead);
     // Counted once handled, not per attempt: a retried chunk must not look like a consuming partition.
     this.metrics.consumed.inc({ topic }, chunk.length);
+    return { ...counts, deadLettered: dead.length };
   }
 
-  /** Never throws: whatever goes wrong with this one message is its dead-letter reason. */
-  private admit(message: KafkaMessage, now: Date): Admission {
+  /**
+   * Never throws: whatever goes wrong with this one message is its dead-letter reason. The signature is checked
+   * on the raw bytes first (a cached KeyObject, one Ed25519 verify), so an unauthenticated value is never decoded.
+   */
+  private admit(topic: string, message: KafkaMessage, now: Date): Admission {
     try {
+      const signature = verifyEventSignature(topic, message, this.config.events.verifyKeys);
+      if (!signature.ok) return signature;
       const decoded = decodeEnvelope(message.value);
       if (!decoded.ok) return { ok: false, code: 'invalid-envelope', reason: decoded.reason };
+      const { type, entityType } = decoded.envelope;
+      if (entityTypeOf(type) !== entityType || !belongsOnTopic(entityType, topic)) {
+        return { ok: false, code: 'wrong-topic', reason: `a ${type} event (entityType ${entityType}) on ${topic}` };
+      }
       return { ok: true, doc: toEventLog(decoded.envelope, this.config.retention, now) };
     } catch (error) {
       return { ok: false, code: 'undecodable', reason: `cannot decode: ${String(error)}` };
     }
   }
 
-  private async insert(docs: EventLog[]): Promise<Stored> {
+  private async insert(received: EventLog[]): Promise<Stored> {
     this.store.assertReady(); // not before the unique eventId index is known to exist: the chunk is retried
+    const docs = await this.withActiveHolds(received);
     try {
       return withCode(await this.events.insertBatch(docs));
     } catch (error) {
       if (!isStorageFailure(error)) return this.insertOneByOne(docs);
       this.metrics.writeRetries.inc(); // the transport holds the partition and retries this chunk
+      throw error;
+    }
+  }
+
+  /**
+   * One query per chunk, right before the insert: records an active legal hold covers are stored held. Failing to
+   * read the holds is a storage failure like a failed insert (the chunk is retried; nothing is stored unheld).
+   */
+  private async withActiveHolds(docs: EventLog[]): Promise<EventLog[]> {
+    try {
+      const holds = await this.holds.active();
+      return holds.length === 0 ? docs : docs.map((doc) => applyHolds(doc, holds));
+    } catch (error) {
+      this.metrics.writeRetries.inc();
       throw error;
     }
   }

@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
 import { Cursor, encodeCursor, EventFilter, PageRequest } from '@taskflow/contracts';
+import { EventStore, Page, TypeImpact } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
 import { RetentionPolicy } from '../../domain/retention-policy';
+import { addImpact, countChange, emptyImpact, RetentionImpact } from '../../domain/retention-impact';
 import { BUCKET_MS, TimeBucket, WEEK_ORIGIN_MS } from '../../domain/time-bucket';
 import { AuditConfig } from '../../../config/audit.config';
 import { AUDIT_CONFIG } from '../../tokens';
@@ -32,11 +34,6 @@ export function isStorageFailure(error: unknown): boolean {
   return error instanceof mongo.MongoError;
 }
 
-export interface Page {
-  items: EventLog[];
-  nextCursor: string | null;
-}
-
 /**
  * event_logs through the mongoose model. Queries go through the model (lean, so no documents are hydrated);
  * the ingest writes through the model's native collection, because `Model.insertMany` casts and validates
@@ -45,7 +42,7 @@ export interface Page {
  * re-stamp run as long as their range needs, each batch bounded by the socket timeout.
  */
 @Injectable()
-export class EventLogRepository {
+export class EventLogRepository implements EventStore {
   private readonly maxTimeMS: number;
 
   constructor(
@@ -150,6 +147,20 @@ export class EventLogRepository {
       .exec();
   }
 
+  /**
+   * Every visible event of one entity, oldest first, at most `cap` (the caller reports a history that reached
+   * the cap as incomplete).
+   */
+  findEntityEvents(entityType: string, entityId: string, cap: number, now = new Date()): Promise<EventLog[]> {
+    return this.model
+      .find(toQuery({ entityType, entityId }, now), HIDE_ID)
+      .sort({ createdAt: 1, eventId: 1 })
+      .limit(cap)
+      .maxTimeMS(this.maxTimeMS)
+      .lean<EventLog[]>()
+      .exec();
+  }
+
   /** A cursor for streaming exports; documents are pulled in driver batches as the client reads. */
   streamAll(filter: EventFilter, limit?: number, now = new Date()): AsyncIterable<EventLog> {
     const query = this.model.find(toQuery(filter, now), HIDE_ID).sort({ createdAt: -1, eventId: -1 });
@@ -193,12 +204,21 @@ export class EventLogRepository {
   }
 
   /**
-   * Re-stamps `expiresAt` of existing events after a policy change. Computed client-side in bulk batches
-   * because the stand-in server lacks pipeline updates ({$set: {$add: [...]}}).
+   * Applies `policy` to the stored events (after AUDIT_RETENTION_JSON changed) and counts what it changes, per
+   * event type; with `dryRun` it only counts, so a dry run and the real change walk the same records the same way.
+   * A held record keeps no `expiresAt`: only its set-aside `retentionExpiresAt` is re-stamped (it still does not
+   * expire). Each write is conditional on the record's hold state, so a hold placed meanwhile is never undone.
+   * Computed client-side in bulk batches because the stand-in server lacks pipeline updates.
    */
-  async restamp(policy: RetentionPolicy): Promise<number> {
+  async restamp(
+    policy: RetentionPolicy,
+    { dryRun, now = new Date() }: { dryRun: boolean; now?: Date },
+  ): Promise<{ updated: number; affected: RetentionImpact; byType: TypeImpact[] }> {
     let updated = 0;
-    for (const [type] of policy.entries()) {
+    const affected = emptyImpact();
+    const byType: TypeImpact[] = [];
+    for (const [type, days] of policy.entries()) {
+      const impact = emptyImpact();
       let ops: mongo.AnyBulkWriteOperation[] = [];
       const flush = async () => {
         if (ops.length === 0) return;
@@ -207,26 +227,47 @@ export class EventLogRepository {
         ops = [];
       };
       const cursor = this.model
-        .find({ type }, { _id: 1, createdAt: 1, expiresAt: 1 })
+        .find({ type }, { _id: 1, createdAt: 1, expiresAt: 1, retentionExpiresAt: 1 })
         // Bounded batches: without batchSize the stand-in answers with every match at once.
         .batchSize(1000)
-        .lean<(Pick<EventLog, 'createdAt' | 'expiresAt'> & { _id: mongo.ObjectId })[]>()
+        .lean<(Pick<EventLog, 'createdAt' | 'expiresAt' | 'retentionExpiresAt'> & { _id: mongo.ObjectId })[]>()
         .cursor();
       for await (const doc of cursor) {
-        const expiresAt = policy.expiresAt(type, doc.createdAt);
-        if (doc.expiresAt?.getTime() === expiresAt.getTime()) continue;
-        ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { expiresAt } } } });
+        const held = doc.expiresAt === undefined;
+        const next = policy.expiresAt(type, doc.createdAt);
+        const changed = countChange(impact, held ? doc.retentionExpiresAt : doc.expiresAt, next, held, now);
+        if (dryRun || !changed) continue;
+        ops.push({
+          updateOne: held
+            ? {
+                filter: { _id: doc._id, expiresAt: { $exists: false } },
+                update: { $set: { retentionExpiresAt: next } },
+              }
+            : { filter: { _id: doc._id, expiresAt: { $exists: true } }, update: { $set: { expiresAt: next } } },
+        });
         if (ops.length >= 1000) await flush();
       }
       await flush();
+      addImpact(affected, impact);
+      if (impact.earlier + impact.later + impact.held > 0) {
+        byType.push({ type, days, ...impact });
+      }
     }
-    return updated;
+    return { updated, affected, byType };
   }
 }
 
-/** What the producer said: the stored document without what ingest adds (`updatedAt`, `expiresAt`). */
-function eventContent(doc: EventLog): Omit<EventLog, 'updatedAt' | 'expiresAt'> {
-  const { updatedAt: _updatedAt, expiresAt: _expiresAt, ...content } = doc;
+/** What the producer said: the stored document without what this service adds (`updatedAt`, retention, holds). */
+function eventContent(
+  doc: EventLog,
+): Omit<EventLog, 'updatedAt' | 'expiresAt' | 'legalHoldIds' | 'retentionExpiresAt'> {
+  const {
+    updatedAt: _updatedAt,
+    expiresAt: _expiresAt,
+    legalHoldIds: _legalHoldIds,
+    retentionExpiresAt: _retentionExpiresAt,
+    ...content
+  } = doc;
   return content;
 }
 
@@ -239,9 +280,12 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-/** Every query hides records past `expiresAt`: the TTL monitor deletes them only about once a minute. */
+/**
+ * Every query hides records past `expiresAt`: the TTL monitor deletes them only about once a minute. Held
+ * records have no `expiresAt` and stay visible (`$not: {$lte}` also matches a missing field).
+ */
 export function toQuery(filter: EventFilter, now: Date, cursor?: Cursor): QueryFilter<EventLog> {
-  const and: QueryFilter<EventLog>[] = [{ expiresAt: { $gt: now } }];
+  const and: QueryFilter<EventLog>[] = [{ expiresAt: { $not: { $lte: now } } }];
   const typeClauses: QueryFilter<EventLog>[] = [
     ...(filter.types?.length ? [{ type: { $in: filter.types } }] : []),
     ...(filter.typePrefixes ?? []).map((prefix) => ({ type: { $regex: `^${prefix.replace(/\./g, '\\.')}` } })),

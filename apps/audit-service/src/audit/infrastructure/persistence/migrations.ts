@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import { EVENT_LOG_CONFLICTS, EVENT_LOGS } from './event-log.schema';
+import { EVENT_LOG_CONFLICTS, EVENT_LOGS, LEGAL_HOLDS, RETENTION_STAMPS } from './event-log.schema';
 
 /** mongoose's copy of the driver: the app's only connection to MongoDB is the mongoose one. */
 type Db = mongo.Db;
@@ -57,6 +57,18 @@ export const MIGRATIONS: Migration[] = [
       await db
         .collection(EVENT_LOG_CONFLICTS)
         .createIndex({ eventId: 1, receivedSha256: 1 }, { unique: true, name: 'eventId_variant_unique' });
+    },
+  },
+  {
+    version: 5,
+    description:
+      'legal holds: the legal_holds and retention_stamps collections (no TTL), legalHoldIds index on event_logs',
+    async up(db) {
+      for (const name of [LEGAL_HOLDS, RETENTION_STAMPS]) {
+        if (!(await db.listCollections({ name }).hasNext())) await db.createCollection(name);
+      }
+      // Sparse: only held records carry the field; a release finds its records through it.
+      await db.collection(EVENT_LOGS).createIndex({ legalHoldIds: 1 }, { sparse: true, name: 'legalHoldIds' });
     },
   },
 ];

@@ -1,18 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import {
-  AssignTaskData,
-  ChangeTaskStatusData,
-  CreateTaskData,
-  DeleteTaskData,
-  ListTasksQuery,
-  RpcContext,
-  TaskErrorCodes,
-  TaskIdData,
-  TaskPatterns,
-  TaskStatsQuery,
-  UpdateTaskData,
-} from '@taskflow/contracts';
+import { RpcContext, RpcDefinition, TaskErrorCodes, TaskRpc } from '@taskflow/contracts';
 import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { TaskService } from '../../application/task.service';
 
@@ -25,55 +13,55 @@ export class TaskRpcController {
   ) {}
 
   private handle<T extends object, R>(
-    type: new () => T,
+    rpc: RpcDefinition<T, R>,
     request: unknown,
     run: (context: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    return handleRpcRequest(type, request, TaskErrorCodes.validation, this.callers, run);
+    return handleRpcRequest(rpc, request, TaskErrorCodes.validation, this.callers, run);
   }
 
-  @MessagePattern(TaskPatterns.create)
+  @MessagePattern(TaskRpc.create.pattern)
   create(@Payload() request: unknown) {
-    return this.handle(CreateTaskData, request, (context, data) => this.tasks.create(context, data));
+    return this.handle(TaskRpc.create, request, (context, data) => this.tasks.create(context, data));
   }
 
-  @MessagePattern(TaskPatterns.get)
+  @MessagePattern(TaskRpc.get.pattern)
   get(@Payload() request: unknown) {
-    return this.handle(TaskIdData, request, (context, data) => this.tasks.get(context, data));
+    return this.handle(TaskRpc.get, request, (context, data) => this.tasks.get(context, data));
   }
 
-  @MessagePattern(TaskPatterns.update)
+  @MessagePattern(TaskRpc.update.pattern)
   update(@Payload() request: unknown) {
-    return this.handle(UpdateTaskData, request, (context, data) => this.tasks.update(context, data));
+    return this.handle(TaskRpc.update, request, (context, data) => this.tasks.update(context, data));
   }
 
-  @MessagePattern(TaskPatterns.changeStatus)
+  @MessagePattern(TaskRpc.changeStatus.pattern)
   changeStatus(@Payload() request: unknown) {
-    return this.handle(ChangeTaskStatusData, request, (context, data) => this.tasks.changeStatus(context, data));
+    return this.handle(TaskRpc.changeStatus, request, (context, data) => this.tasks.changeStatus(context, data));
   }
 
-  @MessagePattern(TaskPatterns.assign)
+  @MessagePattern(TaskRpc.assign.pattern)
   assign(@Payload() request: unknown) {
-    return this.handle(AssignTaskData, request, (context, data) => this.tasks.assign(context, data));
+    return this.handle(TaskRpc.assign, request, (context, data) => this.tasks.assign(context, data));
   }
 
-  @MessagePattern(TaskPatterns.delete)
+  @MessagePattern(TaskRpc.delete.pattern)
   delete(@Payload() request: unknown) {
-    return this.handle(DeleteTaskData, request, (context, data) => this.tasks.delete(context, data));
+    return this.handle(TaskRpc.delete, request, (context, data) => this.tasks.delete(context, data));
   }
 
-  @MessagePattern(TaskPatterns.restore)
+  @MessagePattern(TaskRpc.restore.pattern)
   restore(@Payload() request: unknown) {
-    return this.handle(TaskIdData, request, (context, data) => this.tasks.restore(context, data));
+    return this.handle(TaskRpc.restore, request, (context, data) => this.tasks.restore(context, data));
   }
 
-  @MessagePattern(TaskPatterns.list)
+  @MessagePattern(TaskRpc.list.pattern)
   list(@Payload() request: unknown) {
-    return this.handle(ListTasksQuery, request, (context, data) => this.tasks.list(context, data));
+    return this.handle(TaskRpc.list, request, (context, data) => this.tasks.list(context, data));
   }
 
-  @MessagePattern(TaskPatterns.stats)
+  @MessagePattern(TaskRpc.stats.pattern)
   stats(@Payload() request: unknown) {
-    return this.handle(TaskStatsQuery, request, (context, data) => this.tasks.stats(context, data));
+    return this.handle(TaskRpc.stats, request, (context, data) => this.tasks.stats(context, data));
   }
 }

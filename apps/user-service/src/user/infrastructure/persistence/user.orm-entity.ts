@@ -1,25 +1,25 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Role, USER_ROLES } from '../../domain/user';
 
-/** Postgres regex kept in sync with the CHECK of migration CreateUsers. */
-export const EMAIL_FORMAT_CHECK = `"email" ~* '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'`;
-
 /**
- * `users` of seed 001. Expression indexes cannot be described by TypeORM metadata, so they are declared
- * with `synchronize: false`: the schema diff then leaves them alone and the migrations own them.
+ * `users` of seed 001, with the email encrypted (migration EncryptUserEmail): `email_ciphertext` holds it under
+ * AES-256-GCM, `email_lookup` its keyed blind index (unique: one account per email, whatever the case). Expression
+ * indexes cannot be described by TypeORM metadata, so they are declared with `synchronize: false`: the migrations
+ * own them.
  */
 @Entity({ name: 'users' })
-@Index('idx_users_email_lower', { synchronize: false })
 @Index('idx_users_profile_first_name', { synchronize: false })
 @Index('idx_users_profile_last_name', { synchronize: false })
-@Check('chk_users_email_format', EMAIL_FORMAT_CHECK)
 export class UserOrmEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
   id!: string;
 
-  @Index('idx_users_email', { unique: true })
-  @Column({ type: 'varchar', length: 255 })
-  email!: string;
+  @Column({ name: 'email_ciphertext', type: 'text' })
+  emailCiphertext!: string;
+
+  @Index('idx_users_email_lookup', { unique: true })
+  @Column({ name: 'email_lookup', type: 'char', length: 64 })
+  emailLookup!: string;
 
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash!: string;

@@ -1,23 +1,11 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import {
-  AuthenticateData,
-  ChangeRoleData,
-  GetUserByIdData,
-  GetUsersByIdsData,
-  ListUsersQuery,
-  RecordLogoutData,
-  RegisterUserData,
-  RpcContext,
-  UpdateProfileData,
-  UserErrorCodes,
-  UserPatterns,
-} from '@taskflow/contracts';
+import { RpcContext, RpcDefinition, UserErrorCodes, UserRpc } from '@taskflow/contracts';
 import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
 import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
-/** The `UserPatterns` request/reply handlers: validate, then call the use case. */
+/** The `UserRpc` request/reply handlers: validate, then call the use case. */
 @Controller()
 @UseFilters(UserRpcErrorFilter)
 export class UserRpcController {
@@ -26,51 +14,51 @@ export class UserRpcController {
     private readonly callers: JwtVerifier,
   ) {}
 
-  @MessagePattern(UserPatterns.register)
+  @MessagePattern(UserRpc.register.pattern)
   register(@Payload() request: unknown) {
-    return this.handle(request, RegisterUserData, (ctx, data) => this.users.register(ctx, data));
+    return this.handle(UserRpc.register, request, (ctx, data) => this.users.register(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.authenticate)
+  @MessagePattern(UserRpc.authenticate.pattern)
   authenticate(@Payload() request: unknown) {
-    return this.handle(request, AuthenticateData, (ctx, data) => this.users.authenticate(ctx, data));
+    return this.handle(UserRpc.authenticate, request, (ctx, data) => this.users.authenticate(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.recordLogout)
+  @MessagePattern(UserRpc.recordLogout.pattern)
   recordLogout(@Payload() request: unknown) {
-    return this.handle(request, RecordLogoutData, (ctx, data) => this.users.recordLogout(ctx, data));
+    return this.handle(UserRpc.recordLogout, request, (ctx, data) => this.users.recordLogout(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.getById)
+  @MessagePattern(UserRpc.getById.pattern)
   getById(@Payload() request: unknown) {
-    return this.handle(request, GetUserByIdData, (ctx, data) => this.users.getById(ctx, data));
+    return this.handle(UserRpc.getById, request, (ctx, data) => this.users.getById(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.getManyByIds)
+  @MessagePattern(UserRpc.getManyByIds.pattern)
   getManyByIds(@Payload() request: unknown) {
-    return this.handle(request, GetUsersByIdsData, (ctx, data) => this.users.getManyByIds(ctx, data));
+    return this.handle(UserRpc.getManyByIds, request, (ctx, data) => this.users.getManyByIds(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.updateProfile)
+  @MessagePattern(UserRpc.updateProfile.pattern)
   updateProfile(@Payload() request: unknown) {
-    return this.handle(request, UpdateProfileData, (ctx, data) => this.users.updateProfile(ctx, data));
+    return this.handle(UserRpc.updateProfile, request, (ctx, data) => this.users.updateProfile(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.changeRole)
+  @MessagePattern(UserRpc.changeRole.pattern)
   changeRole(@Payload() request: unknown) {
-    return this.handle(request, ChangeRoleData, (ctx, data) => this.users.changeRole(ctx, data));
+    return this.handle(UserRpc.changeRole, request, (ctx, data) => this.users.changeRole(ctx, data));
   }
 
-  @MessagePattern(UserPatterns.list)
+  @MessagePattern(UserRpc.list.pattern)
   list(@Payload() request: unknown) {
-    return this.handle(request, ListUsersQuery, (ctx, data) => this.users.list(ctx, data));
+    return this.handle(UserRpc.list, request, (ctx, data) => this.users.list(ctx, data));
   }
 
   private async handle<T extends object, R>(
+    rpc: RpcDefinition<T, R>,
     request: unknown,
-    type: new () => T,
     useCase: (ctx: RpcContext, data: T) => Promise<R>,
   ): Promise<R> {
-    return handleRpcRequest(type, request, UserErrorCodes.validation, this.callers, useCase);
+    return handleRpcRequest(rpc, request, UserErrorCodes.validation, this.callers, useCase);
   }
 }

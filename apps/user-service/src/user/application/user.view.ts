@@ -1,10 +1,5 @@
 import { UserView } from '@taskflow/contracts';
-import { User } from '../../domain/user';
-import { UserOrmEntity } from './user.orm-entity';
-
-export function toDomain(row: UserOrmEntity): User {
-  return { ...row, profile: row.profile ?? {} };
-}
+import { User } from '../domain/user';
 
 /** Whitelists the public fields: the password hash can never leak through a view. */
 export function toView(user: User): UserView {
