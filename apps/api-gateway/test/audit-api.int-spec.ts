@@ -166,6 +166,24 @@ describe('audit API through the gateway', () => {
     expect(page.items[0]).toMatchObject({ causationId: 'cause--3', metadata: { ipAddress: '203.0.113.7' } });
   });
 
+  it('should relay the history, legal-hold and operations routes as audit-service answers them', async () => {
+    const at = new Date(BASE).toISOString();
+    for (const [path, status] of [
+      [`tasks/${TASK_ID}/timeline`, 200],
+      [`tasks/${TASK_ID}/as-of?at=${at}`, 200],
+      [`tasks/${TASK_ID}/as-of?at=yesterday`, 400],
+      ['admin/legal-holds?active=true', 200],
+      ['admin/dead-letters?limit=0', 400],
+    ] as const) {
+      const [gateway, service] = await Promise.all([viaGateway(path, admin.token), direct(path, admin.token)]);
+      expect({ path, status: gateway.status }).toEqual({ path, status });
+      const [ours, theirs] = [await gateway.json(), await service.json()];
+      if (status === 200) expect(ours).toEqual(theirs);
+      else expect({ ...ours, correlationId: undefined }).toEqual({ ...theirs, correlationId: undefined });
+    }
+    expect((await viaGateway('admin/legal-holds', auditor.token)).status).toBe(403);
+  });
+
   it('should refuse a bad query at the gateway with the 400 audit-service gives', async () => {
     const bad = [
       'events?limit=201',

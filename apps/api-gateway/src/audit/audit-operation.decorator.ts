@@ -1,4 +1,4 @@
-import { applyDecorators, Get, HttpCode, Post } from '@nestjs/common';
+import { applyDecorators, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { AuditRoute } from '@taskflow/contracts';
 import { RequirePermission } from '../auth/auth.decorators';
@@ -6,6 +6,7 @@ import { ApiProblemResponses } from '../http/problem-responses';
 
 /** The gateway permission (`ROLE_PERMISSIONS`) each access level of the audit API needs. */
 export const AUDIT_PERMISSIONS = { read: 'audit:read', admin: 'audit:admin' } as const;
+const ROUTE_METHODS = { GET: Get, POST: Post, DELETE: Delete } as const;
 
 /**
  * Declares one audit route on a gateway handler from its contract descriptor (libs/contracts `AuditRoutes`): method
@@ -15,7 +16,7 @@ export const AUDIT_PERMISSIONS = { read: 'audit:read', admin: 'audit:admin' } as
 export function AuditOperation(route: AuditRoute): MethodDecorator {
   const response = route.response;
   return applyDecorators(
-    route.method === 'GET' ? Get(route.path) : Post(route.path),
+    ROUTE_METHODS[route.method](route.path),
     HttpCode(response.status),
     RequirePermission(AUDIT_PERMISSIONS[route.access]),
     ApiOperation({ operationId: route.operationId, summary: route.summary, description: route.description }),
@@ -31,12 +32,8 @@ export function AuditOperation(route: AuditRoute): MethodDecorator {
           }),
     ),
     ...(route.body ? [ApiBody({ type: route.body })] : []),
-    ...('type' in response
+    ...('mediaTypes' in response
       ? [
-          ApiExtraModels(response.type),
-          ApiResponse({ status: response.status, description: response.description, type: response.type }),
-        ]
-      : [
           ApiProduces(...Object.keys(response.mediaTypes)),
           ApiResponse({
             status: response.status,
@@ -44,11 +41,23 @@ export function AuditOperation(route: AuditRoute): MethodDecorator {
             content: Object.fromEntries(
               Object.entries(response.mediaTypes).map(([mediaType, description]) => [
                 mediaType,
-                { schema: { type: 'string', description } },
+                { schema: { type: 'string' as const, description } },
               ]),
             ),
           }),
-        ]),
+        ]
+      : response.type
+        ? [
+            ApiExtraModels(response.type),
+            ApiResponse({ status: response.status, description: response.description, type: response.type }),
+          ]
+        : [
+            ApiResponse({
+              status: response.status,
+              description: response.description,
+              schema: { type: 'object', additionalProperties: true },
+            }),
+          ]),
     ApiProblemResponses(400, 401, 403, 429, 503),
   );
 }

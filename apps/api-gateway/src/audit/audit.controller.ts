@@ -1,8 +1,18 @@
-import { Body, Controller, Req, Res } from '@nestjs/common';
+import { Body, Controller, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   AuditRoute,
   AuditRoutes,
+  LegalHoldListResponse,
+  ListDeadLettersQuery,
+  PlaceLegalHoldRequest,
+  PlaceLegalHoldResponse,
+  PurgeDeadLettersRequest,
+  RedriveDeadLettersRequest,
+  ReleaseLegalHoldResponse,
+  StartReplayRequest,
+  TaskAsOfView,
+  TaskTimelineView,
   BucketCounts,
   EventLogPage,
   EventTrail,
@@ -13,7 +23,7 @@ import {
   StartMaintenanceRequest,
 } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NoIdempotency } from '../http/idempotency.interceptor';
+import { Idempotent, NoIdempotency } from '../http/idempotency.interceptor';
 import { AuditCall, AuditClient } from './audit.client';
 import { AuditOperation } from './audit-operation.decorator';
 
@@ -77,6 +87,64 @@ export class AuditController {
   @NoIdempotency()
   startMaintenance(@Req() request: FastifyRequest, @Body() body: StartMaintenanceRequest): Promise<MaintenanceStarted> {
     return this.audit.json(AuditRoutes.startMaintenance, { ...validated(AuditRoutes.startMaintenance, request), body });
+  }
+
+  @AuditOperation(AuditRoutes.taskAsOf)
+  taskAsOf(@Req() request: FastifyRequest): Promise<TaskAsOfView> {
+    return this.audit.json(AuditRoutes.taskAsOf, validated(AuditRoutes.taskAsOf, request));
+  }
+
+  @AuditOperation(AuditRoutes.taskTimeline)
+  taskTimeline(@Req() request: FastifyRequest): Promise<TaskTimelineView> {
+    return this.audit.json(AuditRoutes.taskTimeline, validated(AuditRoutes.taskTimeline, request));
+  }
+
+  @AuditOperation(AuditRoutes.placeLegalHold)
+  @Idempotent()
+  placeLegalHold(@Req() request: FastifyRequest, @Body() body: PlaceLegalHoldRequest): Promise<PlaceLegalHoldResponse> {
+    return this.audit.json(AuditRoutes.placeLegalHold, { ...validated(AuditRoutes.placeLegalHold, request), body });
+  }
+
+  @AuditOperation(AuditRoutes.listLegalHolds)
+  listLegalHolds(@Req() request: FastifyRequest): Promise<LegalHoldListResponse> {
+    return this.audit.json(AuditRoutes.listLegalHolds, validated(AuditRoutes.listLegalHolds, request));
+  }
+
+  @AuditOperation(AuditRoutes.releaseLegalHold)
+  releaseLegalHold(@Req() request: FastifyRequest): Promise<ReleaseLegalHoldResponse> {
+    return this.audit.json(AuditRoutes.releaseLegalHold, validated(AuditRoutes.releaseLegalHold, request));
+  }
+
+  /** The query class is validated here by the ValidationPipe, as in audit-service. */
+  @AuditOperation(AuditRoutes.listDeadLetters)
+  listDeadLetters(@Req() request: FastifyRequest, @Query() _query: ListDeadLettersQuery): Promise<object> {
+    return this.audit.json(AuditRoutes.listDeadLetters, validated(AuditRoutes.listDeadLetters, request));
+  }
+
+  @AuditOperation(AuditRoutes.redriveDeadLetters)
+  @Idempotent()
+  redriveDeadLetters(@Req() request: FastifyRequest, @Body() body: RedriveDeadLettersRequest): Promise<object> {
+    return this.audit.json(AuditRoutes.redriveDeadLetters, {
+      ...validated(AuditRoutes.redriveDeadLetters, request),
+      body,
+    });
+  }
+
+  @AuditOperation(AuditRoutes.purgeDeadLetters)
+  @Idempotent()
+  purgeDeadLetters(@Req() request: FastifyRequest, @Body() body: PurgeDeadLettersRequest): Promise<object> {
+    return this.audit.json(AuditRoutes.purgeDeadLetters, { ...validated(AuditRoutes.purgeDeadLetters, request), body });
+  }
+
+  @AuditOperation(AuditRoutes.startReplay)
+  @Idempotent()
+  startReplay(@Req() request: FastifyRequest, @Body() body: StartReplayRequest): Promise<object> {
+    return this.audit.json(AuditRoutes.startReplay, { ...validated(AuditRoutes.startReplay, request), body });
+  }
+
+  @AuditOperation(AuditRoutes.replayProgress)
+  replayProgress(@Req() request: FastifyRequest): Promise<object> {
+    return this.audit.json(AuditRoutes.replayProgress, validated(AuditRoutes.replayProgress, request));
   }
 }
 

@@ -29,7 +29,20 @@ import {
   MaintenanceStarted,
   StartMaintenanceRequest,
 } from './views';
-import { RetentionRestampResponse } from './governance';
+import {
+  LegalHoldListResponse,
+  PlaceLegalHoldRequest,
+  PlaceLegalHoldResponse,
+  ReleaseLegalHoldResponse,
+  RetentionRestampResponse,
+} from './governance';
+import { TASK_TIMELINE_FIELDS, TaskAsOfView, TaskTimelineView } from './history';
+import {
+  MAX_DEAD_LETTER_PAGE,
+  PurgeDeadLettersRequest,
+  RedriveDeadLettersRequest,
+  StartReplayRequest,
+} from './operations';
 
 /**
  * The audit API, one descriptor per route: audit-service binds its handlers to `path` and parses with `request`;
@@ -38,7 +51,7 @@ import { RetentionRestampResponse } from './governance';
  */
 export interface AuditRoute<Request = unknown> {
   readonly operationId: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** Under `/api/v1/audit/`, in the router's syntax (`entities/:entityType/:entityId/history`). */
   readonly path: string;
   readonly summary: string;
@@ -52,8 +65,9 @@ export interface AuditRoute<Request = unknown> {
 }
 
 export interface AuditJsonResponse {
-  readonly status: 200 | 202;
-  readonly type: new () => object;
+  readonly status: 200 | 201 | 202;
+  /** The response class (OpenAPI schema); absent where the contract has an interface only (a JSON object). */
+  readonly type?: new () => object;
   readonly description: string;
 }
 
@@ -101,6 +115,14 @@ export function auditRequest<T>(
   };
 }
 
+/**
+ * Parameters documented here whose rules live elsewhere: a query class the ValidationPipe applies at both doors
+ * (`ListDeadLettersQuery`), or audit-service's handler (its 400 is passed on by the gateway). Parses nothing.
+ */
+export function documentedRequest(parameters: readonly AuditParameter[]): AuditRequest<Record<string, never>> {
+  return { parameters, parse: () => ({}) };
+}
+
 const pick = (query: RawQuery, keys: readonly string[]): RawQuery =>
   Object.fromEntries(Object.entries(query).filter(([key]) => keys.includes(key)));
 
@@ -141,6 +163,8 @@ const EXPORT_PARAMETERS: readonly AuditParameter[] = [
     schema: { type: 'boolean', default: false },
   },
 ];
+
+const DATE_TIME_TEXT = 'RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z';
 
 const CSV_DESCRIPTION =
   'RFC 4180 CSV (CRLF line ends, a header row; see AUDIT_CSV_COLUMNS), UTF-8; cells starting with = + - @ are ' +
@@ -274,6 +298,136 @@ export const AuditRoutes = {
     request: NO_PARAMETERS,
     body: StartMaintenanceRequest,
     response: { status: 202, type: MaintenanceStarted, description: 'The event was sent.' },
+  } satisfies AuditRoute,
+  taskAsOf: {
+    operationId: 'auditTaskAsOf',
+    method: 'GET',
+    path: 'tasks/:taskId/as-of',
+    summary: 'A task as it was at a moment, rebuilt from its events (admin, auditor)',
+    access: 'read',
+    request: documentedRequest([
+      { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
+      {
+        name: 'at',
+        in: 'query',
+        description: `Required; ${DATE_TIME_TEXT}.`,
+        schema: { type: 'string', format: 'date-time' },
+      },
+    ]),
+    response: { status: 200, type: TaskAsOfView, description: 'The task at `at` (null before it existed).' },
+  } satisfies AuditRoute,
+  taskTimeline: {
+    operationId: 'auditTaskTimeline',
+    method: 'GET',
+    path: 'tasks/:taskId/timeline',
+    summary: "Every change of a task's fields: who, what, when (admin, auditor)",
+    access: 'read',
+    request: documentedRequest([
+      { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
+      {
+        name: 'field',
+        in: 'query',
+        description: 'Only this field.',
+        schema: { type: 'string', enum: TASK_TIMELINE_FIELDS },
+      },
+    ]),
+    response: { status: 200, type: TaskTimelineView, description: 'Field changes, oldest first.' },
+  } satisfies AuditRoute,
+  placeLegalHold: {
+    operationId: 'auditPlaceLegalHold',
+    method: 'POST',
+    path: 'admin/legal-holds',
+    summary: 'Hold every record of an entity, actor or correlation id past its retention (admin)',
+    access: 'admin',
+    request: NO_PARAMETERS,
+    body: PlaceLegalHoldRequest,
+    response: { status: 201, type: PlaceLegalHoldResponse, description: 'The hold and how many records it holds.' },
+  } satisfies AuditRoute,
+  listLegalHolds: {
+    operationId: 'auditListLegalHolds',
+    method: 'GET',
+    path: 'admin/legal-holds',
+    summary: 'List legal holds (admin)',
+    access: 'admin',
+    request: documentedRequest([
+      {
+        name: 'active',
+        in: 'query',
+        description: '`true` active only, `false` released only.',
+        schema: { type: 'boolean' },
+      },
+    ]),
+    response: { status: 200, type: LegalHoldListResponse, description: 'Newest first.' },
+  } satisfies AuditRoute,
+  releaseLegalHold: {
+    operationId: 'auditReleaseLegalHold',
+    method: 'DELETE',
+    path: 'admin/legal-holds/:holdId',
+    summary: 'Release a legal hold: its records get their retention back (admin)',
+    access: 'admin',
+    request: documentedRequest([
+      { name: 'holdId', in: 'path', description: 'The hold.', schema: { type: 'string', format: 'uuid' } },
+    ]),
+    response: { status: 200, type: ReleaseLegalHoldResponse, description: 'The released hold.' },
+  } satisfies AuditRoute,
+  listDeadLetters: {
+    operationId: 'auditListDeadLetters',
+    method: 'GET',
+    path: 'admin/dead-letters',
+    summary: 'List dead-lettered messages with their reasons (admin)',
+    access: 'admin',
+    request: documentedRequest([
+      { name: 'topic', in: 'query', description: 'A `.dlq` topic or its original topic.', schema: { type: 'string' } },
+      {
+        name: 'limit',
+        in: 'query',
+        description: 'Page size.',
+        schema: { type: 'integer', minimum: 1, maximum: MAX_DEAD_LETTER_PAGE },
+      },
+      { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: { type: 'string' } },
+    ]),
+    response: { status: 200, description: '`{items, nextCursor}` (DeadLetterPage).' },
+  } satisfies AuditRoute,
+  redriveDeadLetters: {
+    operationId: 'auditRedriveDeadLetters',
+    method: 'POST',
+    path: 'admin/dead-letters/redrive',
+    summary: 'Send selected dead letters back to their topic after a fix (admin)',
+    access: 'admin',
+    request: NO_PARAMETERS,
+    body: RedriveDeadLettersRequest,
+    response: { status: 200, description: 'What was redriven (RedriveDeadLettersResponse).' },
+  } satisfies AuditRoute,
+  purgeDeadLetters: {
+    operationId: 'auditPurgeDeadLetters',
+    method: 'POST',
+    path: 'admin/dead-letters/purge',
+    summary: 'Purge dead letters up to an offset (admin)',
+    access: 'admin',
+    request: NO_PARAMETERS,
+    body: PurgeDeadLettersRequest,
+    response: { status: 200, description: 'What was purged (PurgeDeadLettersResponse).' },
+  } satisfies AuditRoute,
+  startReplay: {
+    operationId: 'auditStartReplay',
+    method: 'POST',
+    path: 'admin/replay',
+    summary: 'Replay topics from a point in time into the store, without duplicates (admin)',
+    access: 'admin',
+    request: NO_PARAMETERS,
+    body: StartReplayRequest,
+    response: { status: 202, description: 'The replay started (ReplayProgress).' },
+  } satisfies AuditRoute,
+  replayProgress: {
+    operationId: 'auditReplayProgress',
+    method: 'GET',
+    path: 'admin/replay/:replayId',
+    summary: 'Progress of a replay (admin)',
+    access: 'admin',
+    request: documentedRequest([
+      { name: 'replayId', in: 'path', description: 'The replay.', schema: { type: 'string' } },
+    ]),
+    response: { status: 200, description: 'ReplayProgress.' },
   } satisfies AuditRoute,
 } as const;
 
