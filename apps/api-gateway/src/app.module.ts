@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ACCESS_TOKEN_AUDIENCE, JwtSigner, JwtVerifier, OpsModule } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
-import { AuditProxyController } from './audit/audit-proxy.controller';
+import { AuditClient } from './audit/audit.client';
+import { AuditController } from './audit/audit.controller';
 import { AccessTokens } from './auth/access-tokens';
 import { CallCredentials } from './auth/call-credentials';
 import { AuthController } from './auth/auth.controller';
@@ -36,11 +37,12 @@ export class AppModule {
         { module: ConfigModule, global: true, providers: provided(config, logger), exports: [GATEWAY_CONFIG, LOGGER] },
         RedisModule,
       ],
-      controllers: [AuthController, UsersController, TasksController, AuditProxyController],
+      controllers: [AuthController, UsersController, TasksController, AuditController],
       providers: [
         { provide: AccessTokens, useValue: accessTokens(config) },
         { provide: CallCredentials, useValue: new CallCredentials(new JwtSigner(config.auth.signingKey)) },
         ServiceClients,
+        AuditClient,
         UpstreamHealth,
         SessionStore,
         PermissionsStore,

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AuditRoutes } from '@taskflow/contracts';
 import { startFakeBackend } from './support/fake-services';
 import { Gateway, redisDbUrl, startGateway } from './support/gateway-harness';
 
@@ -45,5 +46,36 @@ describe('OpenAPI document', () => {
     const output = `${lint.stdout}\n${lint.stderr}`;
     expect({ status: lint.status, errors: output.match(/^error .*$/gm) ?? [] }).toEqual({ status: 0, errors: [] });
     expect(output).toContain('Your API description is valid');
+    // Every operation documents its success and its problem+json answers.
+    expect(output).not.toMatch(/operation-[24]xx-response/);
+  });
+
+  it('should declare each audit route explicitly, with its parameters, response and problems, and no wildcard', async () => {
+    type Operation = {
+      operationId: string;
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const auditPaths = Object.keys(document.paths).filter((p) => p.startsWith('/api/v1/audit/'));
+    expect(auditPaths.filter((p) => /\{path\}|\*/.test(p))).toEqual([]);
+    const routes = Object.values(AuditRoutes);
+    expect(auditPaths.sort()).toEqual(
+      [...new Set(routes.map((route) => `/api/v1/audit/${route.path.replace(/:(\w+)/g, '{$1}')}`))].sort(),
+    );
+    for (const route of routes) {
+      const operation =
+        document.paths[`/api/v1/audit/${route.path.replace(/:(\w+)/g, '{$1}')}`][route.method.toLowerCase()];
+      expect(operation.operationId).toBe(route.operationId);
+      expect((operation.parameters ?? []).map((p) => `${p.in}:${p.name}`).sort()).toEqual(
+        route.request.parameters.map((p) => `${p.in}:${p.name}`).sort(),
+      );
+      expect(operation.responses[String(route.response.status)]).toBeDefined();
+      for (const status of ['400', '401', '403', '503']) {
+        expect(Object.keys(operation.responses[status]?.content ?? {})).toEqual(['application/problem+json']);
+      }
+    }
   });
 });

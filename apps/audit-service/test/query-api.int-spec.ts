@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { decodeEnvelope, EventEnvelope } from '@taskflow/contracts';
+import { AUDIT_CSV_COLUMNS, decodeEnvelope, EventEnvelope } from '@taskflow/contracts';
 import type { InjectOptions } from 'fastify';
 import { getModelToken } from '@nestjs/mongoose';
 import { createLogger, managementServer } from '@taskflow/nest-kit';
@@ -273,9 +273,17 @@ describe('audit query API', () => {
 
       const csv = await get('/api/v1/audit/export?format=csv');
       expect(csv.headers['content-type']).toContain('text/csv');
-      const rows = csv.body.trim().split('\n');
-      expect(rows[0]).toBe('eventId,type,schemaVersion,createdAt,actorId,entityType,entityId,correlationId,payload');
+      const rows = csv.body.trim().split('\r\n');
+      expect(rows[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
       expect(rows).toHaveLength(visible().length + 1);
+      expect(csv.body.startsWith('\uFEFF')).toBe(false);
+      const withBom = await get('/api/v1/audit/export?format=csv&bom=true');
+      expect(withBom.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(withBom.body.slice(1)).toBe(csv.body);
+      expect((await get('/api/v1/audit/export?format=csv&bom=yes')).json()).toMatchObject({
+        code: 'AUDIT.INVALID_FILTER',
+        errors: [{ field: 'bom', reason: 'must be true or false' }],
+      });
     });
 
     it('should keep the newest `limit` rows and refuse a bad limit', async () => {
@@ -284,7 +292,7 @@ describe('audit query API', () => {
       expect(newest.statusCode).toBe(200);
       expect(newest.body.trim().split('\n')).toEqual(all.slice(0, 3));
       const csv = await get('/api/v1/audit/export?format=csv&limit=2');
-      expect(csv.body.trim().split('\n')).toHaveLength(3);
+      expect(csv.body.trim().split('\r\n')).toHaveLength(3);
       for (const limit of ['0', 'x', '1000001']) {
         const res = await get(`/api/v1/audit/export?format=csv&limit=${limit}`);
         expect(res.statusCode).toBe(400);

@@ -1,4 +1,4 @@
-import { deadLetterTopic, TaskView, Topics } from '@taskflow/contracts';
+import { AUDIT_CSV_COLUMNS, deadLetterTopic, TaskView, Topics } from '@taskflow/contracts';
 import { ensureKafkaTopics } from '@taskflow/infra';
 import {
   createServiceDatabase,
@@ -151,8 +151,10 @@ describe('README: operators and analysts', () => {
   it('should give an operator an admin and an auditor, and an analyst the audit events as CSV and NDJSON', async () => {
     const operator = readmeBlocks(readme, 'operator');
     const analyst = readmeBlocks(readme, 'analyst');
+    const auditAdmin = readmeBlocks(readme, 'audit-admin');
     expect(operator.length).toBeGreaterThan(0);
     expect(analyst.length).toBeGreaterThan(0);
+    expect(auditAdmin.length).toBeGreaterThan(0);
 
     // Operator: create-admin as the README says, in the staging profile (credentials from the environment only).
     const created = await bash(operator.join('\n'), ROOT, {
@@ -202,9 +204,15 @@ describe('README: operators and analysts', () => {
     );
     expect(analysis.stdout).toMatch(/^1\ttask\.created$/m);
 
-    const csv = readFileSync(path.join(workDir, 'audit-tasks.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('eventId,type,schemaVersion,createdAt,actorId,entityType,entityId,correlationId,payload');
+    const csv = readFileSync(path.join(workDir, 'audit-tasks.csv'), 'utf8').trim().split('\r\n');
+    expect(csv[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
     expect(csv.filter((row) => row.includes(`,task.created,1,`) && row.includes(`,task,${task.id},`))).toHaveLength(1);
+    // The spreadsheet copy: the UTF-8 byte-order mark, then the same columns, every event of the day in it.
+    const forExcel = readFileSync(path.join(workDir, 'audit-for-excel.csv'));
+    expect(forExcel.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const excelRows = forExcel.subarray(3).toString('utf8').trim().split('\r\n');
+    expect(excelRows[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
+    expect(excelRows.some((row) => row.includes(`,task,${task.id},`))).toBe(true);
 
     const ndjson = readFileSync(path.join(workDir, 'audit-events.ndjson'), 'utf8')
       .trim()
@@ -212,6 +220,16 @@ describe('README: operators and analysts', () => {
       .map((line) => JSON.parse(line));
     expect(ndjson).toContainEqual(expect.objectContaining({ type: 'task.created', entityId: task.id }));
     const provisioned = ndjson.filter((event) => event.actorId === 'system:create-admin');
+
+    // Admin actions through the gateway, as the README shows them, with the admin's credentials.
+    const adminActions = await bash(auditAdmin.join('\n'), workDir, {
+      TASKFLOW_URL: gateway,
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: passwords.admin,
+    });
+    expect(adminActions).toMatchObject({ code: 0, stderr: '' });
+    expect(adminActions.stdout).toMatch(/^\{"updated":\d+\}$/m);
+    expect(adminActions.stdout).toMatch(/^\{"eventId":"[0-9a-f-]{36}"\}$/m);
     expect(provisioned.map((event) => [event.type, event.payload.email, event.payload.role]).sort()).toEqual([
       ['user.registered', 'admin@example.com', 'admin'],
       ['user.registered', 'auditor@example.com', 'auditor'],

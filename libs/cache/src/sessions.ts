@@ -22,7 +22,7 @@ const OWN_WORK = ['task:create', 'task:read', 'task:update', 'task:delete', 'pro
 export const ROLE_PERMISSIONS: Record<UserRole, readonly string[]> = {
   user: OWN_WORK,
   auditor: [...OWN_WORK, 'audit:read'],
-  admin: [...OWN_WORK, 'audit:read', 'user:list', 'user:change-role'],
+  admin: [...OWN_WORK, 'audit:read', 'audit:admin', 'user:list', 'user:change-role'],
 };
 
 /**

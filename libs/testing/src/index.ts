@@ -23,4 +23,6 @@ export type { DomainServices } from './domain-services';
 export { prefixOutboxTopics, OUTBOX_TABLES } from './outbox-topics';
 export { accessToken, callCredential, callerVerifier, fieldEncryptionKeys, signingKeyEnv } from './tokens';
 export { deeplyNestedEvent } from './poison';
+export { startMongoStandIn } from './mongo-stand-in';
+export type { MongoStandIn } from './mongo-stand-in';
 export { eventKeyEnv, signedMessage, testEventSigningKey } from './event-signing';

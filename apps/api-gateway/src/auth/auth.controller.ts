@@ -4,12 +4,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
 import { Idempotent, NoIdempotency } from '../http/idempotency.interceptor';
+import { ApiProblemResponses } from '../http/problem-responses';
 import { UsersService } from '../users/users.service';
 import { AuthUser, CurrentUser, LoginThrottle, Public } from './auth.decorators';
 import { LoginRequestDto, RefreshRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
+@ApiProblemResponses(400, 401, 429, 503)
 @Controller('auth')
 export class AuthController {
   constructor(

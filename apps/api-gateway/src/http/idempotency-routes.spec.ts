@@ -1,12 +1,12 @@
 import { RequestMethod, Type } from '@nestjs/common';
 import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
-import { AuditProxyController } from '../audit/audit-proxy.controller';
+import { AuditController } from '../audit/audit.controller';
 import { AuthController } from '../auth/auth.controller';
 import { TasksController } from '../tasks/tasks.controller';
 import { UsersController } from '../users/users.controller';
 import { IdempotencyInterceptor, NO_IDEMPOTENCY } from './idempotency.interceptor';
 
-const CONTROLLERS: Type<unknown>[] = [AuthController, UsersController, TasksController, AuditProxyController];
+const CONTROLLERS: Type<unknown>[] = [AuthController, UsersController, TasksController, AuditController];
 
 /** Idempotency is wired per route (see `Idempotent`); a POST route must never be left out by accident. */
 describe('Idempotency-Key wiring', () => {

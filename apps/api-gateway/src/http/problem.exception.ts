@@ -14,14 +14,29 @@ export class ProblemException extends Error {
   }
 }
 
-/** Sends ProblemExceptions itself and leaves every other error to nest-kit's problem filter. */
+/** A problem+json another service answered, passed on to the caller as it is (status, body, headers). */
+export class UpstreamProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: object,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`upstream problem ${status}`);
+  }
+}
+
+/** Sends ProblemExceptions and UpstreamProblems itself and leaves every other error to nest-kit's problem filter. */
 @Catch()
 export class GatewayProblemFilter implements ExceptionFilter {
   constructor(private readonly fallback: ProblemDetailsFilter) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (!(exception instanceof ProblemException)) return this.fallback.catch(exception, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof UpstreamProblem) {
+      void reply.status(exception.status).headers(exception.headers).send(exception.body);
+      return;
+    }
+    if (!(exception instanceof ProblemException)) return this.fallback.catch(exception, host);
     void reply
       .status(exception.status)
       .headers(exception.headers)

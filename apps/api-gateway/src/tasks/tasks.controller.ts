@@ -20,6 +20,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/auth.decorators';
 import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { ApiProblemResponses, PROBLEM_CONTENT } from '../http/problem-responses';
 import { PrefetchCache, prefetched } from '../http/prefetch';
 import { rpcContext } from '../http/rpc-context';
 import { isUuid, UuidParam } from '../http/uuid-param.pipe';
@@ -41,21 +42,26 @@ function taskKeyOf(request: FastifyRequest): string | undefined {
 
 const ID_PARAM = { name: 'id', format: 'uuid' };
 const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag of the version you read, e.g. "v3".' };
-const PROBLEM = { 'application/problem+json': {} };
-/** The answers of a versioned write besides 200 (problem+json). */
+/** The answers of a versioned write: the task, or a version problem (problem+json). */
 const VersionedWriteResponses = () =>
   applyDecorators(
+    ApiResponse({ status: 200, description: 'The task as changed; `ETag` its version.' }),
     ApiResponse({
       status: 409,
       description: 'Stale body `version`; `currentVersion` holds the stored one.',
-      content: PROBLEM,
+      content: PROBLEM_CONTENT,
     }),
-    ApiResponse({ status: 412, description: 'If-Match does not match the stored version.', content: PROBLEM }),
-    ApiResponse({ status: 428, description: 'Neither If-Match nor a body `version` (RFC 6585).', content: PROBLEM }),
+    ApiResponse({ status: 412, description: 'If-Match does not match the stored version.', content: PROBLEM_CONTENT }),
+    ApiResponse({
+      status: 428,
+      description: 'Neither If-Match nor a body `version` (RFC 6585).',
+      content: PROBLEM_CONTENT,
+    }),
   );
 
 @ApiTags('tasks')
 @ApiBearerAuth()
+@ApiProblemResponses(400, 401, 403, 404, 429, 503)
 @Controller('tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
@@ -174,7 +180,7 @@ export class TasksController {
     status: 403,
     description:
       "Only the creator or an admin may assign the task to someone else (it would leave the assignee's view).",
-    content: PROBLEM,
+    content: PROBLEM_CONTENT,
   })
   @ApiParam(ID_PARAM)
   @ApiHeader(IF_MATCH)
@@ -206,7 +212,8 @@ export class TasksController {
   @Post(':id/restore')
   @ApiOperation({ summary: 'Restore a deleted task' })
   @Idempotent()
-  @ApiResponse({ status: 409, description: 'The task is not deleted (`TASK.NOT_DELETED`).', content: PROBLEM })
+  @ApiResponse({ status: 200, description: 'The restored task; `ETag` its version.' })
+  @ApiResponse({ status: 409, description: 'The task is not deleted (`TASK.NOT_DELETED`).', content: PROBLEM_CONTENT })
   @ApiParam(ID_PARAM)
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false })

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, RequirePermission } from '../auth/auth.decorators';
 import { cacheStatus } from '../http/http-caching';
+import { ApiProblemResponses } from '../http/problem-responses';
 import { rpcContext } from '../http/rpc-context';
 import { UuidParam } from '../http/uuid-param.pipe';
 import { ChangeRoleRequestDto, ListUsersQueryDto, ProfileDto } from './users.dto';
@@ -10,6 +11,7 @@ import { UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
+@ApiProblemResponses(400, 401, 403, 404, 429, 503)
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}

@@ -370,16 +370,24 @@ export function authorizationSuite(getSystem: () => System): void {
         expect((await system.http.get('/api/v1/audit/events', { token: demoted.token })).status).toBe(403);
       });
 
-      it('should offer no write verbs on the audit pass-through and no unknown verbs on tasks', async () => {
+      it('should keep the audit admin actions from an auditor, and offer no other verbs on audit and tasks', async () => {
+        for (const path of ['/api/v1/audit/admin/maintenance', '/api/v1/audit/admin/retention/restamp']) {
+          const response = await system.http.post(path, { reason: 'not mine to start' }, { token: auditor.token });
+          expect({ path, status: response.status, code: response.json?.code }).toEqual({
+            path,
+            status: 403,
+            code: 'AUTH.FORBIDDEN',
+          });
+        }
         for (const [method, path] of [
-          ['POST', '/api/v1/audit/admin/maintenance'],
-          ['POST', '/api/v1/audit/admin/retention/restamp'],
           ['DELETE', '/api/v1/audit/events'],
+          ['PUT', '/api/v1/audit/admin/maintenance'],
+          ['GET', '/api/v1/audit/anything-else'],
           ['PUT', `/api/v1/tasks/${bobsTask.id}`],
         ] as const) {
           const response = await system.http.send(method, path, {
             token: auditor.token,
-            body: method === 'DELETE' ? undefined : {},
+            body: method === 'DELETE' || method === 'GET' ? undefined : {},
           });
           expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
         }

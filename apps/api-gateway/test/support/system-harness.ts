@@ -30,8 +30,11 @@ export interface SystemOptions {
   /** Redis logical DB the calling file owns. */
   redisDb: number;
   gatewayEnv?: Record<string, string>;
-  /** Also start audit-service (API only, no ingest) and point the gateway's audit pass-through at it. */
+  /** Also start audit-service (API only, no ingest) and point the gateway's audit routes at it. */
   audit?: boolean;
+  /** audit-service's MongoDB server (default TASKFLOW_TEST_MONGO_URL or the shared one) and extra environment. */
+  auditMongoBase?: string;
+  auditEnv?: Record<string, string>;
 }
 
 export interface HttpResult {
@@ -107,6 +110,8 @@ export interface System {
   auditUrl?: string;
   /** audit-service's scratch MongoDB database (dropped by stop). */
   auditMongoUrl?: string;
+  /** The audit-service child process, when started. */
+  auditService?: ServiceProcess;
   /** True while every service child process is still running (none crashed). */
   servicesAlive: () => boolean;
   /** Registers and logs in a fresh user (optionally with a role set in user-service's table first). */
@@ -122,7 +127,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const database = await createServiceDatabase('gateway_abuse');
   const services: ServiceProcess[] = [];
   const gateways: NestFastifyApplication[] = [];
-  const mongoBase = process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+  let auditService: ServiceProcess | undefined;
+  const mongoBase = options.auditMongoBase ?? process.env.TASKFLOW_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
   const auditMongoUrl = options.audit ? `${mongoBase}/audit_abuse_${Date.now().toString(36)}` : undefined;
   // audit-service records every read there and answers 503 when it cannot (auto-create is off on the broker).
   const auditEventsTopic = `abuse.${randomUUID()}.${Topics.audit}`;
@@ -172,9 +178,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
             // The gateway's session store: audit-service checks the session and current role there too.
             REDIS_URL: redisUrl,
             LOG_LEVEL: 'error',
+            ...options.auditEnv,
           },
           `http://127.0.0.1:${auditManagement}/health/ready`,
-        ).then((service) => void services.push(service))
+        ).then((service) => {
+          auditService = service;
+          services.push(service);
+        })
       : Promise.resolve();
     const { userRpcPort, taskRpcPort } = await startDomainServices(database, common, (service) =>
       services.push(service),
@@ -246,6 +256,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       redisUrl,
       auditUrl,
       auditMongoUrl,
+      auditService,
       servicesAlive: () => services.every((service) => service.child.exitCode === null && !service.child.signalCode),
       signUp,
       createTask,

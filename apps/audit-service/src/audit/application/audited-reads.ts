@@ -6,7 +6,7 @@ import { AuditConfig } from '../../config/audit.config';
 import { EventLog } from '../domain/event-log';
 import { TimeBucket } from '../domain/time-bucket';
 import { AUDIT_CONFIG, LOGGER } from '../tokens';
-import { EventFilter, PageRequest } from './event-filter';
+import { EventFilter, PageRequest } from '@taskflow/contracts';
 import { AuditActs, BrokerProbe, EventStore, Page } from './ports';
 import { notRecorded, recorded } from './recorded';
 
@@ -93,6 +93,11 @@ export class AuditedReads {
     }
     const rows = this.events.streamAll(filter, limit);
     return recordAtEnd(rows, (count) => this.record(reader, { ...describe(filter), ...(limit && { limit }) }, count));
+  }
+
+  /** Records a read the caller made itself (tamper verification reads the chains, not the query API). */
+  recordRead(reader: Reader, filter: Record<string, unknown>, resultCount: number): Promise<void> {
+    return this.record(reader, filter, resultCount);
   }
 
   private async record(reader: Reader, filter: Record<string, unknown>, resultCount: number): Promise<void> {

@@ -4,7 +4,7 @@ import { LegalHold, LegalHoldScope } from '../domain/legal-hold';
 import { RetentionImpact } from '../domain/retention-impact';
 import { RetentionPolicy, RetentionRules } from '../domain/retention-policy';
 import { TimeBucket } from '../domain/time-bucket';
-import { EventFilter, PageRequest } from './event-filter';
+import { EventFilter, PageRequest } from '@taskflow/contracts';
 
 /**
  * What the audit use cases need from storage and messaging, as abstract classes (the DI tokens); the adapters

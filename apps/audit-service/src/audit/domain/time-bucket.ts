@@ -1,5 +1,6 @@
-export const TIME_BUCKETS = ['hour', 'day', 'week'] as const;
-export type TimeBucket = (typeof TIME_BUCKETS)[number];
+import { TimeBucket } from '@taskflow/contracts';
+
+export { TimeBucket };
 
 const HOUR_MS = 3_600_000;
 export const BUCKET_MS: Record<TimeBucket, number> = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 7 * 24 * HOUR_MS };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
-import { Cursor, encodeCursor, EventFilter, PageRequest } from '../../application/event-filter';
+import { Cursor, encodeCursor, EventFilter, PageRequest } from '@taskflow/contracts';
 import { EventStore, Page, TypeImpact } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
 import { ChainedEventLog, chainedContent, ChainHead, sealRecords } from '../../domain/record-chain';
@@ -302,6 +302,8 @@ export class EventLogRepository implements EventStore {
       };
       const cursor = this.model
         .find({ type }, { _id: 1, createdAt: 1, expiresAt: 1, retentionExpiresAt: 1 })
+        // Bounded batches: without batchSize the stand-in answers with every match at once.
+        .batchSize(1000)
         .lean<(Pick<EventLog, 'createdAt' | 'expiresAt' | 'retentionExpiresAt'> & { _id: mongo.ObjectId })[]>()
         .cursor();
       for await (const doc of cursor) {

@@ -1,34 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import {
-  defineField,
   EventType,
-  IsDateTime,
-  IsText,
+  invalid,
   LegalHoldListResponse,
   LegalHoldResponse,
   PlaceLegalHoldRequest,
   PlaceLegalHoldResponse,
   ReleaseLegalHoldResponse,
   RetentionRestampResponse,
+  StartMaintenanceRequest,
 } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
-import { invalid } from '../../application/event-filter';
 import { LegalHolds } from '../../application/legal-holds';
 import { RetentionRestamp } from '../../application/retention-restamp';
 import { LegalHold, parseScope } from '../../domain/legal-hold';
 import { AuditEventPublisher } from '../../infrastructure/messaging/audit-event-publisher';
 import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
 
-/** The rules of the `system.maintenance.started` payload it becomes, so an accepted body is a valid event. */
-const REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
-const EXPECTED_END = defineField(false, IsDateTime);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export class StartMaintenanceRequestDto {
-  @REASON.required() reason!: string;
-  @EXPECTED_END.optional() expectedEndAt?: string;
-}
 
 type AdminRequest = { principal: Principal };
 
@@ -83,7 +73,7 @@ export class AuditAdminController {
 
   @Post('maintenance')
   @HttpCode(202)
-  async startMaintenance(@Body() body: StartMaintenanceRequestDto, @Req() request: AdminRequest) {
+  async startMaintenance(@Body() body: StartMaintenanceRequest, @Req() request: AdminRequest) {
     const eventId = await this.publisher.publish({
       type: EventType.SystemMaintenanceStarted,
       actorId: request.principal.sub,

@@ -1,97 +1,70 @@
 import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { AUDIT_STATS_TOP, AuditRoutes, RawQuery } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
-import {
-  EventFilter,
-  FILTER_KEYS,
-  invalid,
-  PAGE_KEYS,
-  parseBucket,
-  parseEventFilter,
-  parseExportLimit,
-  parsePage,
-} from '../../application/event-filter';
 import { AuditedReads, Reader } from '../../application/audited-reads';
-import { EventLog } from '../../domain/event-log';
+import { toCsv, toNdjson } from './export-format';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { ReadBy } from './reader.decorator';
 
-type QueryParams = Record<string, string | string[] | undefined>;
-const TOP_N = 200;
-const CSV_COLUMNS = [
-  'eventId',
-  'type',
-  'schemaVersion',
-  'createdAt',
-  'actorId',
-  'entityType',
-  'entityId',
-  'correlationId',
-  'payload',
-] as const;
-
 /**
- * Read-only API for analysts (admin or auditor). Every query hides records past their expiresAt, and every
- * query is recorded as one `audit.read` by AuditedReads (503 when it cannot be).
+ * Read-only API for analysts (admin or auditor): the routes and query rules of `AuditRoutes` (libs/contracts), the
+ * ones the gateway relays. Every query hides records past their expiresAt, and every query is recorded as one
+ * `audit.read` by AuditedReads (503 when it cannot be). Answers are the contract's views (EventLogPage,
+ * KeyCounts, ...; dates serialised as ISO 8601).
  */
 @Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)
 export class AuditQueryController {
   constructor(private readonly events: AuditedReads) {}
 
-  @Get('events')
-  list(@Query() query: QueryParams, @ReadBy() reader: Reader) {
-    const filter = parseEventFilter(query, [...FILTER_KEYS, ...PAGE_KEYS]);
-    return this.events.findPage(reader, filter, parsePage(query));
+  @Get(AuditRoutes.events.path)
+  list(@Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const { filter, page } = AuditRoutes.events.request.parse(query);
+    return this.events.findPage(reader, filter, page);
   }
 
-  @Get('entities/:entityType/:entityId/history')
-  history(
-    @Param('entityType') entityType: string,
-    @Param('entityId') entityId: string,
-    @Query() query: QueryParams,
-    @ReadBy() reader: Reader,
-  ) {
-    const filter = parseEventFilter({ ...query, entityType, entityId }, [...FILTER_KEYS, ...PAGE_KEYS]);
-    return this.events.findPage(reader, filter, parsePage(query));
+  @Get(AuditRoutes.entityHistory.path)
+  history(@Param() path: RawQuery, @Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const { filter, page } = AuditRoutes.entityHistory.request.parse(query, path);
+    return this.events.findPage(reader, filter, page);
   }
 
-  @Get('correlations/:correlationId')
-  async trail(@Param('correlationId') correlationId: string, @ReadBy() reader: Reader) {
-    const filter = parseEventFilter({ correlationId });
+  @Get(AuditRoutes.correlationTrail.path)
+  async trail(@Param() path: RawQuery, @Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const filter = AuditRoutes.correlationTrail.request.parse(query, path);
     return { items: await this.events.findTrail(reader, filter.correlationId!) };
   }
 
-  @Get('stats/by-type')
-  async byType(@Query() query: QueryParams, @ReadBy() reader: Reader) {
-    return { items: await this.events.countBy(reader, 'type', parseEventFilter(query), TOP_N) };
+  @Get(AuditRoutes.countByType.path)
+  async byType(@Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const filter = AuditRoutes.countByType.request.parse(query);
+    return { items: await this.events.countBy(reader, 'type', filter, AUDIT_STATS_TOP) };
   }
 
-  @Get('stats/by-actor')
-  async byActor(@Query() query: QueryParams, @ReadBy() reader: Reader) {
-    return { items: await this.events.countBy(reader, 'actorId', parseEventFilter(query), TOP_N) };
+  @Get(AuditRoutes.countByActor.path)
+  async byActor(@Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const filter = AuditRoutes.countByActor.request.parse(query);
+    return { items: await this.events.countBy(reader, 'actorId', filter, AUDIT_STATS_TOP) };
   }
 
-  @Get('stats/by-time')
-  async byTime(@Query() query: QueryParams, @ReadBy() reader: Reader) {
-    const { bucket: _bucket, ...rest } = query;
-    const bucket = parseBucket(query);
-    return { bucket, items: await this.events.countByBucket(reader, bucket, parseEventFilter(rest)) };
+  @Get(AuditRoutes.countByTime.path)
+  async byTime(@Query() query: RawQuery, @ReadBy() reader: Reader) {
+    const { filter, bucket } = AuditRoutes.countByTime.request.parse(query);
+    return { bucket, items: await this.events.countByBucket(reader, bucket, filter) };
   }
 
   /**
    * Streams straight from a MongoDB cursor, newest first: memory stays flat whatever the size of the range.
-   * `limit` (optional, 1..MAX_EXPORT_LIMIT) keeps the newest rows only. The first batch is read before any byte is
-   * sent, so an unavailable MongoDB (or Kafka, which must record the read) is still a 503 problem, not a cut-off
-   * download. The `audit.read` counts the rows streamed and is published when the stream ends.
+   * The first batch is read before any byte is sent, so an unavailable MongoDB (or Kafka, which must record the
+   * read) is still a 503 problem, not a cut-off download. The `audit.read` counts the rows streamed and is
+   * published when the stream ends.
    */
-  @Get('export')
-  async export(@Query() query: QueryParams, @Res() reply: FastifyReply, @ReadBy() reader: Reader) {
-    const { format = 'ndjson', limit, ...rest } = query;
-    if (format !== 'ndjson' && format !== 'csv') throw invalid('format', 'must be ndjson or csv');
-    const filter: EventFilter = parseEventFilter(rest);
-    const cursor = await startedIteration(await this.events.stream(reader, filter, parseExportLimit({ limit })));
-    const lines = format === 'csv' ? toCsv(cursor) : toNdjson(cursor);
+  @Get(AuditRoutes.export.path)
+  async export(@Query() query: RawQuery, @Res() reply: FastifyReply, @ReadBy() reader: Reader) {
+    const { filter, format, limit, bom } = AuditRoutes.export.request.parse(query);
+    const cursor = await startedIteration(await this.events.stream(reader, filter, limit));
+    const lines = format === 'csv' ? toCsv(cursor, { bom }) : toNdjson(cursor);
     return reply
       .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="audit-events.${format}"`)
@@ -108,28 +81,4 @@ async function startedIteration<T>(items: AsyncIterable<T>): Promise<AsyncIterab
     yield first.value;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   })();
-}
-
-async function* toNdjson(docs: AsyncIterable<EventLog>) {
-  for await (const doc of docs) yield `${JSON.stringify(doc)}\n`;
-}
-
-async function* toCsv(docs: AsyncIterable<EventLog>) {
-  yield `${CSV_COLUMNS.join(',')}\n`;
-  for await (const doc of docs) {
-    const cells = CSV_COLUMNS.map((column) => {
-      const value = doc[column];
-      if (value === undefined || value === null) return '';
-      return csvCell(
-        value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value),
-      );
-    });
-    yield `${cells.join(',')}\n`;
-  }
-}
-
-export function csvCell(value: string): string {
-  // Quote always-safe; leading =+-@ are neutralised against spreadsheet formula injection.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) || safe !== value ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

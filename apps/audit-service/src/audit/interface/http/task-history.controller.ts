@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { FieldChangeView, parseDateTime, TaskAsOfView, TaskTimelineView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { AuditedReads, Reader } from '../../application/audited-reads';
-import { invalid } from '../../application/event-filter';
+import { invalid } from '@taskflow/contracts';
 import { fieldChanges, foldTaskHistory, taskAsOf, TaskState } from '../../domain/task-history';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { ReadBy } from './reader.decorator';

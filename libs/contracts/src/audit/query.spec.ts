@@ -1,15 +1,16 @@
-import { AppError } from '@taskflow/nest-kit';
+import { ENTITY_TYPES } from '../events/event-types';
 import {
   decodeCursor,
   encodeCursor,
   FILTER_KEYS,
-  MAX_EXPORT_LIMIT,
+  AUDIT_EXPORT_LIMIT_MAX,
+  InvalidAuditQuery,
   PAGE_KEYS,
   parseBucket,
   parseEventFilter,
   parseExportLimit,
   parsePage,
-} from './event-filter';
+} from './query';
 
 const UUID = '0192f0c4-8f6e-7cc0-9a55-3b8c7f1a2b3c';
 
@@ -17,8 +18,8 @@ function problems(fn: () => unknown) {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return (error as AppError).fieldErrors;
+    expect(error).toBeInstanceOf(InvalidAuditQuery);
+    return (error as InvalidAuditQuery).fieldErrors;
   }
   throw new Error('expected a validation error');
 }
@@ -55,7 +56,7 @@ describe('parseEventFilter', () => {
     [{ type: 'billing.' }, 'type', 'unknown type prefix billing.'],
     [{ entityId: UUID }, 'entityType', 'is required with entityId'],
     [{ entityType: 'task', entityId: 'not-a-uuid' }, 'entityId', 'must be a UUID for entityType task'],
-    [{ entityType: 'invoice' }, 'entityType', 'must be one of task, user, system, audit'],
+    [{ entityType: 'invoice' }, 'entityType', `must be one of ${ENTITY_TYPES.join(', ')}`],
     [{ actorId: 'a b' }, 'actorId', expect.stringContaining('malformed')],
     [{ from: 'yesterday' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],
     [{ from: '2026-02-30T00:00:00Z' }, 'from', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z'],
@@ -97,10 +98,10 @@ describe('parseExportLimit', () => {
   it('should leave the export whole without a limit and validate one', () => {
     expect(parseExportLimit({})).toBeUndefined();
     expect(parseExportLimit({ limit: '1000' })).toBe(1000);
-    expect(parseExportLimit({ limit: String(MAX_EXPORT_LIMIT) })).toBe(MAX_EXPORT_LIMIT);
-    expect(problems(() => parseExportLimit({ limit: String(MAX_EXPORT_LIMIT + 1) }))).toContainEqual({
+    expect(parseExportLimit({ limit: String(AUDIT_EXPORT_LIMIT_MAX) })).toBe(AUDIT_EXPORT_LIMIT_MAX);
+    expect(problems(() => parseExportLimit({ limit: String(AUDIT_EXPORT_LIMIT_MAX + 1) }))).toContainEqual({
       field: 'limit',
-      reason: `must be <= ${MAX_EXPORT_LIMIT}`,
+      reason: `must be <= ${AUDIT_EXPORT_LIMIT_MAX}`,
     });
     for (const limit of ['0', '-1', '1.5', 'ten', '1e3']) {
       expect(problems(() => parseExportLimit({ limit }))).toContainEqual({
