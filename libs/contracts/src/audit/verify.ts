@@ -51,8 +51,7 @@ export class ChainBreakView {
   })
   seq?: number;
   @ApiPropertyOptional({
-    format: 'uuid',
-    description: "The record's eventId; absent when the record is gone (removed).",
+    description: "The record's eventId (as stored: a forged record's can be any string); absent when it is gone.",
   })
   eventId?: string;
   @ApiProperty({ example: 'hash does not match the record content', description: 'Human-readable detail.' })
