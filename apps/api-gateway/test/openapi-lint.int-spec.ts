@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AuditRoutes } from '@taskflow/contracts';
+import { AuditRoute, AuditRoutes, CHAIN_BREAK_KINDS, REPLAY_STATUSES, TASK_TIMELINE_FIELDS } from '@taskflow/contracts';
 import { startFakeBackend } from './support/fake-services';
 import { Gateway, redisDbUrl, startGateway } from './support/gateway-harness';
 
@@ -77,5 +77,100 @@ describe('OpenAPI document', () => {
         expect(Object.keys(operation.responses[status]?.content ?? {})).toEqual(['application/problem+json']);
       }
     }
+  });
+
+  it('should give every audit JSON response and body a schema whose objects all declare their properties', async () => {
+    type Schema = {
+      $ref?: string;
+      type?: string;
+      enum?: unknown[];
+      format?: string;
+      allOf?: Schema[];
+      oneOf?: Schema[];
+      items?: Schema;
+      properties?: Record<string, Schema>;
+      additionalProperties?: boolean | Schema;
+    };
+    type Content = { content?: Record<string, { schema?: Schema }> };
+    type Operation = { operationId: string; requestBody?: Content; responses: Record<string, Content> };
+    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema> };
+    };
+    // Where a schema says nothing about its value: an object without properties (a class with no @ApiProperty,
+    // an interface, `Promise<object>`), or a property with no type, enum, reference or combinator. Only a field
+    // may be a declared free-form map (`additionalProperties: true`: an event's payload), never the answer itself.
+    const gaps = (schema: Schema | undefined, at: string, seen: Set<string>, field = false): string[] => {
+      if (!schema) return [`${at}: no schema`];
+      if (schema.$ref) {
+        const name = schema.$ref.replace('#/components/schemas/', '');
+        if (seen.has(name)) return [];
+        seen.add(name);
+        return gaps(document.components.schemas[name], `${at} → ${name}`, seen, field);
+      }
+      const parts = [...(schema.allOf ?? []), ...(schema.oneOf ?? [])];
+      if (parts.length > 0) return parts.flatMap((part) => gaps(part, at, seen, field));
+      if (schema.type === 'array') return gaps(schema.items, `${at}[]`, seen, field);
+      if (schema.type === 'object' || (!schema.type && !schema.enum)) {
+        const properties = Object.entries(schema.properties ?? {});
+        if (typeof schema.additionalProperties === 'object') {
+          return gaps(schema.additionalProperties, `${at}{}`, seen, true);
+        }
+        if (field && schema.additionalProperties === true && properties.length === 0) return [];
+        if (properties.length === 0) return [`${at}: an object without properties`];
+        return properties.flatMap(([name, property]) => gaps(property, `${at}.${name}`, seen, true));
+      }
+      return [];
+    };
+
+    const routes: AuditRoute[] = Object.values(AuditRoutes);
+    const problems: string[] = [];
+    for (const route of routes) {
+      const operation =
+        document.paths[`/api/v1/audit/${route.path.replace(/:(\w+)/g, '{$1}')}`][route.method.toLowerCase()];
+      const success = operation.responses[String(route.response.status)];
+      if ('mediaTypes' in route.response) {
+        expect(Object.keys(success.content ?? {}).sort()).toEqual(Object.keys(route.response.mediaTypes).sort());
+        continue;
+      }
+      expect(Object.keys(success.content ?? {})).toEqual(['application/json']);
+      const schema = success.content?.['application/json'].schema;
+      problems.push(...gaps(schema, `${route.operationId} ${route.response.status}`, new Set()));
+      if (route.body) {
+        const body = operation.requestBody?.content?.['application/json']?.schema;
+        problems.push(...gaps(body, `${route.operationId} body`, new Set()));
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('should describe nullable, enumerated and nested fields of the audit responses as audit-service sends them', async () => {
+    type Schema = Record<string, unknown> & { properties: Record<string, Record<string, unknown>> };
+    const { components } = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      components: { schemas: Record<string, Schema> };
+    };
+    const property = (schema: string, name: string) => components.schemas[schema]?.properties[name];
+    expect(property('TaskAsOfView', 'task')).toMatchObject({
+      nullable: true,
+      allOf: [{ $ref: '#/components/schemas/TaskStateView' }],
+    });
+    expect(property('TaskAsOfView', 'asOfEventId')).toMatchObject({ type: 'string', nullable: true });
+    expect(property('FieldChangeView', 'field')).toMatchObject({ enum: [...TASK_TIMELINE_FIELDS] });
+    expect(property('TaskTimelineView', 'items')).toMatchObject({
+      type: 'array',
+      items: { $ref: '#/components/schemas/FieldChangeView' },
+    });
+    expect(property('ChainBreakView', 'kind')).toMatchObject({ enum: [...CHAIN_BREAK_KINDS] });
+    expect(property('VerifyReport', 'chains')).toMatchObject({
+      items: { $ref: '#/components/schemas/ChainSummaryView' },
+    });
+    expect(components.schemas.VerifyReport.required).toEqual(['intact', 'checked', 'chains']);
+    // Inherited fields are in the subclass's schema.
+    expect(Object.keys(components.schemas.PlaceLegalHoldResponse.properties)).toEqual(
+      expect.arrayContaining(['id', 'scope', 'placedAt', 'heldCount']),
+    );
+    expect(property('RetentionRestampResponse', 'previousRules')).toMatchObject({ nullable: true, type: 'object' });
+    expect(property('DeadLetterItem', 'originalPartition')).toMatchObject({ type: 'integer', nullable: true });
+    expect(property('ReplayProgress', 'status')).toMatchObject({ enum: [...REPLAY_STATUSES] });
   });
 });

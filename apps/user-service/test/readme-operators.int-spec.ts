@@ -203,6 +203,17 @@ describe('README: operators and analysts', () => {
       /"type":"user\.registered","correlationId":"[0-9a-f-]{36}","payload":\{[^}]*"role":"admin"/,
     );
     expect(analysis.stdout).toMatch(/^1\ttask\.created$/m);
+    // The task as of its creation and its timeline, rebuilt from the audit store (the newest task.created is this one).
+    const asOf = analysis.stdout.split('\n').find((line) => line.startsWith('{"complete":'));
+    expect(asOf && JSON.parse(asOf)).toEqual({
+      complete: true,
+      asOfEventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      task: { id: task.id, title: `README check ${id}`, status: 'todo', assigneeId: null, version: 1 },
+    });
+    expect(analysis.stdout).toMatch(new RegExp(`^\\S+Z\\t[0-9a-f-]{36}\\ttitle\\tnull -> README check ${id}$`, 'm'));
+    expect(analysis.stdout).toMatch(/^\S+Z\t[0-9a-f-]{36}\tstatus\tnull -> todo$/m);
+    // The tamper check over the last day: intact, every record ingested so far verified.
+    expect(analysis.stdout).toMatch(/^\{"intact":true,"checked":[1-9]\d*,"firstBreak":null\}$/m);
 
     const csv = readFileSync(path.join(workDir, 'audit-tasks.csv'), 'utf8').trim().split('\r\n');
     expect(csv[0]).toBe(AUDIT_CSV_COLUMNS.join(','));

@@ -46,18 +46,10 @@ export function AuditOperation(route: AuditRoute): MethodDecorator {
             ),
           }),
         ]
-      : response.type
-        ? [
-            ApiExtraModels(response.type),
-            ApiResponse({ status: response.status, description: response.description, type: response.type }),
-          ]
-        : [
-            ApiResponse({
-              status: response.status,
-              description: response.description,
-              schema: { type: 'object', additionalProperties: true },
-            }),
-          ]),
+      : [
+          ApiExtraModels(response.type),
+          ApiResponse({ status: response.status, description: response.description, type: response.type }),
+        ]),
     ApiProblemResponses(400, 401, 403, 429, 503),
   );
 }

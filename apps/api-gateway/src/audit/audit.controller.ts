@@ -4,6 +4,7 @@ import {
   AuditRoute,
   AuditRoutes,
   BucketCounts,
+  DeadLetterPage,
   EventLogPage,
   EventTrail,
   KeyCounts,
@@ -13,9 +14,12 @@ import {
   PlaceLegalHoldRequest,
   PlaceLegalHoldResponse,
   PurgeDeadLettersRequest,
+  PurgeDeadLettersResponse,
   RawQuery,
   RedriveDeadLettersRequest,
+  RedriveDeadLettersResponse,
   ReleaseLegalHoldResponse,
+  ReplayProgress,
   RetentionRestampResponse,
   StartMaintenanceRequest,
   StartReplayRequest,
@@ -123,13 +127,16 @@ export class AuditController {
 
   /** The query class is validated here by the ValidationPipe, as in audit-service. */
   @AuditOperation(AuditRoutes.listDeadLetters)
-  listDeadLetters(@Req() request: FastifyRequest, @Query() _query: ListDeadLettersQuery): Promise<object> {
+  listDeadLetters(@Req() request: FastifyRequest, @Query() _query: ListDeadLettersQuery): Promise<DeadLetterPage> {
     return this.audit.json(AuditRoutes.listDeadLetters, validated(AuditRoutes.listDeadLetters, request));
   }
 
   @AuditOperation(AuditRoutes.redriveDeadLetters)
   @Idempotent()
-  redriveDeadLetters(@Req() request: FastifyRequest, @Body() body: RedriveDeadLettersRequest): Promise<object> {
+  redriveDeadLetters(
+    @Req() request: FastifyRequest,
+    @Body() body: RedriveDeadLettersRequest,
+  ): Promise<RedriveDeadLettersResponse> {
     return this.audit.json(AuditRoutes.redriveDeadLetters, {
       ...validated(AuditRoutes.redriveDeadLetters, request),
       body,
@@ -138,18 +145,21 @@ export class AuditController {
 
   @AuditOperation(AuditRoutes.purgeDeadLetters)
   @Idempotent()
-  purgeDeadLetters(@Req() request: FastifyRequest, @Body() body: PurgeDeadLettersRequest): Promise<object> {
+  purgeDeadLetters(
+    @Req() request: FastifyRequest,
+    @Body() body: PurgeDeadLettersRequest,
+  ): Promise<PurgeDeadLettersResponse> {
     return this.audit.json(AuditRoutes.purgeDeadLetters, { ...validated(AuditRoutes.purgeDeadLetters, request), body });
   }
 
   @AuditOperation(AuditRoutes.startReplay)
   @Idempotent()
-  startReplay(@Req() request: FastifyRequest, @Body() body: StartReplayRequest): Promise<object> {
+  startReplay(@Req() request: FastifyRequest, @Body() body: StartReplayRequest): Promise<ReplayProgress> {
     return this.audit.json(AuditRoutes.startReplay, { ...validated(AuditRoutes.startReplay, request), body });
   }
 
   @AuditOperation(AuditRoutes.replayProgress)
-  replayProgress(@Req() request: FastifyRequest): Promise<object> {
+  replayProgress(@Req() request: FastifyRequest): Promise<ReplayProgress> {
     return this.audit.json(AuditRoutes.replayProgress, validated(AuditRoutes.replayProgress, request));
   }
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { defineField, IsText } from '../fields/rules';
 import { ENTITY_TYPES, EntityType } from '../events/event-types';
@@ -20,38 +21,72 @@ const HOLD_REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
  * `correlationId` (checked by the service, which names the offending field).
  */
 export class PlaceLegalHoldRequest {
-  @IsOptional() @IsIn(ENTITY_TYPES) entityType?: EntityType;
-  @IsOptional() @ID_RULE() entityId?: string;
-  @IsOptional() @ID_RULE() actorId?: string;
-  @IsOptional() @ID_RULE() correlationId?: string;
-  /** Why the records are held (the case, the request), 3-500 characters. */
-  @HOLD_REASON.required() reason!: string;
+  @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'With `entityId`.' })
+  @IsOptional()
+  @IsIn(ENTITY_TYPES)
+  entityType?: EntityType;
+  @ApiPropertyOptional({ pattern: AUDIT_ID.source, description: 'With `entityType`.' })
+  @IsOptional()
+  @ID_RULE()
+  entityId?: string;
+  @ApiPropertyOptional({ pattern: AUDIT_ID.source, description: 'Every record this actor caused.' })
+  @IsOptional()
+  @ID_RULE()
+  actorId?: string;
+  @ApiPropertyOptional({ pattern: AUDIT_ID.source, description: "Every record of one request's trail." })
+  @IsOptional()
+  @ID_RULE()
+  correlationId?: string;
+  @ApiProperty({
+    minLength: 3,
+    maxLength: 500,
+    description: 'Why the records are held (the case, the request); length in Unicode code points.',
+  })
+  @HOLD_REASON.required()
+  reason!: string;
 }
 
 /** One legal hold. Timestamps are RFC 3339 UTC. A released hold is kept (with who released it, and when). */
 export class LegalHoldResponse {
-  id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: () => LegalHoldScopeV1, description: 'One entity, one actor or one correlation id.' })
   scope!: LegalHoldScopeV1;
-  reason!: string;
-  placedBy!: string;
-  placedAt!: string;
-  releasedBy?: string;
-  releasedAt?: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'The admin who placed it (user id).' }) placedBy!: string;
+  @ApiProperty({ format: 'date-time' }) placedAt!: string;
+  @ApiPropertyOptional({ description: 'The admin who released it; absent while active.' }) releasedBy?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Absent while active.' }) releasedAt?: string;
 }
 
 /** `POST …/legal-holds` (201): the hold and how many stored records it covered at once. */
 export class PlaceLegalHoldResponse extends LegalHoldResponse {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Stored records it covered at once.' })
   heldCount!: number;
 }
 
 /** `GET …/legal-holds?active=true|false`: newest first. */
 export class LegalHoldListResponse {
+  @ApiProperty({ type: () => LegalHoldResponse, isArray: true, description: 'Newest first.' })
   items!: LegalHoldResponse[];
 }
 
 /** `DELETE …/legal-holds/{holdId}` (200): the released hold and how many records got their retention back. */
 export class ReleaseLegalHoldResponse extends LegalHoldResponse {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Records that got their retention deadline back (no other hold covers them).',
+  })
   restoredCount!: number;
+}
+
+/** Days per retention class or event type, as AUDIT_RETENTION_JSON writes them. */
+const RULES_SCHEMA = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+
+/** One event type whose records a re-stamp moves, with its retention in days. */
+export class RetentionTypeImpact extends RetentionImpactV1 {
+  @ApiProperty({ example: 'task.created' }) type!: string;
+  @ApiProperty({ type: 'integer', description: 'Its retention under `rules`.' }) days!: number;
 }
 
 /**
@@ -59,15 +94,27 @@ export class ReleaseLegalHoldResponse extends LegalHoldResponse {
  * the one the stored records were last stamped with. `dryRun=true` changes nothing and records nothing.
  */
 export class RetentionRestampResponse {
-  dryRun!: boolean;
-  /** Records written (0 on a dry run). */
-  updated!: number;
-  /** The rules of the last recorded re-stamp; `null` when none was recorded. */
+  @ApiProperty() dryRun!: boolean;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records written (0 on a dry run).' }) updated!: number;
+  @ApiProperty({
+    ...RULES_SCHEMA,
+    nullable: true,
+    description: 'The rules of the last recorded re-stamp; null when none was recorded.',
+  })
   previousRules!: Record<string, number> | null;
-  rules!: Record<string, number>;
+  @ApiProperty({ ...RULES_SCHEMA, description: 'The policy in force.' }) rules!: Record<string, number>;
+  @ApiProperty({ type: () => RetentionImpactV1, description: 'Over all stored records.' })
   affected!: RetentionImpactV1;
-  /** Per event type (retention class member) with its days under `rules`; types with no change are left out. */
-  byType!: ({ type: string; days: number } & RetentionImpactV1)[];
-  /** The `audit.retention.changed` event that recorded the change (absent on a dry run). */
+  @ApiProperty({
+    type: () => RetentionTypeImpact,
+    isArray: true,
+    description:
+      'Per event type (retention class member) with its days under `rules`; types with no change are left out.',
+  })
+  byType!: RetentionTypeImpact[];
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The `audit.retention.changed` event that recorded the change (absent on a dry run).',
+  })
   eventId?: string;
 }

@@ -1,4 +1,5 @@
-import { TaskSnapshotV1 } from '../events/payloads';
+import { ApiProperty } from '@nestjs/swagger';
+import { TASK_PRIORITIES, TASK_STATUSES, TaskPriority, TaskStatus } from '../fields/task.fields';
 
 /** The fields of a task whose changes a timeline reports (every snapshot field but `id` and `version`). */
 export const TASK_TIMELINE_FIELDS = [
@@ -14,37 +15,81 @@ export const TASK_TIMELINE_FIELDS = [
 ] as const;
 export type TaskTimelineField = (typeof TASK_TIMELINE_FIELDS)[number];
 
+const UNKNOWN = 'null also when no stored event carried it (`complete: false`).';
+
+/**
+ * A task as rebuilt from its events: the fields of `TaskSnapshotV1` (the `tasks` row), except that a field no
+ * stored event carried is null (the task's `task.created` record expired or was never ingested). A
+ * `TaskSnapshotV1` is one.
+ */
+export class TaskStateView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true, description: UNKNOWN }) title!: string | null;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: TASK_STATUSES, nullable: true, description: UNKNOWN }) status!: TaskStatus | null;
+  @ApiProperty({ enum: TASK_PRIORITIES, nullable: true, description: UNKNOWN }) priority!: TaskPriority | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) assigneeId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: UNKNOWN }) creatorId!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) dueDate!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: string | null;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'The task version this state is.' }) version!: number;
+}
+
 /**
  * `GET /api/v1/audit/tasks/{taskId}/as-of?at=` — a task as the audit store knows it at instant `at`.
  * `task` is null when the task did not exist yet at `at`. `complete` is false when the stored history lacks the
  * task's `task.created` record (expired or never ingested), so fields no later snapshot carried are unknown.
  */
 export class TaskAsOfView {
-  taskId!: string;
-  /** RFC 3339 UTC: the instant asked for. */
-  at!: string;
-  task!: TaskSnapshotV1 | null;
-  /** The last event at or before `at` that the state reflects (null when `task` is null). */
+  @ApiProperty({ format: 'uuid' }) taskId!: string;
+  @ApiProperty({ format: 'date-time', description: 'RFC 3339 UTC: the instant asked for.' }) at!: string;
+  @ApiProperty({
+    type: () => TaskStateView,
+    nullable: true,
+    description: 'The task at `at`; null when it did not exist yet.',
+  })
+  task!: TaskStateView | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The last event at or before `at` that the state reflects (null when `task` is null).',
+  })
   asOfEventId!: string | null;
+  @ApiProperty({
+    description:
+      "False when the stored history lacks the task's `task.created` record (or is over 10,000 events): " +
+      'fields no later event carried are unknown (null).',
+  })
   complete!: boolean;
 }
 
 /** One field change of one event: who changed what, when (old and new value as in the task snapshot). */
 export class FieldChangeView {
-  eventId!: string;
-  type!: string;
-  /** RFC 3339 UTC: when the change committed (the event's `occurredAt`). */
+  @ApiProperty({ format: 'uuid', description: 'The event that made the change.' }) eventId!: string;
+  @ApiProperty({ example: 'task.updated' }) type!: string;
+  @ApiProperty({ format: 'date-time', description: "When the change committed (the event's `occurredAt`)." })
   at!: string;
-  actorId!: string;
-  correlationId!: string | null;
-  field!: TaskTimelineField;
+  @ApiProperty({ description: 'A user id, or `system:<tool>` for a tool.' }) actorId!: string;
+  @ApiProperty({ type: String, nullable: true }) correlationId!: string | null;
+  @ApiProperty({ enum: TASK_TIMELINE_FIELDS }) field!: TaskTimelineField;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The value before, as in the task snapshot (null: none, or not known).',
+  })
   from!: unknown;
+  @ApiProperty({ type: String, nullable: true, description: 'The value after, as in the task snapshot.' })
   to!: unknown;
 }
 
 /** `GET /api/v1/audit/tasks/{taskId}/timeline` — every field change, oldest first. */
 export class TaskTimelineView {
-  taskId!: string;
+  @ApiProperty({ format: 'uuid' }) taskId!: string;
+  @ApiProperty({
+    description: "False when the stored history lacks the task's `task.created` record (or is over 10,000 events).",
+  })
   complete!: boolean;
-  items!: FieldChangeView[];
+  @ApiProperty({ type: () => FieldChangeView, isArray: true, description: 'Oldest first.' }) items!: FieldChangeView[];
 }

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches, ValidateNested } from 'class-validator';
 import { DecimalInt, defineField, IsDateTime, IsIntIn, IsText } from '../fields/rules';
@@ -38,45 +39,66 @@ export class ListDeadLettersQuery {
   @CURSOR.optional() cursor?: string;
 }
 
-export interface DeadLetterItem {
-  /** The dead-letter topic and the record's place in it. */
-  topic: string;
-  partition: number;
-  offset: string;
-  /** When it was dead-lettered (Kafka timestamp). */
-  timestamp: string;
-  key: string | null;
-  originalTopic: string | null;
-  originalPartition: number | null;
-  originalOffset: string | null;
-  originalTimestamp: string | null;
-  /** `x-dlq-error-code`: undecodable, invalid-envelope, rejected-by-store, unstorable (or what a later version adds). */
-  errorCode: string | null;
-  reason: string | null;
-  consumerGroup: string | null;
-  /** From the value when it is JSON with these fields; absent otherwise. */
+const OFFSET_TEXT = 'A Kafka offset, as decimal digits.';
+const OFFSET_DOC = { pattern: '^\\d{1,19}$', example: '42', description: OFFSET_TEXT } as const;
+const NULLABLE_TEXT = { type: String, nullable: true } as const;
+
+export class DeadLetterItem {
+  @ApiProperty({ example: 'taskflow.task.events.v1.dlq', description: 'The dead-letter topic.' }) topic!: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) partition!: number;
+  @ApiProperty(OFFSET_DOC) offset!: string;
+  @ApiProperty({ format: 'date-time', description: 'When it was dead-lettered (Kafka timestamp).' })
+  timestamp!: string;
+  @ApiProperty({ ...NULLABLE_TEXT, description: 'The Kafka key as UTF-8 text.' }) key!: string | null;
+  @ApiProperty({ ...NULLABLE_TEXT, description: 'Where it came from (`x-dlq-original-topic`).' })
+  originalTopic!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 0 }) originalPartition!: number | null;
+  @ApiProperty({ ...NULLABLE_TEXT, pattern: OFFSET_DOC.pattern, description: OFFSET_TEXT })
+  originalOffset!: string | null;
+  @ApiProperty({ ...NULLABLE_TEXT, format: 'date-time' }) originalTimestamp!: string | null;
+  @ApiProperty({
+    ...NULLABLE_TEXT,
+    example: 'invalid-envelope',
+    description:
+      '`x-dlq-error-code`: undecodable, invalid-envelope, rejected-by-store, unstorable (or what a later version adds).',
+  })
+  errorCode!: string | null;
+  @ApiProperty({ ...NULLABLE_TEXT, description: 'Why it was dead-lettered.' }) reason!: string | null;
+  @ApiProperty({ ...NULLABLE_TEXT, description: 'The consumer group that dead-lettered it.' })
+  consumerGroup!: string | null;
+  @ApiPropertyOptional({ description: 'From the value when it is JSON with this field; absent otherwise.' })
   eventId?: string;
+  @ApiPropertyOptional({ description: "The value's `type` when it is JSON with one; absent otherwise." })
   eventType?: string;
-  /** The value as UTF-8 text, at most MAX_LISTED_VALUE_LENGTH units. */
-  value: string | null;
-  valueBytes: number;
-  valueTruncated: boolean;
+  @ApiProperty({
+    ...NULLABLE_TEXT,
+    maxLength: MAX_LISTED_VALUE_LENGTH,
+    description: `The value as UTF-8 text, cut to ${MAX_LISTED_VALUE_LENGTH} UTF-16 units.`,
+  })
+  value!: string | null;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Full size of the value.' }) valueBytes!: number;
+  @ApiProperty({ description: '`value` was cut.' }) valueTruncated!: boolean;
 }
 
-export interface DeadLetterPage {
-  items: DeadLetterItem[];
-  /** Pass as `cursor` for the next page; null when every record up to the end of the topics was listed. */
-  nextCursor: string | null;
+export class DeadLetterPage {
+  @ApiProperty({ type: () => DeadLetterItem, isArray: true }) items!: DeadLetterItem[];
+  @ApiProperty({
+    ...NULLABLE_TEXT,
+    description: 'Pass as `cursor` for the next page; null when every record up to the end of the topics was listed.',
+  })
+  nextCursor!: string | null;
 }
 
 export class DeadLetterRef {
-  /** The dead-letter topic (`<topic>.dlq`). */
-  @TOPIC.required() topic!: string;
-  @PARTITION.required() partition!: number;
-  @OFFSET.required() offset!: string;
+  @ApiProperty({ minLength: 1, maxLength: 249, description: 'The dead-letter topic (`<topic>.dlq`).' })
+  @TOPIC.required()
+  topic!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1_000_000 }) @PARTITION.required() partition!: number;
+  @ApiProperty(OFFSET_DOC) @OFFSET.required() offset!: string;
 }
 
 export class RedriveDeadLettersRequest {
+  @ApiProperty({ type: () => DeadLetterRef, isArray: true, minItems: 1, maxItems: MAX_REDRIVE_SELECTION })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_REDRIVE_SELECTION)
@@ -85,24 +107,44 @@ export class RedriveDeadLettersRequest {
   records!: DeadLetterRef[];
 }
 
-export interface RedriveDeadLettersResponse {
-  /** Re-published to their original topics, with their original key, value and headers (minus `x-dlq-*`). */
-  redriven: (DeadLetterRef & { originalTopic: string; eventId?: string })[];
-  /** Selected but not in the topic (already purged, or no such offset). */
-  notFound: DeadLetterRef[];
-  /** The `audit.dead_letter.redriven` event that records this action. */
-  auditEventId: string;
+/** A record re-published to its original topic. */
+export class RedrivenDeadLetter extends DeadLetterRef {
+  @ApiProperty({ description: 'Where it was re-published.' }) originalTopic!: string;
+  @ApiPropertyOptional({ description: 'From the value when it is JSON with this field.' }) eventId?: string;
+}
+
+export class RedriveDeadLettersResponse {
+  @ApiProperty({
+    type: () => RedrivenDeadLetter,
+    isArray: true,
+    description: 'Re-published to their original topics, with their original key, value and headers (minus `x-dlq-*`).',
+  })
+  redriven!: RedrivenDeadLetter[];
+  @ApiProperty({
+    type: () => DeadLetterRef,
+    isArray: true,
+    description: 'Selected but not in the topic (already purged, or no such offset).',
+  })
+  notFound!: DeadLetterRef[];
+  @ApiProperty({ format: 'uuid', description: 'The `audit.dead_letter.redriven` event that records this action.' })
+  auditEventId!: string;
 }
 
 export class PurgePartition {
-  @PARTITION.required() partition!: number;
-  /** Every record before this offset is deleted (Kafka DeleteRecords); the record at it stays. */
-  @OFFSET.required() beforeOffset!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1_000_000 }) @PARTITION.required() partition!: number;
+  @ApiProperty({
+    ...OFFSET_DOC,
+    description: 'Every record before this offset is deleted (Kafka DeleteRecords); the record at it stays.',
+  })
+  @OFFSET.required()
+  beforeOffset!: string;
 }
 
 export class PurgeDeadLettersRequest {
-  /** The dead-letter topic (`<topic>.dlq`). */
-  @TOPIC.required() topic!: string;
+  @ApiProperty({ minLength: 1, maxLength: 249, description: 'The dead-letter topic (`<topic>.dlq`).' })
+  @TOPIC.required()
+  topic!: string;
+  @ApiProperty({ type: () => PurgePartition, isArray: true, minItems: 1, maxItems: 1000 })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
@@ -111,43 +153,82 @@ export class PurgeDeadLettersRequest {
   partitions!: PurgePartition[];
 }
 
-export interface PurgeDeadLettersResponse {
-  topic: string;
-  partitions: { partition: number; beforeOffset: string; previousLowOffset: string; purged: number }[];
-  /** The `audit.dead_letter.purged` event that records this action. */
-  auditEventId: string;
+/** One partition of a purge. */
+export class PurgedPartition {
+  @ApiProperty({ type: 'integer', minimum: 0 }) partition!: number;
+  @ApiProperty(OFFSET_DOC) beforeOffset!: string;
+  @ApiProperty({ ...OFFSET_DOC, description: 'The first offset still in the partition before the purge.' })
+  previousLowOffset!: string;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records deleted.' }) purged!: number;
+}
+
+export class PurgeDeadLettersResponse {
+  @ApiProperty({ description: 'The dead-letter topic.' }) topic!: string;
+  @ApiProperty({ type: () => PurgedPartition, isArray: true }) partitions!: PurgedPartition[];
+  @ApiProperty({ format: 'uuid', description: 'The `audit.dead_letter.purged` event that records this action.' })
+  auditEventId!: string;
 }
 
 export class StartReplayRequest {
-  /** Replay records whose Kafka timestamp is at or after this instant. */
-  @INSTANT.required() from!: string;
-  /** ... and before this one; up to the end of each partition as it was when the replay started when absent. */
-  @INSTANT.optional() to?: string;
-  /** Subset of the subscribed topics; all of them when absent. */
-  @TOPICS.optional() topics?: string[];
+  @ApiProperty({
+    format: 'date-time',
+    description: 'Replay records whose Kafka timestamp is at or after this instant (RFC 3339 with an offset).',
+  })
+  @INSTANT.required()
+  from!: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      '... and before this one; up to the end of each partition as it was when the replay started when absent.',
+  })
+  @INSTANT.optional()
+  to?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: 1,
+    maxItems: 100,
+    description: 'Subset of the subscribed topics; all of them when absent.',
+  })
+  @TOPICS.optional()
+  topics?: string[];
 }
 
-export type ReplayStatus = 'running' | 'completed' | 'failed';
+export const REPLAY_STATUSES = ['running', 'completed', 'failed'] as const;
+export type ReplayStatus = (typeof REPLAY_STATUSES)[number];
 
-export interface ReplayProgress {
-  replayId: string;
-  status: ReplayStatus;
-  from: string;
-  to: string | null;
-  topics: string[];
-  /** Per partition: where the replay started and where it stops (exclusive), and how far it has read. */
-  partitions: { topic: string; partition: number; startOffset: string; endOffset: string; nextOffset: string }[];
-  /** Messages in the replayed ranges. */
-  messages: number;
-  read: number;
-  /** Events that were missing from the store and are now stored. */
-  stored: number;
-  /** Events already stored (the unique eventId index absorbed them). */
-  duplicates: number;
-  deadLettered: number;
-  startedAt: string;
-  finishedAt: string | null;
-  error: string | null;
-  /** Who started it (the verified token's subject). */
-  actorId: string;
+/** One partition of a replay: where it started, where it stops (exclusive), and how far it has read. */
+export class ReplayPartitionProgress {
+  @ApiProperty() topic!: string;
+  @ApiProperty({ type: 'integer', minimum: 0 }) partition!: number;
+  @ApiProperty(OFFSET_DOC) startOffset!: string;
+  @ApiProperty({ ...OFFSET_DOC, description: 'Where it stops (exclusive).' }) endOffset!: string;
+  @ApiProperty({ ...OFFSET_DOC, description: 'The next offset to read.' }) nextOffset!: string;
+}
+
+export class ReplayProgress {
+  @ApiProperty({ format: 'uuid' }) replayId!: string;
+  @ApiProperty({ enum: REPLAY_STATUSES }) status!: ReplayStatus;
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) to!: string | null;
+  @ApiProperty({ type: [String] }) topics!: string[];
+  @ApiProperty({ type: () => ReplayPartitionProgress, isArray: true }) partitions!: ReplayPartitionProgress[];
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Messages in the replayed ranges.' }) messages!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Messages read so far.' }) read!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Events that were missing from the store and are now stored.',
+  })
+  stored!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Events already stored (the unique eventId index absorbed them).',
+  })
+  duplicates!: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) deadLettered!: number;
+  @ApiProperty({ format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it failed.' }) error!: string | null;
+  @ApiProperty({ description: "Who started it (the verified token's subject)." }) actorId!: string;
 }

@@ -42,9 +42,13 @@ import { VerifyReport } from './verify';
 /** The range keys of `verify`: by ingest time, [from, to). */
 const RANGE_KEYS: readonly string[] = ['from', 'to'];
 import {
+  DeadLetterPage,
   MAX_DEAD_LETTER_PAGE,
   PurgeDeadLettersRequest,
+  PurgeDeadLettersResponse,
   RedriveDeadLettersRequest,
+  RedriveDeadLettersResponse,
+  ReplayProgress,
   StartReplayRequest,
 } from './operations';
 
@@ -70,8 +74,8 @@ export interface AuditRoute<Request = unknown> {
 
 export interface AuditJsonResponse {
   readonly status: 200 | 201 | 202;
-  /** The response class (OpenAPI schema); absent where the contract has an interface only (a JSON object). */
-  readonly type?: new () => object;
+  /** The response class: its `@ApiProperty` fields are the OpenAPI schema. */
+  readonly type: new () => object;
   readonly description: string;
 }
 
@@ -407,7 +411,7 @@ export const AuditRoutes = {
       },
       { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page.', schema: { type: 'string' } },
     ]),
-    response: { status: 200, description: '`{items, nextCursor}` (DeadLetterPage).' },
+    response: { status: 200, type: DeadLetterPage, description: 'One page of dead letters, with their reasons.' },
   } satisfies AuditRoute,
   redriveDeadLetters: {
     operationId: 'auditRedriveDeadLetters',
@@ -417,7 +421,7 @@ export const AuditRoutes = {
     access: 'admin',
     request: NO_PARAMETERS,
     body: RedriveDeadLettersRequest,
-    response: { status: 200, description: 'What was redriven (RedriveDeadLettersResponse).' },
+    response: { status: 200, type: RedriveDeadLettersResponse, description: 'What was redriven.' },
   } satisfies AuditRoute,
   purgeDeadLetters: {
     operationId: 'auditPurgeDeadLetters',
@@ -427,7 +431,7 @@ export const AuditRoutes = {
     access: 'admin',
     request: NO_PARAMETERS,
     body: PurgeDeadLettersRequest,
-    response: { status: 200, description: 'What was purged (PurgeDeadLettersResponse).' },
+    response: { status: 200, type: PurgeDeadLettersResponse, description: 'What was purged.' },
   } satisfies AuditRoute,
   startReplay: {
     operationId: 'auditStartReplay',
@@ -437,7 +441,7 @@ export const AuditRoutes = {
     access: 'admin',
     request: NO_PARAMETERS,
     body: StartReplayRequest,
-    response: { status: 202, description: 'The replay started (ReplayProgress).' },
+    response: { status: 202, type: ReplayProgress, description: 'The replay started.' },
   } satisfies AuditRoute,
   replayProgress: {
     operationId: 'auditReplayProgress',
@@ -448,7 +452,7 @@ export const AuditRoutes = {
     request: documentedRequest([
       { name: 'replayId', in: 'path', description: 'The replay.', schema: { type: 'string' } },
     ]),
-    response: { status: 200, description: 'ReplayProgress.' },
+    response: { status: 200, type: ReplayProgress, description: 'How far the replay is.' },
   } satisfies AuditRoute,
 } as const;
 

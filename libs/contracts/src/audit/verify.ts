@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { defineField, IsDateTime } from '../fields/rules';
 
 /**
@@ -10,6 +11,9 @@ import { defineField, IsDateTime } from '../fields/rules';
 /** What a broken record is: content or link changed, a record no checkpoint covers, a record missing before it could expire. */
 export const CHAIN_BREAK_KINDS = ['altered', 'inserted', 'removed'] as const;
 export type ChainBreakKind = (typeof CHAIN_BREAK_KINDS)[number];
+/** What broke: a stored record, or a checkpoint that seals a segment of records. */
+export const CHAIN_BREAK_SUBJECTS = ['record', 'checkpoint'] as const;
+export type ChainBreakSubject = (typeof CHAIN_BREAK_SUBJECTS)[number];
 
 const RANGE_BOUND = defineField(false, IsDateTime);
 
@@ -24,35 +28,63 @@ export class VerifyRangeQuery {
 
 /** The first break found (chains in name order, then ascending seq; then records outside any chain). */
 export class ChainBreakView {
+  @ApiProperty({
+    enum: CHAIN_BREAK_KINDS,
+    description:
+      'altered: content or link changed; inserted: a record no checkpoint covers; removed: a record missing ' +
+      'before it could expire.',
+  })
   kind!: ChainBreakKind;
-  /** `checkpoint` when a checkpoint itself was altered, inserted or removed. */
-  subject!: 'record' | 'checkpoint';
-  /** `${topic}/${partition}/${type}`; absent for a record that carries no chain. */
+  @ApiProperty({
+    enum: CHAIN_BREAK_SUBJECTS,
+    description: '`checkpoint` when a checkpoint itself was altered, inserted or removed.',
+  })
+  subject!: ChainBreakSubject;
+  @ApiPropertyOptional({
+    example: 'taskflow.task.events.v1/0/task.created',
+    description: '`{topic}/{partition}/{type}`; absent for a record that carries no chain.',
+  })
   chain?: string;
-  /** Position in the chain; absent for a record that carries none. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Position in the chain; absent for a record that carries none.',
+  })
   seq?: number;
-  /** The record's eventId; absent when the record is gone (removed). */
+  @ApiPropertyOptional({
+    description: "The record's eventId (as stored: a forged record's can be any string); absent when it is gone.",
+  })
   eventId?: string;
-  /** Human-readable detail, e.g. "hash does not match the record content". */
+  @ApiProperty({ example: 'hash does not match the record content', description: 'Human-readable detail.' })
   reason!: string;
 }
 
 /** One chain's part of the range. */
 export class ChainSummaryView {
+  @ApiProperty({ example: 'taskflow.task.events.v1/0/task.created', description: '`{topic}/{partition}/{type}`.' })
   chain!: string;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'First position of the chain in the range.' })
   firstSeq!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Last position of the chain in the range.' })
   lastSeq!: number;
-  /** Records present and verified (hash and links). */
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records present and verified (hash and links).' })
   checked!: number;
-  /** Seqs missing from segments whose records may have expired (TTL): accepted, not a break. */
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Seqs missing from segments whose records may have expired (TTL): accepted, not a break.',
+  })
   expired!: number;
 }
 
 /** The answer (200 either way: the verification ran); `firstBreak` is present exactly when `intact` is false. */
 export class VerifyReport {
-  intact!: boolean;
-  /** Records verified over all chains. */
-  checked!: number;
+  @ApiProperty({ description: 'True when every record and checkpoint in the range verified.' }) intact!: boolean;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records verified over all chains.' }) checked!: number;
+  @ApiProperty({ type: () => ChainSummaryView, isArray: true, description: 'Each chain with records in the range.' })
   chains!: ChainSummaryView[];
+  @ApiPropertyOptional({
+    type: () => ChainBreakView,
+    description: 'The first break; present exactly when `intact` is false.',
+  })
   firstBreak?: ChainBreakView;
 }

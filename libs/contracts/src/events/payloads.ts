@@ -13,6 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateTime } from '../fields/rules';
 import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
 import { USER_ROLES, UserRole } from '../fields/user.fields';
@@ -110,10 +111,17 @@ export class SystemMaintenanceStartedV1 {
 
 /** Whom a legal hold covers: one entity, one actor, or one correlation id (exactly one of the three). */
 export class LegalHoldScopeV1 {
-  @IsOptional() @IsIn(ENTITY_TYPES) entityType?: EntityType;
-  @IsOptional() @IsString() @MaxLength(64) entityId?: string;
-  @IsOptional() @IsString() @MaxLength(64) actorId?: string;
-  @IsOptional() @IsString() @MaxLength(128) correlationId?: string;
+  @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'With `entityId`.' })
+  @IsOptional()
+  @IsIn(ENTITY_TYPES)
+  entityType?: EntityType;
+  @ApiPropertyOptional({ maxLength: 64, description: 'With `entityType`.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  entityId?: string;
+  @ApiPropertyOptional({ maxLength: 64 }) @IsOptional() @IsString() @MaxLength(64) actorId?: string;
+  @ApiPropertyOptional({ maxLength: 128 }) @IsOptional() @IsString() @MaxLength(128) correlationId?: string;
 }
 /** `audit.read`: one query of the audit store by `actorId`. */
 export class AuditReadV1 {
@@ -139,13 +147,34 @@ export class AuditLegalHoldReleasedV1 {
 }
 /** How many stored records a retention change moves; held records only get their set-aside deadline re-stamped. */
 export class RetentionImpactV1 {
-  @IsInt() @Min(0) earlier!: number;
-  @IsInt() @Min(0) later!: number;
-  /** Of `earlier`: records whose new deadline has passed already (they expire on the next TTL pass). */
-  @IsInt() @Min(0) expireNow!: number;
-  @IsInt() @Min(0) unchanged!: number;
-  /** Held records whose set-aside deadline changes (they still do not expire while held). */
-  @IsInt() @Min(0) held!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records whose deadline moves earlier.' })
+  @IsInt()
+  @Min(0)
+  earlier!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records whose deadline moves later.' })
+  @IsInt()
+  @Min(0)
+  later!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Of `earlier`: records whose new deadline has passed already (they expire on the next TTL pass).',
+  })
+  @IsInt()
+  @Min(0)
+  expireNow!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Records whose deadline stays.' })
+  @IsInt()
+  @Min(0)
+  unchanged!: number;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Held records whose set-aside deadline changes (they still do not expire while held).',
+  })
+  @IsInt()
+  @Min(0)
+  held!: number;
 }
 /** `audit.retention.changed`: the retention policy applied to the stored records (who = the envelope's actorId). */
 export class AuditRetentionChangedV1 {
