@@ -1,5 +1,5 @@
 import { deadLetterTopic, Topics } from '@taskflow/contracts';
-import { ensureKafkaTopics, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
+import { ensureKafkaTopics, generateCheckpointKeyEnv, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import {
   createServiceDatabase,
   eventKeyEnv,
@@ -212,6 +212,7 @@ export async function startBenchSystem(env: NodeJS.ProcessEnv, options: SystemOp
       KAFKA_BROKERS: brokers,
       ...generateSigningKeyEnv(),
       ...generateFieldEncryptionKeyEnv(),
+      ...generateCheckpointKeyEnv(),
       // One event key for every app and the ingest phase's publisher (may sign every topic): the bench measures
       // throughput, per-producer keys are the fault suite's and the tests' subject.
       ...eventKeyEnv(),

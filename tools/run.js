@@ -253,6 +253,7 @@ async function startCommand() {
       // Token and email-encryption keys made for this checkout once (git-ignored .infra/secrets); docker-compose and k8s bring their own.
       ...infra().ensureLocalSigningKeys(infra().infraDir()),
       ...infra().ensureLocalFieldEncryptionKeys(infra().infraDir()),
+      ...infra().ensureLocalCheckpointKey(infra().infraDir()),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',

@@ -16,6 +16,7 @@ import { startAuditApp } from '../src/bootstrap';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { runMigrations } from '../src/audit/infrastructure/persistence/migrations';
 import { databaseOf, openMongoConnection } from '../src/audit/infrastructure/persistence/mongo-connection';
+import { generateCheckpointKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
 import { loadAuditConfig } from '../src/config/audit.config';
 
 const TOTAL = Number(process.argv[2] ?? 100_000);
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
     topics: [topic, deadLetterTopic(topic)].map((name) => ({ topic: name, numPartitions: 3 })),
   });
   const config = loadAuditConfig({
-    JWT_SECRET: 'bench-only-secret-bench-only-secret-0123',
+    // Keys of this run only, unless the environment brings its own.
+    ...generateSigningKeyEnv(),
+    ...generateCheckpointKeyEnv(),
     ...process.env,
     ...eventKeyEnv(), // the test producer's key: the bench publishes signed events like a producer would
     MONGO_URL: dbUrl,

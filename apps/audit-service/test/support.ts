@@ -39,6 +39,7 @@ export function testConfig(env: Record<string, string>): AuditConfig {
   return loadAuditConfig({
     KAFKA_BROKERS: BROKERS,
     REDIS_URL: TEST_REDIS_URL,
+    AUDIT_CHECKPOINT_KEY: process.env.AUDIT_CHECKPOINT_KEY!,
     JWT_PUBLIC_KEYS: signingKeyEnv().JWT_PUBLIC_KEYS,
     ...eventKeyEnv(),
     LOG_LEVEL: 'silent',

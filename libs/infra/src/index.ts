@@ -17,12 +17,14 @@ export { isAlive } from './proc';
 export { startMongoJavaServer } from './backends/mongo';
 export { startRedisServer } from './backends/redis';
 export {
+  ensureLocalCheckpointKey,
   ensureLocalEventKeys,
   ensureLocalFieldEncryptionKeys,
   ensureLocalSigningKeys,
   EVENT_KEY_SECRET_PREFIX,
   EVENT_PRODUCERS,
   eventKeySecrets,
+  generateCheckpointKeyEnv,
   generateEventKeysEnv,
   generateFieldEncryptionKeyEnv,
   generateSigningKeyEnv,

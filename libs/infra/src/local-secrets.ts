@@ -49,6 +49,16 @@ export function ensureLocalSigningKeys(infraDir: string): SigningKeyEnv {
   return ensureLocalSecret(infraDir, 'jwt-signing-key.json', generateSigningKeyEnv);
 }
 
+/** A fresh HMAC key for audit-service's tamper-evidence checkpoints (48 random bytes, base64url). */
+export function generateCheckpointKeyEnv(): { AUDIT_CHECKPOINT_KEY: string } {
+  return { AUDIT_CHECKPOINT_KEY: randomBytes(48).toString('base64url') };
+}
+
+/** The local checkpoint key, created once (checkpoints sealed with it keep verifying across restarts). */
+export function ensureLocalCheckpointKey(infraDir: string): { AUDIT_CHECKPOINT_KEY: string } {
+  return ensureLocalSecret(infraDir, 'audit-checkpoint-key.json', generateCheckpointKeyEnv);
+}
+
 /** The local email-encryption keys, created once like the token keys (data encrypted with them stays readable). */
 export function ensureLocalFieldEncryptionKeys(infraDir: string): FieldEncryptionKeyEnv {
   return ensureLocalSecret(infraDir, 'pii-encryption-keys.json', generateFieldEncryptionKeyEnv);

@@ -333,7 +333,7 @@ describe('docker-compose.yml', () => {
       const environment = services[name].environment ?? {};
       expect({ name, key: environment.EVENT_SIGNING_KEY, id: environment.EVENT_SIGNING_KEY_ID }).toEqual({
         name,
-        key: expect.stringMatching(new RegExp(`^\\$\\{${prefix}_EVENT_SIGNING_KEY:\\?.*event-keys`)),
+        key: expect.stringMatching(new RegExp(`^\\$\\{${prefix}_EVENT_SIGNING_KEY:\\?.*compose-env`)),
         id: expect.stringMatching(new RegExp(`^\\$\\{${prefix}_EVENT_SIGNING_KEY_ID:\\?`)),
       });
     }

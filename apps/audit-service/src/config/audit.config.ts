@@ -107,7 +107,7 @@ const CHECKPOINT_KEY_MIN_BYTES = 32;
  * A development default only; staging and production must mount their own secret.
  */
 function checkpointKeySpec() {
-  return env.string('AUDIT_CHECKPOINT_KEY', devOnly('taskflow-audit-development-checkpoint-key-0001'));
+  return env.string('AUDIT_CHECKPOINT_KEY');
 }
 
 function checkpointKeyOf(raw: string): Buffer {

@@ -6,6 +6,7 @@ import { BACKENDS, InfraError } from '../../../infra/src/types';
 import { describeBackend, ENV_VARS, infraEnv, infraUp } from '../../../infra/src/resolver';
 import {
   EVENT_PRODUCERS,
+  generateCheckpointKeyEnv,
   generateEventKeysEnv,
   generateFieldEncryptionKeyEnv,
   generateSigningKeyEnv,
@@ -19,6 +20,7 @@ export default async function globalSetup(): Promise<void> {
   // One token key pair and one set of email-encryption keys for the run: the apps the tests start (in-process or as children) inherit it.
   if (!process.env.JWT_PRIVATE_KEY) Object.assign(process.env, generateSigningKeyEnv());
   if (!process.env.PII_ENCRYPTION_KEYS) Object.assign(process.env, generateFieldEncryptionKeyEnv());
+  if (!process.env.AUDIT_CHECKPOINT_KEY) Object.assign(process.env, generateCheckpointKeyEnv());
   // Event-signing keys for the run: apps started in-process sign with the test producer's key (allowed on every
   // topic, as the tests publish every event type); EVENT_VERIFY_KEYS also publishes each real producer's key.
   if (!process.env.EVENT_SIGNING_KEY) {

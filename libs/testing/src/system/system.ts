@@ -2,6 +2,7 @@ import {
   ensureKafkaTopics,
   EventKeysEnv,
   generateEventKeysEnv,
+  generateCheckpointKeyEnv,
   generateFieldEncryptionKeyEnv,
   generateSigningKeyEnv,
 } from '@taskflow/infra';
@@ -71,6 +72,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       // The system's own token keys: the gateway signs with them, every app verifies with them.
       ...generateSigningKeyEnv(),
       ...generateFieldEncryptionKeyEnv(),
+      ...generateCheckpointKeyEnv(),
       LOG_LEVEL: 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
       KAFKA_BROKERS: backends.kafka.url,
