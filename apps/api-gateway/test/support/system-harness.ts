@@ -30,6 +30,8 @@ export interface SystemOptions {
   /** Redis logical DB the calling file owns. */
   redisDb: number;
   gatewayEnv?: Record<string, string>;
+  /** Extra environment of user-service and task-service (e.g. RPC_TLS and its certificates). */
+  servicesEnv?: Record<string, string>;
   /** Also start audit-service (API only, no ingest) and point the gateway's audit routes at it. */
   audit?: boolean;
   /** audit-service's MongoDB server (default TASKFLOW_TEST_MONGO_URL or the shared one) and extra environment. */
@@ -161,6 +163,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       REDIS_URL: redisUrl,
       // The suite logs its users in far more often than people do; the gateway's own limits are raised likewise.
       AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE: '100000',
+      ...options.servicesEnv,
     };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
     if (options.audit) await ensureKafkaTopics(brokers, [auditEventsTopic], { partitions: 1 });
