@@ -50,7 +50,7 @@ function exchange(socket: Socket, frame: string, connectEvent: 'connect' | 'secu
   });
 }
 
-const asTls = (ca: RpcCertificates, leaf: { cert: string; key: string }): RpcTls => ({
+const asTls = (ca: RpcCertificates, leaf: { cert: string; key: string }): Extract<RpcTls, { enabled: true }> => ({
   enabled: true,
   ca: ca.ca.cert,
   cert: leaf.cert,

@@ -224,7 +224,8 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
  * Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka and database
  * role passwords, RPC certificates).
  */
-const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$|(USER|TASK)_SERVICE_DB_)|EVENT_|RPC_TLS_/;
+const COMPOSE_REQUIRED =
+  /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$|(USER|TASK)_SERVICE_DB_)|EVENT_|RPC_TLS_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
