@@ -44,6 +44,24 @@ describe('gateway → user-service / task-service over mutual TLS', () => {
     expect(read).toMatchObject({ status: 200, json: { id: task.id, title: 'over TLS' } });
   });
 
+  it("readiness completes the TLS handshake with each service: ready here, not ready when the service's CA is not trusted", async () => {
+    expect((await system.management.get('/health/ready')).status).toBe(200);
+    // A consistent set of another CA (the configuration accepts it): the services' certificates do not chain to it.
+    const distrustful = await system.startGateway({
+      RPC_TLS: 'true',
+      RPC_TLS_CA: foreign.ca.cert,
+      RPC_TLS_CERT: foreign.clients['api-gateway'].cert,
+      RPC_TLS_KEY: foreign.clients['api-gateway'].key,
+    });
+    try {
+      const ready = await distrustful.management.get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(JSON.stringify(ready.json)).toContain('user-service');
+    } finally {
+      await distrustful.close();
+    }
+  });
+
   it('a gateway on plaintext RPC gets no answer from the services: 503, and the services keep running', async () => {
     const plaintext = await system.startGateway({});
     try {

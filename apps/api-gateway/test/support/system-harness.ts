@@ -120,7 +120,9 @@ export interface System {
   signUp: (label: string, role?: 'user' | 'admin' | 'auditor') => Promise<TestUser>;
   createTask: (user: TestUser, body?: object) => Promise<TaskView>;
   /** Starts another gateway (other env, e.g. low limits) on the same services and Redis DB. */
-  startGateway: (env: Record<string, string>) => Promise<{ http: HttpClient; close: () => Promise<void> }>;
+  startGateway: (
+    env: Record<string, string>,
+  ) => Promise<{ http: HttpClient; management: HttpClient; close: () => Promise<void> }>;
   stop: () => Promise<void>;
 }
 
@@ -265,7 +267,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       createTask,
       startGateway: async (env) => {
         const extra = await startGateway(env);
-        return { http: extra.http, close: extra.close };
+        return { http: extra.http, management: extra.management, close: extra.close };
       },
       stop,
     };
