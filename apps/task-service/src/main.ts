@@ -59,7 +59,8 @@ async function main(): Promise<void> {
         logger.info('task-service stopped');
       },
     },
-    config.rpc,
+    // The TLS credentials travel apart from config.rpc, which is logged.
+    { ...config.rpc, tls: config.rpcTls },
     logger,
     config.shutdown,
   );
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   await app.startAllMicroservices();
   await listen(app, { management: { host: config.rpc.host, port: config.managementPort } }, logger);
   relay.start();
-  logger.info({ rpc: config.rpc }, 'task-service ready');
+  logger.info({ rpc: config.rpc, rpcTls: config.rpcTls.enabled }, 'task-service ready');
 }
 
 main().catch((error: Error) => {

@@ -71,14 +71,15 @@ async function main(): Promise<void> {
         logger.info('user-service stopped');
       },
     },
-    config.rpc,
+    // The TLS credentials travel apart from config.rpc, which is logged.
+    { ...config.rpc, tls: config.rpcTls },
     config.shutdown,
   );
   await app.init();
   await app.startAllMicroservices();
   await listen(app, { management: { host: config.rpc.host, port: config.managementPort } }, logger);
   relay.start();
-  logger.info({ rpc: config.rpc, bcryptCost: config.bcryptCost }, 'user-service ready');
+  logger.info({ rpc: config.rpc, rpcTls: config.rpcTls.enabled, bcryptCost: config.bcryptCost }, 'user-service ready');
 }
 
 main().catch((error: Error) => {

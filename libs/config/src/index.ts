@@ -10,3 +10,4 @@ export * from './event-signing-keys';
 export * from './management';
 export * from './rpc-transport';
 export * from './redis';
+export * from './rpc-tls';

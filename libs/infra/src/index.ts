@@ -33,3 +33,11 @@ export {
 export type { EventKeysEnv, EventSigningKeyEnv, FieldEncryptionKeyEnv, SigningKeyEnv } from './local-secrets';
 export { prepareServiceDatabase } from './local-database';
 export type { DatabaseService, ServiceUrls } from './local-database';
+export {
+  generateRpcCertificates,
+  RPC_CLIENTS,
+  RPC_SERVERS,
+  RPC_TLS_SECRET_PREFIX,
+  rpcTlsSecrets,
+} from './rpc-certificates';
+export type { CertificateAndKey, RpcCertificates, SubjectAltNames } from './rpc-certificates';

@@ -1,6 +1,8 @@
 import { ServerTCP, TcpSocket } from '@nestjs/microservices';
+import type { RpcTls } from '@taskflow/config';
 import type { Socket } from 'node:net';
 import { BoundedJsonSocket } from './bounded-json-socket';
+import { rpcServerTlsOptions } from './rpc-tls';
 
 /** Where an RPC listener binds and what one connection may hold (libs/config rpcTransportSpec). */
 export interface RpcListenerOptions {
@@ -12,6 +14,8 @@ export interface RpcListenerOptions {
   idleTimeoutMs?: number;
   /** How long close() waits for replies in flight before destroying the connections, ms. */
   closeTimeoutMs?: number;
+  /** Mutual TLS (libs/config rpcTlsSpec); plain TCP when absent or disabled. */
+  tls?: RpcTls;
 }
 
 interface Connection {
@@ -35,7 +39,9 @@ interface ReplyPacket {
  * caller's failure is unambiguous), and destroys whatever is left after `closeTimeoutMs`.
  *
  * It also bounds what a peer can hold before any credential is checked: one frame at most `maxFrameBytes`
- * (BoundedJsonSocket) and a connection that sends nothing for `idleTimeoutMs` is closed.
+ * (BoundedJsonSocket) and a connection that sends nothing for `idleTimeoutMs` is closed. With `tls` enabled the
+ * listener is mutual TLS 1.3 (rpcServerTlsOptions): only a peer with a certificate from the RPC CA completes the
+ * handshake (bounded by `idleTimeoutMs` too), and the limits apply to the decrypted stream.
  *
  * Use as `app.connectMicroservice({ strategy: new DrainingTcpServer({ host, port }) })`.
  */
@@ -48,8 +54,8 @@ export class DrainingTcpServer extends ServerTCP {
   private allEnded?: () => void;
 
   constructor(options: RpcListenerOptions) {
-    const { closeTimeoutMs = 15_000, maxFrameBytes = 1024 * 1024, idleTimeoutMs = 60_000, host, port } = options;
-    super({ host, port });
+    const { closeTimeoutMs = 15_000, maxFrameBytes = 1024 * 1024, idleTimeoutMs = 60_000, host, port, tls } = options;
+    super({ host, port, tlsOptions: rpcServerTlsOptions(tls, idleTimeoutMs) });
     this.closeTimeoutMs = closeTimeoutMs;
     this.maxFrameBytes = maxFrameBytes;
     this.idleTimeoutMs = idleTimeoutMs;

@@ -20,3 +20,4 @@ export * from './draining-tcp-server';
 export * from './database-errors';
 export * from './bounded-json-socket';
 export * from './postgres-roles';
+export * from './rpc-tls';

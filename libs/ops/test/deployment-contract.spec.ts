@@ -1,6 +1,7 @@
-import { tlsSettings } from '@taskflow/config';
+import { loadConfig, rpcTlsSpec, tlsSettings } from '@taskflow/config';
 import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
 import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   expandKubernetesValue,
   interpolateCompose,
   kubeletEnvironment,
+  composeContainerVariants,
   OVERLAY_PROFILES,
   overlayContainers,
   REALISTIC_SECRETS,
@@ -55,6 +57,49 @@ describe('the models of the kubelet and of docker compose the contract relies on
   });
 });
 
+/**
+ * What the gateway and the services of one deployment agree on for mutual TLS (libs/config rpcTlsSpec): all on, the
+ * gateway's client certificate signed by a CA the services trust, each service's server certificate signed by a CA
+ * the gateway trusts and naming the host the gateway dials (USER_SERVICE_HOST / TASK_SERVICE_HOST). Returns the
+ * disagreements, empty when a handshake would succeed both ways.
+ */
+function rpcTlsDisagreements(containers: StartedContainer[]): string[] {
+  const main = (app: string) =>
+    containers.find((c) => c.image.includes(`taskflow/${app}:`) && c.command.endsWith(`${app}/src/main.js`))!;
+  const tlsOf = (container: StartedContainer) => loadConfig({ tls: rpcTlsSpec() }, container.env).tls;
+  const chainsTo = (cert: string, ca: string) =>
+    (ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).some((authority) =>
+      new X509Certificate(cert).verify(new X509Certificate(authority).publicKey),
+    );
+  const gateway = main('api-gateway');
+  const client = tlsOf(gateway);
+  if (!client.enabled) return [`${gateway.where}: RPC_TLS is off`];
+  const problems: string[] = [];
+  for (const [app, hostVariable] of [
+    ['user-service', 'USER_SERVICE_HOST'],
+    ['task-service', 'TASK_SERVICE_HOST'],
+  ] as const) {
+    const service = main(app);
+    const server = tlsOf(service);
+    if (!server.enabled) {
+      problems.push(`${service.where}: RPC_TLS is off`);
+      continue;
+    }
+    if (!chainsTo(client.cert, server.ca)) problems.push(`${app} does not trust the gateway's client certificate`);
+    if (!chainsTo(server.cert, client.ca)) problems.push(`the gateway does not trust ${app}'s certificate`);
+    const host = gateway.env[hostVariable];
+    if (!new X509Certificate(server.cert).checkHost(host)) problems.push(`${app}'s certificate does not name ${host}`);
+  }
+  return problems;
+}
+
+describe('docker compose: the gateway reaches the services over mutual TLS', () => {
+  it('with the certificates of `node tools/run.js rpc-certs`, both ends on and each trusting the other', () => {
+    const containers = composeContainerVariants().filter((c) => c.where.endsWith('(secrets from .env)'));
+    expect(rpcTlsDisagreements(containers)).toEqual([]);
+  });
+});
+
 describeIfKubectl.each(OVERLAYS)('deployment contract, overlay %s', (overlay) => {
   let containers: StartedContainer[];
   beforeAll(() => {
@@ -63,6 +108,10 @@ describeIfKubectl.each(OVERLAYS)('deployment contract, overlay %s', (overlay) =>
 
   it('every container of every workload gets every Secret/ConfigMap key and $(VAR) it references', () => {
     expect(containers.filter((c) => c.problems.length > 0).map((c) => `${c.where}: ${c.problems}`)).toEqual([]);
+  });
+
+  it('the gateway reaches user-service and task-service over mutual TLS (certificates, CA and host names agree)', () => {
+    expect(rpcTlsDisagreements(containers)).toEqual([]);
   });
 
   it("every Deployment and Job container is covered: an app image (its app's contract test) or a Job checked here", () => {

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { loadConfig, rpcTlsSpec } from '@taskflow/config';
 import { ALL_TOPICS, deadLetterTopic } from '@taskflow/contracts';
+import { spawnSync } from 'node:child_process';
 import { KAFKA_ACLS, KAFKA_ADMIN_PRINCIPAL, KAFKA_PRINCIPALS } from '../src/kafka/acls';
 import {
   brokerProperties,
@@ -8,8 +10,8 @@ import {
   kafkaInitProblems,
   runWithKafkaToolStandIns,
 } from '../src/testing/kafka-security';
-import { interpolateCompose, REALISTIC_SECRETS } from '../src/testing/workload-env';
-import { isPinnedImage, readRepoFile, readYaml } from '../src/testing/repo';
+import { composeContainers, interpolateCompose, REALISTIC_SECRETS } from '../src/testing/workload-env';
+import { isPinnedImage, readRepoFile, readYaml, repoPath } from '../src/testing/repo';
 
 interface Healthcheck {
   test?: string[] | string;
@@ -349,6 +351,37 @@ describe('docker-compose.yml', () => {
       const neededMs = Number(environment.DRAIN_DELAY_MS) + Number(environment.SHUTDOWN_TIMEOUT_MS) + 5_000;
       expect({ app, graceMs, enough: graceMs >= neededMs }).toEqual({ app, graceMs, enough: true });
     }
+  });
+});
+
+describe('RPC certificates in compose', () => {
+  it('`node tools/run.js rpc-certs >> .env` gives the gateway and both services a mutual TLS configuration, no one else', () => {
+    const run = spawnSync(process.execPath, [repoPath('tools/run.js'), 'rpc-certs'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    // compose reads a single-quoted .env value literally: the PEM stays `\n`-escaped, which libs/config accepts.
+    const dotEnv = Object.fromEntries(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => /^([A-Z_]+)='(.*)'$/.exec(line)!)
+        .map(([, name, value]) => [name, value]),
+    );
+    expect(Object.keys(dotEnv).sort()).toEqual(
+      ['RPC_TLS_CA', 'GATEWAY', 'USER_SERVICE', 'TASK_SERVICE']
+        .flatMap((p) => (p === 'RPC_TLS_CA' ? [p] : [`${p}_RPC_TLS_CERT`, `${p}_RPC_TLS_KEY`]))
+        .sort(),
+    );
+    // Three private keys, the leaves' (the CA's key is not printed).
+    expect(run.stdout.match(/-----BEGIN PRIVATE KEY-----/g)).toHaveLength(3);
+    const required = Object.fromEntries(Object.entries(REALISTIC_SECRETS).filter(([name]) => !/RPC_TLS/.test(name)));
+    const containers = composeContainers({ ...required, ...dotEnv });
+    const tlsOf = (where: string) => {
+      const container = containers.find((c) => c.where === `compose ${where}`)!;
+      return loadConfig({ tls: rpcTlsSpec() }, { APP_ENV: 'staging', ...container.env }).tls.enabled;
+    };
+    expect(['api-gateway', 'user-service', 'task-service'].map(tlsOf)).toEqual([true, true, true]);
+    const others = containers.filter((c) => !/compose (api-gateway|user-service|task-service)$/.test(c.where));
+    expect(others.filter((c) => Object.keys(c.env).some((name) => name.startsWith('RPC_TLS')))).toEqual([]);
   });
 });
 

@@ -1,15 +1,24 @@
+import { generateRpcCertificates } from '@taskflow/infra';
 import { signingKeyEnv } from '@taskflow/testing';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadGatewayConfig } from './gateway.config';
 
 const KEYS = signingKeyEnv();
 const { JWT_PRIVATE_KEY } = KEYS;
+const CERTS = generateRpcCertificates();
+/** The gateway's client certificate for the RPC transport (mutual TLS is required outside development). */
+const RPC_TLS_ENV = {
+  RPC_TLS_CA: CERTS.ca.cert,
+  RPC_TLS_CERT: CERTS.clients['api-gateway'].cert,
+  RPC_TLS_KEY: CERTS.clients['api-gateway'].key,
+};
 
 describe('gateway config profiles', () => {
   it('should serve /docs and log at debug in development', () => {
     const config = loadGatewayConfig({ ...KEYS });
     expect(config).toMatchObject({ profile: 'development', logLevel: 'debug', http: { docs: true } });
     expect(config.redis.tls.enabled).toBe(false);
+    expect(config.services.tls).toEqual({ enabled: false });
   });
 
   it('should hide /docs, require REDIS_URL and turn Redis TLS on in production', () => {
@@ -17,7 +26,14 @@ describe('gateway config profiles', () => {
     const config = loadGatewayConfig({
       APP_ENV: 'production',
       ...KEYS,
+      ...RPC_TLS_ENV,
       REDIS_URL: 'rediss://cache.internal:6380',
+    });
+    expect(config.services.tls).toEqual({
+      enabled: true,
+      ca: RPC_TLS_ENV.RPC_TLS_CA.trim(),
+      cert: RPC_TLS_ENV.RPC_TLS_CERT.trim(),
+      key: RPC_TLS_ENV.RPC_TLS_KEY.trim(),
     });
     expect(config).toMatchObject({ profile: 'production', logLevel: 'info', http: { docs: false } });
     expect(config.redis.tls).toEqual({ enabled: true, caFile: '', rejectUnauthorized: true });

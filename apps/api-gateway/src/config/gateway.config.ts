@@ -6,6 +6,8 @@ import {
   env,
   loadConfig,
   redisConnectionSpec,
+  RpcTls,
+  rpcTlsSpec,
   sessionFailureModeSpec,
   managementPortSpec,
   Profile,
@@ -42,6 +44,8 @@ export interface GatewayConfig {
   services: {
     user: { host: string; port: number };
     task: { host: string; port: number };
+    /** Mutual TLS to both services (RPC_TLS, RPC_TLS_CA/CERT/KEY: the gateway's client certificate); never logged. */
+    tls: RpcTls;
     timeoutMs: number;
     auditUrl: string;
   };
@@ -84,6 +88,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
       services: {
         user: { host: env.string('USER_SERVICE_HOST', '127.0.0.1'), port: env.int('USER_SERVICE_PORT', 4001) },
         task: { host: env.string('TASK_SERVICE_HOST', '127.0.0.1'), port: env.int('TASK_SERVICE_PORT', 4002) },
+        tls: rpcTlsSpec(),
         timeoutMs: env.int('RPC_TIMEOUT_MS', 3000, { min: 50 }),
         auditUrl: env.url('AUDIT_SERVICE_URL', ['http', 'https'], 'http://127.0.0.1:3003'),
       },

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { isRpcErrorBody, RpcContext, RpcDefinition, RpcRequest } from '@taskflow/contracts';
-import { AppError, CREDENTIAL_INVALID, RPC_AUDIENCE } from '@taskflow/nest-kit';
+import { AppError, CREDENTIAL_INVALID, RPC_AUDIENCE, rpcClientTlsOptions } from '@taskflow/nest-kit';
 import { CallCredentials } from '../auth/call-credentials';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -44,18 +44,20 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly tasks: RpcClient;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, credentials: CallCredentials) {
-    const { user, task, timeoutMs } = config.services;
+    const { user, task, tls, timeoutMs } = config.services;
+    // Mutual TLS when RPC_TLS is on: the gateway's client certificate, each service's checked against the host dialled.
+    const tlsOptions = rpcClientTlsOptions(tls);
     this.users = new RpcClient(
       'user service',
       RPC_AUDIENCE.user,
-      ClientProxyFactory.create({ transport: Transport.TCP, options: user }),
+      ClientProxyFactory.create({ transport: Transport.TCP, options: { ...user, tlsOptions } }),
       credentials,
       timeoutMs,
     );
     this.tasks = new RpcClient(
       'task service',
       RPC_AUDIENCE.task,
-      ClientProxyFactory.create({ transport: Transport.TCP, options: task }),
+      ClientProxyFactory.create({ transport: Transport.TCP, options: { ...task, tlsOptions } }),
       credentials,
       timeoutMs,
     );

@@ -1,13 +1,20 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { HealthRegistry } from '@taskflow/nest-kit';
+import { HealthRegistry, rpcClientTlsOptions } from '@taskflow/nest-kit';
 import { connect } from 'node:net';
+import { connect as tlsConnect, ConnectionOptions } from 'node:tls';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
 
-/** Resolves when a TCP connection to host:port opens (then closes it); rejects on refusal or timeout. */
-export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<void> {
+/**
+ * Resolves when a connection to host:port opens (then closes it); rejects on refusal or timeout. With `tls`, the
+ * TLS handshake must complete too: the service's certificate is trusted and names `host` (an expired or wrong
+ * certificate fails readiness instead of every call).
+ */
+export function tcpReachable(host: string, port: number, timeoutMs = 1000, tls?: ConnectionOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
+    const socket = tls
+      ? tlsConnect({ ...tls, host, port, timeout: timeoutMs })
+      : connect({ host, port, timeout: timeoutMs });
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       socket.end();
       resolve();
     });
@@ -31,12 +38,17 @@ export class UpstreamHealth implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const { user, task } = this.config.services;
+    const { user, task, tls } = this.config.services;
+    const tlsOptions = rpcClientTlsOptions(tls);
     for (const [name, target] of [
       ['user-service', user],
       ['task-service', task],
     ] as const) {
-      this.health.register({ name, kind: 'service', check: () => tcpReachable(target.host, target.port) });
+      this.health.register({
+        name,
+        kind: 'service',
+        check: () => tcpReachable(target.host, target.port, 1000, tlsOptions),
+      });
     }
   }
 }

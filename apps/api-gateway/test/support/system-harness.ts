@@ -30,6 +30,8 @@ export interface SystemOptions {
   /** Redis logical DB the calling file owns. */
   redisDb: number;
   gatewayEnv?: Record<string, string>;
+  /** Extra environment of user-service and task-service (e.g. RPC_TLS and its certificates). */
+  servicesEnv?: Record<string, string>;
   /** Also start audit-service (API only, no ingest) and point the gateway's audit routes at it. */
   audit?: boolean;
   /** audit-service's MongoDB server (default TASKFLOW_TEST_MONGO_URL or the shared one) and extra environment. */
@@ -118,7 +120,9 @@ export interface System {
   signUp: (label: string, role?: 'user' | 'admin' | 'auditor') => Promise<TestUser>;
   createTask: (user: TestUser, body?: object) => Promise<TaskView>;
   /** Starts another gateway (other env, e.g. low limits) on the same services and Redis DB. */
-  startGateway: (env: Record<string, string>) => Promise<{ http: HttpClient; close: () => Promise<void> }>;
+  startGateway: (
+    env: Record<string, string>,
+  ) => Promise<{ http: HttpClient; management: HttpClient; close: () => Promise<void> }>;
   stop: () => Promise<void>;
 }
 
@@ -161,6 +165,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       REDIS_URL: redisUrl,
       // The suite logs its users in far more often than people do; the gateway's own limits are raised likewise.
       AUTHENTICATE_LIMIT_PER_EMAIL_PER_MINUTE: '100000',
+      ...options.servicesEnv,
     };
     // audit-service needs no PostgreSQL: it starts alongside user- and task-service.
     if (options.audit) await ensureKafkaTopics(brokers, [auditEventsTopic], { partitions: 1 });
@@ -262,7 +267,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       createTask,
       startGateway: async (env) => {
         const extra = await startGateway(env);
-        return { http: extra.http, close: extra.close };
+        return { http: extra.http, management: extra.management, close: extra.close };
       },
       stop,
     };

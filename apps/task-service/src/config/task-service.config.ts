@@ -4,6 +4,7 @@ import {
   kafkaDeadlinesSpec,
   kafkaSecuritySpec,
   loadConfig,
+  rpcTlsSpec,
   rpcTransportSpec,
   managementPortSpec,
   postgresConfigSpec,
@@ -53,13 +54,15 @@ export function loadTaskServiceConfig(source: Record<string, string | undefined>
 }
 
 /**
- * What the server (main.ts) reads: the configuration above plus the gateway's public keys (JWT_PUBLIC_KEYS), which
+ * What the server (main.ts) reads: the configuration above, the RPC listener's mutual TLS (RPC_TLS, RPC_TLS_CA/CERT/KEY;
+ * never logged), the gateway's public keys (JWT_PUBLIC_KEYS), which
  * verify the credential of every call, and the outbox relay's event-signing key (EVENT_SIGNING_KEY with
  * EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the configuration above.
  */
 export function loadTaskServiceServerConfig(source: Record<string, string | undefined> = process.env) {
   return {
     ...loadTaskServiceConfig(source),
+    ...loadConfig({ rpcTls: rpcTlsSpec() }, source),
     callerKeys: loadVerificationKeys('JWT_PUBLIC_KEYS', source),
     eventSigningKey: loadEventSigningKey(source),
   };

@@ -7,6 +7,7 @@ import {
   kafkaSecuritySpec,
   loadConfig,
   loadEventSigningKey,
+  rpcTlsSpec,
   rpcTransportSpec,
   managementPortSpec,
   redisConnectionSpec,
@@ -60,8 +61,10 @@ export function loadUserServiceConfig(source: Record<string, string | undefined>
   return loadConfig(userServiceConfigSpec, source);
 }
 
-/** What only the server reads, besides the keys: the `user.authenticate` throttle and its Redis. */
+/** What only the server reads, besides the keys: the RPC listener's TLS, the `user.authenticate` throttle and its Redis. */
 export const userServiceServerConfigSpec = {
+  /** Mutual TLS of the RPC listener (RPC_TLS, RPC_TLS_CA/CERT/KEY); on outside development. Never logged. */
+  rpcTls: rpcTlsSpec(),
   /** Redis for the throttle's counters (the gateway's Redis and rate-limit script). */
   redis: redisConnectionSpec(),
   /** Attempts of `user.authenticate` per minute: per account, and per RPC peer (a gateway replica sends many). */
@@ -72,7 +75,7 @@ export const userServiceServerConfigSpec = {
 };
 
 /**
- * What the server (main.ts) reads: the configuration above, the throttle's (userServiceServerConfigSpec), the
+ * What the server (main.ts) reads: the configuration above, the RPC TLS and throttle's (userServiceServerConfigSpec), the
  * gateway's public keys (JWT_PUBLIC_KEYS), which verify the credential of every call, and the outbox relay's
  * event-signing key (EVENT_SIGNING_KEY with EVENT_SIGNING_KEY_ID). The Jobs (migrate, seed) load only the
  * configuration above.

@@ -1,4 +1,4 @@
-import { eventKeySecrets, generateFieldEncryptionKeyEnv, generateSigningKeyEnv } from '@taskflow/infra';
+import { eventKeySecrets, generateFieldEncryptionKeyEnv, generateSigningKeyEnv, rpcTlsSecrets } from '@taskflow/infra';
 import { K8sObject, podSpecOf, renderOverlay } from './k8s';
 import { readYaml } from './repo';
 
@@ -30,6 +30,8 @@ export const REALISTIC_SECRETS: Readonly<Record<string, string>> = {
   ...generateFieldEncryptionKeyEnv(),
   // Real Ed25519 event keys, one per producer, as `node tools/run.js event-keys` prints them.
   ...eventKeySecrets(),
+  // A real RPC CA and certificates (openssl CLI), as `node tools/run.js rpc-certs` prints them.
+  ...rpcTlsSecrets(),
   BACKUP_ENCRYPTION_KEY: 'b4ckup-Pa55phrase_Xw9Lq2Tz',
   AUDIT_CHECKPOINT_KEY: 'Ck9-pT2xLw_Qz7RvNb4YhKm8Sd3FgJ6aWe1Uo5Ic',
   // Kafka SCRAM passwords (libs/ops/src/kafka/acls.ts principals).
@@ -218,8 +220,12 @@ export function composeContainers(shell: Record<string, string | undefined> = {}
     });
 }
 
-/** Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka and database role passwords). */
-const COMPOSE_REQUIRED = /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$|(USER|TASK)_SERVICE_DB_)|EVENT_/;
+/**
+ * Secrets docker-compose.yml requires (token, email-encryption, event-signing and checkpoint keys, Kafka and database
+ * role passwords, RPC certificates).
+ */
+const COMPOSE_REQUIRED =
+  /^(JWT_|PII_|AUDIT_CHECKPOINT_KEY$|KAFKA_.*_PASSWORD$|(USER|TASK)_SERVICE_DB_)|EVENT_|RPC_TLS_/;
 
 /** Compose as an operator runs it: with the secrets set in the environment, and with the file's defaults. */
 export function composeContainerVariants(): StartedContainer[] {
