@@ -103,7 +103,7 @@ describe('audit API through the gateway', () => {
     mongo = await startMongoStandIn({ maxHeap: EXPORT_EVENTS > 100_000 ? '8g' : '2g' });
     await ensureKafkaTopics(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', [systemTopic], { partitions: 1 });
     system = await startSystem({
-      redisDb: 14,
+      redisDb: 3,
       audit: true,
       auditMongoBase: mongo.url,
       // The stand-in sorts the whole range before its first batch (mongod walks the createdAt index instead): let

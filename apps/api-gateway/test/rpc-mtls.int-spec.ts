@@ -20,7 +20,7 @@ describe('gateway → user-service / task-service over mutual TLS', () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      redisDb: 12,
+      redisDb: 15,
       // Both services share one server certificate here (the env is common to both): it names 127.0.0.1, which the
       // gateway dials in this test. Deployments give each its own (USER_SERVICE_/TASK_SERVICE_RPC_TLS_CERT).
       servicesEnv: {

@@ -28,7 +28,7 @@ export function testTopic(prefix: string, entityType: EntityType): string {
   return `${uniqueName(prefix)}.${Topics[entityType]}`;
 }
 
-/** The session store of these tests (the gateway's tests use DBs 4-11 and 13); entries expire, nothing is flushed. */
+/** Redis DB 12: these tests' session store, which no suite flushes (each suite owns a DB: 2 README, 3 gateway audit API, 4-11 gateway, 12 audit-service, 13 idempotency, 14 user-service, 15 RPC mTLS). */
 export const TEST_REDIS_URL = (() => {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   url.pathname = '/12';

@@ -23,11 +23,11 @@ import { runProcess } from './support';
 
 // The root README's operator and analyst commands, run as written (bash, curl, jq, npm) against the whole system
 // started here from source: user-service, task-service, audit-service (ingesting) and the gateway, on a scratch
-// database, topics of their own (an outbox trigger prefixes them), a scratch MongoDB database and Redis DB 13.
+// database, topics of their own (an outbox trigger prefixes them), a scratch MongoDB database and Redis DB 2.
 jest.setTimeout(600_000);
 
 const ROOT = path.resolve(__dirname, '../../..');
-const REDIS_DB = 13;
+const REDIS_DB = 2;
 
 /** The fenced bash blocks that follow `<!-- readme-test: <name> -->` in the root README, in order. */
 function readmeBlocks(markdown: string, name: string): string[] {

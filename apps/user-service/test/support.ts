@@ -108,7 +108,7 @@ export function runProcess(
   });
 }
 
-/** Redis of these tests' `user.authenticate` throttle (other suites use DBs 4-13); counters expire, nothing flushed. */
+/** Redis of these tests' `user.authenticate` throttle (DB 14; other suites own DBs 2-13 and 15); counters expire, nothing flushed. */
 export const TEST_REDIS_URL = (() => {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   url.pathname = '/14';
