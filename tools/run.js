@@ -255,6 +255,8 @@ async function startCommand() {
       ...infra().ensureLocalFieldEncryptionKeys(infra().infraDir()),
       ...infra().ensureLocalCheckpointKey(infra().infraDir()),
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      // Loopback only: the dev seed's passwords are public (README), so nothing here may answer the network.
+      GATEWAY_HOST: '127.0.0.1',
       USER_SERVICE_HOST: '127.0.0.1',
       USER_SERVICE_PORT: '4001',
       TASK_SERVICE_HOST: '127.0.0.1',
