@@ -104,3 +104,27 @@ describe('DrainingTcpServer limits: frame size and idle connections', () => {
     expect(await firstValueFrom(client.send('echo', { again: true }))).toEqual({ again: true });
   });
 });
+
+describe('DrainingTcpServer limits: simultaneous connections', () => {
+  it('closes connections beyond RPC_MAX_CONNECTIONS on arrival and serves again once one leaves', async () => {
+    const port = await freePort();
+    const service = await NestFactory.createMicroservice(EchoModule, {
+      strategy: new DrainingTcpServer({ host: '127.0.0.1', port, maxConnections: 3, idleTimeoutMs: 30_000 }),
+      logger: false,
+    });
+    await service.listen();
+    const held = await Promise.all([open(port), open(port), open(port)]);
+    const extra = await open(port);
+    expect(await closed(extra)).toBeLessThan(2000);
+    held[0].destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    try {
+      expect(await firstValueFrom(client.send('echo', { again: true }))).toEqual({ again: true });
+    } finally {
+      client.close();
+      for (const socket of held) socket.destroy();
+      await service.close();
+    }
+  });
+});

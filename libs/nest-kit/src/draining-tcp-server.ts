@@ -12,6 +12,8 @@ export interface RpcListenerOptions {
   maxFrameBytes?: number;
   /** A connection idle this long (nothing received, no reply pending) is closed, ms. */
   idleTimeoutMs?: number;
+  /** Most simultaneous connections (default 64); later ones are closed on arrival. */
+  maxConnections?: number;
   /** How long close() waits for replies in flight before destroying the connections, ms. */
   closeTimeoutMs?: number;
   /** Mutual TLS (libs/config rpcTlsSpec); plain TCP when absent or disabled. */
@@ -51,6 +53,7 @@ export class DrainingTcpServer extends ServerTCP {
   private readonly closeTimeoutMs: number;
   private readonly maxFrameBytes: number;
   private readonly idleTimeoutMs: number;
+  private readonly maxConnections: number;
   private allEnded?: () => void;
 
   constructor(options: RpcListenerOptions) {
@@ -59,6 +62,13 @@ export class DrainingTcpServer extends ServerTCP {
     this.closeTimeoutMs = closeTimeoutMs;
     this.maxFrameBytes = maxFrameBytes;
     this.idleTimeoutMs = idleTimeoutMs;
+    this.maxConnections = options.maxConnections ?? 64;
+  }
+
+  /** Node closes connections beyond `maxConnections` as they arrive (net.Server `drop`). */
+  override listen(callback: (error?: unknown) => void): void {
+    this.server.maxConnections = this.maxConnections;
+    super.listen(callback);
   }
 
   override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {

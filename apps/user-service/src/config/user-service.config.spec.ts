@@ -29,7 +29,13 @@ describe('user-service config', () => {
       migrationsRun: false,
     });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
-    expect(config.rpc).toEqual({ host: '127.0.0.1', port: 4001, maxFrameBytes: 1024 * 1024, idleTimeoutMs: 60_000 });
+    expect(config.rpc).toEqual({
+      host: '127.0.0.1',
+      port: 4001,
+      maxFrameBytes: 1024 * 1024,
+      idleTimeoutMs: 60_000,
+      maxConnections: 64,
+    });
     expect(config.managementPort).toBe(9001);
   });
 
