@@ -170,9 +170,14 @@ export class EventIngest {
       acks: -1,
       messages: dead.map((letter) => toDeadLetterRecord(topic, partition, groupId, letter)),
     });
-    for (const { code } of dead) this.metrics.deadLettered.inc({ topic, code });
+    const byCode: Record<string, number> = {};
+    for (const { code } of dead) {
+      this.metrics.deadLettered.inc({ topic, code });
+      byCode[code] = (byCode[code] ?? 0) + 1;
+    }
+    // Every code with its count (a bad-signature attempt must not hide behind an unsigned one), one sample reason.
     this.logger.warn(
-      { topic, partition, count: dead.length, code: dead[0].code, reason: dead[0].reason.slice(0, 300) },
+      { topic, partition, count: dead.length, byCode, reason: dead[0].reason.slice(0, 300) },
       'dead-lettered messages',
     );
   }
