@@ -195,8 +195,8 @@ export async function runForgedProducer(system: TaskflowSystem): Promise<Injecte
   };
 }
 
-async function topicLag(auditUrl: string, topic: string): Promise<number | undefined> {
-  const text = await (await fetch(`${auditUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+async function topicLag(managementUrl: string, topic: string): Promise<number | undefined> {
+  const text = await (await fetch(`${managementUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const values = [...text.matchAll(/^taskflow_kafka_consumer_lag\{([^}]*)\} (\S+)$/gm)]
     .filter(([, labels]) => labels.includes(`topic="${topic}"`))
     .map(([, , value]) => Number(value));
@@ -251,7 +251,7 @@ export async function runPoisonMessage(system: TaskflowSystem): Promise<PoisonMe
       }
       const deadline = published + 30_000;
       while (Date.now() < deadline) {
-        const ready = await fetch(`${system.audit.url}/health/ready`, { signal: AbortSignal.timeout(5000) })
+        const ready = await fetch(`${system.audit.managementUrl}/health/ready`, { signal: AbortSignal.timeout(5000) })
           .then((r) => r.status)
           .catch(() => 0);
         readiness.push(ready);
@@ -265,7 +265,7 @@ export async function runPoisonMessage(system: TaskflowSystem): Promise<PoisonMe
     durationMs: 1_000,
     remove: async () => {
       // Lag is sampled every AUDIT_PROGRESS_SAMPLE_MS (5 s): wait for a sample that shows the partition drained.
-      await waitFor(async () => (lagAfter = await topicLag(system.audit.url, Topics.task)) === 0, {
+      await waitFor(async () => (lagAfter = await topicLag(system.audit.managementUrl, Topics.task)) === 0, {
         timeoutMs: 20_000,
         description: 'task topic lag back to 0',
       }).catch(() => undefined);
