@@ -1,6 +1,7 @@
 import { ALL_EVENT_TYPES, ENTITY_TYPES } from '../events/event-types';
 import { parseDateTime } from '../fields/rules';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';
+import { TASK_TIMELINE_FIELDS, TaskTimelineField } from './history';
 
 /**
  * The query strings of the audit API (audit-service's `/api/v1/audit/...`, relayed by the gateway), each rule once.
@@ -219,6 +220,47 @@ export function decodeCursor(raw: string): Cursor | undefined {
 }
 
 /** A single-field InvalidAuditQuery, for a rule a route adds on top of these. */
+/** A task's as-of read: `taskId` from the path (lower-cased UUID), `at` required (RFC 3339 with offset). */
+export interface TaskAsOfRequest {
+  taskId: string;
+  at: Date;
+}
+
+/** A task's timeline: `taskId` from the path, `field` optional (one of TASK_TIMELINE_FIELDS). */
+export interface TaskTimelineRequest {
+  taskId: string;
+  field?: TaskTimelineField;
+}
+
+export function parseTaskAsOf(query: RawQuery, path: RawQuery): TaskAsOfRequest {
+  const problems: FieldError[] = [];
+  const taskId = taskIdOf(path, problems);
+  const at = date(query, 'at', problems);
+  if (at === undefined && !problems.some(isField('at'))) problems.push({ field: 'at', reason: 'is required' });
+  fail(problems);
+  return { taskId: taskId!, at: at! };
+}
+
+export function parseTaskTimeline(query: RawQuery, path: RawQuery): TaskTimelineRequest {
+  const problems: FieldError[] = [];
+  const taskId = taskIdOf(path, problems);
+  const field = single(query, 'field', problems);
+  if (field !== undefined && !(TASK_TIMELINE_FIELDS as readonly string[]).includes(field)) {
+    problems.push({ field: 'field', reason: `must be one of ${TASK_TIMELINE_FIELDS.join(', ')}` });
+  }
+  fail(problems);
+  return prune({ taskId: taskId!, field: field as TaskTimelineField | undefined });
+}
+
+function taskIdOf(path: RawQuery, problems: FieldError[]): string | undefined {
+  const value = single(path, 'taskId', problems);
+  if (value === undefined || !UUID.test(value)) {
+    problems.push({ field: 'taskId', reason: 'must be a UUID' });
+    return undefined;
+  }
+  return value.toLowerCase();
+}
+
 export function invalid(field: string, reason: string): InvalidAuditQuery {
   return new InvalidAuditQuery([{ field, reason }]);
 }

@@ -17,7 +17,11 @@ import {
   parseExportLimit,
   parseFlag,
   parsePage,
+  parseTaskAsOf,
+  parseTaskTimeline,
   RawQuery,
+  TaskAsOfRequest,
+  TaskTimelineRequest,
   TIME_BUCKETS,
   TimeBucket,
 } from './query';
@@ -330,34 +334,40 @@ export const AuditRoutes = {
     path: 'tasks/:taskId/as-of',
     summary: 'A task as it was at a moment, rebuilt from its events (admin, auditor)',
     access: 'read',
-    request: documentedRequest([
-      { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
-      {
-        name: 'at',
-        in: 'query',
-        description: `Required; ${DATE_TIME_TEXT}.`,
-        schema: { type: 'string', format: 'date-time' },
-      },
-    ]),
+    request: auditRequest(
+      [
+        { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
+        {
+          name: 'at',
+          in: 'query',
+          description: `Required; ${DATE_TIME_TEXT}.`,
+          schema: { type: 'string', format: 'date-time' },
+        },
+      ],
+      parseTaskAsOf,
+    ),
     response: { status: 200, type: TaskAsOfView, description: 'The task at `at` (null before it existed).' },
-  } satisfies AuditRoute,
+  } satisfies AuditRoute<TaskAsOfRequest>,
   taskTimeline: {
     operationId: 'auditTaskTimeline',
     method: 'GET',
     path: 'tasks/:taskId/timeline',
     summary: "Every change of a task's fields: who, what, when (admin, auditor)",
     access: 'read',
-    request: documentedRequest([
-      { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
-      {
-        name: 'field',
-        in: 'query',
-        description: 'Only this field.',
-        schema: { type: 'string', enum: TASK_TIMELINE_FIELDS },
-      },
-    ]),
+    request: auditRequest(
+      [
+        { name: 'taskId', in: 'path', description: 'The task.', schema: { type: 'string', format: 'uuid' } },
+        {
+          name: 'field',
+          in: 'query',
+          description: 'Only this field.',
+          schema: { type: 'string', enum: TASK_TIMELINE_FIELDS },
+        },
+      ],
+      parseTaskTimeline,
+    ),
     response: { status: 200, type: TaskTimelineView, description: 'Field changes, oldest first.' },
-  } satisfies AuditRoute,
+  } satisfies AuditRoute<TaskTimelineRequest>,
   placeLegalHold: {
     operationId: 'auditPlaceLegalHold',
     method: 'POST',

@@ -1,39 +1,37 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { FieldChangeView, parseDateTime, TaskAsOfView, TaskTimelineView } from '@taskflow/contracts';
+import { AuditRoutes, FieldChangeView, RawQuery, TaskAsOfView, TaskTimelineView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { AuditedReads, Reader } from '../../application/audited-reads';
-import { invalid } from '@taskflow/contracts';
 import { fieldChanges, foldTaskHistory, taskAsOf, TaskState } from '../../domain/task-history';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { ReadBy } from './reader.decorator';
 
 /** Most events one task's history is read from; a longer history is answered as incomplete. */
 const HISTORY_CAP = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * As-of reads (issue 13 §6), for analysts (admin, auditor): a task as it was at an instant, and who changed which
- * field when — both folded from the task's events in the audit store, never from task-service.
+ * field when — both folded from the task's events in the audit store, never from task-service. Parameters follow
+ * `AuditRoutes.taskAsOf` / `taskTimeline`, the rules the gateway applies too.
  */
-@Controller('api/v1/audit/tasks/:taskId')
+@Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)
 export class TaskHistoryController {
   constructor(private readonly events: AuditedReads) {}
 
-  /** `at`: RFC 3339 with offset. 404 `AUDIT.NO_HISTORY` when the store holds no event of the task. */
-  @Get('as-of')
+  /** 404 `AUDIT.NO_HISTORY` when the store holds no event of the task. */
+  @Get(AuditRoutes.taskAsOf.path)
   async asOf(
     @Param('taskId') taskId: string,
-    @Query('at') at: unknown,
+    @Query() query: RawQuery,
     @ReadBy() reader: Reader,
   ): Promise<TaskAsOfView> {
-    const instant = parseDateTime(at);
-    if (!instant) throw invalid('at', 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z');
-    const { id, states, capped } = await this.history(reader, taskId);
-    const state = taskAsOf(states, instant);
+    const { taskId: id, at } = AuditRoutes.taskAsOf.request.parse(query, { taskId });
+    const { states, capped } = await this.history(reader, id);
+    const state = taskAsOf(states, at);
     return {
       taskId: id,
-      at: instant.toISOString(),
+      at: at.toISOString(),
       task: state?.task ?? null,
       asOfEventId: state?.event.eventId ?? null,
       complete: !capped && (state?.complete ?? true),
@@ -41,13 +39,14 @@ export class TaskHistoryController {
   }
 
   /** Every field change, oldest first (`field` keeps one field's changes only). */
-  @Get('timeline')
+  @Get(AuditRoutes.taskTimeline.path)
   async timeline(
     @Param('taskId') taskId: string,
-    @Query('field') field: unknown,
+    @Query() query: RawQuery,
     @ReadBy() reader: Reader,
   ): Promise<TaskTimelineView> {
-    const { id, states, capped } = await this.history(reader, taskId);
+    const { taskId: id, field } = AuditRoutes.taskTimeline.request.parse(query, { taskId });
+    const { states, capped } = await this.history(reader, id);
     const items: FieldChangeView[] = fieldChanges(states)
       .filter((change) => field === undefined || change.field === field)
       .map(({ event, field: name, from, to }) => ({
@@ -63,13 +62,11 @@ export class TaskHistoryController {
     return { taskId: id, complete: !capped && (states[0]?.complete ?? true), items };
   }
 
-  private async history(reader: Reader, taskId: string): Promise<{ id: string; states: TaskState[]; capped: boolean }> {
-    if (!UUID.test(taskId)) throw invalid('taskId', 'must be a UUID');
-    const id = taskId.toLowerCase();
-    const events = await this.events.findEntityEvents(reader, 'task', id, HISTORY_CAP);
+  private async history(reader: Reader, taskId: string): Promise<{ states: TaskState[]; capped: boolean }> {
+    const events = await this.events.findEntityEvents(reader, 'task', taskId, HISTORY_CAP);
     if (events.length === 0) {
       throw new AppError('not_found', 'AUDIT.NO_HISTORY', 'The audit store holds no event of this task.');
     }
-    return { id, states: foldTaskHistory(id, events), capped: events.length === HISTORY_CAP };
+    return { states: foldTaskHistory(taskId, events), capped: events.length === HISTORY_CAP };
   }
 }
