@@ -31,6 +31,20 @@ describe('parseEventFilter', () => {
     expect(parseEventFilter({ type: 'task.,system.backup.' })).toEqual({ typePrefixes: ['task.', 'system.backup.'] });
   });
 
+  it('should read an upper-case UUID as the canonical (stored) lower-case id, other ids as given', () => {
+    expect(parseEventFilter({ entityType: 'task', entityId: UUID.toUpperCase(), actorId: UUID.toUpperCase() })).toEqual(
+      {
+        entityType: 'task',
+        entityId: UUID,
+        actorId: UUID,
+      },
+    );
+    expect(parseEventFilter({ actorId: 'system:create-admin', correlationId: 'Req-A' })).toEqual({
+      actorId: 'system:create-admin',
+      correlationId: 'Req-A',
+    });
+  });
+
   it('should parse entity, actor, correlation and range filters', () => {
     expect(
       parseEventFilter({

@@ -1,5 +1,5 @@
 import { ALL_EVENT_TYPES, ENTITY_TYPES } from '../events/event-types';
-import { parseDateTime } from '../fields/rules';
+import { canonicalUuid, parseDateTime } from '../fields/rules';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';
 import { TASK_TIMELINE_FIELDS, TaskTimelineField } from './history';
 
@@ -145,9 +145,10 @@ export function parseEventFilter(query: RawQuery, allowed: readonly string[] = F
     } else if ((ALL_EVENT_TYPES as readonly string[]).includes(type)) (filter.types ??= []).push(type);
     else problems.push({ field: 'type', reason: `unknown event type ${type}` });
   }
-  filter.actorId = id(query, 'actorId', problems);
+  // Ids are stored canonical (UUIDs lower-case, issue 11): an upper-case UUID names the same actor or entity.
+  filter.actorId = canonicalUuid(id(query, 'actorId', problems));
   filter.correlationId = id(query, 'correlationId', problems);
-  filter.entityId = id(query, 'entityId', problems);
+  filter.entityId = canonicalUuid(id(query, 'entityId', problems));
   const entityType = single(query, 'entityType', problems);
   if (entityType !== undefined && !(ENTITY_TYPES as readonly string[]).includes(entityType)) {
     problems.push({ field: 'entityType', reason: `must be one of ${ENTITY_TYPES.join(', ')}` });
