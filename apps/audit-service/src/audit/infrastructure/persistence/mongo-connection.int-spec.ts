@@ -32,8 +32,11 @@ describe('MongoDB slow-command log', () => {
       .createConnection(url(), mongoConnectOptions({ serverSelectionTimeoutMs: 3000 }, undefined, threshold))
       .asPromise();
     try {
+      const probe = connection.db!.collection('probe');
+      // Enough documents that the find takes at least a millisecond (the driver reports whole ms; 0 is not slow).
+      await probe.insertMany(Array.from({ length: 2000 }, (_, i) => ({ i, email: `user${i}@example.com` })));
       logSlowCommands(connection.getClient(), logger, threshold);
-      await connection.db!.collection('probe').find({ email: 'hunter2@example.com' }).toArray();
+      await probe.find({ email: 'hunter2@example.com' }).toArray();
     } finally {
       await connection.db!.dropDatabase().catch(() => undefined);
       await connection.close();
