@@ -231,6 +231,10 @@ async function startCommand() {
       log('[run] apps stopped; stopping the infrastructure this run started …');
       await teardown();
     };
+    // Detached apps outlive this process unless stopped: if it ends without stopAll (an error), stop them here.
+    process.once('exit', () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
     const done = new Promise((resolve) => {
       const onSignal = (signal) => stopAll(signal).then(() => resolve(0));
       process.once('SIGINT', onSignal);
@@ -274,10 +278,14 @@ async function startCommand() {
     // migrations reference, and the gateway is ready only once both services answer.
     for (const app of START_ORDER.map((name) => present.find((p) => p.name === name)).filter(Boolean)) {
       const main = path.join(ROOT, 'dist', 'apps', app.name, 'src', 'main.js');
+      // Own process group: a terminal's Ctrl-C signals the whole foreground group, so the apps would get SIGINT
+      // from the terminal and then SIGTERM from stopAll, and a second signal skips the drain. Detached, each app
+      // gets exactly one signal, from stopAll.
       const child = spawn(process.execPath, ['--enable-source-maps', main], {
         cwd: ROOT,
         env: { ...env, ...databaseEnv[app.name], ...eventEnv(app.name) },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
       const prefix = `[${app.name}]`.padEnd(16);
       prefixLines(child.stdout, prefix, process.stdout);
