@@ -2,7 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AuditRoute, AuditRoutes, CHAIN_BREAK_KINDS, REPLAY_STATUSES, TASK_TIMELINE_FIELDS } from '@taskflow/contracts';
+import {
+  AuditRoute,
+  AuditRoutes,
+  CHAIN_BREAK_KINDS,
+  REPLAY_STATUSES,
+  TASK_PRIORITIES,
+  TASK_TIMELINE_FIELDS,
+  TASK_TITLE_MAX,
+  TaskFields,
+} from '@taskflow/contracts';
 import { startFakeBackend } from './support/fake-services';
 import { Gateway, redisDbUrl, startGateway } from './support/gateway-harness';
 
@@ -80,49 +89,7 @@ describe('OpenAPI document', () => {
   });
 
   it('should give every audit JSON response and body a schema whose objects all declare their properties', async () => {
-    type Schema = {
-      $ref?: string;
-      type?: string;
-      enum?: unknown[];
-      format?: string;
-      allOf?: Schema[];
-      oneOf?: Schema[];
-      items?: Schema;
-      properties?: Record<string, Schema>;
-      additionalProperties?: boolean | Schema;
-    };
-    type Content = { content?: Record<string, { schema?: Schema }> };
-    type Operation = { operationId: string; requestBody?: Content; responses: Record<string, Content> };
-    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as {
-      paths: Record<string, Record<string, Operation>>;
-      components: { schemas: Record<string, Schema> };
-    };
-    // Where a schema says nothing about its value: an object without properties (a class with no @ApiProperty,
-    // an interface, `Promise<object>`), or a property with no type, enum, reference or combinator. Only a field
-    // may be a declared free-form map (`additionalProperties: true`: an event's payload), never the answer itself.
-    const gaps = (schema: Schema | undefined, at: string, seen: Set<string>, field = false): string[] => {
-      if (!schema) return [`${at}: no schema`];
-      if (schema.$ref) {
-        const name = schema.$ref.replace('#/components/schemas/', '');
-        if (seen.has(name)) return [];
-        seen.add(name);
-        return gaps(document.components.schemas[name], `${at} → ${name}`, seen, field);
-      }
-      const parts = [...(schema.allOf ?? []), ...(schema.oneOf ?? [])];
-      if (parts.length > 0) return parts.flatMap((part) => gaps(part, at, seen, field));
-      if (schema.type === 'array') return gaps(schema.items, `${at}[]`, seen, field);
-      if (schema.type === 'object' || (!schema.type && !schema.enum)) {
-        const properties = Object.entries(schema.properties ?? {});
-        if (typeof schema.additionalProperties === 'object') {
-          return gaps(schema.additionalProperties, `${at}{}`, seen, true);
-        }
-        if (field && schema.additionalProperties === true && properties.length === 0) return [];
-        if (properties.length === 0) return [`${at}: an object without properties`];
-        return properties.flatMap(([name, property]) => gaps(property, `${at}.${name}`, seen, true));
-      }
-      return [];
-    };
-
+    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
     const routes: AuditRoute[] = Object.values(AuditRoutes);
     const problems: string[] = [];
     for (const route of routes) {
@@ -135,13 +102,52 @@ describe('OpenAPI document', () => {
       }
       expect(Object.keys(success.content ?? {})).toEqual(['application/json']);
       const schema = success.content?.['application/json'].schema;
-      problems.push(...gaps(schema, `${route.operationId} ${route.response.status}`, new Set()));
+      problems.push(...schemaGaps(document, schema, `${route.operationId} ${route.response.status}`));
       if (route.body) {
         const body = operation.requestBody?.content?.['application/json']?.schema;
-        problems.push(...gaps(body, `${route.operationId} body`, new Set()));
+        problems.push(...schemaGaps(document, body, `${route.operationId} body`));
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('should give every success answer with a body, and every JSON request body, a schema that declares its properties', async () => {
+    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
+    const problems: string[] = [];
+    for (const [route, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const at = `${method.toUpperCase()} ${route}`;
+        const successes = Object.entries(operation.responses).filter(([status]) => /^2\d\d$/.test(status));
+        if (successes.length === 0) problems.push(`${at}: no success response`);
+        for (const [status, response] of successes) {
+          if (status === '204') continue;
+          const contents = Object.entries(response.content ?? {});
+          if (contents.length === 0) problems.push(`${at} ${status}: no content`);
+          for (const [mediaType, { schema }] of contents) {
+            if (mediaType === 'application/json') problems.push(...schemaGaps(document, schema, `${at} ${status}`));
+          }
+        }
+        const body = operation.requestBody?.content?.['application/json'];
+        if (body) problems.push(...schemaGaps(document, body.schema, `${at} body`));
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("should state the task fields' rules as the contract defines them (TaskFields), in requests and answers", async () => {
+    const { components } = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
+    const property = (schema: string, name: string) => components.schemas[schema]?.properties?.[name];
+    for (const schema of ['TaskView', 'CreateTaskRequestDto', 'UpdateTaskRequestDto']) {
+      expect(property(schema, 'title')).toMatchObject({ type: 'string', minLength: 1, maxLength: TASK_TITLE_MAX });
+      expect(property(schema, 'description')).toMatchObject({ type: 'string', nullable: true });
+      expect(property(schema, 'dueDate')).toMatchObject({ format: 'date-time', nullable: true });
+      expect(property(schema, 'priority')).toMatchObject({ enum: [...TASK_PRIORITIES] });
+    }
+    expect(property('TaskView', 'version')).toMatchObject(TaskFields.version.schema!);
+    expect(property('AssignTaskRequestDto', 'assigneeId')).toMatchObject({ format: 'uuid', nullable: true });
+    expect(components.schemas.CreateTaskRequestDto.required).toEqual(['title']);
+    expect(components.schemas.UpdateTaskRequestDto.required ?? []).toEqual([]);
+    expect(components.schemas.TaskView.required).toEqual(expect.arrayContaining(['id', 'description', 'version']));
   });
 
   it('should describe nullable, enumerated and nested fields of the audit responses as audit-service sends them', async () => {
@@ -174,3 +180,58 @@ describe('OpenAPI document', () => {
     expect(property('ReplayProgress', 'status')).toMatchObject({ enum: [...REPLAY_STATUSES] });
   });
 });
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  format?: string;
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+};
+type Content = { content?: Record<string, { schema?: Schema }> };
+type OpenApiDocument = {
+  paths: Record<
+    string,
+    Record<string, { operationId: string; requestBody?: Content; responses: Record<string, Content> }>
+  >;
+  components: { schemas: Record<string, Schema> };
+};
+
+/**
+ * Where a schema says nothing about its value: an object without properties (a class with no @ApiProperty, an
+ * interface, `Promise<object>`), or a property with no type, enum, reference or combinator. Only a field may be a
+ * declared free-form map (`additionalProperties: true`: an event's payload), never the answer itself.
+ */
+function schemaGaps(
+  document: OpenApiDocument,
+  schema: Schema | undefined,
+  at: string,
+  seen = new Set<string>(),
+  field = false,
+): string[] {
+  if (!schema) return [`${at}: no schema`];
+  if (schema.$ref) {
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    if (seen.has(name)) return [];
+    seen.add(name);
+    return schemaGaps(document, document.components.schemas[name], `${at} → ${name}`, seen, field);
+  }
+  const parts = [...(schema.allOf ?? []), ...(schema.oneOf ?? [])];
+  if (parts.length > 0) return parts.flatMap((part) => schemaGaps(document, part, at, seen, field));
+  if (schema.type === 'array') return schemaGaps(document, schema.items, `${at}[]`, seen, field);
+  if (schema.type === 'object' || (!schema.type && !schema.enum)) {
+    const properties = Object.entries(schema.properties ?? {});
+    if (typeof schema.additionalProperties === 'object') {
+      return schemaGaps(document, schema.additionalProperties, `${at}{}`, seen, true);
+    }
+    if (field && schema.additionalProperties === true && properties.length === 0) return [];
+    if (properties.length === 0) return [`${at}: an object without properties`];
+    return properties.flatMap(([name, property]) => schemaGaps(document, property, `${at}.${name}`, seen, true));
+  }
+  return [];
+}

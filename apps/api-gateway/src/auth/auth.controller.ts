@@ -1,13 +1,20 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { UserView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cacheStatus } from '../http/http-caching';
 import { rpcContext } from '../http/rpc-context';
 import { Idempotent, NoIdempotency } from '../http/idempotency.interceptor';
-import { ApiProblemResponses } from '../http/problem-responses';
+import { ApiProblemResponses, PROBLEM_CONTENT } from '../http/problem-responses';
 import { UsersService } from '../users/users.service';
 import { AuthUser, CurrentUser, LoginThrottle, Public } from './auth.decorators';
-import { LoginRequestDto, RefreshRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dto';
+import {
+  IdentityResponseDto,
+  LoginRequestDto,
+  RefreshRequestDto,
+  RegisterRequestDto,
+  TokenResponseDto,
+} from './auth.dto';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -21,6 +28,8 @@ export class AuthController {
 
   @Post('register')
   @ApiOperation({ summary: 'Register an account', security: [] })
+  @ApiResponse({ status: 201, type: UserView, description: 'The new account (role `user`).' })
+  @ApiResponse({ status: 409, description: 'The email is taken (any case).', content: PROBLEM_CONTENT })
   @Public()
   @LoginThrottle()
   @Idempotent()
@@ -52,6 +61,7 @@ export class AuthController {
 
   @Post('logout')
   @ApiOperation({ summary: 'End the session' })
+  @ApiResponse({ status: 204, description: 'The session and its refresh token are revoked.' })
   @HttpCode(204)
   @NoIdempotency()
   @ApiBearerAuth()
@@ -61,6 +71,7 @@ export class AuthController {
 
   @Get('me')
   @ApiOperation({ summary: "The caller's identity and role" })
+  @ApiOkResponse({ type: IdentityResponseDto })
   @ApiBearerAuth()
   async me(
     @CurrentUser() user: AuthUser,

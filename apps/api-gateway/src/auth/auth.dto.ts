@@ -1,20 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  CREDENTIAL_EMAIL,
-  CREDENTIAL_PASSWORD,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  UserFields,
-} from '@taskflow/contracts';
+import { CREDENTIAL_EMAIL, CREDENTIAL_PASSWORD, UserFields, UserView } from '@taskflow/contracts';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import { ProfileDto } from '../users/users.dto';
 
 export class RegisterRequestDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 255 }) @UserFields.email.required() email!: string;
-  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
-  @UserFields.password.required()
-  password!: string;
+  @ApiProperty({ example: 'ada@example.com' }) @UserFields.email.required() email!: string;
+  @UserFields.password.required() password!: string;
   @ApiPropertyOptional({ type: () => ProfileDto })
   @IsOptional()
   @IsObject()
@@ -24,8 +16,8 @@ export class RegisterRequestDto {
 }
 
 export class LoginRequestDto {
-  @ApiProperty() @CREDENTIAL_EMAIL.required() email!: string;
-  @ApiProperty() @CREDENTIAL_PASSWORD.required() password!: string;
+  @CREDENTIAL_EMAIL.required() email!: string;
+  @CREDENTIAL_PASSWORD.required() password!: string;
 }
 
 export class RefreshRequestDto {
@@ -40,4 +32,9 @@ export class TokenResponseDto {
   @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
   @ApiProperty({ description: 'Seconds until the access token expires.' }) expiresIn!: number;
   @ApiProperty({ description: 'Single-use; rotated by POST /auth/refresh.' }) refreshToken!: string;
+}
+
+/** `GET /auth/me`: the caller's user and the session its token belongs to. */
+export class IdentityResponseDto extends UserView {
+  @ApiProperty({ description: 'The session of the access token (ends at logout).' }) sessionId!: string;
 }

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CacheKeys } from '@taskflow/cache';
-import { TaskRpc, TaskView } from '@taskflow/contracts';
+import { TaskPage, TaskRpc, TaskStats, TaskView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/auth.decorators';
 import { cacheStatus, etagOf, noneMatch } from '../http/http-caching';
@@ -45,7 +45,7 @@ const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag 
 /** The answers of a versioned write: the task, or a version problem (problem+json). */
 const VersionedWriteResponses = () =>
   applyDecorators(
-    ApiResponse({ status: 200, description: 'The task as changed; `ETag` its version.' }),
+    ApiResponse({ status: 200, type: TaskView, description: 'The task as changed; `ETag` its version.' }),
     ApiResponse({
       status: 409,
       description: 'Stale body `version`; `currentVersion` holds the stored one.',
@@ -68,6 +68,7 @@ export class TasksController {
 
   @Post()
   @ApiOperation({ summary: 'Create a task' })
+  @ApiResponse({ status: 201, type: TaskView, description: 'The task; `Location` its URL, `ETag` its version.' })
   @Idempotent()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async create(
@@ -83,6 +84,7 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: 'List visible tasks (keyset pages)' })
+  @ApiResponse({ status: 200, type: TaskPage })
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListTasksQueryDto,
@@ -96,6 +98,7 @@ export class TasksController {
 
   @Get('search')
   @ApiOperation({ summary: 'Search visible tasks by text' })
+  @ApiResponse({ status: 200, type: TaskPage })
   async search(
     @CurrentUser() user: AuthUser,
     @Query() query: SearchTasksQueryDto,
@@ -109,6 +112,7 @@ export class TasksController {
 
   @Get('stats/me')
   @ApiOperation({ summary: 'Task counts of the caller' })
+  @ApiResponse({ status: 200, type: TaskStats })
   async stats(
     @CurrentUser() user: AuthUser,
     @Req() request: FastifyRequest,
@@ -121,6 +125,8 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a task' })
+  @ApiResponse({ status: 200, type: TaskView, description: 'The task; `ETag` its version.' })
+  @ApiResponse({ status: 304, description: 'If-None-Match holds the current version.' })
   @ApiParam(ID_PARAM)
   @ApiHeader({ name: 'If-None-Match', required: false })
   @PrefetchCache(taskKeyOf)
@@ -197,6 +203,7 @@ export class TasksController {
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a task (soft)' })
+  @ApiResponse({ status: 204, description: 'Deleted; `POST /tasks/{id}/restore` brings it back.' })
   @ApiParam(ID_PARAM)
   @HttpCode(204)
   @ApiHeader(IF_MATCH)
@@ -212,7 +219,7 @@ export class TasksController {
   @Post(':id/restore')
   @ApiOperation({ summary: 'Restore a deleted task' })
   @Idempotent()
-  @ApiResponse({ status: 200, description: 'The restored task; `ETag` its version.' })
+  @ApiResponse({ status: 200, type: TaskView, description: 'The restored task; `ETag` its version.' })
   @ApiResponse({ status: 409, description: 'The task is not deleted (`TASK.NOT_DELETED`).', content: PROBLEM_CONTENT })
   @ApiParam(ID_PARAM)
   @HttpCode(200)

@@ -1,43 +1,23 @@
-import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
 import {
-  TASK_DESCRIPTION_MAX,
-  TASK_PAGE_MAX,
-  TASK_PRIORITIES,
-  TASK_QUERY,
-  TASK_QUERY_MAX,
-  TASK_SORT_FIELDS,
-  TASK_STATUSES,
-  TASK_TITLE_MAX,
-  TaskFields,
+  AssignTaskData,
+  ChangeTaskStatusData,
+  CreateTaskData,
   ListTasksQuery,
-  TaskPriority,
-  TaskStatus,
+  TASK_QUERY,
+  TASK_SORT_FIELDS,
+  TaskFields,
+  UpdateTaskData,
 } from '@taskflow/contracts';
 import { Transform } from 'class-transformer';
 
-// The field rules are the contract's (libs/contracts TaskFields): the gateway adds only the OpenAPI
-// description and what HTTP needs on top (query strings are text: lists and booleans are read here).
+// The gateway's request classes are the contract's RPC classes (libs/contracts TaskRpc) without what the path or
+// the If-Match header carries: their rules and OpenAPI schema come from the field definitions (TaskFields).
 const DATE_TIME = 'RFC 3339 date-time with offset, e.g. 2030-01-31T09:30:00Z';
-const LENGTH = 'Length in Unicode code points.';
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** No creator, version or timestamps: the service sets them (mass assignment is rejected with 400). */
-export class CreateTaskRequestDto {
-  @ApiProperty({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
-  @TaskFields.title.required()
-  title!: string;
-  @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })
-  @TaskFields.description.optional()
-  description?: string | null;
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @TaskFields.priority.optional() priority?: TaskPriority;
-  @ApiPropertyOptional({ enum: TASK_STATUSES }) @TaskFields.status.optional() status?: TaskStatus;
-  @ApiPropertyOptional({ nullable: true, format: 'uuid' })
-  @TaskFields.assigneeId.optional()
-  assigneeId?: string | null;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
-  @TaskFields.dueDate.optional()
-  dueDate?: string | null;
-}
+export class CreateTaskRequestDto extends CreateTaskData {}
 
 /**
  * Optimistic locking: send `If-Match: "v<version>"` (mismatch → 412) or `version` (stale → 409); neither → 428.
@@ -49,52 +29,42 @@ class VersionedDto {
 }
 
 /** Absent fields are kept; `null` clears `description` and `dueDate` (title and priority cannot be null). */
-export class UpdateTaskRequestDto extends VersionedDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
-  @TaskFields.title.optional()
-  title?: string;
-  @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })
-  @TaskFields.description.optional()
-  description?: string | null;
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @TaskFields.priority.optional() priority?: TaskPriority;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
-  @TaskFields.dueDate.optional()
-  dueDate?: string | null;
-}
+export class UpdateTaskRequestDto extends IntersectionType(
+  OmitType(UpdateTaskData, ['id', 'version'] as const),
+  VersionedDto,
+) {}
 
-export class ChangeStatusRequestDto extends VersionedDto {
-  @ApiProperty({ enum: TASK_STATUSES }) @TaskFields.status.required() status!: TaskStatus;
-}
+export class ChangeStatusRequestDto extends IntersectionType(
+  OmitType(ChangeTaskStatusData, ['id', 'version'] as const),
+  VersionedDto,
+) {}
 
-export class AssignTaskRequestDto extends VersionedDto {
-  @ApiProperty({ nullable: true, format: 'uuid', description: '`null` unassigns.' })
-  @TaskFields.assigneeId.required()
-  assigneeId!: string | null;
-}
+/** `assigneeId: null` unassigns. */
+export class AssignTaskRequestDto extends IntersectionType(
+  OmitType(AssignTaskData, ['id', 'version'] as const),
+  VersionedDto,
+) {}
 
 /**
  * The RPC's query class (its rules, once) without `q`, which only search takes; `overdue` arrives as the text
- * `true`/`false` and the OpenAPI descriptions are added below.
+ * `true`/`false`; what the rules do not say of a parameter is documented below.
  */
 export class ListTasksQueryDto extends OmitType(ListTasksQuery, ['q'] as const) {}
 Transform(bool)(ListTasksQueryDto.prototype, 'overdue');
 const LIST_DOCS: Record<string, Parameters<typeof ApiPropertyOptional>[0]> = {
   status: { description: 'Comma-separated statuses.' },
   priority: { description: 'Comma-separated priorities.' },
-  assigneeId: { format: 'uuid' },
-  creatorId: { format: 'uuid' },
-  dueBefore: { format: 'date-time', description: `Due strictly before; ${DATE_TIME}.` },
-  dueAfter: { format: 'date-time', description: `Due strictly after; ${DATE_TIME}.` },
+  dueBefore: { description: `Due strictly before; ${DATE_TIME}.` },
+  dueAfter: { description: `Due strictly after; ${DATE_TIME}.` },
   overdue: { type: Boolean },
   sort: { enum: TASK_SORT_FIELDS },
   order: { enum: ['asc', 'desc'] },
-  limit: { minimum: 1, maximum: TASK_PAGE_MAX, type: 'integer', description: 'Decimal digits.' },
   cursor: { description: 'Opaque, from the previous page.' },
 };
 for (const [name, doc] of Object.entries(LIST_DOCS)) ApiPropertyOptional(doc)(ListTasksQueryDto.prototype, name);
 
 export class SearchTasksQueryDto extends ListTasksQueryDto {
-  @ApiProperty({ description: 'Text to find in title and description.', minLength: 1, maxLength: TASK_QUERY_MAX })
+  @ApiProperty({ description: 'Text to find in title and description.' })
   @TASK_QUERY.required()
   q!: string;
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { UserPage, UserView } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, RequirePermission } from '../auth/auth.decorators';
 import { cacheStatus } from '../http/http-caching';
@@ -18,6 +19,7 @@ export class UsersController {
 
   @Get('me')
   @ApiOperation({ summary: "The caller's profile" })
+  @ApiOkResponse({ type: UserView })
   async me(
     @CurrentUser() user: AuthUser,
     @Req() request: FastifyRequest,
@@ -30,12 +32,14 @@ export class UsersController {
 
   @Patch('me')
   @ApiOperation({ summary: "Update the caller's profile" })
+  @ApiOkResponse({ type: UserView })
   updateMe(@CurrentUser() user: AuthUser, @Body() body: ProfileDto, @Req() request: FastifyRequest) {
     return this.users.updateProfile(user.id, body, rpcContext(request, user));
   }
 
   @Get()
   @ApiOperation({ summary: 'List users (admin)' })
+  @ApiOkResponse({ type: UserPage })
   @RequirePermission('user:list')
   async list(
     @CurrentUser() user: AuthUser,
@@ -50,6 +54,7 @@ export class UsersController {
 
   @Patch(':id/role')
   @ApiOperation({ summary: "Change a user's role (admin)" })
+  @ApiOkResponse({ type: UserView })
   @ApiParam({ name: 'id', format: 'uuid' })
   @RequirePermission('user:change-role')
   changeRole(

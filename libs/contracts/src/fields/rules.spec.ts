@@ -2,7 +2,9 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
 import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
-import { codePointLength, parseDateTime, textProblem } from './rules';
+import { codePointLength, defineField, IsText, parseDateTime, textProblem } from './rules';
+import { TASK_TITLE_MAX, TaskFields } from './task.fields';
+import { UserFields } from './user.fields';
 
 const ID = '0195f7a0-0000-7000-8000-000000000001';
 
@@ -111,5 +113,33 @@ describe('password length', () => {
     expect(register('é'.repeat(37)).password).toEqual(['password must be at most 72 bytes in UTF-8']);
     // 20 emoji: 20 characters, 80 bytes; bcrypt would check only the first 72 (18 emoji) at login.
     expect(register('😀'.repeat(20)).password).toEqual(['password must be at most 72 bytes in UTF-8']);
+  });
+});
+
+describe('field schemas (OpenAPI from the same definition as the check)', () => {
+  it('should state each rule of a field: length in code points, format, range, nullability', () => {
+    expect(TaskFields.title.schema).toEqual({
+      type: 'string',
+      minLength: 1,
+      maxLength: TASK_TITLE_MAX,
+      description: 'Length in Unicode code points.',
+    });
+    expect(TaskFields.description.schema).toMatchObject({ type: 'string', maxLength: 10_000, nullable: true });
+    expect(TaskFields.dueDate.schema).toMatchObject({ type: 'string', format: 'date-time', nullable: true });
+    expect(TaskFields.version.schema).toEqual({ type: 'integer', minimum: 1, maximum: 2_147_483_647 });
+    expect(UserFields.avatarUrl.schema).toMatchObject({ maxLength: 2048, format: 'uri', nullable: true });
+    expect(UserFields.avatarUrl.schema?.description).toBe('Length in Unicode code points. Absolute http(s) URL.');
+  });
+
+  it('should check what the schema states: a schema-documented limit is the enforced one', () => {
+    const title = 'x'.repeat(TaskFields.title.schema!.maxLength! + 1);
+    expect(errorsOf(CreateTaskData, { title }).title).toEqual([
+      `title must be at most ${TASK_TITLE_MAX} characters (Unicode code points) long`,
+    ]);
+    expect(errorsOf(CreateTaskData, { title: title.slice(1) })).toEqual({});
+  });
+
+  it('should document nothing for a rule given as a bare decorator (its class documents the property)', () => {
+    expect(defineField(false, () => IsText({ max: 3 })).schema).toBeUndefined();
   });
 });

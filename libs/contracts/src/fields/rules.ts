@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Transform } from 'class-transformer';
-import { isUUID, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, isUUID, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 
 /**
  * The value rules every boundary applies (gateway DTOs, RPC requests, event payloads), each written once.
@@ -172,15 +173,113 @@ export function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, key) => decorators.forEach((decorate) => decorate(target, key));
 }
 
+/**
+ * The OpenAPI schema a value rule implies (OpenAPI 3.0 Schema Object keywords). It travels with the rule, so
+ * the published document states exactly what the check enforces: lengths in code points, formats, ranges.
+ */
+export interface FieldSchema {
+  type?: 'string' | 'integer' | 'number' | 'boolean';
+  format?: string;
+  enum?: readonly string[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  description?: string;
+}
+
+/** A value rule and the schema it implies, written together. */
+export interface DocumentedRule {
+  decorate(): PropertyDecorator;
+  schema: FieldSchema;
+}
+
+/** A rule without a schema (a plain decorator factory) documents nothing: its class documents the property. */
+export type ValueRule = DocumentedRule | (() => PropertyDecorator);
+
+/** Text of `min`..`max` code points (`IsText`); `description` says what the text is. */
+export function text(limits: { min?: number; max: number }, description?: string): DocumentedRule {
+  return {
+    decorate: () => IsText(limits),
+    schema: {
+      type: 'string',
+      ...(limits.min ? { minLength: limits.min } : {}),
+      ...(Number.isFinite(limits.max) ? { maxLength: limits.max } : {}),
+      description: [description, 'Length in Unicode code points.'].filter(Boolean).join(' '),
+    },
+  };
+}
+
+/** One of `values` (class-validator `IsIn`). */
+export function oneOf(values: readonly string[]): DocumentedRule {
+  return { decorate: () => IsIn([...values]), schema: { type: 'string', enum: values } };
+}
+
+/** An integer in `min`..`max` (`IsIntIn`). */
+export function intIn(range: { min: number; max: number }): DocumentedRule {
+  return { decorate: () => IsIntIn(range), schema: { type: 'integer', minimum: range.min, maximum: range.max } };
+}
+
+/** A query-string integer in decimal digits (`DecimalInt`), then in `min`..`max`. */
+export function decimalIntIn(range: { min: number; max: number }): DocumentedRule {
+  return {
+    decorate: () => compose(DecimalInt(), IsIntIn(range)),
+    schema: { ...intIn(range).schema, description: 'Decimal digits.' },
+  };
+}
+
+/** A UUID, canonical lower-case (`IsCanonicalUuid`). */
+export const uuid: DocumentedRule = { decorate: IsCanonicalUuid, schema: { type: 'string', format: 'uuid' } };
+
+/** An RFC 3339 date-time with an explicit offset (`IsDateTime`). */
+export const dateTime: DocumentedRule = {
+  decorate: IsDateTime,
+  schema: {
+    type: 'string',
+    format: 'date-time',
+    description: 'RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z.',
+  },
+};
+
 /** One field's rules and nullability; `.required()` / `.optional()` apply them with the usage's presence. */
 export interface FieldRule {
   readonly nullable: boolean;
+  /** The OpenAPI schema of the field's documented rules (with `nullable`); `undefined` when none documents it. */
+  readonly schema?: FieldSchema & { nullable?: true };
   required(): PropertyDecorator;
   optional(): PropertyDecorator;
 }
 
-export function defineField(nullable: boolean, ...rules: (() => PropertyDecorator)[]): FieldRule {
+/**
+ * A field: its nullability and value rules. `.required()` / `.optional()` decorate a property with the
+ * presence rule, the value rules and, when a rule is documented, the matching OpenAPI property, so a class that
+ * declares the field is validated and documented from this one definition.
+ */
+export function defineField(nullable: boolean, ...rules: ValueRule[]): FieldRule {
+  const documented = rules.filter((rule): rule is DocumentedRule => typeof rule !== 'function');
+  const schema = documented.length
+    ? mergeSchemas(
+        documented.map((rule) => rule.schema),
+        nullable,
+      )
+    : undefined;
+  const decorators = () => rules.map((rule) => (typeof rule === 'function' ? rule() : rule.decorate()));
   const apply = (presence: 'required' | 'optional') =>
-    compose(Presence(presence, nullable), ...rules.map((rule) => rule()));
-  return { nullable, required: () => apply('required'), optional: () => apply('optional') };
+    compose(
+      Presence(presence, nullable),
+      ...decorators(),
+      ...(schema
+        ? [ApiProperty({ ...schema, enum: schema.enum && [...schema.enum], required: presence === 'required' })]
+        : []),
+    );
+  return { nullable, schema, required: () => apply('required'), optional: () => apply('optional') };
+}
+
+function mergeSchemas(schemas: FieldSchema[], nullable: boolean): FieldSchema & { nullable?: true } {
+  const descriptions = schemas.map((schema) => schema.description).filter(Boolean);
+  return {
+    ...Object.assign({}, ...schemas),
+    ...(descriptions.length ? { description: descriptions.join(' ') } : {}),
+    ...(nullable ? { nullable: true as const } : {}),
+  };
 }

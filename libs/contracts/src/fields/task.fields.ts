@@ -1,5 +1,4 @@
-import { IsIn } from 'class-validator';
-import { defineField, INT4_MAX, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from './rules';
+import { dateTime, defineField, INT4_MAX, intIn, oneOf, text, uuid } from './rules';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -14,21 +13,24 @@ export const TASK_QUERY_MAX = 200;
 
 /**
  * Each task field once, as the `tasks` table holds it (seed 001): type, nullability, length in code points,
- * format, range. The gateway's request classes, the RPC requests and the event snapshots all apply these;
- * `TaskFields.title.optional()` is "may be absent, never null".
+ * format, range, and the OpenAPI schema that states them. The gateway's request classes, the RPC requests and
+ * answers and the event snapshots all declare their task fields with these; `TaskFields.title.optional()` is
+ * "may be absent, never null".
  */
 export const TaskFields = {
-  id: defineField(false, IsCanonicalUuid),
-  title: defineField(false, () => IsText({ min: 1, max: TASK_TITLE_MAX })),
-  description: defineField(true, () => IsText({ max: TASK_DESCRIPTION_MAX })),
-  status: defineField(false, () => IsIn(TASK_STATUSES)),
-  priority: defineField(false, () => IsIn(TASK_PRIORITIES)),
-  assigneeId: defineField(true, IsCanonicalUuid),
-  creatorId: defineField(false, IsCanonicalUuid),
+  id: defineField(false, uuid),
+  title: defineField(false, text({ min: 1, max: TASK_TITLE_MAX })),
+  description: defineField(true, text({ max: TASK_DESCRIPTION_MAX })),
+  status: defineField(false, oneOf(TASK_STATUSES)),
+  priority: defineField(false, oneOf(TASK_PRIORITIES)),
+  assigneeId: defineField(true, uuid),
+  creatorId: defineField(false, uuid),
   /** RFC 3339 with offset; the service binds the parsed instant, never the client's string. */
-  dueDate: defineField(true, IsDateTime),
-  completedAt: defineField(true, IsDateTime),
-  deletedAt: defineField(true, IsDateTime),
+  dueDate: defineField(true, dateTime),
+  completedAt: defineField(true, dateTime),
+  deletedAt: defineField(true, dateTime),
+  createdAt: defineField(false, dateTime),
+  updatedAt: defineField(false, dateTime),
   /** `integer`, `CHECK (version > 0)`. */
-  version: defineField(false, () => IsIntIn({ min: 1, max: INT4_MAX })),
+  version: defineField(false, intIn({ min: 1, max: INT4_MAX })),
 } as const;

@@ -1,5 +1,5 @@
-import { IsIn, isEmail, isURL, ValidateBy } from 'class-validator';
-import { compose, defineField, IsCanonicalUuid, IsText, textProblem } from './rules';
+import { isEmail, isURL, ValidateBy } from 'class-validator';
+import { dateTime, defineField, oneOf, text, textProblem, uuid } from './rules';
 
 /**
  * A format check of validator.js on text that passed `IsText` only: validator.js throws a URIError on a lone
@@ -40,32 +40,30 @@ export const PASSWORD_MIN_LENGTH = 8;
  * `profile` jsonb (which refuses NUL like text does; `null` in an update removes a key).
  */
 export const UserFields = {
-  id: defineField(false, IsCanonicalUuid),
-  email: defineField(false, () =>
-    compose(
-      IsText({ min: 1, max: 255 }),
-      IsTextFormat('isEmail', (value) => isEmail(value), 'an email address'),
-    ),
-  ),
+  id: defineField(false, uuid),
+  email: defineField(false, text({ min: 1, max: 255 }), {
+    decorate: () => IsTextFormat('isEmail', (value) => isEmail(value), 'an email address'),
+    schema: { format: 'email' },
+  }),
   /** No NUL: bcrypt reads a C string and would ignore everything after it. */
-  password: defineField(false, () =>
-    compose(IsText({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH }), IsUtf8Within(PASSWORD_MAX_LENGTH)),
-  ),
-  role: defineField(false, () => IsIn(USER_ROLES)),
-  firstName: defineField(true, () => IsText({ max: 100 })),
-  lastName: defineField(true, () => IsText({ max: 100 })),
-  /** Absolute http(s) URL. */
-  avatarUrl: defineField(true, () =>
-    compose(
-      IsText({ max: 2048 }),
+  password: defineField(false, text({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH }), {
+    decorate: () => IsUtf8Within(PASSWORD_MAX_LENGTH),
+    schema: { format: 'password', description: `At most ${PASSWORD_MAX_LENGTH} bytes in UTF-8.` },
+  }),
+  role: defineField(false, oneOf(USER_ROLES)),
+  firstName: defineField(true, text({ max: 100 })),
+  lastName: defineField(true, text({ max: 100 })),
+  avatarUrl: defineField(true, text({ max: 2048 }), {
+    decorate: () =>
       IsTextFormat(
         'isUrl',
         (value) => isURL(value, { protocols: ['http', 'https'], require_protocol: true }),
         'an absolute http(s) URL',
       ),
-    ),
-  ),
-  /** IANA zone name, e.g. `Europe/Berlin`. */
-  timezone: defineField(true, () => IsText({ max: 64 })),
-  bio: defineField(true, () => IsText({ max: 1000 })),
+    schema: { format: 'uri', description: 'Absolute http(s) URL.' },
+  }),
+  timezone: defineField(true, text({ max: 64 }, 'IANA zone name, e.g. Europe/Berlin.')),
+  bio: defineField(true, text({ max: 1000 })),
+  createdAt: defineField(false, dateTime),
+  updatedAt: defineField(false, dateTime),
 } as const;

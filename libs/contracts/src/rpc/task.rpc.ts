@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import {
@@ -9,7 +10,7 @@ import {
   TaskStatus,
 } from '../fields/task.fields';
 import { answerOf, defineRpc } from './define-rpc';
-import { DecimalInt, defineField, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from '../fields/rules';
+import { dateTime, decimalIntIn, defineField, text, uuid } from '../fields/rules';
 
 /**
  * Request/response shapes of the `TaskRpc` operations (task-service). Each request is an
@@ -41,12 +42,12 @@ export const TASK_PAGE_DEFAULT = 20;
 export const TASK_SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority'] as const;
 export type TaskSortField = (typeof TASK_SORT_FIELDS)[number];
 
-const PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: TASK_PAGE_MAX }));
-const FILTER_DATE = defineField(false, IsDateTime);
-const FILTER_USER = defineField(false, IsCanonicalUuid);
+const PAGE_LIMIT = defineField(false, decimalIntIn({ min: 1, max: TASK_PAGE_MAX }));
+const FILTER_DATE = defineField(false, dateTime);
+const FILTER_USER = defineField(false, uuid);
 /** `q` of list and search: text like a title's. */
-export const TASK_QUERY = defineField(false, () => IsText({ min: 1, max: TASK_QUERY_MAX }));
-export const TASK_CURSOR = defineField(false, () => IsText({ min: 1, max: 512 }));
+export const TASK_QUERY = defineField(false, text({ min: 1, max: TASK_QUERY_MAX }));
+export const TASK_CURSOR = defineField(false, text({ min: 1, max: 512 }));
 
 /** `task.create`. The actor becomes the creator. Answers `TaskView` (status `todo` unless given). */
 export class CreateTaskData {
@@ -134,21 +135,24 @@ export class TaskStatsQuery {
   @FILTER_USER.optional() userId?: string;
 }
 
-/** What the service answers about a task. Timestamps are ISO-8601 UTC; nullable fields are `null`. */
-export interface TaskView {
-  id: string;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  priority: TaskPriority;
-  assigneeId: string | null;
-  creatorId: string;
-  dueDate: string | null;
-  completedAt: string | null;
-  deletedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
+/**
+ * What the service answers about a task, and the OpenAPI schema of the gateway's task responses. Timestamps are
+ * ISO-8601 UTC; nullable fields are `null`.
+ */
+export class TaskView {
+  @TaskFields.id.required() id!: string;
+  @TaskFields.title.required() title!: string;
+  @TaskFields.description.required() description!: string | null;
+  @TaskFields.status.required() status!: TaskStatus;
+  @TaskFields.priority.required() priority!: TaskPriority;
+  @TaskFields.assigneeId.required() assigneeId!: string | null;
+  @TaskFields.creatorId.required() creatorId!: string;
+  @TaskFields.dueDate.required() dueDate!: string | null;
+  @TaskFields.completedAt.required() completedAt!: string | null;
+  @TaskFields.deletedAt.required() deletedAt!: string | null;
+  @TaskFields.createdAt.required() createdAt!: string;
+  @TaskFields.updatedAt.required() updatedAt!: string;
+  @TaskFields.version.required() version!: number;
 }
 
 /**
@@ -163,18 +167,31 @@ export interface TaskDeleted {
   affectedUserIds: string[];
 }
 
-export interface TaskPage {
-  items: TaskView[];
+/** One keyset page of tasks. */
+export class TaskPage {
+  @ApiProperty({ type: [TaskView] }) items!: TaskView[];
   /** `null` on the last page. */
-  nextCursor: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass back as `cursor` for the next page; `null` on the last.',
+  })
+  nextCursor!: string | null;
 }
 
+const countsOf = (keys: readonly string[]) => ({
+  type: 'object' as const,
+  properties: Object.fromEntries(keys.map((key) => [key, { type: 'integer' as const, minimum: 0 }])),
+  required: [...keys],
+});
+
 /** Backs the seed's `task:stats` cache key. `overdue`: due date passed and status not `done`. */
-export interface TaskStats {
-  total: number;
-  byStatus: Record<TaskStatus, number>;
-  byPriority: Record<TaskPriority, number>;
-  overdue: number;
+export class TaskStats {
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty(countsOf(TASK_STATUSES)) byStatus!: Record<TaskStatus, number>;
+  @ApiProperty(countsOf(TASK_PRIORITIES)) byPriority!: Record<TaskPriority, number>;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Due date passed and status not `done`.' })
+  overdue!: number;
 }
 
 function toList(value: unknown): unknown {

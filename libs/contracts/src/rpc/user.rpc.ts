@@ -1,6 +1,7 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
-import { DecimalInt, defineField, IsIntIn, IsText } from '../fields/rules';
+import { decimalIntIn, defineField, text } from '../fields/rules';
 import { answerOf, defineRpc } from './define-rpc';
 import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
 
@@ -28,13 +29,13 @@ export const UserErrorCodes = {
 export const USER_PAGE_MAX = 100;
 
 /** Login takes any stored text: a format check would tell which emails can exist. */
-export const CREDENTIAL_EMAIL = defineField(false, () => IsText({ min: 1, max: 255 }));
-export const CREDENTIAL_PASSWORD = defineField(false, () => IsText({ min: 1, max: PASSWORD_MAX_LENGTH }));
-const SESSION_ID = defineField(false, () => IsText({ min: 1, max: 128 }));
+export const CREDENTIAL_EMAIL = defineField(false, text({ min: 1, max: 255 }));
+export const CREDENTIAL_PASSWORD = defineField(false, text({ min: 1, max: PASSWORD_MAX_LENGTH }));
+const SESSION_ID = defineField(false, text({ min: 1, max: 128 }));
 /** `user.list` paging and search, shared with the gateway's query class. */
-export const USER_PAGE = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: 1_000_000 }));
-export const USER_PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: USER_PAGE_MAX }));
-export const USER_SEARCH = defineField(false, () => IsText({ max: 100 }));
+export const USER_PAGE = defineField(false, decimalIntIn({ min: 1, max: 1_000_000 }));
+export const USER_PAGE_LIMIT = defineField(false, decimalIntIn({ min: 1, max: USER_PAGE_MAX }));
+export const USER_SEARCH = defineField(false, text({ max: 100 }));
 
 /** The profile stored in `users.profile` (JSONB). Every field optional; `null` in an update removes it. */
 export class UserProfileData {
@@ -101,23 +102,22 @@ export class ListUsersQuery {
   @UserFields.role.optional() role?: UserRole;
 }
 
-/** What the service answers about a user. Never carries the password hash. */
-export interface UserView {
-  id: string;
-  email: string;
-  role: UserRole;
-  profile: UserProfileData;
-  /** ISO-8601, UTC. */
-  createdAt: string;
-  /** ISO-8601, UTC. */
-  updatedAt: string;
+/** What the service answers about a user, and the OpenAPI schema of the gateway's user answers. Never the password hash. */
+export class UserView {
+  @UserFields.id.required() id!: string;
+  @UserFields.email.required() email!: string;
+  @UserFields.role.required() role!: UserRole;
+  @ApiProperty({ type: () => UserProfileData }) profile!: UserProfileData;
+  @UserFields.createdAt.required() createdAt!: string;
+  @UserFields.updatedAt.required() updatedAt!: string;
 }
 
-export interface UserPage {
-  items: UserView[];
-  total: number;
-  page: number;
-  limit: number;
+/** One page of `user.list`, newest first; `total` counts every match. */
+export class UserPage {
+  @ApiProperty({ type: [UserView] }) items!: UserView[];
+  @ApiProperty({ type: 'integer', minimum: 0 }) total!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) page!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: USER_PAGE_MAX }) limit!: number;
 }
 
 /** Every user-service operation: pattern, request class, answer type (the only list of them). */
