@@ -7,6 +7,7 @@ export * from './events/envelope';
 export * from './events/envelope.factory';
 export * from './events/actors';
 export * from './events/payloads';
+export * from './pagination/keyset-cursor';
 export * from './rpc/error-codes';
 export * from './rpc/patterns';
 export * from './rpc/define-rpc';

@@ -1,7 +1,6 @@
 import { ENTITY_TYPES } from '../events/event-types';
 import {
-  decodeCursor,
-  encodeCursor,
+  EventLogCursor,
   FILTER_KEYS,
   AUDIT_EXPORT_LIMIT_MAX,
   InvalidAuditQuery,
@@ -95,8 +94,8 @@ describe('parsePage', () => {
 
   it('should round-trip a cursor and reject a forged one', () => {
     const cursor = { createdAt: new Date('2026-03-04T05:06:07.089Z'), eventId: UUID };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    expect(parsePage({ cursor: encodeCursor(cursor) }).cursor).toEqual(cursor);
+    expect(EventLogCursor.decode(EventLogCursor.encode(cursor))).toEqual(cursor);
+    expect(parsePage({ cursor: EventLogCursor.encode(cursor) }).cursor).toEqual(cursor);
     expect(problems(() => parsePage({ cursor: 'garbage' }))).toContainEqual({
       field: 'cursor',
       reason: 'is malformed',

@@ -1,5 +1,6 @@
 import { ALL_EVENT_TYPES, ENTITY_TYPES } from '../events/event-types';
 import { canonicalUuid, parseDateTime } from '../fields/rules';
+import { keysetCursor } from '../pagination/keyset-cursor';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';
 import { TASK_TIMELINE_FIELDS, TaskTimelineField } from './history';
 
@@ -174,7 +175,7 @@ export function parsePage(query: RawQuery): PageRequest {
   const problems: FieldError[] = [];
   const limit = positiveInt(query, 'limit', AUDIT_PAGE_MAX, problems) ?? AUDIT_PAGE_DEFAULT;
   const rawCursor = single(query, 'cursor', problems);
-  const cursor = rawCursor === undefined ? undefined : decodeCursor(rawCursor);
+  const cursor = rawCursor === undefined ? undefined : EventLogCursor.decode(rawCursor);
   if (rawCursor !== undefined && cursor === undefined) problems.push({ field: 'cursor', reason: 'is malformed' });
   fail(problems);
   return { limit, cursor };
@@ -205,20 +206,16 @@ export function parseFlag(query: RawQuery, field: string): boolean {
   return value === 'true';
 }
 
-/** Opaque cursor: the sort key (createdAt, eventId) of the last item of the previous page. */
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt.getTime(), cursor.eventId])).toString('base64url');
-}
-
-export function decodeCursor(raw: string): Cursor | undefined {
-  try {
-    const [ms, eventId] = JSON.parse(Buffer.from(raw, 'base64url').toString()) as unknown[];
+/** The event log's keyset cursor: the sort key (createdAt, eventId) of the previous page's last item. */
+export const EventLogCursor = keysetCursor<Cursor>({
+  write: (cursor) => [cursor.createdAt.getTime(), cursor.eventId],
+  read: (value) => {
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [ms, eventId] = value as unknown[];
     if (!Number.isSafeInteger(ms) || typeof eventId !== 'string' || !UUID.test(eventId)) return undefined;
     return { createdAt: new Date(ms as number), eventId };
-  } catch {
-    return undefined;
-  }
-}
+  },
+});
 
 /** A single-field InvalidAuditQuery, for a rule a route adds on top of these. */
 /** A task's as-of read: `taskId` from the path (lower-cased UUID), `at` required (RFC 3339 with offset). */

@@ -1,4 +1,4 @@
-import { DeadLetterItem, FieldError, MAX_LISTED_VALUE_LENGTH } from '@taskflow/contracts';
+import { DeadLetterItem, FieldError, keysetCursor, MAX_LISTED_VALUE_LENGTH } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 
@@ -60,27 +60,26 @@ export function toDeadLetterItem(topic: string, partition: number, message: Kafk
   };
 }
 
-/** The cursor is base64url JSON `{ "topic:partition": "offset" }`; a malformed one is a 400 on `cursor`. */
+/** The dead-letter listing's keyset cursor: the next offset per `topic:partition`, offsets as decimal strings. */
+const DeadLetterCursor = keysetCursor<Map<string, bigint>>({
+  write: (positions) => Object.fromEntries([...positions].map(([key, offset]) => [key, offset.toString()])),
+  read: (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const entries = Object.entries(value);
+    if (!entries.every(([, offset]) => typeof offset === 'string' && /^\d{1,19}$/.test(offset))) return undefined;
+    return new Map(entries.map(([key, offset]) => [key, BigInt(offset as string)]));
+  },
+});
+
+/** The positions a cursor names (none: from the start); a malformed cursor is a 400 on `cursor`. */
 export function decodeCursor(cursor: string | undefined): Map<string, bigint> {
   if (cursor === undefined) return new Map();
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return new Map(
-      Object.entries(parsed).map(([key, offset]) => {
-        if (typeof offset !== 'string' || !/^\d{1,19}$/.test(offset)) throw new Error('bad offset');
-        return [key, BigInt(offset)];
-      }),
-    );
-  } catch {
-    throw invalidRequest([{ field: 'cursor', reason: 'must be the nextCursor of a previous page' }]);
-  }
+  const positions = DeadLetterCursor.decode(cursor);
+  if (!positions) throw invalidRequest([{ field: 'cursor', reason: 'must be the nextCursor of a previous page' }]);
+  return positions;
 }
 
-export function encodeCursor(positions: Map<string, bigint>): string {
-  const plain = Object.fromEntries([...positions].map(([key, offset]) => [key, offset.toString()]));
-  return Buffer.from(JSON.stringify(plain)).toString('base64url');
-}
+export const encodeCursor = DeadLetterCursor.encode;
 
 /** 400 `REQUEST.VALIDATION_FAILED` naming each field, as the validation pipe answers. */
 export function invalidRequest(problems: FieldError[]): AppError {

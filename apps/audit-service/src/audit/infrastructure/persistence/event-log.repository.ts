@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo, QueryFilter } from 'mongoose';
-import { Cursor, encodeCursor, EventFilter, PageRequest } from '@taskflow/contracts';
+import { Cursor, EventFilter, EventLogCursor, PageRequest } from '@taskflow/contracts';
 import { EventStore, Page, TypeImpact } from '../../application/ports';
 import { EventLog } from '../../domain/event-log';
 import { ChainedEventLog, chainedContent, ChainHead, sealRecords } from '../../domain/record-chain';
@@ -207,7 +207,7 @@ export class EventLogRepository implements EventStore {
     const more = items.length > page.limit;
     const pageItems = items.slice(0, page.limit);
     const last = pageItems.at(-1);
-    return { items: pageItems, nextCursor: more && last ? encodeCursor(last) : null };
+    return { items: pageItems, nextCursor: more && last ? EventLogCursor.encode(last) : null };
   }
 
   /** One request's trail, oldest first. */
