@@ -1,5 +1,7 @@
-// Module boundaries and layers, checked by dependency-cruiser in CI (`npm run lint:deps`, .ci/run "typecheck and
-// lint") and by libs/ops/test/module-boundaries.int-spec.ts, which shows each rule catching a wrong import.
+// The file-level boundaries, checked by dependency-cruiser in CI (`npm run lint:deps`, .ci/run "typecheck and lint"):
+// the layers inside each app and test code kept out of production files. The project-level boundaries (no app imports
+// another app, libs never import apps, contracts stand alone) are Nx's @nx/enforce-module-boundaries on the project
+// tags, in eslint.config.mjs. libs/ops/test/module-boundaries.spec.ts shows each rule of both catching a wrong import.
 // Known violations still being paid off are listed in .dependency-cruiser-known-violations.json: they are reported
 // as warnings, every NEW violation fails.
 const TEST_FILES = '(\\.spec\\.ts|\\.int-spec\\.ts)$|/test/|/scripts/';
@@ -9,27 +11,6 @@ const LAYER = '^apps/[^/]+/src/[^/]+/';
 module.exports = {
   forbidden: [
     {
-      name: 'no-app-to-app',
-      comment: 'An app never imports another app: share code through libs/.',
-      severity: 'error',
-      from: { path: '^apps/([^/]+)/' },
-      to: { path: '^apps/', pathNot: '^apps/$1/' },
-    },
-    {
-      name: 'no-lib-to-app',
-      comment: 'libs/ is what apps import, never the other way round.',
-      severity: 'error',
-      from: { path: '^libs/' },
-      to: { path: '^apps/' },
-    },
-    {
-      name: 'contracts-stand-alone',
-      comment: 'libs/contracts is the single source of shapes and rules: it depends on no other TaskFlow code.',
-      severity: 'error',
-      from: { path: '^libs/contracts/' },
-      to: { path: '^libs/', pathNot: '^libs/contracts/' },
-    },
-    {
       name: 'no-test-code-in-production',
       comment: 'libs/testing and libs/fault-suite serve tests, benchmarks and tooling only.',
       severity: 'error',
@@ -38,6 +19,16 @@ module.exports = {
         pathNot: `${TEST_FILES}|^libs/(testing|fault-suite|bench)/|^libs/ops/src/testing/`,
       },
       to: { path: '^libs/(testing|fault-suite)/' },
+    },
+    {
+      name: 'infra-only-in-tests-of-config-and-nest-kit',
+      comment:
+        'libs/infra (local backends) builds on config and nest-kit, so only their tests may use it: the Nx graph leaves ' +
+        'those test edges out (implicitDependencies "!infra" in their project.json), a production import would be a ' +
+        'real edge it cannot see and a cycle.',
+      severity: 'error',
+      from: { path: '^libs/(config|nest-kit)/', pathNot: TEST_FILES },
+      to: { path: '^libs/infra/' },
     },
     {
       name: 'domain-is-pure',

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // Relative, not @taskflow/contracts: the Jest global setup loads this file without the path aliases.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- no path aliases in Jest global setup
 import { ALL_TOPICS, Topics } from '../../contracts/src/events/topics';
 
 /** The environment variables that carry the token keys to the apps (see libs/config signing-keys). */

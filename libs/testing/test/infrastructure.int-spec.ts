@@ -1,6 +1,6 @@
 // Proves each backend of this run is a real server, over real connections, and prints who provides it.
 import { isMongoStandIn, mongoProvider } from '@taskflow/infra';
-import { createScratchDatabase, requireRealMongo, uniqueName, waitFor } from '@taskflow/testing';
+import { createScratchDatabase, requireRealMongo, uniqueName, waitFor } from '../src';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';

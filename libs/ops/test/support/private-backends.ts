@@ -2,9 +2,13 @@ import { ensureKafkaTopics, InfraConfig, KafkaSaslSecurity, loadConfig, OwnedRec
 import { freePort } from '@taskflow/testing';
 import * as fs from 'node:fs';
 // Not (yet) exported by @taskflow/infra's index: the launchers the shared infrastructure uses, on other ports.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- launchers not exported by @taskflow/infra
 import { startLocalKafka } from '../../../infra/src/backends/kafka';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- launchers not exported by @taskflow/infra
 import { startMongoJavaServer } from '../../../infra/src/backends/mongo';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- launchers not exported by @taskflow/infra
 import { startRedisServer } from '../../../infra/src/backends/redis';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- launchers not exported by @taskflow/infra
 import { stopProcess } from '../../../infra/src/proc';
 
 /** A server owned by one test: stopped and started again on the same port, by its pid only. */

@@ -2,8 +2,11 @@
 // If `node tools/run.js test` already did (TASKFLOW_INFRA_READY=1 with the URLs in the environment), this
 // only reports the providers. Otherwise what is started here is stopped again by global-teardown.ts.
 // Relative import on purpose: Jest does not apply moduleNameMapper (the @taskflow/* aliases) to globalSetup.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- no path aliases in Jest global setup
 import { BACKENDS, InfraError } from '../../../infra/src/types';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- no path aliases in Jest global setup
 import { describeBackend, ENV_VARS, infraEnv, infraUp } from '../../../infra/src/resolver';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- no path aliases in Jest global setup
 import {
   EVENT_PRODUCERS,
   generateCheckpointKeyEnv,
