@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { ListTasksQuery } from '@taskflow/contracts';
-import { buildListSql } from '../src/task/application/list-tasks.sql';
+import { buildListSql } from '../src/task/infrastructure/persistence/list-tasks.sql';
 import { Actor } from '../src/task/domain/task';
 import { createScratchDatabase, openDataSource, testConfig } from '../test/fixtures/database';
 

@@ -6,6 +6,7 @@ import { TaskService } from './task/application/task.service';
 import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
 import { inActorTransaction } from './database/actor-transaction';
+import { TypeOrmTaskRepository } from './task/infrastructure/persistence/typeorm-task.repository';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
 
 /**
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   try {
     await assertSchemaCurrent(dataSource);
     const tasks = new TaskService({
-      dataSource,
+      tasks: new TypeOrmTaskRepository(dataSource),
       outboxTable: TASK_OUTBOX_TABLE,
       idempotency: new IdempotencyRecords({
         table: TASK_IDEMPOTENCY_TABLE,

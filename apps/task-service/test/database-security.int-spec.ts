@@ -3,6 +3,7 @@ import { DATABASE_ROLES } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TaskService } from '../src/task/application/task.service';
+import { TypeOrmTaskRepository } from '../src/task/infrastructure/persistence/typeorm-task.repository';
 import { Actor, canAccess } from '../src/task/domain/task';
 import { inActorTransaction } from '../src/database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_MIGRATIONS, TASK_OUTBOX_TABLE } from '../src/migrations';
@@ -202,7 +203,7 @@ describe('task-service database roles and row-level security (real PostgreSQL)',
 
     it("should keep a changed task in its writer's view: the service answers 403, the policy refuses (42501)", async () => {
       const service = new TaskService({
-        dataSource: runtime,
+        tasks: new TypeOrmTaskRepository(runtime),
         outboxTable: TASK_OUTBOX_TABLE,
         idempotency: new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
       });

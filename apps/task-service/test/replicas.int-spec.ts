@@ -2,6 +2,7 @@ import { RpcContext } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { DataSource } from 'typeorm';
 import { TaskService } from '../src/task/application/task.service';
+import { TypeOrmTaskRepository } from '../src/task/infrastructure/persistence/typeorm-task.repository';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase, testConfig } from './fixtures/database';
 
@@ -41,7 +42,7 @@ describe('read replicas (real PostgreSQL)', () => {
     await owners[1].query(`INSERT INTO users (id, email, password_hash) VALUES ($1, 'r@example.test', 'x')`, [userId]);
     const context: RpcContext = { actor: { id: userId, role: 'user' } };
     const tasks = new TaskService({
-      dataSource,
+      tasks: new TypeOrmTaskRepository(dataSource),
       outboxTable: TASK_OUTBOX_TABLE,
       idempotency: new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
     });

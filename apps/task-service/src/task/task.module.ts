@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from '../migrations';
 import { assertSchemaCurrent } from '../database/data-source';
+import { TaskRepository } from './application/task.repository';
 import { TaskService } from './application/task.service';
+import { TypeOrmTaskRepository } from './infrastructure/persistence/typeorm-task.repository';
 import { TaskRpcController } from './interface/messaging/task.rpc-controller';
 
 export interface TaskModuleOptions {
@@ -51,12 +53,13 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: () =>
             new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
         },
+        { provide: TaskRepository, useValue: new TypeOrmTaskRepository(options.dataSource) },
         {
           provide: TaskService,
-          inject: [IdempotencyRecords],
-          useFactory: (idempotency: IdempotencyRecords) =>
+          inject: [IdempotencyRecords, TaskRepository],
+          useFactory: (idempotency: IdempotencyRecords, tasks: TaskRepository) =>
             new TaskService({
-              dataSource: options.dataSource,
+              tasks,
               outboxTable: TASK_OUTBOX_TABLE,
               idempotency,
               afterCommit: options.afterCommit,

@@ -22,24 +22,15 @@ import {
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
 import { appendToOutbox } from '@taskflow/outbox';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
-import { inActorTransaction } from '../../database/actor-transaction';
-import { TaskRow, toSnapshot, toTask, toTaskView } from '../infrastructure/persistence/task.mapper';
-import { buildListSql, encodeCursor } from './list-tasks.sql';
-import {
-  forbidden,
-  invalidCursor,
-  invalidDueDate,
-  notDeleted,
-  taskNotFound,
-  unauthenticated,
-  unknownUser,
-  versionConflict,
-} from './task.errors';
+import { forbidden, notDeleted, taskNotFound, unauthenticated, versionConflict } from './task.errors';
+import { TaskChanges, TaskRepository } from './task.repository';
+import { toSnapshot, toTaskView } from './task.view';
 
 export interface TaskServiceOptions {
-  dataSource: DataSource;
+  /** Where tasks are stored; its `transaction` sets the actor for row-level security. */
+  tasks: TaskRepository;
   outboxTable: string;
   /** Where keyed writes (`context.idempotencyKey`) are recorded with their result. */
   idempotency: IdempotencyRecords;
@@ -48,8 +39,8 @@ export interface TaskServiceOptions {
 }
 
 interface Change {
-  /** Column → new value; `version` and `updated_at` are maintained here. */
-  set: Record<string, unknown>;
+  /** Field → new value; `version` and `updatedAt` are maintained by the repository. */
+  set: TaskChanges;
   event: (updated: Task) => { type: EventType; payload: object };
 }
 
@@ -57,8 +48,8 @@ interface Change {
  * Task use cases. Every write runs in one transaction that locks the row, checks access and the expected
  * version, updates with `WHERE version = $n` (and checks the affected rows), and appends its event to the
  * outbox; a write with an Idempotency-Key records the key and its result in the same transaction. Reads of lists and stats may go to a replica; single-task reads and all writes use the primary.
- * Every query runs in a transaction with the actor set (`inActorTransaction`), so `tasks`' row-level security
- * filters the rows a second time.
+ * Every query runs in a transaction with the actor set (`TaskRepository.transaction`), so `tasks`' row-level
+ * security filters the rows a second time.
  */
 export class TaskService {
   constructor(private readonly options: TaskServiceOptions) {}
@@ -67,47 +58,41 @@ export class TaskService {
     const actor = requireActor(context);
     const status = data.status ?? 'todo';
     return this.write(context, TaskRpc.create.pattern, data, toTaskView, async (manager) => {
-      const [row] = await manager.query(
-        `INSERT INTO tasks (title, description, status, priority, assignee_id, creator_id, due_date, completed_at)
-         VALUES ($1, $2, $3::task_status, $4::task_priority, $5, $6, $7, CASE WHEN $3::task_status = 'done' THEN now() END)
-         RETURNING *`,
-        [
-          data.title,
-          data.description ?? null,
-          status,
-          data.priority ?? 'medium',
-          data.assigneeId ?? null,
-          actor.id,
-          data.dueDate ? toInstant(data.dueDate) : null,
-        ],
-      );
-      const created = toTask(row as TaskRow);
+      const created = await this.options.tasks.insert(manager, {
+        title: data.title,
+        description: data.description ?? null,
+        status,
+        priority: data.priority ?? 'medium',
+        assigneeId: data.assigneeId ?? null,
+        creatorId: actor.id,
+        dueDate: data.dueDate ? new Date(toInstant(data.dueDate)) : null,
+      });
       return { task: created, event: { type: EventType.TaskCreated, payload: { task: toSnapshot(created) } } };
     });
   }
 
   async get(context: RpcContext, data: TaskIdData): Promise<TaskView> {
     const actor = requireActor(context);
-    const [row] = await inActorTransaction(this.options.dataSource, actor, 'primary', (manager) =>
-      manager.query(`SELECT * FROM tasks WHERE id = $1 AND deleted_at IS NULL`, [data.id]),
+    const task = await this.options.tasks.transaction(actor, 'primary', (manager) =>
+      this.options.tasks.findById(manager, data.id),
     );
-    if (!row || !canAccess(actor, toTask(row))) throw taskNotFound(data.id);
-    return toTaskView(toTask(row));
+    if (!task || task.deletedAt !== null || !canAccess(actor, task)) throw taskNotFound(data.id);
+    return toTaskView(task);
   }
 
   update(context: RpcContext, data: UpdateTaskData): Promise<TaskChange> {
     return this.change(context, TaskRpc.update.pattern, data, data.id, data.version, 'live', (task) => {
-      const set: Record<string, unknown> = {};
-      const changed: string[] = [];
-      const put = (field: string, column: string, next: unknown, current: unknown) => {
-        if (next === undefined || sameValue(next, current)) return;
-        set[column] = next;
+      const set: TaskChanges = {};
+      const changed: (keyof TaskChanges)[] = [];
+      const put = <F extends keyof TaskChanges>(field: F, next: TaskChanges[F] | undefined) => {
+        if (next === undefined || sameValue(next, task[field])) return;
+        set[field] = next;
         changed.push(field);
       };
-      put('title', 'title', data.title, task.title);
-      put('description', 'description', data.description, task.description);
-      put('priority', 'priority', data.priority, task.priority);
-      put('dueDate', 'due_date', data.dueDate ? toInstant(data.dueDate) : data.dueDate, task.dueDate);
+      put('title', data.title);
+      put('description', data.description);
+      put('priority', data.priority);
+      put('dueDate', typeof data.dueDate === 'string' ? new Date(toInstant(data.dueDate)) : data.dueDate);
       if (changed.length === 0) return null;
       return {
         set,
@@ -123,7 +108,7 @@ export class TaskService {
     return this.change(context, TaskRpc.changeStatus.pattern, data, data.id, data.version, 'live', (task) => {
       if (task.status === data.status) return null;
       return {
-        set: { status: data.status, completed_at: completedAtFor(data.status, task.completedAt, new Date()) },
+        set: { status: data.status, completedAt: completedAtFor(data.status, task.completedAt, new Date()) },
         event: (updated) => ({
           type: EventType.TaskStatusChanged,
           payload: {
@@ -146,7 +131,7 @@ export class TaskService {
         throw forbidden('Only the creator of a task or an admin can assign it to someone else.');
       }
       return {
-        set: { assignee_id: data.assigneeId },
+        set: { assigneeId: data.assigneeId },
         event: (updated) => ({
           type: EventType.TaskAssigned,
           payload: {
@@ -169,7 +154,7 @@ export class TaskService {
       data.version,
       'live',
       (task) => ({
-        set: { deleted_at: new Date() },
+        set: { deletedAt: new Date() },
         event: (updated) => ({
           type: EventType.TaskDeleted,
           payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
@@ -182,32 +167,17 @@ export class TaskService {
   /** A live task the actor can see answers `conflict TASK.NOT_DELETED`. */
   restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
     return this.change(context, TaskRpc.restore.pattern, data, data.id, undefined, 'deleted', (task) => ({
-      set: { deleted_at: null },
+      set: { deletedAt: null },
       event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
     }));
   }
 
   async list(context: RpcContext, query: ListTasksQuery): Promise<TaskPage> {
     const actor = requireActor(context);
-    const { sql, params, limit, sort, order } = buildListSql(actor, query);
-    const rows: (TaskRow & { sort_key: string })[] = await this.read<(TaskRow & { sort_key: string })[]>(
-      actor,
-      sql,
-      params,
-    ).catch((error: unknown) => {
-      // Every input but the cursor's sort key is validated before SQL; a key PostgreSQL cannot cast
-      // (a forged cursor) is a data exception (SQLSTATE class 22), a client error rather than a 503.
-      const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
-      if (query.cursor && code?.startsWith('22')) throw invalidCursor();
-      throw error;
-    });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => toTaskView(toTask(row))),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ s: sort, o: order, k: last.sort_key, id: last.id }) : null,
-    };
+    const { items, nextCursor } = await this.options.tasks.transaction(actor, 'replica', (manager) =>
+      this.options.tasks.listPage(manager, actor, query),
+    );
+    return { items: items.map(toTaskView), nextCursor };
   }
 
   /** Numbers over the non-deleted tasks `userId` created or is assigned to (the seed's `task:stats` key). */
@@ -216,15 +186,9 @@ export class TaskService {
     const userId = query.userId ?? actor.id;
     if (userId !== actor.id && !isAdmin(actor))
       throw forbidden('Only an admin may read the statistics of another user.');
-    const rows: { status: Task['status']; priority: Task['priority']; total: number; overdue: number }[] =
-      await this.read(
-        actor,
-        `SELECT status, priority, count(*)::int AS total,
-                count(*) FILTER (WHERE due_date < now() AND status <> 'done')::int AS overdue
-         FROM tasks WHERE deleted_at IS NULL AND (creator_id = $1 OR assignee_id = $1)
-         GROUP BY status, priority`,
-        [userId],
-      );
+    const rows = await this.options.tasks.transaction(actor, 'replica', (manager) =>
+      this.options.tasks.countsFor(manager, userId),
+    );
     const stats: TaskStats = {
       total: 0,
       byStatus: Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as TaskStats['byStatus'],
@@ -256,8 +220,7 @@ export class TaskService {
   ): Promise<TaskChange> {
     const actor = requireActor(context);
     return this.write(context, operation, data, withAffectedUsers, async (manager) => {
-      const [row] = await manager.query(`SELECT * FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
-      const current = row ? toTask(row as TaskRow) : undefined;
+      const current = await this.options.tasks.findById(manager, id, { lock: true });
       if (!current || !canAccess(actor, current)) throw taskNotFound(id);
       if ((current.deletedAt === null) !== (state === 'live')) {
         if (state === 'deleted') throw notDeleted(id);
@@ -269,17 +232,9 @@ export class TaskService {
       const change = decide(current);
       if (!change) return { task: current, before: current };
 
-      const columns = Object.keys(change.set);
-      const assignments = columns.map((column, i) => `"${column}" = $${i + 3}`);
-      const result = await manager.queryRunner!.query(
-        `UPDATE tasks SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')}
-         WHERE id = $1 AND version = $2 RETURNING *`,
-        [id, current.version, ...columns.map((column) => change.set[column])],
-        true,
-      );
+      const updated = await this.options.tasks.update(manager, current, change.set);
       // The row lock makes this unreachable today; the guard keeps lost updates impossible if that changes.
-      if (result.affected !== 1) throw versionConflict(id, current.version + 1);
-      const updated = toTask(result.records[0] as TaskRow);
+      if (!updated) throw versionConflict(id, current.version + 1);
       return { task: updated, before: current, event: change.event(updated) };
     });
   }
@@ -301,35 +256,26 @@ export class TaskService {
     const actor = requireActor(context);
     const keyed = idempotentRequest(context, operation, data);
     let wrote = false;
-    try {
-      const view = await inActorTransaction(this.options.dataSource, actor, 'primary', (manager) =>
-        this.options.idempotency.once(manager, keyed, async () => {
-          const { task, before, event } = await work(manager);
-          if (event) {
-            const envelope = createEnvelope({
-              type: event.type,
-              actorId: actor.id,
-              entityId: task.id,
-              payload: event.payload,
-              correlationId: context.correlationId,
-              metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
-            });
-            await appendToOutbox(manager, this.options.outboxTable, envelope);
-            wrote = true;
-          }
-          return answer(task, before);
-        }),
-      );
-      if (wrote) this.options.afterCommit?.();
-      return view;
-    } catch (error) {
-      throw translateDatabaseError(error);
-    }
-  }
-
-  /** A read that may go to a replica, as `actor` (row-level security). */
-  private read<T>(actor: Actor, sql: string, params: unknown[]): Promise<T> {
-    return inActorTransaction(this.options.dataSource, actor, 'replica', (manager) => manager.query(sql, params));
+    const view = await this.options.tasks.transaction(actor, 'primary', (manager) =>
+      this.options.idempotency.once(manager, keyed, async () => {
+        const { task, before, event } = await work(manager);
+        if (event) {
+          const envelope = createEnvelope({
+            type: event.type,
+            actorId: actor.id,
+            entityId: task.id,
+            payload: event.payload,
+            correlationId: context.correlationId,
+            metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
+          });
+          await appendToOutbox(manager, this.options.outboxTable, envelope);
+          wrote = true;
+        }
+        return answer(task, before);
+      }),
+    );
+    if (wrote) this.options.afterCommit?.();
+    return view;
   }
 }
 
@@ -348,16 +294,6 @@ function requireActor(context: RpcContext): Actor {
 }
 
 function sameValue(next: unknown, current: unknown): boolean {
-  if (current instanceof Date && typeof next === 'string') return current.getTime() === new Date(next).getTime();
+  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
   return next === current;
-}
-
-function translateDatabaseError(error: unknown): unknown {
-  if (!(error instanceof QueryFailedError)) return error;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  if (driverError.code === '23503') {
-    return unknownUser(driverError.constraint === 'fk_tasks_creator' ? 'creatorId' : 'assigneeId');
-  }
-  if (driverError.code === '23514' && driverError.constraint === 'chk_due_date_future') return invalidDueDate();
-  return error;
 }

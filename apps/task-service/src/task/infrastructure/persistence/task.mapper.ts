@@ -1,4 +1,3 @@
-import type { TaskSnapshotV1, TaskView } from '@taskflow/contracts';
 import type { Task } from '../../domain/task';
 
 /** A `tasks` row as the pg driver returns it (timestamptz → Date). */
@@ -18,6 +17,7 @@ export interface TaskRow {
   version: number;
 }
 
+/** The domain task of a `tasks` row (snake_case column → camelCase field). */
 export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
@@ -34,29 +34,4 @@ export function toTask(row: TaskRow): Task {
     deletedAt: row.deleted_at,
     version: row.version,
   };
-}
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-export function toTaskView(task: Task): TaskView {
-  return {
-    id: task.id,
-    title: task.title,
-    description: task.description,
-    status: task.status,
-    priority: task.priority,
-    assigneeId: task.assigneeId,
-    creatorId: task.creatorId,
-    dueDate: iso(task.dueDate),
-    completedAt: iso(task.completedAt),
-    deletedAt: iso(task.deletedAt),
-    createdAt: task.createdAt.toISOString(),
-    updatedAt: task.updatedAt.toISOString(),
-    version: task.version,
-  };
-}
-
-export function toSnapshot(task: Task): TaskSnapshotV1 {
-  const { createdAt: _created, updatedAt: _updated, ...snapshot } = toTaskView(task);
-  return snapshot;
 }

@@ -1,6 +1,6 @@
 import { ListTasksQuery, TASK_PAGE_DEFAULT, TaskSortField, toInstant } from '@taskflow/contracts';
-import { Actor, isAdmin } from '../domain/task';
-import { invalidCursor } from './task.errors';
+import { Actor, isAdmin } from '../../domain/task';
+import { invalidCursor } from '../../application/task.errors';
 
 /** Sort key expression and its SQL type; `dueDate` sorts tasks without one last (ascending). */
 const SORT_KEYS: Record<TaskSortField, { expression: string; type: string }> = {
