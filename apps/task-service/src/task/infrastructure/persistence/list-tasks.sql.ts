@@ -1,4 +1,11 @@
-import { ListTasksQuery, TASK_PAGE_DEFAULT, TaskSortField, toInstant } from '@taskflow/contracts';
+import {
+  keysetCursor,
+  ListTasksQuery,
+  TASK_PAGE_DEFAULT,
+  TASK_SORT_FIELDS,
+  TaskSortField,
+  toInstant,
+} from '@taskflow/contracts';
 import { Actor, isAdmin } from '../../domain/task';
 import { invalidCursor } from '../../application/task.errors';
 
@@ -20,20 +27,25 @@ interface Cursor {
   id: string;
 }
 
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
+/** The task list's keyset cursor: sort, order, the last row's sort key and id. */
+const TaskListCursor = keysetCursor<Cursor>({
+  write: (cursor) => cursor,
+  read: (value) => {
+    const cursor = value as Partial<Cursor> | null;
+    if (typeof cursor !== 'object' || cursor === null) return undefined;
+    const { s, o, k, id } = cursor;
+    if (!TASK_SORT_FIELDS.includes(s!) || (o !== 'asc' && o !== 'desc')) return undefined;
+    return typeof k === 'string' && UUID.test(String(id)) ? { s: s!, o, k, id: id! } : undefined;
+  },
+});
 
+export const encodeCursor = TaskListCursor.encode;
+
+/** The cursor's position; a cursor of another sort or order, or one this list did not write, is `invalidCursor`. */
 export function decodeCursor(raw: string, sort: TaskSortField, order: 'asc' | 'desc'): Cursor {
-  try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString()) as Cursor;
-    if (cursor.s === sort && cursor.o === order && typeof cursor.k === 'string' && UUID.test(String(cursor.id))) {
-      return cursor;
-    }
-  } catch {
-    // falls through to the validation error
-  }
-  throw invalidCursor();
+  const cursor = TaskListCursor.decode(raw);
+  if (!cursor || cursor.s !== sort || cursor.o !== order) throw invalidCursor();
+  return cursor;
 }
 
 export interface ListSql {
