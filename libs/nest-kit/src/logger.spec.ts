@@ -10,7 +10,9 @@ describe('nestLogger', () => {
   beforeEach(() => lines.splice(0));
 
   it('should write Nest lines as JSON with the app, the context and the correlation id', () => {
-    runWithContext({ correlationId: 'corr-nest' }, () => logger.log('Nest application successfully started', 'NestApplication'));
+    runWithContext({ correlationId: 'corr-nest' }, () =>
+      logger.log('Nest application successfully started', 'NestApplication'),
+    );
     expect(logged()).toEqual([
       expect.objectContaining({
         level: 30,
