@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthCheck, HealthRegistry } from './health';
+import { HealthCheck, HealthRegistry, indicatorCheck } from './health';
 import { managementServer } from './management';
 import { OpsModule } from './ops.module';
 
@@ -96,5 +96,25 @@ describe('HealthRegistry', () => {
     registry.register({ name: 'postgres', kind: 'database', check: async () => undefined, close });
     await app.close();
     expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it("should take a terminus indicator's down as a failed check, with its message", async () => {
+    check(
+      'mongodb',
+      'database',
+      indicatorCheck(async () => ({ mongodb: { status: 'down', message: 'Not connected to database' } })),
+    );
+    check(
+      'cache',
+      'cache',
+      indicatorCheck(async () => ({ cache: { status: 'up' } })),
+      false,
+    );
+    const { statusCode, body } = await get('/health/ready');
+    expect(statusCode).toBe(503);
+    expect(body.checks).toEqual([
+      expect.objectContaining({ name: 'mongodb', status: 'down', error: 'Not connected to database' }),
+      expect.objectContaining({ name: 'cache', status: 'up' }),
+    ]);
   });
 });

@@ -107,6 +107,18 @@ function checkResult(check: HealthCheck, details: HealthIndicatorResult): CheckR
   };
 }
 
+/**
+ * A terminus indicator (e.g. `MongooseHealthIndicator.pingCheck`) as a HealthCheck's `check`: rejects with the
+ * indicator's message when it reports its dependency down. The indicator's own timeout applies inside ours.
+ */
+export function indicatorCheck(indicate: () => PromiseLike<HealthIndicatorResult>): () => Promise<void> {
+  return async () => {
+    for (const [key, detail] of Object.entries(await indicate())) {
+      if (detail.status !== 'up') throw new Error(detail.message ?? `${key} is ${detail.status}`);
+    }
+  };
+}
+
 export const APP_INFO = Symbol('APP_INFO');
 export interface AppInfo {
   name: string;

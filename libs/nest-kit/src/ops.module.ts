@@ -6,8 +6,9 @@ import { AppMetrics } from './metrics';
 
 /**
  * Health, status and metrics for one app, served by its ManagementServer (the management port, not the public
- * one). Global so every module can register checks and metrics. terminus runs the checks without logging: a failed
- * probe is in its answer and in the orchestrator's events, and each dependency's client logs its own errors.
+ * one). Global, so every module can register checks and metrics and inject terminus's indicators (its
+ * TerminusModule is exported). terminus runs the checks without logging: a failed probe is in its answer and in
+ * the orchestrator's events, and each dependency's client logs its own errors.
  */
 @Global()
 @Module({})
@@ -22,7 +23,7 @@ export class OpsModule {
         { provide: AppMetrics, useValue: metrics },
         { provide: APP_INFO, useValue: info },
       ],
-      exports: [HealthRegistry, AppMetrics, ManagementServer],
+      exports: [HealthRegistry, AppMetrics, ManagementServer, TerminusModule],
     };
   }
 }
