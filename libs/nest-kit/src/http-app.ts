@@ -7,7 +7,7 @@ import type { ProxyTrust, ShutdownSettings } from '@taskflow/config';
 import { clientErrorHandler } from './client-error';
 import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from './graceful-shutdown';
 import { exceedsDepth } from './json-depth';
-import { PinoNestLogger } from './logger';
+import { nestLogger } from './logger';
 import { ListenAddress, managementServer } from './management';
 import { AppMetrics } from './metrics';
 import { problem, ProblemDetailsFilter } from './problem-details.filter';
@@ -64,7 +64,7 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-    logger: new PinoNestLogger(options.logger),
+    logger: nestLogger(options.logger),
     bufferLogs: false,
   });
   installRequestHooks(app, options.logger, headers);

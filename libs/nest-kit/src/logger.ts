@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, Params, PinoLogger } from 'nestjs-pino';
 import pino, { Logger } from 'pino';
 import { loggableError } from './database-errors';
 import { currentCorrelationId } from './request-context';
@@ -46,23 +47,15 @@ export function createLogger(
   );
 }
 
-/** Adapts pino to Nest's LoggerService so framework logs are JSON too. */
-export class PinoNestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
-
-  log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
-  }
-  error(message: unknown, trace?: string, context?: string) {
-    this.logger.error({ context, trace }, String(message));
-  }
-  warn(message: unknown, context?: string) {
-    this.logger.warn({ context }, String(message));
-  }
-  debug(message: unknown, context?: string) {
-    this.logger.debug({ context }, String(message));
-  }
-  verbose(message: unknown, context?: string) {
-    this.logger.trace({ context }, String(message));
-  }
+/**
+ * Nest's own log lines (bootstrap, framework errors) as JSON through nestjs-pino's `Logger`, written by `logger`
+ * (a pino from createLogger, so redaction, the err serializer and the correlation id apply to them too).
+ * nestjs-pino builds its root with pino-http: `logger.child({})`, keeping the parent's serializers
+ * (`wrapSerializers: false`; pino-http's wrapper would replace our err serializer and log SQL parameters).
+ * No per-request access log: pino-http's middleware is not mounted (README "Logging").
+ * nestjs-pino keeps that root per process, set by the first call: one app per process, as main.ts runs it.
+ */
+export function nestLogger(logger: Logger): LoggerService {
+  const params: Params = { pinoHttp: { logger, wrapSerializers: false } };
+  return new NestPinoLogger(new PinoLogger(params), params);
 }

@@ -56,7 +56,7 @@ function routeManagement(server: FastifyInstance, registry: HealthRegistry, metr
     // A draining instance leaves the balancer whatever its dependencies say; liveness stays 200.
     if (registry.draining) return reply.status(503).send({ status: 'draining', checks: [] });
     const result = await registry.run();
-    return reply.status(result.status === 'down' ? 503 : 200).send(result);
+    return reply.status(result.status === 'ok' || result.status === 'degraded' ? 200 : 503).send(result);
   });
   server.get('/health/database', async (_request, reply) => {
     const result = await registry.run('database');

@@ -1,6 +1,9 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { HealthRegistry } from './health';
 import { AppMetrics } from './metrics';
+import { OpsModule } from './ops.module';
 import { postgresConnectionOptions } from './postgres';
 import { registerPostgresOps } from './postgres-ops';
 
@@ -8,6 +11,7 @@ import { registerPostgresOps } from './postgres-ops';
 describe('PostgreSQL pool metrics (real PostgreSQL)', () => {
   let dataSource: DataSource;
   let metrics: AppMetrics;
+  let ops: INestApplicationContext;
 
   /** value of every `taskflow_db_pool_*` sample of the primary pool, keyed `name` or `name{state}`. */
   const pool = async (): Promise<Record<string, number>> => {
@@ -36,7 +40,13 @@ describe('PostgreSQL pool metrics (real PostgreSQL)', () => {
       ),
     ).initialize();
     metrics = new AppMetrics('pool-metrics-test');
-    registerPostgresOps(new HealthRegistry(), metrics, dataSource, {
+    ops = await NestFactory.createApplicationContext(
+      OpsModule.forApp({ name: 'pool-metrics-test', version: '0' }, metrics),
+      {
+        logger: false,
+      },
+    );
+    registerPostgresOps(ops.get(HealthRegistry), metrics, dataSource, {
       schema: async () => undefined,
       probeName: 'pool-metrics-test-probe',
     });
@@ -44,7 +54,10 @@ describe('PostgreSQL pool metrics (real PostgreSQL)', () => {
     await Promise.all([dataSource.query('SELECT 1'), dataSource.query('SELECT 1')]);
   });
 
-  afterAll(() => dataSource?.destroy());
+  afterAll(async () => {
+    await ops?.close(); // closes the probe connection
+    await dataSource?.destroy();
+  });
 
   it('idle pool: nothing in use, nothing waiting, even when the scrape itself queries PostgreSQL', async () => {
     expect(await pool()).toEqual({

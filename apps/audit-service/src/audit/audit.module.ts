@@ -1,7 +1,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
 import { kafkaSecurityOptions } from '@taskflow/config';
-import { HealthRegistry } from '@taskflow/nest-kit';
+import { MongooseHealthIndicator } from '@nestjs/terminus';
+import { HealthRegistry, indicatorCheck } from '@taskflow/nest-kit';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../config/audit.config';
@@ -52,11 +53,12 @@ export class AuditModule implements OnApplicationShutdown {
     transport: KafkaBatchServer,
     progress: ConsumerProgress,
     health: HealthRegistry,
+    mongodb: MongooseHealthIndicator,
   ) {
     health.register({
       name: 'mongodb',
       kind: 'database',
-      check: async () => void (await databaseOf(connection).command({ ping: 1 })),
+      check: indicatorCheck(() => mongodb.pingCheck('mongodb', { connection })),
     });
     health.register({
       name: 'kafka-consumer',
