@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
 import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
 import { codePointLength, defineField, IsText, parseDateTime, textProblem } from './rules';
-import { TASK_TITLE_MAX, TaskFields } from './task.fields';
+import { TASK_DATE_TIME_FIELDS, TASK_TITLE_MAX, TaskFields } from './task.fields';
 import { UserFields } from './user.fields';
 
 const ID = '0195f7a0-0000-7000-8000-000000000001';
@@ -141,5 +141,14 @@ describe('field schemas (OpenAPI from the same definition as the check)', () => 
 
   it('should document nothing for a rule given as a bare decorator (its class documents the property)', () => {
     expect(defineField(false, () => IsText({ max: 3 })).schema).toBeUndefined();
+  });
+});
+
+describe('TASK_DATE_TIME_FIELDS', () => {
+  it('should list exactly the task fields whose rule is an RFC 3339 date-time', () => {
+    const dateTimes = Object.entries(TaskFields)
+      .filter(([, field]) => field.schema?.format === 'date-time')
+      .map(([name]) => name);
+    expect([...TASK_DATE_TIME_FIELDS].sort()).toEqual(dateTimes.sort());
   });
 });

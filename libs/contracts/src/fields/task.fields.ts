@@ -34,3 +34,10 @@ export const TaskFields = {
   /** `integer`, `CHECK (version > 0)`. */
   version: defineField(false, intIn({ min: 1, max: INT4_MAX })),
 } as const;
+
+/**
+ * The task fields that hold an instant: RFC 3339 text on the wire, `timestamptz` in PostgreSQL, `Date` inside the
+ * services. The fields whose rule is `dateTime` above (a spec holds the two lists equal).
+ */
+export const TASK_DATE_TIME_FIELDS = ['dueDate', 'completedAt', 'deletedAt', 'createdAt', 'updatedAt'] as const;
+export type TaskDateTimeField = (typeof TASK_DATE_TIME_FIELDS)[number];

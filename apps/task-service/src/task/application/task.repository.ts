@@ -2,16 +2,17 @@ import type { ListTasksQuery } from '@taskflow/contracts';
 import type { EntityManager } from 'typeorm';
 import { Actor, Task, TaskPriority, TaskStatus } from '../domain/task';
 
-/** A task to insert; the repository assigns `id`, the timestamps, `version` 1 and `completedAt` when `done`. */
-export type NewTask = Pick<
-  Task,
-  'title' | 'description' | 'status' | 'priority' | 'assigneeId' | 'creatorId' | 'dueDate'
->;
+/** What the service maintains itself: never set by a use case. */
+type Maintained = 'id' | 'createdAt' | 'updatedAt' | 'completedAt' | 'deletedAt' | 'version';
+
+/**
+ * A task to insert: `title` and `creatorId`, any other client field; an absent one takes the column's default
+ * (the migration's). The repository assigns `id`, the timestamps, `version` 1 and `completedAt` when `done`.
+ */
+export type NewTask = Pick<Task, 'title' | 'creatorId'> & Partial<Omit<Task, Maintained>>;
 
 /** The fields a use case may change; `version` and `updatedAt` are maintained by the repository. */
-export type TaskChanges = Partial<
-  Pick<Task, 'title' | 'description' | 'status' | 'priority' | 'assigneeId' | 'dueDate' | 'completedAt' | 'deletedAt'>
->;
+export type TaskChanges = Partial<Omit<Task, 'id' | 'creatorId' | 'createdAt' | 'updatedAt' | 'version'>>;
 
 /** One page of a list; `nextCursor` is opaque to the caller (`null` on the last page). */
 export interface TaskSlice {

@@ -39,7 +39,13 @@ class InMemoryTaskRepository extends TaskRepository {
 
   async insert(_manager: EntityManager, task: NewTask): Promise<Task> {
     const now = new Date();
+    // The migration's defaults for what the request left out.
     const created: Task = {
+      description: null,
+      status: 'todo',
+      priority: 'medium',
+      assigneeId: null,
+      dueDate: null,
       ...task,
       id: randomUUID(),
       createdAt: now,

@@ -17,7 +17,6 @@ import {
   TaskChange,
   TaskDeleted,
   TaskView,
-  toInstant,
   UpdateTaskData,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
@@ -26,7 +25,7 @@ import type { EntityManager } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
 import { forbidden, notDeleted, taskNotFound, unauthenticated, versionConflict } from './task.errors';
 import { TaskChanges, TaskRepository } from './task.repository';
-import { toSnapshot, toTaskView } from './task.view';
+import { parseTaskFields, toSnapshot, toTaskView } from './task.view';
 
 export interface TaskServiceOptions {
   /** Where tasks are stored; its `transaction` sets the actor for row-level security. */
@@ -56,17 +55,8 @@ export class TaskService {
 
   async create(context: RpcContext, data: CreateTaskData): Promise<TaskView> {
     const actor = requireActor(context);
-    const status = data.status ?? 'todo';
     return this.write(context, TaskRpc.create.pattern, data, toTaskView, async (manager) => {
-      const created = await this.options.tasks.insert(manager, {
-        title: data.title,
-        description: data.description ?? null,
-        status,
-        priority: data.priority ?? 'medium',
-        assigneeId: data.assigneeId ?? null,
-        creatorId: actor.id,
-        dueDate: data.dueDate ? new Date(toInstant(data.dueDate)) : null,
-      });
+      const created = await this.options.tasks.insert(manager, { ...parseTaskFields(data), creatorId: actor.id });
       return { task: created, event: { type: EventType.TaskCreated, payload: { task: toSnapshot(created) } } };
     });
   }
@@ -82,17 +72,15 @@ export class TaskService {
 
   update(context: RpcContext, data: UpdateTaskData): Promise<TaskChange> {
     return this.change(context, TaskRpc.update.pattern, data, data.id, data.version, 'live', (task) => {
+      // Every field of the request but the task's id and version is an edit (the contract refuses any other).
+      const { id: _id, version: _version, ...edits } = parseTaskFields(data);
       const set: TaskChanges = {};
       const changed: (keyof TaskChanges)[] = [];
-      const put = <F extends keyof TaskChanges>(field: F, next: TaskChanges[F] | undefined) => {
-        if (next === undefined || sameValue(next, task[field])) return;
-        set[field] = next;
+      for (const [field, next] of Object.entries(edits) as [keyof TaskChanges, unknown][]) {
+        if (next === undefined || sameValue(next, task[field])) continue;
+        Object.assign(set, { [field]: next });
         changed.push(field);
-      };
-      put('title', data.title);
-      put('description', data.description);
-      put('priority', data.priority);
-      put('dueDate', typeof data.dueDate === 'string' ? new Date(toInstant(data.dueDate)) : data.dueDate);
+      }
       if (changed.length === 0) return null;
       return {
         set,

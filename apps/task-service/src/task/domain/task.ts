@@ -1,22 +1,14 @@
-/** A task as the service works with it (no ORM, no Nest). */
-export type TaskStatus = 'todo' | 'in_progress' | 'review' | 'done';
-export type TaskPriority = 'low' | 'medium' | 'high' | 'urgent';
+import type { TaskDateTimeField, TaskPriority, TaskStatus, TaskView } from '@taskflow/contracts';
 
-export interface Task {
-  id: string;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  priority: TaskPriority;
-  assigneeId: string | null;
-  creatorId: string;
-  createdAt: Date;
-  updatedAt: Date;
-  completedAt: Date | null;
-  dueDate: Date | null;
-  deletedAt: Date | null;
-  version: number;
-}
+export type { TaskPriority, TaskStatus };
+
+/**
+ * A task as the service works with it (no ORM, no Nest): the contract's `TaskView` (libs/contracts, where each
+ * field is defined once) with its date-times as instants.
+ */
+export type Task = {
+  [F in keyof TaskView]: F extends TaskDateTimeField ? (null extends TaskView[F] ? Date | null : Date) : TaskView[F];
+};
 
 export interface Actor {
   id: string;

@@ -1,37 +1,20 @@
+import { getMetadataArgsStorage } from 'typeorm';
 import type { Task } from '../../domain/task';
+import { TaskOrmEntity } from './task.orm-entity';
 
-/** A `tasks` row as the pg driver returns it (timestamptz → Date). */
-export interface TaskRow {
-  id: string;
-  title: string;
-  description: string | null;
-  status: Task['status'];
-  priority: Task['priority'];
-  assignee_id: string | null;
-  creator_id: string;
-  created_at: Date;
-  updated_at: Date;
-  completed_at: Date | null;
-  due_date: Date | null;
-  deleted_at: Date | null;
-  version: number;
-}
+/** A `tasks` row as the pg driver returns it: column name → value (timestamptz → Date); extra columns ignored. */
+export type TaskRow = Record<string, unknown>;
 
-/** The domain task of a `tasks` row (snake_case column → camelCase field). */
+/** Column → field, read from `TaskOrmEntity`'s `@Column`s: the one field ↔ column mapping. */
+const FIELD_OF_COLUMN = new Map(
+  getMetadataArgsStorage()
+    .filterColumns(TaskOrmEntity)
+    .map((column) => [column.options.name ?? column.propertyName, column.propertyName]),
+);
+
+/** The domain task of a `tasks` row (each column under its entity field's name). */
 export function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    title: row.title,
-    description: row.description,
-    status: row.status,
-    priority: row.priority,
-    assigneeId: row.assignee_id,
-    creatorId: row.creator_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    completedAt: row.completed_at,
-    dueDate: row.due_date,
-    deletedAt: row.deleted_at,
-    version: row.version,
-  };
+  const task: Record<string, unknown> = {};
+  for (const [column, field] of FIELD_OF_COLUMN) task[field] = row[column];
+  return task as Task;
 }

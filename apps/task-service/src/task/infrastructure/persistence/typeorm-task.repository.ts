@@ -33,23 +33,19 @@ export class TypeOrmTaskRepository extends TaskRepository {
   }
 
   async insert(manager: EntityManager, task: NewTask): Promise<Task> {
-    const [row] = await manager
-      .query(
-        `INSERT INTO tasks (title, description, status, priority, assignee_id, creator_id, due_date, completed_at)
-         VALUES ($1, $2, $3::task_status, $4::task_priority, $5, $6, $7, CASE WHEN $3::task_status = 'done' THEN now() END)
-         RETURNING *`,
-        [
-          task.title,
-          task.description,
-          task.status,
-          task.priority,
-          task.assigneeId,
-          task.creatorId,
-          task.dueDate?.toISOString() ?? null,
-        ],
-      )
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(TaskOrmEntity)
+      .values({
+        ...(task as QueryDeepPartialEntity<TaskOrmEntity>),
+        // The database's clock, as for created_at: chk_task_completion and the due-date check compare them.
+        ...(task.status === 'done' ? { completedAt: () => 'now()' } : {}),
+      })
+      .returning('*')
+      .execute()
       .catch(rethrowAsTaskError);
-    return toTask(row as TaskRow);
+    return toTask(result.raw[0] as TaskRow);
   }
 
   async update(manager: EntityManager, current: Task, changes: TaskChanges): Promise<Task | null> {
@@ -70,12 +66,14 @@ export class TypeOrmTaskRepository extends TaskRepository {
 
   async listPage(manager: EntityManager, actor: Actor, query: ListTasksQuery): Promise<TaskSlice> {
     const { sql, params, limit, sort, order } = buildListSql(actor, query);
-    const rows: (TaskRow & { sort_key: string })[] = await manager.query(sql, params).catch((error: unknown) => {
-      // Every input but the cursor's sort key is validated before SQL; a key PostgreSQL cannot cast
-      // (a forged cursor) is a data exception (SQLSTATE class 22), a client error rather than a 503.
-      if (query.cursor && sqlState(error)?.startsWith('22')) throw invalidCursor();
-      throw error;
-    });
+    const rows: (TaskRow & { sort_key: string; id: string })[] = await manager
+      .query(sql, params)
+      .catch((error: unknown) => {
+        // Every input but the cursor's sort key is validated before SQL; a key PostgreSQL cannot cast
+        // (a forged cursor) is a data exception (SQLSTATE class 22), a client error rather than a 503.
+        if (query.cursor && sqlState(error)?.startsWith('22')) throw invalidCursor();
+        throw error;
+      });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
