@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -51,13 +52,14 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: () =>
             new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
         },
+        { provide: TransactionalOutbox, useValue: new TransactionalOutbox(TASK_OUTBOX_TABLE) },
         {
           provide: TaskService,
-          inject: [IdempotencyRecords],
-          useFactory: (idempotency: IdempotencyRecords) =>
+          inject: [IdempotencyRecords, TransactionalOutbox],
+          useFactory: (idempotency: IdempotencyRecords, outbox: TransactionalOutbox) =>
             new TaskService({
               dataSource: options.dataSource,
-              outboxTable: TASK_OUTBOX_TABLE,
+              outbox,
               idempotency,
               afterCommit: options.afterCommit,
             }),

@@ -1,10 +1,11 @@
 import {
   AssignTaskData,
   ChangeTaskStatusData,
-  createEnvelope,
   CreateTaskData,
+  DefinedEvent,
   DeleteTaskData,
-  EventType,
+  eventContextOf,
+  Events,
   ListTasksQuery,
   RpcContext,
   TASK_PRIORITIES,
@@ -21,7 +22,7 @@ import {
   UpdateTaskData,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
-import { appendToOutbox } from '@taskflow/outbox';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
 import { inActorTransaction } from '../../database/actor-transaction';
@@ -40,7 +41,8 @@ import {
 
 export interface TaskServiceOptions {
   dataSource: DataSource;
-  outboxTable: string;
+  /** The service's outbox table: each write appends its event there in its own transaction. */
+  outbox: TransactionalOutbox;
   /** Where keyed writes (`context.idempotencyKey`) are recorded with their result. */
   idempotency: IdempotencyRecords;
   /** Called after each committed write, e.g. to wake the outbox relay. */
@@ -50,7 +52,7 @@ export interface TaskServiceOptions {
 interface Change {
   /** Column → new value; `version` and `updated_at` are maintained here. */
   set: Record<string, unknown>;
-  event: (updated: Task) => { type: EventType; payload: object };
+  event: (updated: Task) => DefinedEvent;
 }
 
 /**
@@ -82,7 +84,7 @@ export class TaskService {
         ],
       );
       const created = toTask(row as TaskRow);
-      return { task: created, event: { type: EventType.TaskCreated, payload: { task: toSnapshot(created) } } };
+      return { task: created, event: { definition: Events.TaskCreated, payload: { task: toSnapshot(created) } } };
     });
   }
 
@@ -112,7 +114,7 @@ export class TaskService {
       return {
         set,
         event: (updated) => ({
-          type: EventType.TaskUpdated,
+          definition: Events.TaskUpdated,
           payload: { task: toSnapshot(updated), changedFields: changed },
         }),
       };
@@ -125,7 +127,7 @@ export class TaskService {
       return {
         set: { status: data.status, completed_at: completedAtFor(data.status, task.completedAt, new Date()) },
         event: (updated) => ({
-          type: EventType.TaskStatusChanged,
+          definition: Events.TaskStatusChanged,
           payload: {
             taskId: task.id,
             from: task.status,
@@ -148,7 +150,7 @@ export class TaskService {
       return {
         set: { assignee_id: data.assigneeId },
         event: (updated) => ({
-          type: EventType.TaskAssigned,
+          definition: Events.TaskAssigned,
           payload: {
             taskId: task.id,
             assigneeId: data.assigneeId,
@@ -171,7 +173,7 @@ export class TaskService {
       (task) => ({
         set: { deleted_at: new Date() },
         event: (updated) => ({
-          type: EventType.TaskDeleted,
+          definition: Events.TaskDeleted,
           payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
         }),
       }),
@@ -183,7 +185,7 @@ export class TaskService {
   restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
     return this.change(context, TaskRpc.restore.pattern, data, data.id, undefined, 'deleted', (task) => ({
       set: { deleted_at: null },
-      event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
+      event: (updated) => ({ definition: Events.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
     }));
   }
 
@@ -294,9 +296,7 @@ export class TaskService {
     operation: string,
     data: object,
     answer: (task: Task, before?: Task) => R,
-    work: (
-      manager: EntityManager,
-    ) => Promise<{ task: Task; before?: Task; event?: { type: EventType; payload: object } }>,
+    work: (manager: EntityManager) => Promise<{ task: Task; before?: Task; event?: DefinedEvent }>,
   ): Promise<R> {
     const actor = requireActor(context);
     const keyed = idempotentRequest(context, operation, data);
@@ -306,15 +306,10 @@ export class TaskService {
         this.options.idempotency.once(manager, keyed, async () => {
           const { task, before, event } = await work(manager);
           if (event) {
-            const envelope = createEnvelope({
-              type: event.type,
-              actorId: actor.id,
+            await this.options.outbox.append(manager, eventContextOf(context, actor.id), {
+              ...event,
               entityId: task.id,
-              payload: event.payload,
-              correlationId: context.correlationId,
-              metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
             });
-            await appendToOutbox(manager, this.options.outboxTable, envelope);
             wrote = true;
           }
           return answer(task, before);
