@@ -1,5 +1,5 @@
 import { insertRate, InsertRate, storedLag, StoredLag } from '@taskflow/bench';
-import { createEnvelope, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, EventEnvelope, Events } from '@taskflow/contracts';
 import { signedMessage, waitFor } from '@taskflow/testing';
 import { randomUUID } from 'node:crypto';
 import type { BenchSystem } from './system';
@@ -22,8 +22,7 @@ const CHUNK = 1000;
 function makeEvents(n: number, actors: string[]): EventEnvelope[] {
   return Array.from({ length: n }, (_, i) => {
     const taskId = randomUUID();
-    return createEnvelope({
-      type: EventType.TaskStatusChanged,
+    return createEnvelope(Events.TaskStatusChanged, {
       actorId: actors[i % actors.length],
       entityId: taskId,
       correlationId: `bench-ingest-${i}`,

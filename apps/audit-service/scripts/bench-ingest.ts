@@ -6,7 +6,7 @@
  * (one sequential writer, and three concurrent writers like the ingest's three partition handlers).
  * Creates and removes its own topic, database and consumer group.
  */
-import { createEnvelope, deadLetterTopic, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EventEnvelope, Topics, Events } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import { eventKeyEnv, signedMessage } from '@taskflow/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -28,8 +28,7 @@ function makeEvents(n: number): EventEnvelope[] {
   const actors = Array.from({ length: 50 }, () => randomUUID());
   return Array.from({ length: n }, (_, i) => {
     const taskId = randomUUID();
-    return createEnvelope({
-      type: EventType.TaskStatusChanged,
+    return createEnvelope(Events.TaskStatusChanged, {
       actorId: actors[i % actors.length],
       entityId: taskId,
       correlationId: `bench-${i}`,

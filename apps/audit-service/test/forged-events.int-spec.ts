@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { toEventVerifyJwk } from '@taskflow/config';
-import { createEnvelope, deadLetterTopic, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EventEnvelope, Events } from '@taskflow/contracts';
 import { signEnvelope } from '@taskflow/messaging-kafka';
 import { Db, MongoClient } from 'mongodb';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -17,8 +17,7 @@ function producer(keyId: string) {
 /** The attack of issue 13: a user made admin, "by" the real admin. */
 function roleChange(adminId: string, to: 'admin' | 'auditor' = 'admin'): EventEnvelope {
   const userId = randomUUID();
-  return createEnvelope({
-    type: EventType.UserRoleChanged,
+  return createEnvelope(Events.UserRoleChanged, {
     actorId: adminId,
     entityId: userId,
     payload: { userId, from: 'user', to },
@@ -72,8 +71,7 @@ describe('forged events never reach event_logs (real Kafka + MongoDB protocol se
     const genuineOfEdited = signEnvelope(edited, userService.key);
     const editedBody = signEnvelope({ ...edited, payload: { ...edited.payload, to: 'admin' } }, userService.key).value;
     const taskId = randomUUID();
-    const misplaced = createEnvelope({
-      type: EventType.TaskDeleted,
+    const misplaced = createEnvelope(Events.TaskDeleted, {
       actorId: adminId,
       entityId: taskId,
       payload: { taskId, deletedAt: new Date().toISOString(), version: 7 },
@@ -129,8 +127,7 @@ describe('forged events never reach event_logs (real Kafka + MongoDB protocol se
 
   it("should store task-service's genuine events on its own topic", async () => {
     const taskId = randomUUID();
-    const deleted = createEnvelope({
-      type: EventType.TaskDeleted,
+    const deleted = createEnvelope(Events.TaskDeleted, {
       actorId: randomUUID(),
       entityId: taskId,
       payload: { taskId, deletedAt: new Date().toISOString(), version: 3 },

@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, EventEnvelope, Events } from '@taskflow/contracts';
 import { isMongoStandIn, mongoProvider } from '@taskflow/infra';
 import { accessToken } from '@taskflow/testing';
 import type { InjectOptions } from 'fastify';
@@ -44,8 +44,7 @@ if (standIn) {
 /** A task event about `taskId` (entity scope), by `actorId`, in `correlationId`, `ageDays` old. */
 function taskEvent(opts: { taskId?: string; actorId?: string; correlationId?: string; ageDays?: number } = {}) {
   const taskId = opts.taskId ?? randomUUID();
-  return createEnvelope({
-    type: EventType.TaskStatusChanged,
+  return createEnvelope(Events.TaskStatusChanged, {
     actorId: opts.actorId ?? randomUUID(),
     entityId: taskId,
     correlationId: opts.correlationId ?? uniqueName('corr'),
@@ -56,8 +55,7 @@ function taskEvent(opts: { taskId?: string; actorId?: string; correlationId?: st
 
 function loginEvent(ageDays = 1) {
   const userId = randomUUID();
-  return createEnvelope({
-    type: EventType.UserLogin,
+  return createEnvelope(Events.UserLogin, {
     actorId: userId,
     entityId: userId,
     occurredAt: new Date(Date.now() - ageDays * DAY),

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CacheKeys, Session } from '@taskflow/cache';
-import { createEnvelope, deadLetterTopic, EntityType, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EntityType, EventEnvelope, Topics, Events } from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import { accessToken, eventKeyEnv, signedMessage, signingKeyEnv } from '@taskflow/testing';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
@@ -196,31 +196,31 @@ export function sampleEvent(
   switch (i % 4) {
     case 0: {
       const taskId = TASK_ID();
-      return createEnvelope({
+      return createEnvelope(Events.TaskStatusChanged, {
         ...common,
-        type: EventType.TaskStatusChanged,
+
         entityId: taskId,
         payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },
       });
     }
     case 1:
-      return createEnvelope({
+      return createEnvelope(Events.UserLogin, {
         ...common,
-        type: EventType.UserLogin,
+
         entityId: actorId,
         payload: { userId: actorId, sessionId: randomUUID() },
       });
     case 2:
-      return createEnvelope({
+      return createEnvelope(Events.UserRegistered, {
         ...common,
-        type: EventType.UserRegistered,
+
         entityId: actorId,
         payload: { userId: actorId, email: `u${i}@example.com`, role: 'user' },
       });
     default:
-      return createEnvelope({
+      return createEnvelope(Events.SystemBackupStarted, {
         ...common,
-        type: EventType.SystemBackupStarted,
+
         entityId: randomUUID(),
         payload: { backupId: `b-${i}`, target: 'mongo' },
       });

@@ -1,6 +1,6 @@
 import { signedMessage } from '@taskflow/testing';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, EventEnvelope, EventType, VerifyReport } from '@taskflow/contracts';
+import { createEnvelope, EventEnvelope, EventType, VerifyReport, Events } from '@taskflow/contracts';
 import fc from 'fast-check';
 import { Db, Document, MongoClient, ObjectId } from 'mongodb';
 import { spawnSync } from 'node:child_process';
@@ -279,8 +279,7 @@ describe('tamper evidence: hash chains and signed checkpoints (real Kafka + Mong
     app.get(ChainRepository).forget();
     const partition = Number(last.chain.split('/')[1]);
     const taskId = randomUUID();
-    const next = createEnvelope({
-      type: EventType.TaskStatusChanged,
+    const next = createEnvelope(Events.TaskStatusChanged, {
       actorId: randomUUID(),
       entityId: taskId,
       payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },

@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createEnvelope, EventType, TaskSnapshotV1, Topics } from '@taskflow/contracts';
+import { createEnvelope, TaskSnapshotV1, Topics, Events } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { toEventLog } from '../src/audit/application/to-event-log';
 import { chainOf } from '../src/audit/domain/record-chain';
@@ -49,30 +49,26 @@ describe('as-of reads and field timeline (MongoDB protocol server)', () => {
       version: 1,
     };
     const events = [
-      createEnvelope({
-        type: EventType.TaskCreated,
+      createEnvelope(Events.TaskCreated, {
         actorId: alice,
         entityId: taskId,
         occurredAt: at(0),
         payload: { task: snapshot },
       }),
-      createEnvelope({
-        type: EventType.TaskAssigned,
+      createEnvelope(Events.TaskAssigned, {
         actorId: alice,
         entityId: taskId,
         occurredAt: at(10),
         payload: { taskId, assigneeId: bob, previousAssigneeId: null, version: 2 },
       }),
-      createEnvelope({
-        type: EventType.TaskStatusChanged,
+      createEnvelope(Events.TaskStatusChanged, {
         actorId: bob,
         entityId: taskId,
         occurredAt: at(20),
         correlationId: 'corr-done',
         payload: { taskId, from: 'todo', to: 'done', version: 3, completedAt: at(20).toISOString() },
       }),
-      createEnvelope({
-        type: EventType.TaskUpdated,
+      createEnvelope(Events.TaskUpdated, {
         actorId: alice,
         entityId: taskId,
         occurredAt: at(30),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { CreateTaskData } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { createLogger } from '@taskflow/nest-kit';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { TaskService } from './task/application/task.service';
 import { loadTaskServiceConfig } from './config/task-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     await assertSchemaCurrent(dataSource);
     const tasks = new TaskService({
       tasks: new TypeOrmTaskRepository(dataSource),
-      outboxTable: TASK_OUTBOX_TABLE,
+      outbox: new TransactionalOutbox(TASK_OUTBOX_TABLE),
       idempotency: new IdempotencyRecords({
         table: TASK_IDEMPOTENCY_TABLE,
         retentionMs: config.idempotency.retentionMs,

@@ -9,6 +9,7 @@ import { inActorTransaction } from '../src/database/actor-transaction';
 import { TASK_IDEMPOTENCY_TABLE, TASK_MIGRATIONS, TASK_OUTBOX_TABLE } from '../src/migrations';
 import { infraDir, prepareServiceDatabase } from '@taskflow/infra';
 import { createScratchDatabase as createPlainDatabase } from '@taskflow/testing';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { runMigrations } from '../src/migrate';
 import {
   createScratchDatabase,
@@ -204,7 +205,7 @@ describe('task-service database roles and row-level security (real PostgreSQL)',
     it("should keep a changed task in its writer's view: the service answers 403, the policy refuses (42501)", async () => {
       const service = new TaskService({
         tasks: new TypeOrmTaskRepository(runtime),
-        outboxTable: TASK_OUTBOX_TABLE,
+        outbox: new TransactionalOutbox(TASK_OUTBOX_TABLE),
         idempotency: new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
       });
       const alice = { id: ids.alice, role: 'user' as const };

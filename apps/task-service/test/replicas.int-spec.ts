@@ -1,5 +1,6 @@
 import { RpcContext } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { DataSource } from 'typeorm';
 import { TaskService } from '../src/task/application/task.service';
 import { TypeOrmTaskRepository } from '../src/task/infrastructure/persistence/typeorm-task.repository';
@@ -43,7 +44,7 @@ describe('read replicas (real PostgreSQL)', () => {
     const context: RpcContext = { actor: { id: userId, role: 'user' } };
     const tasks = new TaskService({
       tasks: new TypeOrmTaskRepository(dataSource),
-      outboxTable: TASK_OUTBOX_TABLE,
+      outbox: new TransactionalOutbox(TASK_OUTBOX_TABLE),
       idempotency: new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
     });
 

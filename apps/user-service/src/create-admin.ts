@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { SystemActors } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { AppError } from '@taskflow/nest-kit';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadUserServiceConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
-import { USER_IDEMPOTENCY_TABLE } from './migrations';
+import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { RoleGrantRequest, UserService } from './user/application/user.service';
 import { createUserRepository } from './user/infrastructure/persistence/user-repository.factory';
@@ -104,6 +105,7 @@ async function main(args: string[]): Promise<void> {
       createUserRepository(config.pii),
       new PasswordHasher(config.bcryptCost),
       idempotency,
+      new TransactionalOutbox(USER_OUTBOX_TABLE),
     );
     const correlationId = randomUUID();
     const { outcome, user } = await users.grantRole({

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { createLogger } from '@taskflow/nest-kit';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { loadUserServiceConfig } from './config/user-service.config';
 import { assertSchemaCurrent, connect } from './database/data-source';
-import { USER_IDEMPOTENCY_TABLE } from './migrations';
+import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { UserService } from './user/application/user.service';
 import { createUserRepository } from './user/infrastructure/persistence/user-repository.factory';
@@ -54,7 +55,13 @@ async function main(): Promise<void> {
       retentionMs: config.idempotency.retentionMs,
     });
     const created = await seedDevUsers(
-      new UserService(dataSource, createUserRepository(config.pii), new PasswordHasher(config.bcryptCost), idempotency),
+      new UserService(
+        dataSource,
+        createUserRepository(config.pii),
+        new PasswordHasher(config.bcryptCost),
+        idempotency,
+        new TransactionalOutbox(USER_OUTBOX_TABLE),
+      ),
     );
     logger.info({ created }, `seeded ${created.length} user(s)`);
   } finally {

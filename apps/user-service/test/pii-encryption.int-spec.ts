@@ -1,9 +1,10 @@
 import { fieldEncryptionKeysSpec, loadConfig } from '@taskflow/config';
 import { FieldEncryptionKeyEnv, generateFieldEncryptionKeyEnv } from '@taskflow/infra';
 import { IdempotencyRecords } from '@taskflow/idempotency';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { DataSource } from 'typeorm';
 import { connect } from '../src/database/data-source';
-import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
+import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from '../src/migrations';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
 import { FieldCipher } from '../src/user/infrastructure/crypto/field-cipher';
@@ -30,7 +31,16 @@ describe('email column encryption (PostgreSQL)', () => {
   const service = (env: KeyEnv) => {
     const users = new TypeOrmUserRepository(new FieldCipher(keysOf(env)));
     const idempotency = new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 });
-    return { users, service: new UserService(dataSource, users, new PasswordHasher(4), idempotency) };
+    return {
+      users,
+      service: new UserService(
+        dataSource,
+        users,
+        new PasswordHasher(4),
+        idempotency,
+        new TransactionalOutbox(USER_OUTBOX_TABLE),
+      ),
+    };
   };
   const stored = async (): Promise<{ id: string; email_ciphertext: string; email_lookup: string }[]> =>
     dataSource.query('SELECT id, email_ciphertext, email_lookup FROM users ORDER BY id');

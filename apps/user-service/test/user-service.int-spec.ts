@@ -3,9 +3,10 @@ import { IdempotencyRecords } from '@taskflow/idempotency';
 import { DataSource } from 'typeorm';
 import { AppError, DATABASE_ROLES } from '@taskflow/nest-kit';
 import { createServiceDatabase, fieldEncryptionKeys, ServiceDatabase } from '@taskflow/testing';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { Client } from 'pg';
 import { connect, runMigrations } from '../src/database/data-source';
-import { USER_IDEMPOTENCY_TABLE } from '../src/migrations';
+import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from '../src/migrations';
 import { seedDevUsers } from '../src/seed';
 import { PasswordHasher } from '../src/user/application/password-hasher';
 import { UserService } from '../src/user/application/user.service';
@@ -62,6 +63,7 @@ describe('UserService (PostgreSQL, runtime role)', () => {
       createUserRepository(fieldEncryptionKeys()),
       hasher,
       new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
+      new TransactionalOutbox(USER_OUTBOX_TABLE),
     );
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { EventSigningKey, loadEventSigningKey } from '@taskflow/config';
-import { createEnvelope, deadLetterTopic, EventEnvelope, EventType, Topics } from '@taskflow/contracts';
+import { createEnvelope, deadLetterTopic, EventEnvelope, Topics, Events } from '@taskflow/contracts';
 import type { EventKeysEnv } from '@taskflow/infra';
 import { signEnvelope } from '@taskflow/messaging-kafka';
 import { deeplyNestedEvent, signedMessage, TaskflowSystem, uniqueName, waitFor } from '@taskflow/testing';
@@ -40,8 +40,7 @@ const producerKey = (keys: EventKeysEnv, name: string): EventSigningKey =>
 
 function taskCreated(actorId: string): EventEnvelope {
   const id = randomUUID();
-  return createEnvelope({
-    type: EventType.TaskCreated,
+  return createEnvelope(Events.TaskCreated, {
     actorId,
     entityId: id,
     payload: {
@@ -64,8 +63,7 @@ function taskCreated(actorId: string): EventEnvelope {
 
 function roleChange(actorId: string): EventEnvelope {
   const userId = randomUUID();
-  return createEnvelope({
-    type: EventType.UserRoleChanged,
+  return createEnvelope(Events.UserRoleChanged, {
     actorId,
     entityId: userId,
     payload: { userId, from: 'user', to: 'admin' },
@@ -213,8 +211,7 @@ export async function runPoisonMessage(system: TaskflowSystem): Promise<PoisonMe
   const taskKey = producerKey(system.eventKeys, 'task-service');
   const taskId = randomUUID();
   const poison = deeplyNestedEvent(taskId);
-  const next = createEnvelope({
-    type: EventType.TaskStatusChanged,
+  const next = createEnvelope(Events.TaskStatusChanged, {
     actorId: randomUUID(),
     entityId: taskId,
     payload: { taskId, from: 'in_progress', to: 'done', version: 3 },

@@ -5,7 +5,7 @@ import {
   loadConfig,
   toEventVerifyJwk,
 } from '@taskflow/config';
-import { createEnvelope, EventType, Topics } from '@taskflow/contracts';
+import { createEnvelope, Topics, Events } from '@taskflow/contracts';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import {
   SIGNATURE_HEADER,
@@ -40,8 +40,7 @@ const keys: EventVerifyKeys = loadConfig(
 
 function roleChange() {
   const userId = randomUUID();
-  return createEnvelope({
-    type: EventType.UserRoleChanged,
+  return createEnvelope(Events.UserRoleChanged, {
     actorId: randomUUID(),
     entityId: userId,
     payload: { userId, from: 'user', to: 'admin' },

@@ -10,7 +10,7 @@ import {
   uniqueName,
   waitFor,
 } from '@taskflow/testing';
-import { createEnvelope, EventType, Topics } from '@taskflow/contracts';
+import { createEnvelope, Topics, Events } from '@taskflow/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { PrivateBackend, startPrivateKafka, startPrivateMongo, startPrivateRedis } from './support/private-backends';
@@ -226,8 +226,7 @@ describe('operability: metrics and readiness per dependency (real backends, apps
     const producer = kafkaClient.producer();
     await producer.connect();
     const taskId = randomUUID();
-    const event = createEnvelope({
-      type: EventType.TaskStatusChanged,
+    const event = createEnvelope(Events.TaskStatusChanged, {
       actorId: randomUUID(),
       entityId: taskId,
       payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },

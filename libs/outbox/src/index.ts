@@ -1,3 +1,4 @@
-export { appendToOutbox, outboxTableSql } from './outbox-sql';
+export { outboxTableSql } from './outbox-sql';
+export * from './transactional-outbox';
 export { backoffMs } from './backoff';
 export * from './outbox-relay';

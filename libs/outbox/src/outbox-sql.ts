@@ -1,6 +1,4 @@
-import { EventEnvelope, topicForEntity } from '@taskflow/contracts';
 import { assertTableName as assertSqlTable } from '@taskflow/nest-kit';
-import type { EntityManager } from 'typeorm';
 
 export const assertTableName = (table: string): string => assertSqlTable(table, 'outbox table');
 
@@ -31,24 +29,4 @@ export function outboxTableSql(table: string): { up: string[]; down: string[] } 
     ],
     down: [`DROP INDEX IF EXISTS "idx_${t}_sent"`, `DROP INDEX IF EXISTS "idx_${t}_pending"`, `DROP TABLE "${t}"`],
   };
-}
-
-/**
- * Appends an event to the outbox inside the caller's transaction, so the event exists if and only if the
- * state change commits. `created_at` is the insert time (clock_timestamp), not the transaction start: the
- * insert runs after the entity row lock, so the events of one entity are ordered as their writes committed.
- */
-export async function appendToOutbox(
-  manager: EntityManager,
-  table: string,
-  envelope: EventEnvelope<object>,
-): Promise<void> {
-  if (!manager.queryRunner?.isTransactionActive) {
-    throw new Error('appendToOutbox must run inside the transaction of the state change');
-  }
-  await manager.query(
-    `INSERT INTO "${assertTableName(table)}" ("topic", "message_key", "event_id", "event_type", "payload", "created_at")
-     VALUES ($1, $2, $3, $4, $5, clock_timestamp())`,
-    [topicForEntity(envelope.entityType), envelope.entityId, envelope.eventId, envelope.type, JSON.stringify(envelope)],
-  );
 }

@@ -1,4 +1,4 @@
-import { createEnvelope, EventEnvelope, EventType } from '@taskflow/contracts';
+import { createEnvelope, EventEnvelope, Events } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -11,8 +11,7 @@ export function deeplyNestedEvent(
   taskId: string = randomUUID(),
   depth = 3000,
 ): { envelope: EventEnvelope; json: string } {
-  const envelope = createEnvelope({
-    type: EventType.TaskStatusChanged,
+  const envelope = createEnvelope(Events.TaskStatusChanged, {
     actorId: randomUUID(),
     entityId: taskId,
     payload: { taskId, from: 'todo', to: 'in_progress', version: 2 },

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -54,13 +55,14 @@ export class TaskModule implements OnModuleInit, OnApplicationShutdown {
             new IdempotencyRecords({ table: TASK_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
         },
         { provide: TaskRepository, useValue: new TypeOrmTaskRepository(options.dataSource) },
+        { provide: TransactionalOutbox, useValue: new TransactionalOutbox(TASK_OUTBOX_TABLE) },
         {
           provide: TaskService,
-          inject: [IdempotencyRecords, TaskRepository],
-          useFactory: (idempotency: IdempotencyRecords, tasks: TaskRepository) =>
+          inject: [IdempotencyRecords, TaskRepository, TransactionalOutbox],
+          useFactory: (idempotency: IdempotencyRecords, tasks: TaskRepository, outbox: TransactionalOutbox) =>
             new TaskService({
               tasks,
-              outboxTable: TASK_OUTBOX_TABLE,
+              outbox,
               idempotency,
               afterCommit: options.afterCommit,
             }),

@@ -3,10 +3,11 @@ import type { FieldEncryptionKeys } from '@taskflow/config';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import type { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, HealthRegistry, JwtVerifier, OpsModule, registerPostgresOps } from '@taskflow/nest-kit';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { assertSchemaCurrent } from '../database/data-source';
-import { USER_IDEMPOTENCY_TABLE } from '../migrations';
+import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from '../migrations';
 import { PasswordHasher } from './application/password-hasher';
 import { UserService } from './application/user.service';
 import { UserRepository } from './application/user.repository';
@@ -71,11 +72,16 @@ export class UserModule implements OnModuleInit, OnApplicationShutdown {
             new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: options.idempotencyRetentionMs }),
         },
         { provide: UserRepository, useValue: createUserRepository(options.fieldKeys) },
+        { provide: TransactionalOutbox, useValue: new TransactionalOutbox(USER_OUTBOX_TABLE) },
         {
           provide: UserService,
-          useFactory: (users: UserRepository, hasher: PasswordHasher, idempotency: IdempotencyRecords) =>
-            new UserService(options.dataSource, users, hasher, idempotency),
-          inject: [UserRepository, PasswordHasher, IdempotencyRecords],
+          useFactory: (
+            users: UserRepository,
+            hasher: PasswordHasher,
+            idempotency: IdempotencyRecords,
+            outbox: TransactionalOutbox,
+          ) => new UserService(options.dataSource, users, hasher, idempotency, outbox),
+          inject: [UserRepository, PasswordHasher, IdempotencyRecords, TransactionalOutbox],
         },
       ],
       exports: [UserService],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { defineField, IsText } from '../fields/rules';
-import { ENTITY_TYPES, EntityType } from '../events/event-types';
+import { ENTITY_TYPES, EntityType } from '../events/entity-types';
 import { LegalHoldScopeV1, RetentionImpactV1 } from '../events/payloads';
 
 /**

@@ -1,4 +1,4 @@
-import { ENTITY_TYPES } from '../events/event-types';
+import { ENTITY_TYPES } from '../events/entity-types';
 import {
   EventLogCursor,
   FILTER_KEYS,

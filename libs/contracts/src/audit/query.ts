@@ -1,4 +1,5 @@
-import { ALL_EVENT_TYPES, ENTITY_TYPES } from '../events/event-types';
+import { ENTITY_TYPES } from '../events/entity-types';
+import { ALL_EVENT_TYPES } from '../events/event-types';
 import { canonicalUuid, parseDateTime } from '../fields/rules';
 import { keysetCursor } from '../pagination/keyset-cursor';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';

@@ -1,4 +1,4 @@
-import { ENTITY_TYPES } from '../events/event-types';
+import { ENTITY_TYPES } from '../events/entity-types';
 import { FieldError } from '../rpc/error-codes';
 import {
   AUDIT_EXPORT_LIMIT_MAX,

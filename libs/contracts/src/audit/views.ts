@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ENTITY_TYPES } from '../events/event-types';
+import { ENTITY_TYPES } from '../events/entity-types';
 import { defineField, IsDateTime, IsText } from '../fields/rules';
 import { TIME_BUCKETS, TimeBucket } from './query';
 

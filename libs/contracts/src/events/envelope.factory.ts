@@ -1,39 +1,66 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { v7 as uuidv7 } from 'uuid';
+import type { RpcContext } from '../rpc/patterns';
+import { EventPayload } from './define-event';
 import { EventEnvelope, EventMetadata } from './envelope';
-import { entityTypeOf, EventType, isEventType } from './event-types';
-import { EVENT_PAYLOADS } from './payloads';
+import { EVENT_REGISTRY, EventRegistry, isEventType, RegisteredEvent } from './event-types';
 
-export interface NewEvent<P extends object> {
-  type: EventType;
+/**
+ * Who caused an event and the request it came from: the envelope's `actorId`, `correlationId`, `causationId` and
+ * request `metadata` (the metadata `timestamp` defaults to `occurredAt`).
+ */
+export interface EventContext {
+  /** The user who caused the event, or one of `SystemActors`. */
   actorId: string;
-  entityId: string;
-  payload: P;
   correlationId?: string;
   causationId?: string;
   metadata?: Partial<EventMetadata>;
+}
+
+/**
+ * The event context of a use case called over RPC: `actorId` (the caller, or the `SystemActors` value the use
+ * case acts as), the call's correlation id, and its request metadata (user agent, IP address, session id).
+ */
+export function eventContextOf(rpc: RpcContext, actorId: string): EventContext {
+  const { userAgent, ipAddress, sessionId } = rpc;
+  return { actorId, correlationId: rpc.correlationId, metadata: { userAgent, ipAddress, sessionId } };
+}
+
+/** What `createEnvelope` needs beside the definition; `occurredAt` defaults to now. */
+export interface NewEvent<P extends object> extends EventContext {
+  entityId: string;
+  payload: P;
   occurredAt?: Date;
 }
 
-/** Builds a validated envelope; throws if the event would be rejected by consumers. */
-export function createEnvelope<P extends object>(event: NewEvent<P>): EventEnvelope<P> {
+/** An envelope of `D`: its payload is the plain JSON object of the definition's payload shape. */
+export type EnvelopeOf<D extends RegisteredEvent> = EventEnvelope<EventPayload<D> & Record<string, unknown>>;
+
+/**
+ * Builds a validated envelope of `definition` (type, schema version, entity type from the definition); the
+ * compiler checks `payload` against the definition's payload class. Throws if consumers would reject the event.
+ */
+export function createEnvelope<D extends RegisteredEvent>(
+  definition: D,
+  event: NewEvent<EventPayload<D>>,
+): EnvelopeOf<D> {
   const occurredAt = (event.occurredAt ?? new Date()).toISOString();
-  const envelope: EventEnvelope<P> = {
+  const envelope: EnvelopeOf<D> = {
     eventId: uuidv7(),
-    type: event.type,
-    schemaVersion: EVENT_PAYLOADS[event.type].version,
+    type: definition.type,
+    schemaVersion: definition.version,
     occurredAt,
     actorId: event.actorId,
     entityId: event.entityId,
-    entityType: entityTypeOf(event.type),
+    entityType: definition.entityType,
     correlationId: event.correlationId,
     causationId: event.causationId,
     metadata: { timestamp: occurredAt, ...event.metadata },
-    payload: event.payload,
+    payload: event.payload as EventPayload<D> & Record<string, unknown>,
   };
   const result = parseEnvelope(envelope);
-  if (!result.ok) throw new Error(`invalid ${event.type} event: ${result.reason}`);
+  if (!result.ok) throw new Error(`invalid ${definition.type} event: ${result.reason}`);
   return envelope;
 }
 
@@ -59,8 +86,11 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Validates an envelope and its payload against the contract of its type and version. */
-export function parseEnvelope(raw: unknown): ParseResult {
+/**
+ * Validates an envelope, and its payload against the definition of its type and schema version in `registry`
+ * (default: every TaskFlow event, `Events`). An unknown type or version is refused with a reason.
+ */
+export function parseEnvelope(raw: unknown, registry: EventRegistry = EVENT_REGISTRY): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'envelope is not a JSON object' };
   }
@@ -74,11 +104,9 @@ export function parseEnvelope(raw: unknown): ParseResult {
   const envelopeErrors = validateSync(envelope, { forbidUnknownValues: false });
   if (envelopeErrors.length > 0) return { ok: false, reason: describe(envelopeErrors) };
 
-  const contract = EVENT_PAYLOADS[type];
-  if (envelope.schemaVersion !== contract.version) {
-    return { ok: false, reason: `unsupported schemaVersion ${envelope.schemaVersion} for ${type}` };
-  }
-  const payloadErrors = validateSync(plainToInstance(contract.payload, envelope.payload));
+  const definition = registry.find(type, envelope.schemaVersion);
+  if (!definition) return { ok: false, reason: `unsupported schemaVersion ${envelope.schemaVersion} for ${type}` };
+  const payloadErrors = validateSync(plainToInstance(definition.payload, envelope.payload));
   if (payloadErrors.length > 0) return { ok: false, reason: `payload: ${describe(payloadErrors)}` };
   // The canonical (lower-case) eventId: consumers deduplicate on it.
   return { ok: true, envelope: { ...(raw as EventEnvelope), eventId: envelope.eventId } };

@@ -14,7 +14,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsCanonicalUuid, IsDateTime } from '../fields/rules';
-import { ALL_EVENT_TYPES, ENTITY_TYPES, EntityType, EventType } from './event-types';
+import { ENTITY_TYPES, EntityType } from './entity-types';
+import { ALL_EVENT_TYPES, EventType } from './event-types';
 
 /** Request context captured at the gateway (seed 001 `metadata`). */
 export class EventMetadata {

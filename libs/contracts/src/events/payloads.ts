@@ -17,7 +17,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateTime } from '../fields/rules';
 import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
 import { USER_ROLES, UserRole } from '../fields/user.fields';
-import { ENTITY_TYPES, EntityType, EventType } from './event-types';
+import { ENTITY_TYPES, EntityType } from './entity-types';
 
 /** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */
 export class TaskSnapshotV1 {
@@ -235,29 +235,3 @@ export class AuditReplayCompletedV1 {
   @IsInt() @Min(0) deadLettered!: number;
   @IsOptional() @IsString() error?: string;
 }
-
-/** Payload class and schema version of every event type; consumers validate the payload against it. */
-export const EVENT_PAYLOADS: Record<EventType, { version: number; payload: new () => object }> = {
-  [EventType.TaskCreated]: { version: 1, payload: TaskCreatedV1 },
-  [EventType.TaskUpdated]: { version: 1, payload: TaskUpdatedV1 },
-  [EventType.TaskAssigned]: { version: 1, payload: TaskAssignedV1 },
-  [EventType.TaskStatusChanged]: { version: 1, payload: TaskStatusChangedV1 },
-  [EventType.TaskDeleted]: { version: 1, payload: TaskDeletedV1 },
-  [EventType.TaskRestored]: { version: 1, payload: TaskRestoredV1 },
-  [EventType.UserRegistered]: { version: 1, payload: UserRegisteredV1 },
-  [EventType.UserLogin]: { version: 1, payload: UserLoginV1 },
-  [EventType.UserLogout]: { version: 1, payload: UserLogoutV1 },
-  [EventType.UserProfileUpdated]: { version: 1, payload: UserProfileUpdatedV1 },
-  [EventType.UserRoleChanged]: { version: 1, payload: UserRoleChangedV1 },
-  [EventType.SystemBackupStarted]: { version: 1, payload: SystemBackupStartedV1 },
-  [EventType.SystemBackupCompleted]: { version: 1, payload: SystemBackupCompletedV1 },
-  [EventType.SystemMaintenanceStarted]: { version: 1, payload: SystemMaintenanceStartedV1 },
-  [EventType.AuditRead]: { version: 1, payload: AuditReadV1 },
-  [EventType.AuditLegalHoldPlaced]: { version: 1, payload: AuditLegalHoldPlacedV1 },
-  [EventType.AuditLegalHoldReleased]: { version: 1, payload: AuditLegalHoldReleasedV1 },
-  [EventType.AuditRetentionChanged]: { version: 1, payload: AuditRetentionChangedV1 },
-  [EventType.AuditDeadLetterRedriven]: { version: 1, payload: AuditDeadLetterRedrivenV1 },
-  [EventType.AuditDeadLetterPurged]: { version: 1, payload: AuditDeadLetterPurgedV1 },
-  [EventType.AuditReplayStarted]: { version: 1, payload: AuditReplayStartedV1 },
-  [EventType.AuditReplayCompleted]: { version: 1, payload: AuditReplayCompletedV1 },
-};

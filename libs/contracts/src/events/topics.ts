@@ -1,4 +1,4 @@
-import { EntityType } from './event-types';
+import { EntityType } from './entity-types';
 
 /**
  * One topic per producing context, keyed by entity id so all events of one entity stay ordered

@@ -16,7 +16,7 @@ import {
   loadConfig,
   loadEventSigningKey,
 } from '@taskflow/config';
-import { createEnvelope, EventType, SystemBackupCompletedV1, SystemBackupStartedV1, Topics } from '@taskflow/contracts';
+import { createEnvelope, Events, SystemBackupCompletedV1, SystemBackupStartedV1, Topics } from '@taskflow/contracts';
 import { signEnvelope } from '@taskflow/messaging-kafka';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -30,12 +30,10 @@ export interface SendResult {
 }
 
 export function buildBackupEnvelope(event: BackupEvent) {
-  return createEnvelope<object>({
-    type: event.kind === 'started' ? EventType.SystemBackupStarted : EventType.SystemBackupCompleted,
-    actorId: 'system',
-    entityId: event.payload.backupId,
-    payload: event.payload,
-  });
+  const common = { actorId: 'system', entityId: event.payload.backupId };
+  return event.kind === 'started'
+    ? createEnvelope(Events.SystemBackupStarted, { ...common, payload: event.payload })
+    : createEnvelope(Events.SystemBackupCompleted, { ...common, payload: event.payload });
 }
 
 /** kafkajs `ssl`/`sasl` from KAFKA_SSL* and KAFKA_SASL_* (libs/config), as the apps read them; throws ConfigError. */
@@ -134,7 +132,7 @@ async function main(): Promise<void> {
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
-  const type = event.kind === 'started' ? EventType.SystemBackupStarted : EventType.SystemBackupCompleted;
+  const type = (event.kind === 'started' ? Events.SystemBackupStarted : Events.SystemBackupCompleted).type;
   const result = await sendBackupEvent(
     event,
     brokers,

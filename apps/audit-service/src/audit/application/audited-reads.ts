@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditReadV1, EventType } from '@taskflow/contracts';
+import { AuditReadV1, Events } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuditConfig } from '../../config/audit.config';
@@ -102,8 +102,7 @@ export class AuditedReads {
 
   private async record(reader: Reader, filter: Record<string, unknown>, resultCount: number): Promise<void> {
     const payload: AuditReadV1 = { route: reader.route, filter, resultCount };
-    const publish = this.publisher.publish({
-      type: EventType.AuditRead,
+    const publish = this.publisher.publish(Events.AuditRead, {
       actorId: reader.actorId,
       entityId: randomUUID(),
       payload,

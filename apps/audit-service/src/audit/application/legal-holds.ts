@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { AuditLegalHoldPlacedV1, AuditLegalHoldReleasedV1, EventType } from '@taskflow/contracts';
+import { AuditLegalHoldPlacedV1, AuditLegalHoldReleasedV1, Events } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -42,7 +42,7 @@ export class LegalHolds implements OnApplicationShutdown {
     const heldCount = await this.holds.countCovered(scope);
     const payload: AuditLegalHoldPlacedV1 = { holdId: hold.id, scope, reason, heldCount };
     await recorded(
-      this.publisher.publish({ type: EventType.AuditLegalHoldPlaced, actorId, entityId: hold.id, payload }),
+      this.publisher.publish(Events.AuditLegalHoldPlaced, { actorId, entityId: hold.id, payload }),
       this.deadlineMs,
       NOT_RECORDED,
       'The legal hold',
@@ -68,7 +68,7 @@ export class LegalHolds implements OnApplicationShutdown {
       const restoredCount = await this.holds.countOnlyHeldBy(id);
       const payload: AuditLegalHoldReleasedV1 = { holdId: id, scope: hold.scope, restoredCount };
       await recorded(
-        this.publisher.publish({ type: EventType.AuditLegalHoldReleased, actorId, entityId: id, payload }),
+        this.publisher.publish(Events.AuditLegalHoldReleased, { actorId, entityId: id, payload }),
         this.deadlineMs,
         NOT_RECORDED,
         'The release',

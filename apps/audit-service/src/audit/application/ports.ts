@@ -1,4 +1,4 @@
-import type { NewEvent } from '@taskflow/contracts';
+import type { EventPayload, NewEvent, RegisteredEvent } from '@taskflow/contracts';
 import { EventLog } from '../domain/event-log';
 import { LegalHold, LegalHoldScope } from '../domain/legal-hold';
 import { RetentionImpact } from '../domain/retention-impact';
@@ -67,7 +67,7 @@ export abstract class RetentionStampStore {
 
 /** Publishes audit-service's own acts (`audit.*` events); resolves to the eventId once Kafka acknowledged it. */
 export abstract class AuditActs {
-  abstract publish<P extends object>(event: NewEvent<P>): Promise<string>;
+  abstract publish<D extends RegisteredEvent>(definition: D, event: NewEvent<EventPayload<D>>): Promise<string>;
 }
 
 /** Whether a Kafka broker answers now (rejects when none does). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditRetentionChangedV1, EventType, RetentionRestampResponse } from '@taskflow/contracts';
+import { AuditRetentionChangedV1, RetentionRestampResponse, Events } from '@taskflow/contracts';
 import { AuditConfig } from '../../config/audit.config';
 import { AUDIT_CONFIG } from '../tokens';
 import { AuditActs, EventStore, RetentionStampStore } from './ports';
@@ -35,8 +35,7 @@ export class RetentionRestamp {
     if (dryRun) return { dryRun, previousRules, rules: retention.rules, ...preview };
     const payload: AuditRetentionChangedV1 = { previousRules, rules: retention.rules, affected: preview.affected };
     const eventId = await recorded(
-      this.publisher.publish({
-        type: EventType.AuditRetentionChanged,
+      this.publisher.publish(Events.AuditRetentionChanged, {
         actorId,
         entityId: RETENTION_POLICY_ENTITY,
         payload,

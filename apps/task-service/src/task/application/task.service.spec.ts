@@ -1,5 +1,6 @@
 import { EventEnvelope, ListTasksQuery, RpcContext, TaskErrorCodes } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Actor, canAccess, Task } from '../domain/task';
@@ -102,7 +103,7 @@ describe('TaskService (use cases against an in-memory TaskRepository)', () => {
     afterCommit = jest.fn();
     service = new TaskService({
       tasks: repository,
-      outboxTable: 'task_outbox',
+      outbox: new TransactionalOutbox('task_outbox'),
       // No Idempotency-Key in these calls: `once` runs the work without touching its table.
       idempotency: new IdempotencyRecords({ table: 'task_idempotency_keys', retentionMs: 60_000 }),
       afterCommit,

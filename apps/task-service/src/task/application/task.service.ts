@@ -1,10 +1,11 @@
 import {
   AssignTaskData,
   ChangeTaskStatusData,
-  createEnvelope,
   CreateTaskData,
+  DefinedEvent,
   DeleteTaskData,
-  EventType,
+  eventContextOf,
+  Events,
   ListTasksQuery,
   RpcContext,
   TASK_PRIORITIES,
@@ -20,7 +21,7 @@ import {
   UpdateTaskData,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords } from '@taskflow/idempotency';
-import { appendToOutbox } from '@taskflow/outbox';
+import { TransactionalOutbox } from '@taskflow/outbox';
 import type { EntityManager } from 'typeorm';
 import { Actor, canAccess, completedAtFor, isAdmin, Task } from '../domain/task';
 import { forbidden, notDeleted, taskNotFound, unauthenticated, versionConflict } from './task.errors';
@@ -30,7 +31,8 @@ import { parseTaskFields, toSnapshot, toTaskView } from './task.view';
 export interface TaskServiceOptions {
   /** Where tasks are stored; its `transaction` sets the actor for row-level security. */
   tasks: TaskRepository;
-  outboxTable: string;
+  /** The service's outbox table: each write appends its event there in its own transaction. */
+  outbox: TransactionalOutbox;
   /** Where keyed writes (`context.idempotencyKey`) are recorded with their result. */
   idempotency: IdempotencyRecords;
   /** Called after each committed write, e.g. to wake the outbox relay. */
@@ -40,7 +42,7 @@ export interface TaskServiceOptions {
 interface Change {
   /** Field → new value; `version` and `updatedAt` are maintained by the repository. */
   set: TaskChanges;
-  event: (updated: Task) => { type: EventType; payload: object };
+  event: (updated: Task) => DefinedEvent;
 }
 
 /**
@@ -57,7 +59,7 @@ export class TaskService {
     const actor = requireActor(context);
     return this.write(context, TaskRpc.create.pattern, data, toTaskView, async (manager) => {
       const created = await this.options.tasks.insert(manager, { ...parseTaskFields(data), creatorId: actor.id });
-      return { task: created, event: { type: EventType.TaskCreated, payload: { task: toSnapshot(created) } } };
+      return { task: created, event: { definition: Events.TaskCreated, payload: { task: toSnapshot(created) } } };
     });
   }
 
@@ -85,7 +87,7 @@ export class TaskService {
       return {
         set,
         event: (updated) => ({
-          type: EventType.TaskUpdated,
+          definition: Events.TaskUpdated,
           payload: { task: toSnapshot(updated), changedFields: changed },
         }),
       };
@@ -98,7 +100,7 @@ export class TaskService {
       return {
         set: { status: data.status, completedAt: completedAtFor(data.status, task.completedAt, new Date()) },
         event: (updated) => ({
-          type: EventType.TaskStatusChanged,
+          definition: Events.TaskStatusChanged,
           payload: {
             taskId: task.id,
             from: task.status,
@@ -121,7 +123,7 @@ export class TaskService {
       return {
         set: { assigneeId: data.assigneeId },
         event: (updated) => ({
-          type: EventType.TaskAssigned,
+          definition: Events.TaskAssigned,
           payload: {
             taskId: task.id,
             assigneeId: data.assigneeId,
@@ -144,7 +146,7 @@ export class TaskService {
       (task) => ({
         set: { deletedAt: new Date() },
         event: (updated) => ({
-          type: EventType.TaskDeleted,
+          definition: Events.TaskDeleted,
           payload: { taskId: task.id, deletedAt: updated.deletedAt!.toISOString(), version: updated.version },
         }),
       }),
@@ -156,7 +158,7 @@ export class TaskService {
   restore(context: RpcContext, data: TaskIdData): Promise<TaskChange> {
     return this.change(context, TaskRpc.restore.pattern, data, data.id, undefined, 'deleted', (task) => ({
       set: { deletedAt: null },
-      event: (updated) => ({ type: EventType.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
+      event: (updated) => ({ definition: Events.TaskRestored, payload: { taskId: task.id, version: updated.version } }),
     }));
   }
 
@@ -237,9 +239,7 @@ export class TaskService {
     operation: string,
     data: object,
     answer: (task: Task, before?: Task) => R,
-    work: (
-      manager: EntityManager,
-    ) => Promise<{ task: Task; before?: Task; event?: { type: EventType; payload: object } }>,
+    work: (manager: EntityManager) => Promise<{ task: Task; before?: Task; event?: DefinedEvent }>,
   ): Promise<R> {
     const actor = requireActor(context);
     const keyed = idempotentRequest(context, operation, data);
@@ -248,15 +248,7 @@ export class TaskService {
       this.options.idempotency.once(manager, keyed, async () => {
         const { task, before, event } = await work(manager);
         if (event) {
-          const envelope = createEnvelope({
-            type: event.type,
-            actorId: actor.id,
-            entityId: task.id,
-            payload: event.payload,
-            correlationId: context.correlationId,
-            metadata: { userAgent: context.userAgent, ipAddress: context.ipAddress, sessionId: context.sessionId },
-          });
-          await appendToOutbox(manager, this.options.outboxTable, envelope);
+          await this.options.outbox.append(manager, eventContextOf(context, actor.id), { ...event, entityId: task.id });
           wrote = true;
         }
         return answer(task, before);

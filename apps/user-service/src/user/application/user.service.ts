@@ -1,8 +1,8 @@
 import {
   AuthenticateData,
   ChangeRoleData,
-  createEnvelope,
-  EventType,
+  eventContextOf,
+  Events,
   GetUserByIdData,
   GetUsersByIdsData,
   ListUsersQuery,
@@ -18,9 +18,8 @@ import {
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { validatePayload } from '@taskflow/nest-kit';
-import { appendToOutbox } from '@taskflow/outbox';
+import { OutboxEvent, TransactionalOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager } from 'typeorm';
-import { USER_OUTBOX_TABLE } from '../../migrations/1767225600001-create-user-outbox';
 import { canEditProfile, mergeProfile, normalizeEmail, Profile, Role, User } from '../domain/user';
 import { PasswordHasher } from './password-hasher';
 import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
@@ -57,6 +56,7 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly idempotency: IdempotencyRecords,
+    private readonly outbox: TransactionalOutbox,
   ) {}
 
   /**
@@ -84,9 +84,7 @@ export class UserService {
             await this.emit(
               manager,
               ctx,
-              EventType.UserRegistered,
-              user.id,
-              { userId: user.id, email, role },
+              { definition: Events.UserRegistered, entityId: user.id, payload: { userId: user.id, email, role } },
               actorId ?? user.id,
             );
             return toView(user);
@@ -111,9 +109,7 @@ export class UserService {
       this.emit(
         manager,
         { ...ctx, sessionId: data.sessionId },
-        EventType.UserLogin,
-        user.id,
-        { userId: user.id, sessionId: data.sessionId },
+        { definition: Events.UserLogin, entityId: user.id, payload: { userId: user.id, sessionId: data.sessionId } },
         user.id,
       ),
     );
@@ -125,10 +121,15 @@ export class UserService {
     if (!canEditProfile(actor, data.userId)) throw forbidden("record another user's logout");
     await this.dataSource.transaction(async (manager) => {
       if (!(await this.users.findById(manager, data.userId))) throw userNotFound(data.userId);
-      await this.emit(manager, { ...ctx, sessionId: data.sessionId }, EventType.UserLogout, data.userId, {
-        userId: data.userId,
-        sessionId: data.sessionId,
-      });
+      await this.emit(
+        manager,
+        { ...ctx, sessionId: data.sessionId },
+        {
+          definition: Events.UserLogout,
+          entityId: data.userId,
+          payload: { userId: data.userId, sessionId: data.sessionId },
+        },
+      );
     });
     return { ok: true };
   }
@@ -153,7 +154,11 @@ export class UserService {
       const { profile, changed } = mergeProfile(user.profile, { ...data.profile });
       if (changed.length === 0) return toView(user);
       const updated = await this.users.update(manager, user, { profile });
-      await this.emit(manager, ctx, EventType.UserProfileUpdated, user.id, { userId: user.id, changedFields: changed });
+      await this.emit(manager, ctx, {
+        definition: Events.UserProfileUpdated,
+        entityId: user.id,
+        payload: { userId: user.id, changedFields: changed },
+      });
       return toView(updated);
     });
   }
@@ -167,10 +172,10 @@ export class UserService {
       const user = await this.lockUser(manager, data.userId);
       if (user.role === data.role) return toView(user);
       const updated = await this.users.update(manager, user, { role: data.role });
-      await this.emit(manager, ctx, EventType.UserRoleChanged, user.id, {
-        userId: user.id,
-        from: user.role,
-        to: data.role,
+      await this.emit(manager, ctx, {
+        definition: Events.UserRoleChanged,
+        entityId: user.id,
+        payload: { userId: user.id, from: user.role, to: data.role },
       });
       return toView(updated);
     });
@@ -241,7 +246,12 @@ export class UserService {
       }
       const updated = await this.users.update(manager, user, { role: request.role });
       const payload = { userId: user.id, from: user.role, to: request.role };
-      await this.emit(manager, ctx, EventType.UserRoleChanged, user.id, payload, request.actorId);
+      await this.emit(
+        manager,
+        ctx,
+        { definition: Events.UserRoleChanged, entityId: user.id, payload },
+        request.actorId,
+      );
       return { outcome: 'promoted', user: toView(updated) };
     });
   }
@@ -261,31 +271,18 @@ export class UserService {
     }
   }
 
-  private emit(
+  /** Appends `event` in the transaction of `manager`; its actor is the caller, else `fallbackActorId`. */
+  private async emit(
     manager: EntityManager,
     ctx: RpcContext,
-    type: EventType,
-    userId: string,
-    payload: Record<string, unknown>,
+    event: OutboxEvent,
     fallbackActorId: string = SystemActors.system,
   ): Promise<void> {
-    const envelope = createEnvelope({
-      type,
-      actorId: ctx.actor?.id ?? fallbackActorId,
-      entityId: userId,
-      payload,
-      correlationId: ctx.correlationId,
-      metadata: definedOnly({ sessionId: ctx.sessionId, ipAddress: ctx.ipAddress, userAgent: ctx.userAgent }),
-    });
-    return appendToOutbox(manager, USER_OUTBOX_TABLE, envelope);
+    await this.outbox.append(manager, eventContextOf(ctx, ctx.actor?.id ?? fallbackActorId), event);
   }
 }
 
 function requireActor(ctx: RpcContext): Actor {
   if (!ctx.actor) throw unauthenticated();
   return ctx.actor;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

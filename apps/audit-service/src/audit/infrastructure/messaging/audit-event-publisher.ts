@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createEnvelope, entityTypeOf, NewEvent } from '@taskflow/contracts';
+import { createEnvelope, EventPayload, NewEvent, RegisteredEvent } from '@taskflow/contracts';
 import { signEnvelope } from '@taskflow/messaging-kafka';
 import { currentCorrelationId } from '@taskflow/nest-kit';
 import { AuditConfig } from '../../../config/audit.config';
@@ -20,10 +20,10 @@ export class AuditEventPublisher {
     private readonly kafka: KafkaClients,
   ) {}
 
-  /** Publishes `event` (correlation id of the current request unless given); resolves to its eventId. */
-  async publish<P extends object>(event: NewEvent<P>): Promise<string> {
-    const envelope = createEnvelope({ correlationId: currentCorrelationId(), ...event });
-    const topic = entityTypeOf(event.type) === 'audit' ? this.config.kafka.auditTopic : this.config.kafka.systemTopic;
+  /** Publishes an event of `definition` (correlation id of the current request unless given); resolves to its eventId. */
+  async publish<D extends RegisteredEvent>(definition: D, event: NewEvent<EventPayload<D>>): Promise<string> {
+    const envelope = createEnvelope(definition, { correlationId: currentCorrelationId(), ...event });
+    const topic = definition.entityType === 'audit' ? this.config.kafka.auditTopic : this.config.kafka.systemTopic;
     const { value, headers } = signEnvelope(envelope, this.config.events.signingKey);
     await this.kafka.producer.send({ topic, acks: -1, messages: [{ key: envelope.entityId, value, headers }] });
     return envelope.eventId;

@@ -4,12 +4,12 @@ import {
   DeadLetterPage,
   DeadLetterRef,
   deadLetterTopic,
-  EventType,
   FieldError,
   ListDeadLettersQuery,
   PurgeDeadLettersRequest,
   PurgeDeadLettersResponse,
   RedriveDeadLettersResponse,
+  Events,
 } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { IHeaders, KafkaMessage } from 'kafkajs';
@@ -134,8 +134,7 @@ export class DeadLetterOperations {
       }
       for (const [topic, messages] of byTopic) await this.kafka.producer.send({ topic, acks: -1, messages });
       this.logger.info({ actorId, redriven: redriven.length, notFound: notFound.length }, 'dead letters redriven');
-      const auditEventId = await this.publisher.publish({
-        type: EventType.AuditDeadLetterRedriven,
+      const auditEventId = await this.publisher.publish(Events.AuditDeadLetterRedriven, {
         actorId,
         entityId: randomUUID(),
         payload: { redriven, notFound: notFound.length },
@@ -189,8 +188,7 @@ export class DeadLetterOperations {
         };
       });
       this.logger.info({ actorId, topic, partitions }, 'dead letters purged');
-      const auditEventId = await this.publisher.publish({
-        type: EventType.AuditDeadLetterPurged,
+      const auditEventId = await this.publisher.publish(Events.AuditDeadLetterPurged, {
         actorId,
         entityId: randomUUID(),
         payload: { topic, partitions: partitions.map(({ purged: _purged, ...rest }) => rest) },

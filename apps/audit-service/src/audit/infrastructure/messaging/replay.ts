@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
-import { EventType, FieldError, parseDateTime, ReplayProgress, StartReplayRequest } from '@taskflow/contracts';
+import { FieldError, parseDateTime, ReplayProgress, StartReplayRequest, Events } from '@taskflow/contracts';
 import { AppError, databaseUnavailable } from '@taskflow/nest-kit';
 import { KafkaMessage } from 'kafkajs';
 import type { Connection } from 'mongoose';
@@ -96,8 +96,7 @@ export class ReplayRunner implements OnApplicationShutdown {
       throw databaseUnavailable();
     });
     await this.unavailableOnFailure(() =>
-      this.publisher.publish({
-        type: EventType.AuditReplayStarted,
+      this.publisher.publish(Events.AuditReplayStarted, {
         actorId,
         entityId: replayId,
         payload: { replayId, from: run.from, ...(run.to && { to: run.to }), topics, messages: run.messages },
@@ -200,8 +199,7 @@ export class ReplayRunner implements OnApplicationShutdown {
       'replay ended',
     );
     await this.publisher
-      .publish({
-        type: EventType.AuditReplayCompleted,
+      .publish(Events.AuditReplayCompleted, {
         actorId: run.actorId,
         entityId: run.replayId,
         payload: {

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import {
-  EventType,
   invalid,
   LegalHoldListResponse,
   LegalHoldResponse,
@@ -9,6 +8,7 @@ import {
   ReleaseLegalHoldResponse,
   RetentionRestampResponse,
   StartMaintenanceRequest,
+  Events,
 } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
@@ -74,8 +74,7 @@ export class AuditAdminController {
   @Post('maintenance')
   @HttpCode(202)
   async startMaintenance(@Body() body: StartMaintenanceRequest, @Req() request: AdminRequest) {
-    const eventId = await this.publisher.publish({
-      type: EventType.SystemMaintenanceStarted,
+    const eventId = await this.publisher.publish(Events.SystemMaintenanceStarted, {
       actorId: request.principal.sub,
       entityId: randomUUID(),
       payload: { reason: body.reason, ...(body.expectedEndAt && { expectedEndAt: body.expectedEndAt }) },
