@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import {
+  DATE_TIME_TEXT,
   TASK_DESCRIPTION_MAX,
   TASK_PAGE_MAX,
   TASK_PRIORITIES,
@@ -17,7 +18,6 @@ import { Transform } from 'class-transformer';
 
 // The field rules are the contract's (libs/contracts TaskFields): the gateway adds only the OpenAPI
 // description and what HTTP needs on top (query strings are text: lists and booleans are read here).
-const DATE_TIME = 'RFC 3339 date-time with offset, e.g. 2030-01-31T09:30:00Z';
 const LENGTH = 'Length in Unicode code points.';
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
@@ -34,7 +34,7 @@ export class CreateTaskRequestDto {
   @ApiPropertyOptional({ nullable: true, format: 'uuid' })
   @TaskFields.assigneeId.optional()
   assigneeId?: string | null;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
+  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME_TEXT })
   @TaskFields.dueDate.optional()
   dueDate?: string | null;
 }
@@ -57,7 +57,7 @@ export class UpdateTaskRequestDto extends VersionedDto {
   @TaskFields.description.optional()
   description?: string | null;
   @ApiPropertyOptional({ enum: TASK_PRIORITIES }) @TaskFields.priority.optional() priority?: TaskPriority;
-  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME })
+  @ApiPropertyOptional({ nullable: true, format: 'date-time', description: DATE_TIME_TEXT })
   @TaskFields.dueDate.optional()
   dueDate?: string | null;
 }
@@ -83,8 +83,8 @@ const LIST_DOCS: Record<string, Parameters<typeof ApiPropertyOptional>[0]> = {
   priority: { description: 'Comma-separated priorities.' },
   assigneeId: { format: 'uuid' },
   creatorId: { format: 'uuid' },
-  dueBefore: { format: 'date-time', description: `Due strictly before; ${DATE_TIME}.` },
-  dueAfter: { format: 'date-time', description: `Due strictly after; ${DATE_TIME}.` },
+  dueBefore: { format: 'date-time', description: `Due strictly before; ${DATE_TIME_TEXT}.` },
+  dueAfter: { format: 'date-time', description: `Due strictly after; ${DATE_TIME_TEXT}.` },
   overdue: { type: Boolean },
   sort: { enum: TASK_SORT_FIELDS },
   order: { enum: ['asc', 'desc'] },

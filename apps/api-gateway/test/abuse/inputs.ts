@@ -107,6 +107,27 @@ export function inputsSuite(getSystem: () => System): void {
       expect((await read(created.json.id)).dueDate).toBe('2030-01-01T08:16:00.500Z');
     });
 
+    it('should accept lower-case t and z (RFC 3339 §5.6) as the same instant, answered in canonical UTC', async () => {
+      const created = await create({ title: 'lower-case', dueDate: '2030-01-01t10:00:00z' });
+      expect(created.status).toBe(201);
+      expect(created.json.dueDate).toBe('2030-01-01T10:00:00.000Z');
+      expect((await read(created.json.id)).dueDate).toBe('2030-01-01T10:00:00.000Z');
+      const listed = await system.http.get(
+        '/api/v1/tasks?dueAfter=2030-01-01t09:59:59z&dueBefore=2030-01-01t10:00:01z',
+        {
+          token: alice.token,
+        },
+      );
+      expect(listed.status).toBe(200);
+      expect(listed.json.items.map((task: TaskView) => task.id)).toContain(created.json.id);
+    });
+
+    it('should refuse a leap second (23:59:60) and say why: an instant cannot hold one', async () => {
+      const response = await create({ title: 'leap', dueDate: '2030-12-31T23:59:60Z' });
+      expectFieldError(response, 'dueDate');
+      expect(JSON.stringify(response.json.errors)).toContain('leap second');
+    });
+
     it('should answer DELETE and POST /restore sent with Content-Type: application/json and an empty body', async () => {
       const task = await system.createTask(alice);
       const json = { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import { ALL_EVENT_TYPES, ENTITY_TYPES } from '../events/event-types';
-import { canonicalUuid, parseDateTime } from '../fields/rules';
+import { canonicalUuid, DATE_TIME_TEXT, dateTimeProblem, parseDateTime } from '../fields/rules';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';
 import { TASK_TIMELINE_FIELDS, TaskTimelineField } from './history';
 
@@ -79,8 +79,6 @@ export interface AuditParameter {
   schema: Record<string, unknown>;
 }
 
-const DATE_TIME = 'RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z';
-
 export const FILTER_PARAMETERS: readonly AuditParameter[] = [
   {
     name: 'type',
@@ -112,10 +110,15 @@ export const FILTER_PARAMETERS: readonly AuditParameter[] = [
   {
     name: 'from',
     in: 'query',
-    description: `Inclusive; ${DATE_TIME}.`,
+    description: `Inclusive; ${DATE_TIME_TEXT}.`,
     schema: { type: 'string', format: 'date-time' },
   },
-  { name: 'to', in: 'query', description: `Exclusive; ${DATE_TIME}.`, schema: { type: 'string', format: 'date-time' } },
+  {
+    name: 'to',
+    in: 'query',
+    description: `Exclusive; ${DATE_TIME_TEXT}.`,
+    schema: { type: 'string', format: 'date-time' },
+  },
 ];
 export const FILTER_KEYS = FILTER_PARAMETERS.map((parameter) => parameter.name);
 
@@ -317,9 +320,9 @@ function date(query: RawQuery, field: string, problems: FieldError[]): Date | un
   const value = single(query, field, problems);
   if (value === undefined) return undefined;
   // The contract's date-time rule: `new Date` would read 30 February as 2 March.
-  const parsed = parseDateTime(value);
-  if (!parsed) problems.push({ field, reason: 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z' });
-  return parsed;
+  const problem = dateTimeProblem(value);
+  if (problem) problems.push({ field, reason: problem });
+  return parseDateTime(value);
 }
 
 const isField = (field: string) => (problem: FieldError) => problem.field === field;

@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
 import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
-import { codePointLength, parseDateTime, textProblem } from './rules';
+import { codePointLength, dateTimeProblem, parseDateTime, textProblem } from './rules';
 
 const ID = '0195f7a0-0000-7000-8000-000000000001';
 
@@ -18,6 +18,10 @@ describe('field rules', () => {
       ['2030-01-01T10:16:00.5+01:00', '2030-01-01T09:16:00.500Z'],
       ['2028-02-29T23:59:59.999-00:30', '2028-03-01T00:29:59.999Z'],
       ['0099-12-31T00:00:00Z', '0099-12-31T00:00:00.000Z'],
+      // RFC 3339 §5.6 NOTE: T and Z may be lower-case; the instant is the same.
+      ['2030-01-01t10:00:00z', '2030-01-01T10:00:00.000Z'],
+      ['2030-01-01t10:00:00.25+02:00', '2030-01-01T08:00:00.250Z'],
+      ['2030-01-01T10:00:00z', '2030-01-01T10:00:00.000Z'],
     ])('should read %s as the instant %s', (text, instant) => {
       expect(parseDateTime(text)?.toISOString()).toBe(instant);
     });
@@ -28,7 +32,6 @@ describe('field rules', () => {
       '2030-01-01',
       '2030-01-01T10:16Z',
       '2030-01-01 10:16:00Z',
-      '2030-01-01t10:16:00z',
       '20300101T101600Z',
       '2030-W01-1T00:00:00Z',
       '2030-001T00:00:00Z',
@@ -36,7 +39,6 @@ describe('field rules', () => {
       '2027-02-29T12:00:00Z',
       '2030-04-31T00:00:00Z',
       '2030-01-01T24:00:00Z',
-      '2030-01-01T23:59:60Z',
       '2030-01-01T10:16:00.1234Z',
       '2030-01-01T10:16:00+0100',
       '2030-01-01T10:16:00+24:00',
@@ -45,7 +47,16 @@ describe('field rules', () => {
       '',
     ])('should refuse %j', (text) => {
       expect(parseDateTime(text)).toBeUndefined();
+      expect(dateTimeProblem(text)).toMatch(/^must be an RFC 3339 date-time with an offset/);
     });
+
+    it.each(['2030-01-01T23:59:60Z', '2016-12-31t23:59:60z', '2030-06-30T01:59:60.5+02:00'])(
+      'should refuse the leap second %s and say why: an instant cannot hold one',
+      (text) => {
+        expect(parseDateTime(text)).toBeUndefined();
+        expect(dateTimeProblem(text)).toMatch(/leap second .* an instant cannot hold it/);
+      },
+    );
   });
 
   it('should count code points like varchar(n), and refuse NUL and lone surrogates', () => {

@@ -49,30 +49,63 @@ export function IsText(limits: { min?: number; max: number }, options?: Validati
   );
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** How the accepted form is described in messages and in the OpenAPI document (one wording). */
+export const DATE_TIME_TEXT =
+  'RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z (T and Z in either case, ' +
+  'no finer than milliseconds, on a date that exists, no leap second); answered in UTC as 2030-01-31T09:30:00.000Z';
+
+const NOT_A_DATE_TIME =
+  'must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z (no finer than milliseconds, on a date that exists)';
+/**
+ * RFC 3339 §5.7 allows second 60 (a leap second), but an instant cannot hold one: JavaScript's `Date` and
+ * PostgreSQL's `timestamptz` both count no leap seconds and would store 23:59:60 as 00:00:00 of the next day,
+ * a different instant than the one sent. So it is refused, with this reason.
+ */
+const LEAP_SECOND =
+  'must not be a leap second (second 60): RFC 3339 allows one, but an instant cannot hold it ' +
+  '(JavaScript and PostgreSQL would store the next minute)';
 
 /**
- * Parses an RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`) and at most millisecond precision —
- * the only form JavaScript and PostgreSQL read as the same instant. Every other ISO 8601 form (no offset: the
- * server's zone decides; week or ordinal dates; `10:16.000`, which PostgreSQL reads as 00:10:16; more than
- * three fraction digits, which JavaScript truncates) is refused, and so is a date that does not exist
- * (30 February: `Date` would roll it over to 2 March). Years 0001-9999. Returns the instant or `undefined`.
+ * Reads an RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`) and at most millisecond precision —
+ * the only form JavaScript and PostgreSQL read as the same instant. `T` and `Z` may be lower-case (RFC 3339
+ * §5.6 NOTE). Every other ISO 8601 form (no offset: the server's zone decides; week or ordinal dates;
+ * `10:16.000`, which PostgreSQL reads as 00:10:16; more than three fraction digits, which JavaScript
+ * truncates) is refused, and so is a date that does not exist (30 February: `Date` would roll it over to
+ * 2 March) and a leap second (see LEAP_SECOND). Years 0001-9999. Returns the instant, or why not.
  */
-export function parseDateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = RFC3339.exec(value);
-  if (!match) return undefined;
+function readDateTime(value: unknown): { instant: Date } | { problem: string } {
+  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (!match) return { problem: NOT_A_DATE_TIME };
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   const millis = Number((match[7] ?? '').padEnd(3, '0'));
   const [sign, offsetHours, offsetMinutes] = [match[8], Number(match[9] ?? 0), Number(match[10] ?? 0)];
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return { problem: NOT_A_DATE_TIME };
+  }
+  if (second === 60 && hour <= 23 && minute <= 59) return { problem: LEAP_SECOND };
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return { problem: NOT_A_DATE_TIME };
+  }
   const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear puts them back.
   const fixed = new Date(local);
   fixed.setUTCFullYear(year);
   const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return new Date(fixed.getTime() - offset);
+  return { instant: new Date(fixed.getTime() - offset) };
+}
+
+/** The instant of an RFC 3339 date-time as `readDateTime` accepts it, or `undefined`. */
+export function parseDateTime(value: unknown): Date | undefined {
+  const read = readDateTime(value);
+  return 'instant' in read ? read.instant : undefined;
+}
+
+/** Why `value` is not an accepted date-time (a reason to follow the field's name), or `undefined` when it is. */
+export function dateTimeProblem(value: unknown): string | undefined {
+  const read = readDateTime(value);
+  return 'problem' in read ? read.problem : undefined;
 }
 
 /**
@@ -97,9 +130,7 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       name: 'isDateTime',
       validator: {
         validate: (value) => parseDateTime(value) !== undefined,
-        defaultMessage: (args) =>
-          `${args?.property} must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z ` +
-          '(no finer than milliseconds, on a date that exists)',
+        defaultMessage: (args) => `${args?.property} ${dateTimeProblem(args?.value)}`,
       },
     },
     options,
