@@ -120,6 +120,49 @@ describe('malformed requests', () => {
     await fake.close();
   });
 
+  it('should refuse every filter of the task list, the search and the user list given empty, naming it', async () => {
+    const admin = await signUp(gateway, 'empty-admin@example.com');
+    fake.backend.users.get(admin.id)!.role = 'admin';
+    const login = await gateway.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'empty-admin@example.com', password: 'correct-horse-battery' },
+    });
+    const adminAuth = { authorization: `Bearer ${login.json().accessToken}` };
+    const TASK_FILTERS = ['status', 'priority', 'assigneeId', 'creatorId', 'dueBefore', 'dueAfter', 'overdue'];
+    const PAGE = ['sort', 'order', 'limit', 'cursor'];
+    const cases: [string, string, Record<string, string>][] = [
+      ...[...TASK_FILTERS, ...PAGE].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/tasks?${name}=`,
+        name,
+        auth,
+      ]),
+      ...[...TASK_FILTERS, ...PAGE].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/tasks/search?q=x&${name}=`,
+        name,
+        auth,
+      ]),
+      ['/api/v1/tasks/search?q=', 'q', auth],
+      ...['search', 'role', 'page', 'limit'].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/users?${name}=`,
+        name,
+        adminAuth,
+      ]),
+    ];
+    for (const [url, field, headers] of cases) {
+      const response = await gateway.inject({ method: 'GET', url, headers });
+      expect({ url, status: response.statusCode, type: response.headers['content-type'] }).toEqual({
+        url,
+        status: 400,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect({ url, fields: response.json().errors.map((error: { field: string }) => error.field) }).toEqual({
+        url,
+        fields: [field],
+      });
+    }
+  });
+
   it('should answer 200 seeded malformed requests without a single 5xx, always with problem+json on errors', async () => {
     const statuses = new Map<number, number>();
     await fc.assert(

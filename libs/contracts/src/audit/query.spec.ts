@@ -84,6 +84,11 @@ describe('parseEventFilter', () => {
     [{ to: '2026-12-31T23:59:60Z' }, 'to', expect.stringMatching(/^must not be a leap second/)],
     [{ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'from', 'is after to'],
     [{ colour: 'red' }, 'colour', 'is not a known parameter'],
+    [{ from: '' }, 'from', expect.stringMatching(/^must not be empty/)],
+    [{ to: '' }, 'to', expect.stringMatching(/^must not be empty/)],
+    [{ type: '' }, 'type', expect.stringMatching(/^must not be empty/)],
+    [{ type: 'task.,' }, 'type', expect.stringMatching(/^must not be empty/)],
+    [{ entityType: '' }, 'entityType', expect.stringMatching(/^must not be empty/)],
     [{ actorId: ['a', 'b'] }, 'actorId', 'must be given once'],
   ])('should reject %j', (query, field, reason) => {
     expect(problems(() => parseEventFilter(query))).toContainEqual({ field, reason });

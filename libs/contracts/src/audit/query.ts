@@ -140,7 +140,7 @@ export function parseEventFilter(query: RawQuery, allowed: readonly string[] = F
     if (!allowed.includes(key)) problems.push({ field: key, reason: 'is not a known parameter' });
   }
   const filter: EventFilter = {};
-  const types = list(query.type);
+  const types = list(query, 'type', problems);
   for (const type of types) {
     if (type.endsWith('.')) {
       if (TYPE_PREFIXES.has(type)) (filter.typePrefixes ??= []).push(type);
@@ -259,7 +259,7 @@ export function parseTaskTimeline(query: RawQuery, path: RawQuery): TaskTimeline
 function taskIdOf(path: RawQuery, problems: FieldError[]): string | undefined {
   const value = single(path, 'taskId', problems);
   if (value === undefined || !UUID.test(value)) {
-    problems.push({ field: 'taskId', reason: 'must be a UUID' });
+    if (!problems.some(isField('taskId'))) problems.push({ field: 'taskId', reason: 'must be a UUID' });
     return undefined;
   }
   return value.toLowerCase();
@@ -283,18 +283,33 @@ function oneOf<T extends string>(query: RawQuery, field: string, allowed: readon
   return value as T;
 }
 
-function list(value: string | string[] | undefined): string[] {
+/** A parameter given empty (`?from=`) or with an empty item (`?type=task.,`): a 400, never "no bound". */
+const EMPTY = 'must not be empty (leave the parameter out for no filter)';
+
+/** A repeated or comma-separated parameter's items; an empty item is a problem, not ignored. */
+function list(query: RawQuery, field: string, problems: FieldError[]): string[] {
+  const value = query[field];
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter((v) => v !== '');
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','));
+  if (items.includes('')) problems.push({ field, reason: EMPTY });
+  return items.filter((item) => item !== '');
 }
 
+/**
+ * A parameter given at most once. Empty is not absent: `?from=` is a 400 naming it (issue 11, "parse, don't pass
+ * through"), so a client that meant a bound never silently gets none.
+ */
 function single(query: RawQuery, field: string, problems: FieldError[]): string | undefined {
   const value = query[field];
   if (Array.isArray(value)) {
     problems.push({ field, reason: 'must be given once' });
     return undefined;
   }
-  return value === '' ? undefined : value;
+  if (value === '') {
+    problems.push({ field, reason: EMPTY });
+    return undefined;
+  }
+  return value;
 }
 
 function positiveInt(query: RawQuery, field: string, max: number, problems: FieldError[]): number | undefined {

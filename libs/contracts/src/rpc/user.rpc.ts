@@ -31,10 +31,10 @@ export const USER_PAGE_MAX = 100;
 export const CREDENTIAL_EMAIL = defineField(false, () => IsText({ min: 1, max: 255 }));
 export const CREDENTIAL_PASSWORD = defineField(false, () => IsText({ min: 1, max: PASSWORD_MAX_LENGTH }));
 const SESSION_ID = defineField(false, () => IsText({ min: 1, max: 128 }));
-/** `user.list` paging and search, shared with the gateway's query class. */
+/** `user.list` paging and search, shared with the gateway's query class. `?search=` is a 400, not "no filter". */
 export const USER_PAGE = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: 1_000_000 }));
 export const USER_PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: USER_PAGE_MAX }));
-export const USER_SEARCH = defineField(false, () => IsText({ max: 100 }));
+export const USER_SEARCH = defineField(false, () => IsText({ min: 1, max: 100 }));
 
 /** The profile stored in `users.profile` (JSONB). Every field optional; `null` in an update removes it. */
 export class UserProfileData {
