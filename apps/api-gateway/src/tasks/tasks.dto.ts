@@ -19,11 +19,12 @@ import { Transform } from 'class-transformer';
 // The field rules are the contract's (libs/contracts TaskFields): the gateway adds only the OpenAPI
 // description and what HTTP needs on top (query strings are text: lists and booleans are read here).
 const LENGTH = 'Length in Unicode code points.';
+const TITLE = `${LENGTH} At least one visible character: only white space (also U+3000, tabs) is 400, never trimmed.`;
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** No creator, version or timestamps: the service sets them (mass assignment is rejected with 400). */
 export class CreateTaskRequestDto {
-  @ApiProperty({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
+  @ApiProperty({ minLength: 1, maxLength: TASK_TITLE_MAX, description: TITLE })
   @TaskFields.title.required()
   title!: string;
   @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })
@@ -50,7 +51,7 @@ class VersionedDto {
 
 /** Absent fields are kept; `null` clears `description` and `dueDate` (title and priority cannot be null). */
 export class UpdateTaskRequestDto extends VersionedDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: TASK_TITLE_MAX, description: LENGTH })
+  @ApiPropertyOptional({ minLength: 1, maxLength: TASK_TITLE_MAX, description: TITLE })
   @TaskFields.title.optional()
   title?: string;
   @ApiPropertyOptional({ nullable: true, maxLength: TASK_DESCRIPTION_MAX, description: LENGTH })

@@ -31,7 +31,9 @@ export class ListUsersQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: USER_PAGE_MAX, type: 'integer' })
   @USER_PAGE_LIMIT.optional()
   limit?: number;
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 }) @USER_SEARCH.optional() search?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, description: 'At least one visible character.' })
+  @USER_SEARCH.optional()
+  search?: string;
   @ApiPropertyOptional({ enum: USER_ROLES }) @UserFields.role.optional() role?: UserRole;
 }
 

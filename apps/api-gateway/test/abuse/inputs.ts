@@ -60,6 +60,26 @@ export function inputsSuite(getSystem: () => System): void {
       expect(me.json.profile?.lastName).toBeUndefined();
     });
 
+    it('should refuse a title of only white space (spaces, U+3000, tabs) on create and update, storing nothing', async () => {
+      for (const title of ['   ', '\u3000\u3000', '\t\n', '\u200B']) {
+        const created = await create({ title });
+        expectFieldError(created, 'title');
+        expect(JSON.stringify(created.json.errors)).toContain('visible character');
+      }
+      const task = await system.createTask(alice, { title: 'keep me' });
+      const patched = await system.http.patch(
+        `/api/v1/tasks/${task.id}`,
+        { title: '\u3000 \t', version: task.version },
+        { token: alice.token },
+      );
+      expectFieldError(patched, 'title');
+      expect(await read(task.id)).toMatchObject({ title: 'keep me', version: task.version });
+      // Surrounding white space is kept as sent, not trimmed.
+      const padded = await create({ title: '  padded\u3000' });
+      expect(padded.status).toBe(201);
+      expect((await read(padded.json.id)).title).toBe('  padded\u3000');
+    });
+
     it('should count a title in code points like varchar(255): 200 × ❤️ is 400 long, 255 × 𝄞 fits and round-trips', async () => {
       const hearts = await create({ title: HEART.repeat(200) });
       expectFieldError(hearts, 'title');

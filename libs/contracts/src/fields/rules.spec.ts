@@ -1,7 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
-import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
+import { PlaceLegalHoldRequest } from '../audit/governance';
+import { StartMaintenanceRequest } from '../audit/views';
+import { TaskSnapshotV1 } from '../events/payloads';
+import { ListUsersQuery, RegisterUserData, UserProfileData } from '../rpc/user.rpc';
 import { codePointLength, dateTimeProblem, parseDateTime, textProblem } from './rules';
 
 const ID = '0195f7a0-0000-7000-8000-000000000001';
@@ -68,6 +71,52 @@ describe('field rules', () => {
     expect(textProblem('a\uD800b', { max: 255 })).toMatch(/lone surrogate/);
     expect(textProblem('a\uDC00', { max: 255 })).toMatch(/lone surrogate/);
     expect(textProblem('e\u0301\uFE0F', { max: 255 })).toBeUndefined();
+  });
+
+  it.each([
+    ' ',
+    '   ',
+    '\t',
+    '\n\r',
+    '\u3000',
+    '\u00A0',
+    '\u2003\u2029',
+    '\uFEFF',
+    '\u200B',
+    '\u3164',
+    '\uFE0F',
+    '\u0007',
+  ])('should refuse the title %j (nothing visible) on create and update, naming it, and not trim', (title) => {
+    const reason = 'title must contain a visible character, not only white space';
+    expect(errorsOf(CreateTaskData, { title }).title).toEqual([reason]);
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1, title }).title).toEqual([reason]);
+    expect(plainToInstance(CreateTaskData, { title: ` ${title}x ` }).title).toBe(` ${title}x `);
+  });
+
+  it('should keep a stored blank title a valid v1 snapshot (the rule is for new input only)', () => {
+    const snapshot = {
+      id: ID,
+      title: '   ',
+      description: null,
+      status: 'todo',
+      priority: 'medium',
+      assigneeId: null,
+      creatorId: ID,
+      dueDate: null,
+      completedAt: null,
+      deletedAt: null,
+      version: 1,
+    };
+    expect(errorsOf(TaskSnapshotV1, snapshot)).toEqual({});
+    expect(errorsOf(TaskSnapshotV1, { ...snapshot, title: '' }).title).toHaveLength(1);
+  });
+
+  it('should refuse a blank search, legal-hold reason and maintenance reason', () => {
+    expect(Object.keys(errorsOf(ListUsersQuery, { search: '  ' }))).toEqual(['search']);
+    expect(errorsOf(PlaceLegalHoldRequest, { actorId: 'a', reason: '\u3000\u3000\u3000' }).reason).toEqual([
+      'reason must contain a visible character, not only white space',
+    ]);
+    expect(Object.keys(errorsOf(StartMaintenanceRequest, { reason: '\t\t\t\t' }))).toEqual(['reason']);
   });
 
   it('should refuse null where the column is NOT NULL and keep absent as absent', () => {

@@ -49,6 +49,31 @@ export function IsText(limits: { min?: number; max: number }, options?: Validati
   );
 }
 
+/**
+ * A character that shows: not white space (`\s`: every Unicode White_Space character, tabs, U+3000 and U+FEFF
+ * included), not a default-ignorable one (zero-width space and joiners, variation selectors, the Hangul filler),
+ * not a control character.
+ */
+const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
+
+/**
+ * Human-readable text that must say something: at least one visible character (see VISIBLE). A title of
+ * `"   "` or of U+3000 is refused with 400 naming the field — never trimmed into something else. Only strings
+ * are judged here; what is not text is IsText's to report.
+ */
+export function HasVisibleCharacter(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasVisibleCharacter',
+      validator: {
+        validate: (value) => typeof value !== 'string' || VISIBLE.test(value),
+        defaultMessage: (args) => `${args?.property} must contain a visible character, not only white space`,
+      },
+    },
+    options,
+  );
+}
+
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 /** How the accepted form is described in messages and in the OpenAPI document (one wording). */
@@ -203,15 +228,36 @@ export function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, key) => decorators.forEach((decorate) => decorate(target, key));
 }
 
-/** One field's rules and nullability; `.required()` / `.optional()` apply them with the usage's presence. */
+type Rule = () => PropertyDecorator;
+
+/**
+ * A rule that new input must meet but a value already stored need not: the row was accepted before the rule
+ * existed, and an event version's snapshot of it must stay valid (a v1 payload's rules never tighten).
+ */
+export interface InputRule {
+  readonly input: Rule;
+}
+
+/**
+ * One field's rules and nullability; `.required()` / `.optional()` apply them with the usage's presence (every
+ * rule: a request), `.stored()` a stored value's (no InputRule: an event snapshot of a row).
+ */
 export interface FieldRule {
   readonly nullable: boolean;
   required(): PropertyDecorator;
   optional(): PropertyDecorator;
+  stored(): PropertyDecorator;
 }
 
-export function defineField(nullable: boolean, ...rules: (() => PropertyDecorator)[]): FieldRule {
-  const apply = (presence: 'required' | 'optional') =>
-    compose(Presence(presence, nullable), ...rules.map((rule) => rule()));
-  return { nullable, required: () => apply('required'), optional: () => apply('optional') };
+export function defineField(nullable: boolean, ...rules: (Rule | InputRule)[]): FieldRule {
+  const input = rules.map((rule) => (typeof rule === 'function' ? rule : rule.input));
+  const stored = rules.filter((rule): rule is Rule => typeof rule === 'function');
+  const apply = (presence: 'required' | 'optional', applied: Rule[]) =>
+    compose(Presence(presence, nullable), ...applied.map((rule) => rule()));
+  return {
+    nullable,
+    required: () => apply('required', input),
+    optional: () => apply('optional', input),
+    stored: () => apply('required', stored),
+  };
 }

@@ -1,5 +1,5 @@
 import { IsIn } from 'class-validator';
-import { defineField, INT4_MAX, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from './rules';
+import { defineField, HasVisibleCharacter, INT4_MAX, IsCanonicalUuid, IsDateTime, IsIntIn, IsText } from './rules';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -19,7 +19,8 @@ export const TASK_QUERY_MAX = 200;
  */
 export const TaskFields = {
   id: defineField(false, IsCanonicalUuid),
-  title: defineField(false, () => IsText({ min: 1, max: TASK_TITLE_MAX })),
+  /** Says something: a title of only white space (`"   "`, U+3000, tabs) is refused, never trimmed. */
+  title: defineField(false, () => IsText({ min: 1, max: TASK_TITLE_MAX }), { input: HasVisibleCharacter }),
   description: defineField(true, () => IsText({ max: TASK_DESCRIPTION_MAX })),
   status: defineField(false, () => IsIn(TASK_STATUSES)),
   priority: defineField(false, () => IsIn(TASK_PRIORITIES)),

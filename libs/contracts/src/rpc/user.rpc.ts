@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
-import { DecimalInt, defineField, IsIntIn, IsText } from '../fields/rules';
+import { DecimalInt, defineField, HasVisibleCharacter, IsIntIn, IsText } from '../fields/rules';
 import { answerOf, defineRpc } from './define-rpc';
 import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
 
@@ -34,7 +34,7 @@ const SESSION_ID = defineField(false, () => IsText({ min: 1, max: 128 }));
 /** `user.list` paging and search, shared with the gateway's query class. `?search=` is a 400, not "no filter". */
 export const USER_PAGE = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: 1_000_000 }));
 export const USER_PAGE_LIMIT = defineField(false, DecimalInt, () => IsIntIn({ min: 1, max: USER_PAGE_MAX }));
-export const USER_SEARCH = defineField(false, () => IsText({ min: 1, max: 100 }));
+export const USER_SEARCH = defineField(false, () => IsText({ min: 1, max: 100 }), HasVisibleCharacter);
 
 /** The profile stored in `users.profile` (JSONB). Every field optional; `null` in an update removes it. */
 export class UserProfileData {
