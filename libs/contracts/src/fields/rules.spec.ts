@@ -109,6 +109,7 @@ describe('field rules', () => {
     };
     expect(errorsOf(TaskSnapshotV1, snapshot)).toEqual({});
     expect(errorsOf(TaskSnapshotV1, { ...snapshot, title: '' }).title).toHaveLength(1);
+    expect(errorsOf(CreateTaskData, { title: '' }).title).toEqual(['title must be at least 1 character(s) long']);
   });
 
   it('should refuse a blank search, legal-hold reason and maintenance reason', () => {

@@ -59,14 +59,15 @@ const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
 /**
  * Human-readable text that must say something: at least one visible character (see VISIBLE). A title of
  * `"   "` or of U+3000 is refused with 400 naming the field — never trimmed into something else. Only strings
- * are judged here; what is not text is IsText's to report.
+ * are judged here; what is not text, or empty, is IsText's to report.
  */
 export function HasVisibleCharacter(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'hasVisibleCharacter',
       validator: {
-        validate: (value) => typeof value !== 'string' || VISIBLE.test(value),
+        // Empty text is IsText's `min` to report: one error per problem.
+        validate: (value) => typeof value !== 'string' || value === '' || VISIBLE.test(value),
         defaultMessage: (args) => `${args?.property} must contain a visible character, not only white space`,
       },
     },
