@@ -14,7 +14,7 @@ function parametersOf(type: new () => object): string[] {
 // A query string carries text: `?dueBefore=` arrives as ''. Empty is not absent — a client that meant a bound must
 // not silently get none — so every parameter of every list, search and filter query refuses it, naming itself.
 describe('query parameters given empty', () => {
-  it.each([ListTasksQuery, TaskStatsQuery, ListUsersQuery, ListDeadLettersQuery, VerifyRangeQuery])(
+  it.each<new () => object>([ListTasksQuery, TaskStatsQuery, ListUsersQuery, ListDeadLettersQuery, VerifyRangeQuery])(
     'should refuse each parameter of %p given empty, naming it',
     (type) => {
       const parameters = parametersOf(type);
