@@ -163,6 +163,29 @@ describe('malformed requests', () => {
     }
   });
 
+  it('should refuse invalid UTF-8 in a JSON body, a query string and a path with 400 REQUEST.INVALID_ENCODING', async () => {
+    const body = Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const requests = [
+      { method: 'POST', url: '/api/v1/tasks', payload: body, headers: { ...auth, 'content-type': 'application/json' } },
+      { method: 'GET', url: '/api/v1/tasks/search?q=%C3%28', headers: auth },
+      { method: 'GET', url: '/api/v1/tasks?cursor=%FF', headers: auth },
+      { method: 'GET', url: '/api/v1/tasks/%C3%28', headers: auth },
+    ] as const;
+    for (const request of requests) {
+      const response = await gateway.inject(request);
+      expect({ url: request.url, status: response.statusCode, code: response.json().code }).toEqual({
+        url: request.url,
+        status: 400,
+        code: 'REQUEST.INVALID_ENCODING',
+      });
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await gateway.inject(requests[1])).json().errors).toEqual([
+      { field: 'q', reason: 'is not valid UTF-8 once percent-decoded' },
+    ]);
+    expect(fake.backend.tasks.size).toBe(0);
+  });
+
   it('should answer 200 seeded malformed requests without a single 5xx, always with problem+json on errors', async () => {
     const statuses = new Map<number, number>();
     await fc.assert(
