@@ -179,7 +179,11 @@ describe('audit API through the gateway', () => {
       expect({ path, status: gateway.status }).toEqual({ path, status });
       const [ours, theirs] = [await gateway.json(), await service.json()];
       if (status === 200) expect(ours).toEqual(theirs);
-      else expect({ ...(ours as object), correlationId: undefined }).toEqual({ ...(theirs as object), correlationId: undefined });
+      else
+        expect({ ...(ours as object), correlationId: undefined }).toEqual({
+          ...(theirs as object),
+          correlationId: undefined,
+        });
     }
     expect((await viaGateway('admin/legal-holds', auditor.token)).status).toBe(403);
   });
@@ -198,6 +202,16 @@ describe('audit API through the gateway', () => {
       'entities/task/not-a-uuid/history',
       `entities/task/${TASK_ID}/history?entityId=${TASK_ID}`,
       'correlations/%3Cscript%3E',
+      // Empty is not absent: `?from=` is no "no bound" (attacker review).
+      'events?from=',
+      'events?to=2026-01-01T00:00:00Z&from=',
+      'events?type=',
+      'events?limit=',
+      'events?cursor=',
+      'stats/by-time?bucket=',
+      'export?format=',
+      `tasks/${TASK_ID}/as-of?at=`,
+      `tasks/${TASK_ID}/timeline?field=`,
     ];
     for (const path of bad) {
       const gateway = await problemOf(await viaGateway(path, auditor.token));

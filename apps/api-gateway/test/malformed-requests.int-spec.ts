@@ -120,6 +120,72 @@ describe('malformed requests', () => {
     await fake.close();
   });
 
+  it('should refuse every filter of the task list, the search and the user list given empty, naming it', async () => {
+    const admin = await signUp(gateway, 'empty-admin@example.com');
+    fake.backend.users.get(admin.id)!.role = 'admin';
+    const login = await gateway.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'empty-admin@example.com', password: 'correct-horse-battery' },
+    });
+    const adminAuth = { authorization: `Bearer ${login.json().accessToken}` };
+    const TASK_FILTERS = ['status', 'priority', 'assigneeId', 'creatorId', 'dueBefore', 'dueAfter', 'overdue'];
+    const PAGE = ['sort', 'order', 'limit', 'cursor'];
+    const cases: [string, string, Record<string, string>][] = [
+      ...[...TASK_FILTERS, ...PAGE].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/tasks?${name}=`,
+        name,
+        auth,
+      ]),
+      ...[...TASK_FILTERS, ...PAGE].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/tasks/search?q=x&${name}=`,
+        name,
+        auth,
+      ]),
+      ['/api/v1/tasks/search?q=', 'q', auth],
+      ...['search', 'role', 'page', 'limit'].map((name): [string, string, Record<string, string>] => [
+        `/api/v1/users?${name}=`,
+        name,
+        adminAuth,
+      ]),
+    ];
+    for (const [url, field, headers] of cases) {
+      const response = await gateway.inject({ method: 'GET', url, headers });
+      expect({ url, status: response.statusCode, type: response.headers['content-type'] }).toEqual({
+        url,
+        status: 400,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect({ url, fields: response.json().errors.map((error: { field: string }) => error.field) }).toEqual({
+        url,
+        fields: [field],
+      });
+    }
+  });
+
+  it('should refuse invalid UTF-8 in a JSON body, a query string and a path with 400 REQUEST.INVALID_ENCODING', async () => {
+    const body = Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const requests = [
+      { method: 'POST', url: '/api/v1/tasks', payload: body, headers: { ...auth, 'content-type': 'application/json' } },
+      { method: 'GET', url: '/api/v1/tasks/search?q=%C3%28', headers: auth },
+      { method: 'GET', url: '/api/v1/tasks?cursor=%FF', headers: auth },
+      { method: 'GET', url: '/api/v1/tasks/%C3%28', headers: auth },
+    ] as const;
+    for (const request of requests) {
+      const response = await gateway.inject(request);
+      expect({ url: request.url, status: response.statusCode, code: response.json().code }).toEqual({
+        url: request.url,
+        status: 400,
+        code: 'REQUEST.INVALID_ENCODING',
+      });
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await gateway.inject(requests[1])).json().errors).toEqual([
+      { field: 'q', reason: 'is not valid UTF-8 once percent-decoded' },
+    ]);
+    expect(fake.backend.tasks.size).toBe(0);
+  });
+
   it('should answer 200 seeded malformed requests without a single 5xx, always with problem+json on errors', async () => {
     const statuses = new Map<number, number>();
     await fc.assert(

@@ -7,6 +7,7 @@ import { OutboxRelay } from '@taskflow/outbox';
 import jwt from 'jsonwebtoken';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createConnection } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { createUserServiceApp } from '../src/bootstrap';
@@ -22,6 +23,31 @@ import {
   testThrottle,
   uniqueName,
 } from './support';
+
+/**
+ * One request over a bare socket in Nest's TCP framing (`<length>#<json>`), as an attacker on the RPC port would
+ * send it (no client library shaping the message); resolves with the decoded reply packet.
+ */
+function rawTcpCall(port: number, packet: unknown): Promise<{ err?: unknown; response?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      const json = JSON.stringify(packet);
+      socket.write(`${json.length}#${json}`);
+    });
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const hash = buffer.indexOf('#');
+      const length = Number(buffer.slice(0, hash));
+      if (hash === -1 || buffer.length < hash + 1 + length) return;
+      socket.destroy();
+      resolve(JSON.parse(buffer.slice(hash + 1, hash + 1 + length)));
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('no reply in 5 s')));
+  });
+}
 
 /** A wire context as the gateway sends it: the credential it mints for `actor` (or nobody), plus request facts. */
 const ctx = (actor?: RpcContext['actor'], facts: { correlationId?: string } = {}) => ({
@@ -40,6 +66,7 @@ describe('user-service over TCP (end to end)', () => {
   let consumer: Consumer;
   const received: { key: string; value: string }[] = [];
   let throttle: Awaited<ReturnType<typeof testThrottle>> | undefined;
+  let rpcPort: number;
   /** Attempts of `user.authenticate` per email and minute in this suite. */
   const AUTH_PER_EMAIL = 5;
 
@@ -92,7 +119,7 @@ describe('user-service over TCP (end to end)', () => {
       metrics,
       pollIntervalMs: 50,
     });
-    const port = await freePort();
+    const port = (rpcPort = await freePort());
     app = await createUserServiceApp(
       {
         dataSource,
@@ -177,6 +204,39 @@ describe('user-service over TCP (end to end)', () => {
       });
       expect(error).toMatchObject({ kind: 'validation' });
       expect(error.fieldErrors?.map((field) => field.field)).toEqual(['context.actor']);
+    });
+
+    it('should answer raw TCP frames without a valid credential CREDENTIAL_INVALID alone, naming no field', async () => {
+      const forged = callCredential(RPC_AUDIENCE.task, forgedAdmin);
+      const frames = [
+        'x',
+        null,
+        [],
+        { extra: 1 },
+        { data: 'x' },
+        { data: { userId: 'not-a-uuid', role: 'root', isAdmin: true } },
+        { context: 'x', data: {} },
+        { context: { correlationId: 'a b', ipAddress: 'nope', actor: forgedAdmin }, data: {} },
+        { context: { credential: forged, actor: forgedAdmin }, data: 'x', extra: 1 },
+      ];
+      for (const data of frames) {
+        const reply = await rawTcpCall(rpcPort, { pattern: UserRpc.changeRole.pattern, data, id: randomUUID() });
+        expect({ data, err: reply.err }).toEqual({
+          data,
+          err: {
+            kind: 'unauthorized',
+            code: 'RPC.CREDENTIAL_INVALID',
+            message: 'The call carries no valid credential.',
+          },
+        });
+      }
+      // With a valid credential, the same bad shape is told field by field.
+      const reply = await rawTcpCall(rpcPort, {
+        pattern: UserRpc.changeRole.pattern,
+        data: { context: ctx(), data: { userId: 'not-a-uuid', role: 'root' } },
+        id: randomUUID(),
+      });
+      expect(reply.err).toMatchObject({ kind: 'validation', code: 'USER.VALIDATION_FAILED' });
     });
 
     it('should refuse a call with no credential, a forged one, or one minted for another service', async () => {

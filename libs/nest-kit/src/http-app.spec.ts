@@ -140,16 +140,61 @@ describe('createHttpApp', () => {
     expect(big.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('should refuse a JSON body that is not UTF-8 with 400 REQUEST.INVALID_ENCODING, not read it with U+FFFD', async () => {
+    const invalid = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    for (const payload of [invalid, Buffer.from('{"name":"\xff"}', 'latin1'), Buffer.from('{"name":"é"}', 'utf16le')]) {
+      const response = await inject({
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({ status: 400, code: 'REQUEST.INVALID_ENCODING' });
+    }
+    const ok = await inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.from('{"name":"é😀"}'),
+    });
+    expect(ok.json()).toMatchObject({ name: 'é😀' });
+  });
+
+  it('should refuse a query parameter or a path that is not UTF-8 once percent-decoded, naming it', async () => {
+    for (const [url, field] of [
+      ['/echo/x?q=%C3%28', 'q'],
+      ['/echo/x?a=1&q=%FF', 'q'],
+      ['/echo/x?%C3%28=1', '%C3%28'],
+      ['/echo/x?q=%ED%A0%80', 'q'], // an encoded lone surrogate (CESU-8) is not UTF-8 either
+      ['/echo/%C3%28', 'path'],
+      ['/nowhere/%C0%AF?q=1', 'path'], // an overlong '/'
+    ] as const) {
+      const response = await inject({ method: 'GET', url });
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 400 });
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({
+        code: 'REQUEST.INVALID_ENCODING',
+        errors: [{ field, reason: 'is not valid UTF-8 once percent-decoded' }],
+      });
+    }
+    for (const url of ['/echo/x?q=%C3%A9%F0%9F%98%80', '/echo/x?q=100%', '/echo/%C3%A9?q=a+b']) {
+      expect({ url, status: (await inject({ method: 'GET', url })).statusCode }).toEqual({ url, status: 200 });
+    }
+  });
+
   it("should answer the router's own rejections (bad URL, over-long parameter) as problem+json with the static headers", async () => {
-    for (const [url, status] of [
-      ['/echo/%E0%A4%A', 400],
-      [`/echo/${'a'.repeat(500)}`, 414],
+    for (const [url, status, code] of [
+      ['/echo/%zz', 400, 'REQUEST.BAD_URL'],
+      ['/echo/%E0%A4%A', 400, 'REQUEST.INVALID_ENCODING'], // a truncated UTF-8 sequence
+      [`/echo/${'a'.repeat(500)}`, 414, 'REQUEST.BAD_URL'],
     ] as const) {
       const response = await inject({ method: 'GET', url });
       expect(response.statusCode).toBe(status);
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
-      expect(response.json()).toMatchObject({ status, code: 'REQUEST.BAD_URL' });
+      expect(response.json()).toMatchObject({ status, code });
     }
     const ok = await inject({ method: 'GET', url: '/echo/x' });
     expect(ok.headers['x-content-type-options']).toBe('nosniff');

@@ -4,13 +4,15 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProxyTrust, ShutdownSettings } from '@taskflow/config';
+import { isUtf8 } from 'node:buffer';
 import { clientErrorHandler } from './client-error';
+import { invalidBodyEncoding, urlEncodingError } from './encoding';
 import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from './graceful-shutdown';
 import { exceedsDepth } from './json-depth';
 import { nestLogger } from './logger';
 import { ListenAddress, managementServer } from './management';
 import { AppMetrics } from './metrics';
-import { problem, ProblemDetailsFilter } from './problem-details.filter';
+import { problem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 import { acceptOrCreateCorrelationId, CORRELATION_HEADER, runWithContext } from './request-context';
 import { createValidationPipe } from './validation';
 
@@ -53,14 +55,20 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
       connectionsCheckingInterval: requestTimeout > 0 ? Math.min(1000, requestTimeout) : 30_000,
     },
     clientErrorHandler: clientErrorHandler(headers),
-    // The router rejects a malformed URL or an over-long parameter before any hook or filter runs.
-    frameworkErrors: (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply) => {
+    // The router rejects a malformed URL or an over-long parameter before any hook or filter runs; a path
+    // that is not UTF-8 once percent-decoded gets the answer the query string gets (see urlEncodingError).
+    frameworkErrors: (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 400;
+      const badEncoding = status === 400 ? urlEncodingError(request.url) : undefined;
       void reply
         .status(status)
         .headers(headers)
         .header('content-type', 'application/problem+json')
-        .send(problem(status, 'REQUEST.BAD_URL', 'The request URL is malformed or too long.'));
+        .send(
+          badEncoding
+            ? toProblem(badEncoding)
+            : problem(status, 'REQUEST.BAD_URL', 'The request URL is malformed or too long.'),
+        );
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
@@ -78,20 +86,29 @@ function installRequestHooks(app: NestFastifyApplication, logger: Logger, header
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = findMetrics(app);
   // Many generated clients send `Content-Type: application/json` on every request, also a DELETE without a
-  // body: an empty body is no body. Anything else goes to Fastify's own parser (prototype-poisoning checks).
+  // body: an empty body is no body. Bytes that are not UTF-8 are refused, not decoded with U+FFFD; anything
+  // else goes to Fastify's own parser (prototype-poisoning checks).
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>(
     'application/json',
     { bodyLimit: fastify.initialConfig.bodyLimit },
-    (request, body, done) =>
-      body.length === 0 ? done(null, undefined) : parseJson(request, body as unknown as string, done),
+    (request, body, done) => {
+      if (body.length === 0) return done(null, undefined);
+      if (!isUtf8(body as unknown as Buffer)) return done(invalidBodyEncoding(), undefined);
+      parseJson(request, body as unknown as string, done);
+    },
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers);
     const correlationId = acceptOrCreateCorrelationId(request.headers[CORRELATION_HEADER]);
     request.headers[CORRELATION_HEADER] = correlationId;
     void reply.header(CORRELATION_HEADER, correlationId);
-    runWithContext({ correlationId }, done);
+    runWithContext({ correlationId }, () => {
+      // Before the query parser replaces invalid percent-encoded UTF-8 with U+FFFD.
+      const badEncoding = urlEncodingError(request.url);
+      if (!badEncoding) return done();
+      void reply.status(400).header('content-type', 'application/problem+json').send(toProblem(badEncoding));
+    });
   });
   fastify.addHook('preValidation', (request, reply, done) => {
     if (typeof request.body !== 'object' || !exceedsDepth(request.body, MAX_BODY_DEPTH)) return done();

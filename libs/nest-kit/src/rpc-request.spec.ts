@@ -86,10 +86,37 @@ describe('parseRpcRequest', () => {
     expect(fieldsOf(() => parseRpcRequest(ListUsersQuery, { data: { limit: 500 } }, CODE))).toEqual(['limit']);
   });
 
-  it('should reject a malformed envelope and say which part', () => {
-    expect(errorOf(() => parseRpcRequest(ListUsersQuery, 'x', CODE)).fieldErrors).toEqual([
-      { field: 'request', reason: 'must be an object' },
-    ]);
+  it('should check the credential before anything else: without a valid one, nothing about the shape is told', () => {
+    const forged = signer.sign({ actor: ada }, RPC_AUDIENCE.task, 60);
+    for (const request of [
+      'x',
+      null,
+      [],
+      42,
+      { extra: 1 },
+      { data: 'x' },
+      { context: 'x', data: {} },
+      { context: [credential], data: {} },
+      { context: { ipAddress: 'nope', correlationId: 'a b' }, data: { limit: 500, nope: 1 } },
+      { context: { credential: forged, actor: { ...ada, role: 'admin' } }, data: 'x', extra: 1 },
+      { context: { credential: 'x'.repeat(5000) }, data: {} },
+      { context: { credential: 42 }, data: {} },
+    ]) {
+      const error = errorOf(() => parseWith(ListUsersQuery, request, CODE, callers));
+      expect({ request, error: error.toRpcBody() }).toEqual({
+        request,
+        error: {
+          kind: 'unauthorized',
+          code: 'RPC.CREDENTIAL_INVALID',
+          message: 'The call carries no valid credential.',
+          fieldErrors: undefined,
+          details: undefined,
+        },
+      });
+    }
+  });
+
+  it('should reject a malformed envelope of an authenticated caller and say which part', () => {
     expect(errorOf(() => parseRpcRequest(ListUsersQuery, { data: 'x' }, CODE)).fieldErrors).toEqual([
       { field: 'data', reason: 'must be an object' },
     ]);

@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_KEY_FORMAT, RpcContext, RpcDefinition } from '@taskflow/contracts';
 import { plainToInstance } from 'class-transformer';
 import { IsIP, IsOptional, IsString, Matches, MaxLength, validateSync } from 'class-validator';
-import { JwtVerifier } from './auth/jwt';
+import { JwtVerifier, TokenSubject } from './auth/jwt';
 import { AppError } from './errors';
 import { acceptOrCreateCorrelationId, runWithContext } from './request-context';
 import { flattenValidationErrors } from './validation';
@@ -12,7 +12,7 @@ import { flattenValidationErrors } from './validation';
  * is refused as an unknown field: identity comes from the verified credential alone.
  */
 export class RpcContextDto {
-  @IsString() @MaxLength(4096) credential!: string;
+  @IsString() credential!: string;
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._:-]{1,128}$/) correlationId?: string;
   @IsOptional() @IsIP() ipAddress?: string;
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
@@ -44,10 +44,14 @@ export function validatePayload<T extends object>(
   return instance;
 }
 
+/** Longest credential looked at; the gateway's are a few hundred characters. */
+const CREDENTIAL_MAX_LENGTH = 4096;
+
 /**
  * Validates a request/reply message `{ context, data }` and derives the caller from `context.credential`, a token
- * the gateway minted for this service (verified by `callers`). Throws AppError `validation` (field named) for a bad
- * shape, `unauthorized` {@link CREDENTIAL_INVALID} for a missing or invalid credential.
+ * the gateway minted for this service (verified by `callers`). The credential is checked first: a caller without
+ * a valid one gets `unauthorized` {@link CREDENTIAL_INVALID} and nothing else — no field names, nothing about the
+ * request's shape. Only then is the envelope validated: AppError `validation` (field named) for a bad shape.
  */
 export function parseRpcRequest<T extends object>(
   type: new () => T,
@@ -55,22 +59,34 @@ export function parseRpcRequest<T extends object>(
   errorCode: string,
   callers: JwtVerifier,
 ): { context: RpcContext; data: T } {
+  const { caller, envelope } = authenticate(request, callers);
   const invalid = (field: string, reason: string) =>
     new AppError('validation', errorCode, 'The request is invalid.', [{ field, reason }]);
-  if (!isObject(request)) throw invalid('request', 'must be an object');
-  const unknownKey = Object.keys(request).find((key) => key !== 'context' && key !== 'data');
+  const unknownKey = Object.keys(envelope).find((key) => key !== 'context' && key !== 'data');
   if (unknownKey) throw invalid(unknownKey, `property ${unknownKey} should not exist`);
-  if (!isObject(request.context) || typeof request.context.credential !== 'string') {
-    throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The call carries no credential.');
-  }
-  const { credential, ...facts } = validatePayload(RpcContextDto, request.context, errorCode, 'context.');
-  const caller = callers.verify(credential);
-  if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The credential of the call is not valid.');
-  if (!isObject(request.data)) throw invalid('data', 'must be an object');
+  const { credential: _verified, ...facts } = validatePayload(RpcContextDto, envelope.context, errorCode, 'context.');
+  if (!isObject(envelope.data)) throw invalid('data', 'must be an object');
   return {
     context: { ...facts, actor: caller.actor, sessionId: caller.sessionId },
-    data: validatePayload(type, request.data, errorCode),
+    data: validatePayload(type, envelope.data, errorCode),
   };
+}
+
+/**
+ * The caller a request's `context.credential` names (read from nothing else) and the request as an object; one
+ * answer for every failure, whatever else the request holds.
+ */
+function authenticate(
+  request: unknown,
+  callers: JwtVerifier,
+): { caller: TokenSubject; envelope: Record<string, unknown> } {
+  const credential = isObject(request) && isObject(request.context) ? request.context.credential : undefined;
+  const caller =
+    typeof credential === 'string' && credential.length <= CREDENTIAL_MAX_LENGTH
+      ? callers.verify(credential)
+      : undefined;
+  if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The call carries no valid credential.');
+  return { caller, envelope: request as Record<string, unknown> };
 }
 
 const CORRELATION_ID = Symbol('correlationId');

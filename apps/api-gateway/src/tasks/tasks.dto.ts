@@ -3,6 +3,7 @@ import {
   AssignTaskData,
   ChangeTaskStatusData,
   CreateTaskData,
+  DATE_TIME_TEXT,
   ListTasksQuery,
   TASK_QUERY,
   TASK_SORT_FIELDS,
@@ -13,7 +14,6 @@ import { Transform } from 'class-transformer';
 
 // The gateway's request classes are the contract's RPC classes (libs/contracts TaskRpc) without what the path or
 // the If-Match header carries: their rules and OpenAPI schema come from the field definitions (TaskFields).
-const DATE_TIME = 'RFC 3339 date-time with offset, e.g. 2030-01-31T09:30:00Z';
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** No creator, version or timestamps: the service sets them (mass assignment is rejected with 400). */
@@ -54,8 +54,8 @@ Transform(bool)(ListTasksQueryDto.prototype, 'overdue');
 const LIST_DOCS: Record<string, Parameters<typeof ApiPropertyOptional>[0]> = {
   status: { description: 'Comma-separated statuses.' },
   priority: { description: 'Comma-separated priorities.' },
-  dueBefore: { description: `Due strictly before; ${DATE_TIME}.` },
-  dueAfter: { description: `Due strictly after; ${DATE_TIME}.` },
+  dueBefore: { description: `Due strictly before; ${DATE_TIME_TEXT}.` },
+  dueAfter: { description: `Due strictly after; ${DATE_TIME_TEXT}.` },
   overdue: { type: Boolean },
   sort: { enum: TASK_SORT_FIELDS },
   order: { enum: ['asc', 'desc'] },

@@ -10,7 +10,9 @@ export class ProfileDto extends UserProfileData {}
 export class ListUsersQueryDto {
   @USER_PAGE.optional() page?: number;
   @USER_PAGE_LIMIT.optional() limit?: number;
-  @ApiPropertyOptional({ description: 'Case-insensitive part of the email, first name or last name.' })
+  @ApiPropertyOptional({
+    description: 'Case-insensitive part of the email, first name or last name; at least one visible character.',
+  })
   @USER_SEARCH.optional()
   search?: string;
   @UserFields.role.optional() role?: UserRole;

@@ -60,6 +60,26 @@ export function inputsSuite(getSystem: () => System): void {
       expect(me.json.profile?.lastName).toBeUndefined();
     });
 
+    it('should refuse a title of only white space (spaces, U+3000, tabs) on create and update, storing nothing', async () => {
+      for (const title of ['   ', '\u3000\u3000', '\t\n', '\u200B']) {
+        const created = await create({ title });
+        expectFieldError(created, 'title');
+        expect(JSON.stringify(created.json.errors)).toContain('visible character');
+      }
+      const task = await system.createTask(alice, { title: 'keep me' });
+      const patched = await system.http.patch(
+        `/api/v1/tasks/${task.id}`,
+        { title: '\u3000 \t', version: task.version },
+        { token: alice.token },
+      );
+      expectFieldError(patched, 'title');
+      expect(await read(task.id)).toMatchObject({ title: 'keep me', version: task.version });
+      // Surrounding white space is kept as sent, not trimmed.
+      const padded = await create({ title: '  padded\u3000' });
+      expect(padded.status).toBe(201);
+      expect((await read(padded.json.id)).title).toBe('  padded\u3000');
+    });
+
     it('should count a title in code points like varchar(255): 200 × ❤️ is 400 long, 255 × 𝄞 fits and round-trips', async () => {
       const hearts = await create({ title: HEART.repeat(200) });
       expectFieldError(hearts, 'title');
@@ -105,6 +125,27 @@ export function inputsSuite(getSystem: () => System): void {
       expect(created.status).toBe(201);
       expect(created.json.dueDate).toBe('2030-01-01T08:16:00.500Z');
       expect((await read(created.json.id)).dueDate).toBe('2030-01-01T08:16:00.500Z');
+    });
+
+    it('should accept lower-case t and z (RFC 3339 §5.6) as the same instant, answered in canonical UTC', async () => {
+      const created = await create({ title: 'lower-case', dueDate: '2030-01-01t10:00:00z' });
+      expect(created.status).toBe(201);
+      expect(created.json.dueDate).toBe('2030-01-01T10:00:00.000Z');
+      expect((await read(created.json.id)).dueDate).toBe('2030-01-01T10:00:00.000Z');
+      const listed = await system.http.get(
+        '/api/v1/tasks?dueAfter=2030-01-01t09:59:59z&dueBefore=2030-01-01t10:00:01z',
+        {
+          token: alice.token,
+        },
+      );
+      expect(listed.status).toBe(200);
+      expect(listed.json.items.map((task: TaskView) => task.id)).toContain(created.json.id);
+    });
+
+    it('should refuse a leap second (23:59:60) and say why: an instant cannot hold one', async () => {
+      const response = await create({ title: 'leap', dueDate: '2030-12-31T23:59:60Z' });
+      expectFieldError(response, 'dueDate');
+      expect(JSON.stringify(response.json.errors)).toContain('leap second');
     });
 
     it('should answer DELETE and POST /restore sent with Content-Type: application/json and an empty body', async () => {

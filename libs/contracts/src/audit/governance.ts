@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { defineField, IsText } from '../fields/rules';
+import { defineField, HasVisibleCharacter, IsText } from '../fields/rules';
 import { ENTITY_TYPES, EntityType } from '../events/entity-types';
 import { LegalHoldScopeV1, RetentionImpactV1 } from '../events/payloads';
 
@@ -14,7 +14,7 @@ import { LegalHoldScopeV1, RetentionImpactV1 } from '../events/payloads';
 /** An identifier as the audit query filters accept it (`entityId`, `actorId`, `correlationId`). */
 const AUDIT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ID_RULE = () => Matches(AUDIT_ID, { message: '$property is malformed (1-128 of A-Z a-z 0-9 . _ : -)' });
-const HOLD_REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
+const HOLD_REASON = defineField(false, () => IsText({ min: 3, max: 500 }), HasVisibleCharacter);
 
 /**
  * `POST /api/v1/audit/admin/legal-holds`. Exactly one scope: `entityType` + `entityId`, or `actorId`, or

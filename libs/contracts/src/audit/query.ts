@@ -1,6 +1,6 @@
 import { ENTITY_TYPES } from '../events/entity-types';
 import { ALL_EVENT_TYPES } from '../events/event-types';
-import { canonicalUuid, parseDateTime } from '../fields/rules';
+import { canonicalUuid, DATE_TIME_TEXT, dateTimeProblem, parseDateTime } from '../fields/rules';
 import { keysetCursor } from '../pagination/keyset-cursor';
 import { FieldError, RpcErrorBody } from '../rpc/error-codes';
 import { TASK_TIMELINE_FIELDS, TaskTimelineField } from './history';
@@ -81,8 +81,6 @@ export interface AuditParameter {
   schema: Record<string, unknown>;
 }
 
-const DATE_TIME = 'RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z';
-
 export const FILTER_PARAMETERS: readonly AuditParameter[] = [
   {
     name: 'type',
@@ -114,10 +112,15 @@ export const FILTER_PARAMETERS: readonly AuditParameter[] = [
   {
     name: 'from',
     in: 'query',
-    description: `Inclusive; ${DATE_TIME}.`,
+    description: `Inclusive; ${DATE_TIME_TEXT}.`,
     schema: { type: 'string', format: 'date-time' },
   },
-  { name: 'to', in: 'query', description: `Exclusive; ${DATE_TIME}.`, schema: { type: 'string', format: 'date-time' } },
+  {
+    name: 'to',
+    in: 'query',
+    description: `Exclusive; ${DATE_TIME_TEXT}.`,
+    schema: { type: 'string', format: 'date-time' },
+  },
 ];
 export const FILTER_KEYS = FILTER_PARAMETERS.map((parameter) => parameter.name);
 
@@ -139,7 +142,7 @@ export function parseEventFilter(query: RawQuery, allowed: readonly string[] = F
     if (!allowed.includes(key)) problems.push({ field: key, reason: 'is not a known parameter' });
   }
   const filter: EventFilter = {};
-  const types = list(query.type);
+  const types = list(query, 'type', problems);
   for (const type of types) {
     if (type.endsWith('.')) {
       if (TYPE_PREFIXES.has(type)) (filter.typePrefixes ??= []).push(type);
@@ -254,7 +257,7 @@ export function parseTaskTimeline(query: RawQuery, path: RawQuery): TaskTimeline
 function taskIdOf(path: RawQuery, problems: FieldError[]): string | undefined {
   const value = single(path, 'taskId', problems);
   if (value === undefined || !UUID.test(value)) {
-    problems.push({ field: 'taskId', reason: 'must be a UUID' });
+    if (!problems.some(isField('taskId'))) problems.push({ field: 'taskId', reason: 'must be a UUID' });
     return undefined;
   }
   return value.toLowerCase();
@@ -278,18 +281,33 @@ function oneOf<T extends string>(query: RawQuery, field: string, allowed: readon
   return value as T;
 }
 
-function list(value: string | string[] | undefined): string[] {
+/** A parameter given empty (`?from=`) or with an empty item (`?type=task.,`): a 400, never "no bound". */
+const EMPTY = 'must not be empty (leave the parameter out for no filter)';
+
+/** A repeated or comma-separated parameter's items; an empty item is a problem, not ignored. */
+function list(query: RawQuery, field: string, problems: FieldError[]): string[] {
+  const value = query[field];
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter((v) => v !== '');
+  const items = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(','));
+  if (items.includes('')) problems.push({ field, reason: EMPTY });
+  return items.filter((item) => item !== '');
 }
 
+/**
+ * A parameter given at most once. Empty is not absent: `?from=` is a 400 naming it (issue 11, "parse, don't pass
+ * through"), so a client that meant a bound never silently gets none.
+ */
 function single(query: RawQuery, field: string, problems: FieldError[]): string | undefined {
   const value = query[field];
   if (Array.isArray(value)) {
     problems.push({ field, reason: 'must be given once' });
     return undefined;
   }
-  return value === '' ? undefined : value;
+  if (value === '') {
+    problems.push({ field, reason: EMPTY });
+    return undefined;
+  }
+  return value;
 }
 
 function positiveInt(query: RawQuery, field: string, max: number, problems: FieldError[]): number | undefined {
@@ -315,9 +333,9 @@ function date(query: RawQuery, field: string, problems: FieldError[]): Date | un
   const value = single(query, field, problems);
   if (value === undefined) return undefined;
   // The contract's date-time rule: `new Date` would read 30 February as 2 March.
-  const parsed = parseDateTime(value);
-  if (!parsed) problems.push({ field, reason: 'must be an RFC 3339 date-time with offset, e.g. 2026-01-31T00:00:00Z' });
-  return parsed;
+  const problem = dateTimeProblem(value);
+  if (problem) problems.push({ field, reason: problem });
+  return parseDateTime(value);
 }
 
 const isField = (field: string) => (problem: FieldError) => problem.field === field;

@@ -1,3 +1,6 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ListDeadLettersQuery } from './operations';
 import { InvalidAuditQuery } from './query';
 import { AuditRoutes } from './routes';
 
@@ -26,6 +29,28 @@ describe('AuditRoutes requests', () => {
     expect(problems(() => AuditRoutes.correlationTrail.request.parse({ x: '1' }, { correlationId: 'c-1' }))).toEqual([
       { field: 'x', reason: 'is not a known parameter' },
     ]);
+  });
+
+  it('should refuse every query parameter of every route given empty, naming it: empty is not absent', () => {
+    const path = { entityType: 'task', entityId: UUID, taskId: UUID, correlationId: 'c-1' };
+    let checked = 0;
+    for (const [name, route] of Object.entries(AuditRoutes)) {
+      // Rules applied elsewhere (documentedRequest): ListDeadLettersQuery below, `active` in audit-service.
+      if (name === 'listDeadLetters' || name === 'listLegalHolds') continue;
+      for (const parameter of route.request.parameters.filter((p) => p.in === 'query')) {
+        const query = { [parameter.name]: '' };
+        expect({ route: name, problems: problems(() => route.request.parse(query, path)) }).toEqual({
+          route: name,
+          problems: expect.arrayContaining([
+            { field: parameter.name, reason: expect.stringMatching(/^must not be empty/) },
+          ]),
+        });
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    const deadLetters = plainToInstance(ListDeadLettersQuery, { topic: '', limit: '', cursor: '' });
+    expect(validateSync(deadLetters).map((error) => error.property)).toEqual(['topic', 'limit', 'cursor']);
   });
 
   it('should read the entity history from the path and refuse entity filters in the query', () => {

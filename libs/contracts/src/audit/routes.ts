@@ -1,4 +1,5 @@
 import { ENTITY_TYPES } from '../events/entity-types';
+import { DATE_TIME_TEXT } from '../fields/rules';
 import { FieldError } from '../rpc/error-codes';
 import {
   AUDIT_EXPORT_LIMIT_MAX,
@@ -175,8 +176,6 @@ const EXPORT_PARAMETERS: readonly AuditParameter[] = [
     schema: { type: 'boolean', default: false },
   },
 ];
-
-const DATE_TIME_TEXT = 'RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z';
 
 const CSV_DESCRIPTION =
   'RFC 4180 CSV (CRLF line ends, a header row; see AUDIT_CSV_COLUMNS), UTF-8; cells starting with = + - @ are ' +

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ENTITY_TYPES } from '../events/entity-types';
-import { defineField, IsDateTime, IsText } from '../fields/rules';
+import { defineField, HasVisibleCharacter, IsDateTime, IsText } from '../fields/rules';
 import { TIME_BUCKETS, TimeBucket } from './query';
 
 /**
@@ -64,7 +64,7 @@ export class BucketCounts {
 }
 
 /** The rules of the `system.maintenance.started` payload it becomes, so an accepted body is a valid event. */
-const MAINTENANCE_REASON = defineField(false, () => IsText({ min: 3, max: 500 }));
+const MAINTENANCE_REASON = defineField(false, () => IsText({ min: 3, max: 500 }), HasVisibleCharacter);
 const MAINTENANCE_END = defineField(false, IsDateTime);
 
 export class StartMaintenanceRequest {

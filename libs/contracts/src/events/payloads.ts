@@ -22,7 +22,8 @@ import { ENTITY_TYPES, EntityType } from './entity-types';
 /** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */
 export class TaskSnapshotV1 {
   @TaskFields.id.required() id!: string;
-  @TaskFields.title.required() title!: string;
+  /** As stored: a title from before the visible-character rule stays a valid v1 snapshot. */
+  @TaskFields.title.stored() title!: string;
   @TaskFields.description.required() description!: string | null;
   @TaskFields.status.required() status!: TaskStatus;
   @TaskFields.priority.required() priority!: TaskPriority;

@@ -1,8 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { CreateTaskData, ListTasksQuery, UpdateTaskData } from '../rpc/task.rpc';
-import { RegisterUserData, UserProfileData } from '../rpc/user.rpc';
-import { codePointLength, defineField, IsText, parseDateTime, textProblem } from './rules';
+import { PlaceLegalHoldRequest } from '../audit/governance';
+import { StartMaintenanceRequest } from '../audit/views';
+import { TaskSnapshotV1 } from '../events/payloads';
+import { ListUsersQuery, RegisterUserData, UserProfileData } from '../rpc/user.rpc';
+import { codePointLength, dateTimeProblem, defineField, IsText, parseDateTime, textProblem } from './rules';
 import { TASK_DATE_TIME_FIELDS, TASK_TITLE_MAX, TaskFields } from './task.fields';
 import { UserFields } from './user.fields';
 
@@ -20,6 +23,10 @@ describe('field rules', () => {
       ['2030-01-01T10:16:00.5+01:00', '2030-01-01T09:16:00.500Z'],
       ['2028-02-29T23:59:59.999-00:30', '2028-03-01T00:29:59.999Z'],
       ['0099-12-31T00:00:00Z', '0099-12-31T00:00:00.000Z'],
+      // RFC 3339 §5.6 NOTE: T and Z may be lower-case; the instant is the same.
+      ['2030-01-01t10:00:00z', '2030-01-01T10:00:00.000Z'],
+      ['2030-01-01t10:00:00.25+02:00', '2030-01-01T08:00:00.250Z'],
+      ['2030-01-01T10:00:00z', '2030-01-01T10:00:00.000Z'],
     ])('should read %s as the instant %s', (text, instant) => {
       expect(parseDateTime(text)?.toISOString()).toBe(instant);
     });
@@ -30,7 +37,6 @@ describe('field rules', () => {
       '2030-01-01',
       '2030-01-01T10:16Z',
       '2030-01-01 10:16:00Z',
-      '2030-01-01t10:16:00z',
       '20300101T101600Z',
       '2030-W01-1T00:00:00Z',
       '2030-001T00:00:00Z',
@@ -38,7 +44,6 @@ describe('field rules', () => {
       '2027-02-29T12:00:00Z',
       '2030-04-31T00:00:00Z',
       '2030-01-01T24:00:00Z',
-      '2030-01-01T23:59:60Z',
       '2030-01-01T10:16:00.1234Z',
       '2030-01-01T10:16:00+0100',
       '2030-01-01T10:16:00+24:00',
@@ -47,7 +52,16 @@ describe('field rules', () => {
       '',
     ])('should refuse %j', (text) => {
       expect(parseDateTime(text)).toBeUndefined();
+      expect(dateTimeProblem(text)).toMatch(/^must be an RFC 3339 date-time with an offset/);
     });
+
+    it.each(['2030-01-01T23:59:60Z', '2016-12-31t23:59:60z', '2030-06-30T01:59:60.5+02:00'])(
+      'should refuse the leap second %s and say why: an instant cannot hold one',
+      (text) => {
+        expect(parseDateTime(text)).toBeUndefined();
+        expect(dateTimeProblem(text)).toMatch(/leap second .* an instant cannot hold it/);
+      },
+    );
   });
 
   it('should count code points like varchar(n), and refuse NUL and lone surrogates', () => {
@@ -59,6 +73,53 @@ describe('field rules', () => {
     expect(textProblem('a\uD800b', { max: 255 })).toMatch(/lone surrogate/);
     expect(textProblem('a\uDC00', { max: 255 })).toMatch(/lone surrogate/);
     expect(textProblem('e\u0301\uFE0F', { max: 255 })).toBeUndefined();
+  });
+
+  it.each([
+    ' ',
+    '   ',
+    '\t',
+    '\n\r',
+    '\u3000',
+    '\u00A0',
+    '\u2003\u2029',
+    '\uFEFF',
+    '\u200B',
+    '\u3164',
+    '\uFE0F',
+    '\u0007',
+  ])('should refuse the title %j (nothing visible) on create and update, naming it, and not trim', (title) => {
+    const reason = 'title must contain a visible character, not only white space';
+    expect(errorsOf(CreateTaskData, { title }).title).toEqual([reason]);
+    expect(errorsOf(UpdateTaskData, { id: ID, version: 1, title }).title).toEqual([reason]);
+    expect(plainToInstance(CreateTaskData, { title: ` ${title}x ` }).title).toBe(` ${title}x `);
+  });
+
+  it('should keep a stored blank title a valid v1 snapshot (the rule is for new input only)', () => {
+    const snapshot = {
+      id: ID,
+      title: '   ',
+      description: null,
+      status: 'todo',
+      priority: 'medium',
+      assigneeId: null,
+      creatorId: ID,
+      dueDate: null,
+      completedAt: null,
+      deletedAt: null,
+      version: 1,
+    };
+    expect(errorsOf(TaskSnapshotV1, snapshot)).toEqual({});
+    expect(errorsOf(TaskSnapshotV1, { ...snapshot, title: '' }).title).toHaveLength(1);
+    expect(errorsOf(CreateTaskData, { title: '' }).title).toEqual(['title must be at least 1 character(s) long']);
+  });
+
+  it('should refuse a blank search, legal-hold reason and maintenance reason', () => {
+    expect(Object.keys(errorsOf(ListUsersQuery, { search: '  ' }))).toEqual(['search']);
+    expect(errorsOf(PlaceLegalHoldRequest, { actorId: 'a', reason: '\u3000\u3000\u3000' }).reason).toEqual([
+      'reason must contain a visible character, not only white space',
+    ]);
+    expect(Object.keys(errorsOf(StartMaintenanceRequest, { reason: '\t\t\t\t' }))).toEqual(['reason']);
   });
 
   it('should refuse null where the column is NOT NULL and keep absent as absent', () => {
@@ -122,7 +183,8 @@ describe('field schemas (OpenAPI from the same definition as the check)', () => 
       type: 'string',
       minLength: 1,
       maxLength: TASK_TITLE_MAX,
-      description: 'Length in Unicode code points.',
+      description:
+        'At least one visible character (only white space is refused, never trimmed). Length in Unicode code points.',
     });
     expect(TaskFields.description.schema).toMatchObject({ type: 'string', maxLength: 10_000, nullable: true });
     expect(TaskFields.dueDate.schema).toMatchObject({ type: 'string', format: 'date-time', nullable: true });

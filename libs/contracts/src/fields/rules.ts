@@ -50,30 +50,89 @@ export function IsText(limits: { min?: number; max: number }, options?: Validati
   );
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+/**
+ * A character that shows: not white space (`\s`: every Unicode White_Space character, tabs, U+3000 and U+FEFF
+ * included), not a default-ignorable one (zero-width space and joiners, variation selectors, the Hangul filler),
+ * not a control character.
+ */
+const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
 
 /**
- * Parses an RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`) and at most millisecond precision —
- * the only form JavaScript and PostgreSQL read as the same instant. Every other ISO 8601 form (no offset: the
- * server's zone decides; week or ordinal dates; `10:16.000`, which PostgreSQL reads as 00:10:16; more than
- * three fraction digits, which JavaScript truncates) is refused, and so is a date that does not exist
- * (30 February: `Date` would roll it over to 2 March). Years 0001-9999. Returns the instant or `undefined`.
+ * Human-readable text that must say something: at least one visible character (see VISIBLE). A title of
+ * `"   "` or of U+3000 is refused with 400 naming the field — never trimmed into something else. Only strings
+ * are judged here; what is not text, or empty, is IsText's to report.
  */
-export function parseDateTime(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = RFC3339.exec(value);
-  if (!match) return undefined;
+export function HasVisibleCharacter(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasVisibleCharacter',
+      validator: {
+        // Empty text is IsText's `min` to report: one error per problem.
+        validate: (value) => typeof value !== 'string' || value === '' || VISIBLE.test(value),
+        defaultMessage: (args) => `${args?.property} must contain a visible character, not only white space`,
+      },
+    },
+    options,
+  );
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** How the accepted form is described in messages and in the OpenAPI document (one wording). */
+export const DATE_TIME_TEXT =
+  'RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z (T and Z in either case, ' +
+  'no finer than milliseconds, on a date that exists, no leap second); answered in UTC as 2030-01-31T09:30:00.000Z';
+
+const NOT_A_DATE_TIME =
+  'must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z (no finer than milliseconds, on a date that exists)';
+/**
+ * RFC 3339 §5.7 allows second 60 (a leap second), but an instant cannot hold one: JavaScript's `Date` and
+ * PostgreSQL's `timestamptz` both count no leap seconds and would store 23:59:60 as 00:00:00 of the next day,
+ * a different instant than the one sent. So it is refused, with this reason.
+ */
+const LEAP_SECOND =
+  'must not be a leap second (second 60): RFC 3339 allows one, but an instant cannot hold it ' +
+  '(JavaScript and PostgreSQL would store the next minute)';
+
+/**
+ * Reads an RFC 3339 date-time with an explicit offset (`Z` or `±hh:mm`) and at most millisecond precision —
+ * the only form JavaScript and PostgreSQL read as the same instant. `T` and `Z` may be lower-case (RFC 3339
+ * §5.6 NOTE). Every other ISO 8601 form (no offset: the server's zone decides; week or ordinal dates;
+ * `10:16.000`, which PostgreSQL reads as 00:10:16; more than three fraction digits, which JavaScript
+ * truncates) is refused, and so is a date that does not exist (30 February: `Date` would roll it over to
+ * 2 March) and a leap second (see LEAP_SECOND). Years 0001-9999. Returns the instant, or why not.
+ */
+function readDateTime(value: unknown): { instant: Date } | { problem: string } {
+  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (!match) return { problem: NOT_A_DATE_TIME };
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   const millis = Number((match[7] ?? '').padEnd(3, '0'));
   const [sign, offsetHours, offsetMinutes] = [match[8], Number(match[9] ?? 0), Number(match[10] ?? 0)];
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return { problem: NOT_A_DATE_TIME };
+  }
+  if (second === 60 && hour <= 23 && minute <= 59) return { problem: LEAP_SECOND };
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return { problem: NOT_A_DATE_TIME };
+  }
   const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear puts them back.
   const fixed = new Date(local);
   fixed.setUTCFullYear(year);
   const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return new Date(fixed.getTime() - offset);
+  return { instant: new Date(fixed.getTime() - offset) };
+}
+
+/** The instant of an RFC 3339 date-time as `readDateTime` accepts it, or `undefined`. */
+export function parseDateTime(value: unknown): Date | undefined {
+  const read = readDateTime(value);
+  return 'instant' in read ? read.instant : undefined;
+}
+
+/** Why `value` is not an accepted date-time (a reason to follow the field's name), or `undefined` when it is. */
+export function dateTimeProblem(value: unknown): string | undefined {
+  const read = readDateTime(value);
+  return 'problem' in read ? read.problem : undefined;
 }
 
 /**
@@ -98,9 +157,7 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
       name: 'isDateTime',
       validator: {
         validate: (value) => parseDateTime(value) !== undefined,
-        defaultMessage: (args) =>
-          `${args?.property} must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z ` +
-          '(no finer than milliseconds, on a date that exists)',
+        defaultMessage: (args) => `${args?.property} ${dateTimeProblem(args?.value)}`,
       },
     },
     options,
@@ -194,8 +251,21 @@ export interface DocumentedRule {
   schema: FieldSchema;
 }
 
-/** A rule without a schema (a plain decorator factory) documents nothing: its class documents the property. */
-export type ValueRule = DocumentedRule | (() => PropertyDecorator);
+type Rule = () => PropertyDecorator;
+
+/**
+ * A rule that new input must meet but a value already stored need not: the row was accepted before the rule
+ * existed, and an event version's snapshot of it must stay valid (a v1 payload's rules never tighten).
+ */
+export interface InputRule {
+  readonly input: Rule;
+}
+
+/**
+ * A value rule: documented (with the schema it implies), input-only, or a plain decorator factory, which documents
+ * nothing (its class documents the property).
+ */
+export type ValueRule = DocumentedRule | InputRule | Rule;
 
 /** Text of `min`..`max` code points (`IsText`); `description` says what the text is. */
 export function text(limits: { min?: number; max: number }, description?: string): DocumentedRule {
@@ -234,45 +304,54 @@ export const uuid: DocumentedRule = { decorate: IsCanonicalUuid, schema: { type:
 /** An RFC 3339 date-time with an explicit offset (`IsDateTime`). */
 export const dateTime: DocumentedRule = {
   decorate: IsDateTime,
-  schema: {
-    type: 'string',
-    format: 'date-time',
-    description: 'RFC 3339 date-time with an offset, e.g. 2030-01-31T09:30:00Z.',
-  },
+  schema: { type: 'string', format: 'date-time', description: `${DATE_TIME_TEXT}.` },
 };
 
-/** One field's rules and nullability; `.required()` / `.optional()` apply them with the usage's presence. */
+/**
+ * One field's rules and nullability; `.required()` / `.optional()` apply them with the usage's presence (every
+ * rule: a request), `.stored()` a stored value's (no InputRule: an event snapshot of a row).
+ */
 export interface FieldRule {
   readonly nullable: boolean;
   /** The OpenAPI schema of the field's documented rules (with `nullable`); `undefined` when none documents it. */
   readonly schema?: FieldSchema & { nullable?: true };
   required(): PropertyDecorator;
   optional(): PropertyDecorator;
+  stored(): PropertyDecorator;
 }
 
 /**
  * A field: its nullability and value rules. `.required()` / `.optional()` decorate a property with the
  * presence rule, the value rules and, when a rule is documented, the matching OpenAPI property, so a class that
- * declares the field is validated and documented from this one definition.
+ * declares the field is validated and documented from this one definition; `.stored()` leaves out input rules.
  */
 export function defineField(nullable: boolean, ...rules: ValueRule[]): FieldRule {
-  const documented = rules.filter((rule): rule is DocumentedRule => typeof rule !== 'function');
+  const documented = rules.filter((rule): rule is DocumentedRule => 'schema' in rule);
   const schema = documented.length
     ? mergeSchemas(
         documented.map((rule) => rule.schema),
         nullable,
       )
     : undefined;
-  const decorators = () => rules.map((rule) => (typeof rule === 'function' ? rule() : rule.decorate()));
-  const apply = (presence: 'required' | 'optional') =>
+  const decoratorOf = (rule: ValueRule): Rule =>
+    typeof rule === 'function' ? rule : 'decorate' in rule ? rule.decorate : rule.input;
+  const input = rules.map(decoratorOf);
+  const stored = rules.filter((rule) => !('input' in rule)).map(decoratorOf);
+  const apply = (presence: 'required' | 'optional', applied: Rule[]) =>
     compose(
       Presence(presence, nullable),
-      ...decorators(),
+      ...applied.map((rule) => rule()),
       ...(schema
         ? [ApiProperty({ ...schema, enum: schema.enum && [...schema.enum], required: presence === 'required' })]
         : []),
     );
-  return { nullable, schema, required: () => apply('required'), optional: () => apply('optional') };
+  return {
+    nullable,
+    schema,
+    required: () => apply('required', input),
+    optional: () => apply('optional', input),
+    stored: () => apply('required', stored),
+  };
 }
 
 function mergeSchemas(schemas: FieldSchema[], nullable: boolean): FieldSchema & { nullable?: true } {

@@ -1,4 +1,4 @@
-import { dateTime, defineField, INT4_MAX, intIn, oneOf, text, uuid } from './rules';
+import { dateTime, defineField, HasVisibleCharacter, INT4_MAX, intIn, oneOf, text, uuid } from './rules';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -19,7 +19,15 @@ export const TASK_QUERY_MAX = 200;
  */
 export const TaskFields = {
   id: defineField(false, uuid),
-  title: defineField(false, text({ min: 1, max: TASK_TITLE_MAX })),
+  /** Says something: a title of only white space (`"   "`, U+3000, tabs) is refused, never trimmed. */
+  title: defineField(
+    false,
+    text(
+      { min: 1, max: TASK_TITLE_MAX },
+      'At least one visible character (only white space is refused, never trimmed).',
+    ),
+    { input: HasVisibleCharacter },
+  ),
   description: defineField(true, text({ max: TASK_DESCRIPTION_MAX })),
   status: defineField(false, oneOf(TASK_STATUSES)),
   priority: defineField(false, oneOf(TASK_PRIORITIES)),

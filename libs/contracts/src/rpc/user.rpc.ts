@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
-import { decimalIntIn, defineField, text } from '../fields/rules';
+import { decimalIntIn, defineField, HasVisibleCharacter, text } from '../fields/rules';
 import { answerOf, defineRpc } from './define-rpc';
 import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
 
@@ -32,10 +32,10 @@ export const USER_PAGE_MAX = 100;
 export const CREDENTIAL_EMAIL = defineField(false, text({ min: 1, max: 255 }));
 export const CREDENTIAL_PASSWORD = defineField(false, text({ min: 1, max: PASSWORD_MAX_LENGTH }));
 const SESSION_ID = defineField(false, text({ min: 1, max: 128 }));
-/** `user.list` paging and search, shared with the gateway's query class. */
+/** `user.list` paging and search, shared with the gateway's query class. `?search=` is a 400, not "no filter". */
 export const USER_PAGE = defineField(false, decimalIntIn({ min: 1, max: 1_000_000 }));
 export const USER_PAGE_LIMIT = defineField(false, decimalIntIn({ min: 1, max: USER_PAGE_MAX }));
-export const USER_SEARCH = defineField(false, text({ max: 100 }));
+export const USER_SEARCH = defineField(false, text({ min: 1, max: 100 }), HasVisibleCharacter);
 
 /** The profile stored in `users.profile` (JSONB). Every field optional; `null` in an update removes it. */
 export class UserProfileData {
