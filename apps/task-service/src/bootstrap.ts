@@ -1,35 +1,35 @@
-import { Module } from '@nestjs/common';
-import { MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ShutdownSettings } from '@taskflow/config';
-import { createHttpApp, DrainingTcpServer, RpcErrorFilter, RpcListenerOptions } from '@taskflow/nest-kit';
-import type { Logger } from 'pino';
-import { TaskModule, TaskModuleOptions } from './task/task.module';
+import { RPC_AUDIENCE, RpcListenerOptions } from '@taskflow/nest-kit';
+import { createPostgresServiceApp, PostgresServiceIdentity, PostgresServiceResources } from '@taskflow/service-chassis';
+import { assertSchemaCurrent } from './database/data-source';
+import { TASK_IDEMPOTENCY_TABLE, TASK_OUTBOX_TABLE } from './migrations';
+import { TaskModule } from './task/task.module';
+
+/** task-service as the service chassis knows it. */
+export const TASK_SERVICE: PostgresServiceIdentity = {
+  name: 'task-service',
+  audience: RPC_AUDIENCE.task,
+  assertSchema: assertSchemaCurrent,
+  outboxTable: TASK_OUTBOX_TABLE,
+  idempotencyTable: TASK_IDEMPOTENCY_TABLE,
+};
+
+export interface TaskServiceAppOptions extends PostgresServiceResources {
+  /** Called after each committed write (wakes the outbox relay). */
+  afterCommit?: () => void;
+}
 
 /**
- * One Nest app: the TCP request/reply transport, and health, status and metrics on its management listener. Not started:
- * the caller runs `init()`, `startAllMicroservices()` and `listen()`.
+ * task-service's Nest app: the task context on the chassis (createPostgresServiceApp: TCP request/reply, health,
+ * status and metrics on the management listener). Not started: the caller runs `init()`, `startAllMicroservices()`
+ * and `listen()` (main.ts through runPostgresService; the tests themselves).
  */
-export async function createTaskServiceApp(
-  options: Omit<TaskModuleOptions, 'logger'>,
+export function createTaskServiceApp(
+  options: TaskServiceAppOptions,
   rpc: RpcListenerOptions,
-  logger: Logger,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
-  @Module({ imports: [TaskModule.forRoot({ ...options, logger })] })
-  class TaskServiceAppModule {}
-  const app = await createHttpApp(TaskServiceAppModule, { logger, shutdown });
-  // Nest 12 binds a hybrid microservice's handlers as soon as it is connected, before any global filter
-  // could be added; so defer, add the filter, then bind (what connectMicroservice would have done).
-  const microservice = app.connectMicroservice<MicroserviceOptions>(
-    // Graceful close: replies in flight are written before a connection ends (Nest's ServerTCP destroys them).
-    { strategy: new DrainingTcpServer({ ...rpc, closeTimeoutMs: shutdown?.shutdownTimeoutMs }) },
-    { deferInitialization: true },
-  ) as NestMicroservice;
-  // Not inherited from the HTTP app on purpose: RPC errors travel as RpcErrorBody, not problem+json.
-  microservice.useGlobalFilters(new RpcErrorFilter(logger));
-  microservice.registerListeners();
-  microservice.setIsInitialized(true);
-  microservice.setIsInitHookCalled(true);
-  return app;
+  const domain = TaskModule.forRoot({ dataSource: options.dataSource, afterCommit: options.afterCommit });
+  return createPostgresServiceApp(TASK_SERVICE, domain, options, rpc, shutdown);
 }

@@ -8,6 +8,7 @@ export * from './ops.module';
 export * from './problem-details.filter';
 export * from './request-context';
 export * from './rpc-error.filter';
+export * from './service-logger';
 export * from './validation';
 export * from './rpc-request';
 export * from './postgres';

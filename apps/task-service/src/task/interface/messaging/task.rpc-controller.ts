@@ -1,11 +1,10 @@
-import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RpcContext, RpcDefinition, TaskErrorCodes, TaskRpc } from '@taskflow/contracts';
-import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
+import { handleRpcRequest, JwtVerifier, RpcController } from '@taskflow/nest-kit';
 import { TaskService } from '../../application/task.service';
 
 /** Request/reply handlers: validate, run with the caller's correlation id, delegate to the use case. */
-@Controller()
+@RpcController()
 export class TaskRpcController {
   constructor(
     private readonly tasks: TaskService,

@@ -1,14 +1,11 @@
-import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, TcpContext } from '@nestjs/microservices';
 import { RpcContext, RpcDefinition, UserErrorCodes, UserRpc } from '@taskflow/contracts';
-import { handleRpcRequest, JwtVerifier } from '@taskflow/nest-kit';
+import { handleRpcRequest, JwtVerifier, RpcController } from '@taskflow/nest-kit';
 import { UserService } from '../../application/user.service';
 import { AuthenticateThrottle } from './authenticate-throttle';
-import { UserRpcErrorFilter } from './user-rpc-error.filter';
 
 /** The `UserRpc` request/reply handlers: validate, then call the use case. */
-@Controller()
-@UseFilters(UserRpcErrorFilter)
+@RpcController()
 export class UserRpcController {
   constructor(
     private readonly users: UserService,

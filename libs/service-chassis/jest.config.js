@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'service-chassis', rootDir: __dirname };
