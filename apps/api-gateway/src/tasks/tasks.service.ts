@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheIndex, CacheKeys, CacheResult, CacheStore, CacheTtl, hashOf } from '@taskflow/cache';
 import {
+  canAccessTask,
   RpcContext,
   TaskChange,
   TaskDeleted,
@@ -29,10 +30,6 @@ export interface Cached<T> {
   cache: CacheResult;
 }
 
-/** Mirrors task-service's rule (creator, assignee, admin); used only to decide whether a cached copy may be served. */
-export function canSee(task: TaskView, user: AuthUser): boolean {
-  return user.role === 'admin' || task.creatorId === user.id || task.assigneeId === user.id;
-}
 
 /** Task operations through task-service with the seed's read cache in front and invalidation after writes. */
 /** The task writes that take an expected version (If-Match or the body's `version`). */
@@ -54,7 +51,7 @@ export class TasksService {
       CacheKeys.task(id),
       CacheTtl.task,
       () => this.clients.tasks.call(TaskRpc.get, { id }, context),
-      { accept: (task) => canSee(task, user), prefetched },
+      { accept: (task) => canAccessTask(user, task), prefetched },
     );
   }
 

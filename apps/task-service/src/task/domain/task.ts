@@ -1,4 +1,5 @@
-import type { TaskDateTimeField, TaskPriority, TaskStatus, TaskView } from '@taskflow/contracts';
+import { canAccessTask, isTaskOverdue } from '@taskflow/contracts';
+import type { TaskActor, TaskDateTimeField, TaskPriority, TaskStatus, TaskView } from '@taskflow/contracts';
 
 export type { TaskPriority, TaskStatus };
 
@@ -10,23 +11,20 @@ export type Task = {
   [F in keyof TaskView]: F extends TaskDateTimeField ? (null extends TaskView[F] ? Date | null : Date) : TaskView[F];
 };
 
-export interface Actor {
-  id: string;
-  role: string;
-}
+/** Who acts (the verified RPC credential's subject and role). */
+export type Actor = TaskActor;
 
 export function isAdmin(actor: Actor): boolean {
   return actor.role === 'admin';
 }
 
 /**
- * A user sees and changes only tasks they created or are assigned to; an admin sees all. A change must leave the
- * task in the actor's view too (so an assignee who did not create a task cannot hand it to someone else). The
- * row-level security policies on `tasks` (migration 1767225700004) state the same rule in SQL.
+ * A user sees and changes only tasks they created or are assigned to; an admin sees all (the contract's rule,
+ * `canAccessTask`). A change must leave the task in the actor's view too (so an assignee who did not create a task
+ * cannot hand it to someone else). The row-level security policies on `tasks` (migration 1767225700004) state the
+ * same rule in SQL.
  */
-export function canAccess(actor: Actor, task: Pick<Task, 'creatorId' | 'assigneeId'>): boolean {
-  return isAdmin(actor) || task.creatorId === actor.id || task.assigneeId === actor.id;
-}
+export const canAccess = canAccessTask;
 
 /** `completed_at` for a status change, so that chk_task_completion always holds. */
 export function completedAtFor(status: TaskStatus, current: Date | null, now: Date): Date | null {
@@ -34,6 +32,5 @@ export function completedAtFor(status: TaskStatus, current: Date | null, now: Da
   return current ?? now;
 }
 
-export function isOverdue(task: Pick<Task, 'dueDate' | 'status'>, now: Date): boolean {
-  return task.dueDate !== null && task.dueDate < now && task.status !== 'done';
-}
+/** Due date passed and not done (the contract's rule, `isTaskOverdue`). */
+export const isOverdue = isTaskOverdue;
