@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { outboxLag, percentile } from '@taskflow/bench';
 import { RpcContext, TaskRpc } from '@taskflow/contracts';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
-import { OutboxRelay } from '@taskflow/outbox';
+import { OutboxRelay, wakeAfterOutboxCommit } from '@taskflow/outbox';
 import { Kafka, logLevel } from 'kafkajs';
 import { TASK_OUTBOX_TABLE } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, testConfig } from '../test/fixtures/database';
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     signingKey: testEventSigningKey(),
   });
   const relay = new OutboxRelay({ dataSource, table: TASK_OUTBOX_TABLE, publisher, logger, pollIntervalMs: 50 });
-  const service = await startService(config, dataSource, KAFKA_BROKERS, () => relay.wake());
+  wakeAfterOutboxCommit(dataSource, () => relay.wake());
+  const service = await startService(config, dataSource, KAFKA_BROKERS);
   try {
     await dataSource.runMigrations({ transaction: 'each' });
     await dataSource.query(`

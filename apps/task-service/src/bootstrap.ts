@@ -15,21 +15,16 @@ export const TASK_SERVICE: PostgresServiceIdentity = {
   idempotencyTable: TASK_IDEMPOTENCY_TABLE,
 };
 
-export interface TaskServiceAppOptions extends PostgresServiceResources {
-  /** Called after each committed write (wakes the outbox relay). */
-  afterCommit?: () => void;
-}
-
 /**
  * task-service's Nest app: the task context on the chassis (createPostgresServiceApp: TCP request/reply, health,
  * status and metrics on the management listener). Not started: the caller runs `init()`, `startAllMicroservices()`
  * and `listen()` (main.ts through runPostgresService; the tests themselves).
  */
 export function createTaskServiceApp(
-  options: TaskServiceAppOptions,
+  options: PostgresServiceResources,
   rpc: RpcListenerOptions,
   shutdown?: ShutdownSettings,
 ): Promise<NestFastifyApplication> {
-  const domain = TaskModule.forRoot({ dataSource: options.dataSource, afterCommit: options.afterCommit });
+  const domain = TaskModule.forRoot({ dataSource: options.dataSource });
   return createPostgresServiceApp(TASK_SERVICE, domain, options, rpc, shutdown);
 }

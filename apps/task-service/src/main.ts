@@ -11,7 +11,6 @@ void runPostgresService(TASK_SERVICE, () => {
   return {
     config,
     database: { migrate: () => runMigrations(config.db), connect: (logger) => connect(config.db, { logger }) },
-    createApp: (resources, rpc, shutdown) =>
-      createTaskServiceApp({ ...resources, afterCommit: resources.wakeRelay }, rpc, shutdown),
+    createApp: (resources, rpc, shutdown) => createTaskServiceApp(resources, rpc, shutdown),
   };
 });

@@ -1,5 +1,6 @@
 import { createEnvelope, DefinedEvent, EventContext, EventEnvelope } from '@taskflow/contracts';
 import type { EntityManager } from 'typeorm';
+import { markOutboxAppend } from './commit-wake';
 import { assertTableName } from './outbox-sql';
 
 /**
@@ -12,7 +13,8 @@ export type OutboxEvent = DefinedEvent & { readonly entityId: string };
  * The write side of a service's outbox table (one instance per service, built with the table its migration
  * created with `outboxTableSql`): `append` turns an event into the one envelope (createEnvelope: UUIDv7 id,
  * validated against its definition) and inserts it inside the caller's transaction, so the event exists if and
- * only if the state change commits. `OutboxRelay` publishes the rows.
+ * only if the state change commits. `OutboxRelay` publishes the rows; `wakeAfterOutboxCommit` wakes it once the
+ * transaction commits.
  */
 export class TransactionalOutbox {
   /** Throws if `table` is not a plain SQL identifier. */
@@ -37,6 +39,7 @@ export class TransactionalOutbox {
        VALUES ($1, $2, $3, $4, $5, clock_timestamp())`,
       [event.definition.topic, envelope.entityId, envelope.eventId, envelope.type, JSON.stringify(envelope)],
     );
+    markOutboxAppend(manager.queryRunner);
     return envelope;
   }
 }

@@ -1,7 +1,7 @@
 import { Events, parseEnvelope, Topics } from '@taskflow/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { outboxTableSql, TransactionalOutbox } from '../src';
+import { outboxTableSql, TransactionalOutbox, wakeAfterOutboxCommit } from '../src';
 import { createScratchDatabase } from './support';
 
 jest.setTimeout(30_000);
@@ -26,7 +26,11 @@ describe('TransactionalOutbox.append (real PostgreSQL)', () => {
     scratch = await createScratchDatabase('outbox_append_it');
     dataSource = await new DataSource({ type: 'postgres', url: scratch.url }).initialize();
     for (const statement of outboxTableSql(TABLE).up) await dataSource.query(statement);
+    wakeAfterOutboxCommit(dataSource, () => (wakes += 1));
   });
+
+  let wakes = 0;
+  beforeEach(() => (wakes = 0));
 
   beforeEach(() => dataSource.query(`TRUNCATE ${TABLE}`));
 
@@ -107,5 +111,30 @@ describe('TransactionalOutbox.append (real PostgreSQL)', () => {
 
   it('should refuse a table name that is not a plain identifier', () => {
     expect(() => new TransactionalOutbox('x"; DROP TABLE users; --')).toThrow(/invalid outbox table name/);
+  });
+
+  it('should wake the relay after a commit that appended, and not for a rollback or a transaction without an event', async () => {
+    await dataSource.transaction((manager) => outbox.append(manager, ctx, restored(randomUUID())));
+    expect(wakes).toBe(1);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await outbox.append(manager, ctx, restored(randomUUID()));
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    await dataSource.transaction((manager) => manager.query('SELECT 1'));
+    expect(wakes).toBe(1);
+    // A query runner reused after a rolled-back append carries no stale mark into its next transaction.
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await outbox.append(runner.manager, ctx, restored(randomUUID()));
+      await runner.rollbackTransaction();
+      await runner.startTransaction();
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(wakes).toBe(1);
   });
 });

@@ -11,8 +11,6 @@ import {
 
 /** What the chassis hands a service's `createApp`: the module's resources, plus the hooks of what it adds. */
 export interface ServiceAppResources extends Required<Omit<PostgresServiceResources, 'healthChecks'>> {
-  /** Wakes the outbox relay (pass it as the write path's after-commit hook). */
-  wakeRelay(): void;
   /** Closes one of the service's own clients at shutdown, after the producer and before the pool (ServiceResources). */
   closeWith(close: () => void | Promise<void>): void;
 }
@@ -78,7 +76,6 @@ function appResources(
     callers: new JwtVerifier(config.callerKeys, audience),
     idempotencyRetentionMs: config.idempotency.retentionMs,
     onShutdown: () => resources.close(),
-    wakeRelay: () => resources.relay.wake(),
     closeWith: (close) => resources.closeWith(close),
   };
 }

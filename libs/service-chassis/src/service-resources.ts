@@ -9,7 +9,7 @@ import {
 } from '@taskflow/config';
 import { KafkaPublisher } from '@taskflow/messaging-kafka';
 import { AppMetrics, RpcListenerOptions } from '@taskflow/nest-kit';
-import { OutboxRelay } from '@taskflow/outbox';
+import { OutboxRelay, wakeAfterOutboxCommit } from '@taskflow/outbox';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { PostgresServiceIdentity } from './postgres-service.module';
@@ -129,5 +129,7 @@ export async function openServiceResources(
     metrics,
     ...config.outbox,
   });
+  // Every committed write with an event wakes the relay at once (both services, whatever use case wrote it).
+  wakeAfterOutboxCommit(dataSource, () => relay.wake());
   return new ServiceResources(service.name, dataSource, metrics, publisher, relay, logger);
 }

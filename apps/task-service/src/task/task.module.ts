@@ -10,8 +10,6 @@ import { TaskRpcController } from './interface/messaging/task.rpc-controller';
 
 export interface TaskModuleOptions {
   dataSource: DataSource;
-  /** Called after each committed write (wakes the outbox relay). */
-  afterCommit?: () => void;
 }
 
 /**
@@ -32,7 +30,7 @@ export class TaskModule {
           provide: TaskService,
           inject: [IdempotencyRecords, TaskRepository, TransactionalOutbox],
           useFactory: (idempotency: IdempotencyRecords, tasks: TaskRepository, outbox: TransactionalOutbox) =>
-            new TaskService({ tasks, outbox, idempotency, afterCommit: options.afterCommit }),
+            new TaskService({ tasks, outbox, idempotency }),
         },
       ],
       exports: [TaskService],

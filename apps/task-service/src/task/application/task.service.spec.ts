@@ -22,7 +22,7 @@ class InMemoryTaskRepository extends TaskRepository {
     const open = { tasks: new Map(this.tasks), events: [] as EventEnvelope<Record<string, unknown>>[] };
     this.open = open;
     const manager = {
-      queryRunner: { isTransactionActive: true },
+      queryRunner: { isTransactionActive: true, data: {} },
       query: async (_sql: string, params: unknown[]) => {
         open.events.push(JSON.parse(String(params[4])));
         return [];
@@ -96,25 +96,21 @@ const as = (actor: RpcContext['actor']): RpcContext => ({ actor, correlationId: 
 describe('TaskService (use cases against an in-memory TaskRepository)', () => {
   let repository: InMemoryTaskRepository;
   let service: TaskService;
-  let afterCommit: jest.Mock;
 
   beforeEach(() => {
     repository = new InMemoryTaskRepository();
-    afterCommit = jest.fn();
     service = new TaskService({
       tasks: repository,
       outbox: new TransactionalOutbox('task_outbox'),
       // No Idempotency-Key in these calls: `once` runs the work without touching its table.
       idempotency: new IdempotencyRecords({ table: 'task_idempotency_keys', retentionMs: 60_000 }),
-      afterCommit,
     });
   });
 
-  /** A task by `creator`, optionally assigned, as stored (its created event and wake-up forgotten). */
+  /** A task by `creator`, optionally assigned, as stored (its created event forgotten). */
   async function given(creator: typeof alice, assignee?: typeof bob): Promise<Task> {
     const view = await service.create(as(creator), { title: 'Write the spec', assigneeId: assignee?.id });
     repository.events = [];
-    afterCommit.mockClear();
     return repository.tasks.get(view.id)!;
   }
 
@@ -124,7 +120,6 @@ describe('TaskService (use cases against an in-memory TaskRepository)', () => {
     expect(repository.events).toEqual([
       expect.objectContaining({ type: 'task.created', entityId: view.id, actorId: alice.id, correlationId: 'unit' }),
     ]);
-    expect(afterCommit).toHaveBeenCalledTimes(1);
   });
 
   it("should answer not_found for a task outside the actor's view, and show it to its assignee and an admin", async () => {
@@ -171,7 +166,6 @@ describe('TaskService (use cases against an in-memory TaskRepository)', () => {
     expect(answer).toMatchObject({ version: 1, affectedUserIds: [alice.id] });
     await service.changeStatus(as(alice), { id: task.id, version: 1, status: 'todo' });
     expect(repository.events).toEqual([]);
-    expect(afterCommit).not.toHaveBeenCalled();
   });
 
   it('should name only the fields that changed in task.updated and bump the version once', async () => {

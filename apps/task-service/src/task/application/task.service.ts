@@ -35,8 +35,6 @@ export interface TaskServiceOptions {
   outbox: TransactionalOutbox;
   /** Where keyed writes (`context.idempotencyKey`) are recorded with their result. */
   idempotency: IdempotencyRecords;
-  /** Called after each committed write, e.g. to wake the outbox relay. */
-  afterCommit?: () => void;
 }
 
 interface Change {
@@ -243,19 +241,15 @@ export class TaskService {
   ): Promise<R> {
     const actor = requireActor(context);
     const keyed = idempotentRequest(context, operation, data);
-    let wrote = false;
-    const view = await this.options.tasks.transaction(actor, 'primary', (manager) =>
+    return this.options.tasks.transaction(actor, 'primary', (manager) =>
       this.options.idempotency.once(manager, keyed, async () => {
         const { task, before, event } = await work(manager);
         if (event) {
           await this.options.outbox.append(manager, eventContextOf(context, actor.id), { ...event, entityId: task.id });
-          wrote = true;
         }
         return answer(task, before);
       }),
     );
-    if (wrote) this.options.afterCommit?.();
-    return view;
   }
 }
 
