@@ -6,34 +6,37 @@
 export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-/** Every permission any route or use case checks, each once, with what it allows. */
-const PERMISSIONS = {
+/**
+ * Every permission any route or use case checks, each once, with what it allows (a type only: a permission that is
+ * not listed here does not compile).
+ */
+interface PermissionCatalog {
   /** Create a task (the caller becomes its creator). */
-  'task:create': true,
+  'task:create': true;
   /** Read the tasks one created or is assigned to. */
-  'task:read': true,
+  'task:read': true;
   /** Change the tasks one created or is assigned to. */
-  'task:update': true,
+  'task:update': true;
   /** Delete and restore the tasks one created or is assigned to. */
-  'task:delete': true,
+  'task:delete': true;
   /** See and change every task, not only one's own, and read anyone's task statistics. */
-  'task:all': true,
+  'task:all': true;
   /** Read one's own profile. */
-  'profile:read': true,
+  'profile:read': true;
   /** Change one's own profile. */
-  'profile:update': true,
-  /** Read the audit log: events, histories, trails, counts, verification (audit API `access: 'read'`). */
-  'audit:read': true,
-  /** Administer the audit store: governance (holds, erasure) and operations (replay, dead letters) routes. */
-  'audit:admin': true,
+  'profile:update': true;
+  /** Read the audit log: events, histories, trails, stats, export, verification (audit API `access: 'read'`). */
+  'audit:read': true;
+  /** Administer the audit store (`admin/` routes): retention, maintenance, legal holds, dead letters, replay. */
+  'audit:admin': true;
   /** List and search every user. */
-  'user:list': true,
+  'user:list': true;
   /** Change another user's role (never one's own). */
-  'user:change-role': true,
+  'user:change-role': true;
   /** Change any user's profile and record any user's logout (everyone may do both for themself). */
-  'user:manage': true,
-} as const;
-export type Permission = keyof typeof PERMISSIONS;
+  'user:manage': true;
+}
+export type Permission = keyof PermissionCatalog;
 
 const OWN_WORK: readonly Permission[] = [
   'task:create',
