@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { UserRole } from '@taskflow/contracts';
 import { IdempotencyRecords } from '@taskflow/idempotency';
 import { createLogger } from '@taskflow/nest-kit';
 import { TransactionalOutbox } from '@taskflow/outbox';
@@ -8,13 +9,13 @@ import { USER_IDEMPOTENCY_TABLE, USER_OUTBOX_TABLE } from './migrations';
 import { PasswordHasher } from './user/application/password-hasher';
 import { UserService } from './user/application/user.service';
 import { createUserRepository } from './user/infrastructure/persistence/user-repository.factory';
-import { Profile, Role } from './user/domain/user';
+import { Profile } from './user/domain/user';
 
 /**
  * Development users of seed 001, plus an auditor (the role of the audit query API). Well-known passwords, listed in
  * the root README: never for production (the seed refuses other profiles; use create-admin there).
  */
-export const DEV_USERS: { email: string; password: string; role: Role; profile: Profile }[] = [
+export const DEV_USERS: { email: string; password: string; role: UserRole; profile: Profile }[] = [
   {
     email: 'admin@taskflow.com',
     password: 'admin123',

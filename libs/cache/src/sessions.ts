@@ -1,4 +1,4 @@
-import { USER_ROLES, UserRole } from '@taskflow/contracts';
+import { isUserRole, Permission, ROLE_PERMISSIONS, UserRole } from '@taskflow/contracts';
 import type { Redis } from 'ioredis';
 import { CacheKeys } from './keys';
 
@@ -16,24 +16,17 @@ export interface Session {
   usedRefreshHashes?: string[];
 }
 
-const OWN_WORK = ['task:create', 'task:read', 'task:update', 'task:delete', 'profile:read', 'profile:update'];
-
-/** What each role may do. Routes name the permission they need, never a role. */
-export const ROLE_PERMISSIONS: Record<UserRole, readonly string[]> = {
-  user: OWN_WORK,
-  auditor: [...OWN_WORK, 'audit:read'],
-  admin: [...OWN_WORK, 'audit:read', 'audit:admin', 'user:list', 'user:change-role'],
-};
-
 /**
  * The value of `user:permissions:{userId}` (seed 001, 600 s): the permission list, plus the role it comes from. The
- * gateway writes it at login, refresh and role change, and reads it through from user-service on a miss.
+ * gateway writes it at login, refresh and role change, and reads it through from user-service on a miss. Checks
+ * read only `role` (through the contract's `hasPermission`); the list is the role's, for a reader of the cache.
  */
 export interface Permissions {
   role: UserRole;
-  permissions: readonly string[];
+  permissions: readonly Permission[];
 }
 
+/** The cache entry of `role`: its permissions in the contract's ROLE_PERMISSIONS (libs/contracts rules/roles.ts). */
 export function permissionsOf(role: UserRole): Permissions {
   return { role, permissions: ROLE_PERMISSIONS[role] };
 }
@@ -60,9 +53,9 @@ export function decideSession(
 ): SessionDecision {
   if (rawSession === undefined) return { outcome: 'unavailable' };
   const session = parse<Session>(rawSession);
-  if (!session || session.userId !== claims.userId || !isRole(session.role)) return { outcome: 'ended' };
+  if (!session || session.userId !== claims.userId || !isUserRole(session.role)) return { outcome: 'ended' };
   const current = parse<Permissions>(rawPermissions ?? null)?.role;
-  return { outcome: 'live', role: isRole(current) ? current : session.role };
+  return { outcome: 'live', role: isUserRole(current) ? current : session.role };
 }
 
 /** What decideSession decides. */
@@ -96,8 +89,4 @@ function parse<T>(raw: string | null): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isRole(value: unknown): value is UserRole {
-  return (USER_ROLES as readonly unknown[]).includes(value);
 }

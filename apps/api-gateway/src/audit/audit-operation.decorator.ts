@@ -1,11 +1,14 @@
 import { applyDecorators, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse } from '@nestjs/swagger';
-import { AuditRoute } from '@taskflow/contracts';
+import { AuditRoute, Permission } from '@taskflow/contracts';
 import { RequirePermission } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../http/problem-responses';
 
-/** The gateway permission (`ROLE_PERMISSIONS`) each access level of the audit API needs. */
-export const AUDIT_PERMISSIONS = { read: 'audit:read', admin: 'audit:admin' } as const;
+/** The permission (libs/contracts rules/roles.ts) each access level of the audit API needs. */
+export const AUDIT_PERMISSIONS: Readonly<Record<AuditRoute['access'], Permission>> = {
+  read: 'audit:read',
+  admin: 'audit:admin',
+};
 const ROUTE_METHODS = { GET: Get, POST: Post, DELETE: Delete } as const;
 
 /**

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { UserRole } from '@taskflow/contracts';
+import { Permission, UserRole } from '@taskflow/contracts';
 import type { FastifyRequest } from 'fastify';
 
 /** The authenticated caller, from a verified token whose session is alive. */
@@ -17,8 +17,8 @@ export const LOGIN_THROTTLE = 'gateway:login-throttle';
 
 /** No token needed (register, login, refresh). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
-/** Only callers whose role grants this permission (see `ROLE_PERMISSIONS`) may call the route. */
-export const RequirePermission = (permission: string) => SetMetadata(PERMISSION, permission);
+/** Only callers whose role grants this permission (`hasPermission`, libs/contracts rules/roles.ts) may call the route. */
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
 /** Counts against the stricter per-IP login limit. */
 export const LoginThrottle = () => SetMetadata(LOGIN_THROTTLE, true);
 

@@ -7,8 +7,8 @@ import {
   decideSession,
   RateLimitRule,
   rateLimitHeaders,
-  ROLE_PERMISSIONS,
 } from '@taskflow/cache';
+import { hasPermission, Permission } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ const unauthorized = (code: string, detail: string) =>
 
 /**
  * One global guard, in a fixed order: authenticate (token + live session), count the request
- * against the rate limits, then check the route's roles. Session, counters and the route's
+ * against the rate limits, then check the route's permission (`hasPermission`, libs/contracts rules/roles.ts). Session, counters and the route's
  * prefetched cache key (`@PrefetchCache`) are read in one Redis command.
  */
 @Injectable()
@@ -81,8 +81,8 @@ export class GatewayGuard implements CanActivate {
     if (prefetchKey && values.prefetch !== undefined) {
       (request as PrefetchingRequest).prefetched = { key: prefetchKey, raw: values.prefetch };
     }
-    const required = flag<string>(PERMISSION);
-    if (required && !ROLE_PERMISSIONS[user.role].includes(required)) {
+    const required = flag<Permission>(PERMISSION);
+    if (required && !hasPermission(user.role, required)) {
       throw new ProblemException(403, 'AUTH.FORBIDDEN', 'Your role may not use this operation.');
     }
     return true;

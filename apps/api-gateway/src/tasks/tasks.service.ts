@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CacheIndex, CacheKeys, CacheResult, CacheStore, CacheTtl, hashOf } from '@taskflow/cache';
 import {
   canAccessTask,
+  hasPermission,
   RpcContext,
   TaskChange,
   TaskDeleted,
@@ -29,7 +30,6 @@ export interface Cached<T> {
   value: T;
   cache: CacheResult;
 }
-
 
 /** Task operations through task-service with the seed's read cache in front and invalidation after writes. */
 /** The task writes that take an expected version (If-Match or the body's `version`). */
@@ -145,7 +145,7 @@ export class TasksService {
       CacheKeys.taskStats(user.id),
       CacheTtl.taskStats,
       () => this.clients.tasks.call(TaskRpc.stats, {}, context),
-      { index: () => (user.role === 'admin' ? { owner: 'global' } : undefined) },
+      { index: () => (hasPermission(user.role, 'task:all') ? { owner: 'global' } : undefined) },
     );
   }
 
@@ -178,7 +178,8 @@ export class TasksService {
   }
 
   private indexOf(user: AuthUser, page: TaskPage): CacheIndex {
-    return user.role === 'admin' ? { owner: 'global' } : { owner: user.id, taskIds: page.items.map((task) => task.id) };
+    if (hasPermission(user.role, 'task:all')) return { owner: 'global' };
+    return { owner: user.id, taskIds: page.items.map((task) => task.id) };
   }
 }
 

@@ -16,7 +16,7 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateTime } from '../fields/rules';
 import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
-import { USER_ROLES, UserRole } from '../fields/user.fields';
+import { USER_ROLES, UserRole } from '../rules/roles';
 import { ENTITY_TYPES, EntityType } from './entity-types';
 
 /** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */

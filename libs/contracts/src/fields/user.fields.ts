@@ -1,4 +1,5 @@
 import { isEmail, isURL, ValidateBy } from 'class-validator';
+import { USER_ROLES } from '../rules/roles';
 import { dateTime, defineField, oneOf, text, textProblem, uuid } from './rules';
 
 /**
@@ -14,9 +15,6 @@ function IsTextFormat(name: string, test: (value: string) => boolean, descriptio
     },
   });
 }
-
-export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 /** Longest accepted password, in UTF-8 bytes as well as characters: bcrypt ignores everything after 72 bytes. */
 export const PASSWORD_MAX_LENGTH = 72;

@@ -1,10 +1,12 @@
+import type { UserRole } from '../rules/roles';
+
 /**
  * Who is asking, and the request facts that end up in event metadata, as a service's use cases see them. The
  * actor and session come from the verified credential of the call, never from the message body.
  */
 export interface RpcContext {
   /** Absent for anonymous operations (register, authenticate). */
-  actor?: { id: string; role: 'user' | 'admin' | 'auditor' };
+  actor?: { id: string; role: UserRole };
   correlationId?: string;
   sessionId?: string;
   ipAddress?: string;

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsUUID, ValidateNested } from 'class-validator';
 import { decimalIntIn, defineField, HasVisibleCharacter, text } from '../fields/rules';
 import { answerOf, defineRpc } from './define-rpc';
-import { PASSWORD_MAX_LENGTH, UserFields, UserRole } from '../fields/user.fields';
+import { PASSWORD_MAX_LENGTH, UserFields } from '../fields/user.fields';
+import type { UserRole } from '../rules/roles';
 
 /**
  * Request/response shapes of the `UserRpc` operations (user-service). Each request is an

@@ -1,6 +1,7 @@
 import type { TaskStatus } from '../fields/task.fields';
+import { hasPermission } from './roles';
 
-/** Who acts: a user id and role (`admin` sees every task). */
+/** Who acts: a user id and role (a role with `task:all`, the admin, sees every task). */
 export interface TaskActor {
   id: string;
   role: string;
@@ -8,12 +9,13 @@ export interface TaskActor {
 
 /**
  * Task visibility, the one home of the rule: a user sees and changes only tasks they created or are assigned to;
- * an admin sees all. Applied by task-service's use cases; the gateway applies it before serving a cached copy.
+ * a role with the permission `task:all` (the admin: roles.ts) sees all. Applied by task-service's use cases; the
+ * gateway applies it before serving a cached copy.
  * SQL that must say the same (the row-level security policies of `tasks`, the list query's filter) is tested
  * against this function (apps/task-service/test/rules-mirror.int-spec.ts, database-security.int-spec.ts).
  */
 export function canAccessTask(actor: TaskActor, task: { creatorId: string; assigneeId: string | null }): boolean {
-  return actor.role === 'admin' || task.creatorId === actor.id || task.assigneeId === actor.id;
+  return hasPermission(actor.role, 'task:all') || task.creatorId === actor.id || task.assigneeId === actor.id;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { canAccessTask, isTaskOverdue } from '@taskflow/contracts';
+import { canAccessTask, hasPermission, isTaskOverdue } from '@taskflow/contracts';
 import type { TaskActor, TaskDateTimeField, TaskPriority, TaskStatus, TaskView } from '@taskflow/contracts';
 
 export type { TaskPriority, TaskStatus };
@@ -14,8 +14,9 @@ export type Task = {
 /** Who acts (the verified RPC credential's subject and role). */
 export type Actor = TaskActor;
 
+/** Whether the actor sees every task and anyone's statistics (permission `task:all`, libs/contracts roles). */
 export function isAdmin(actor: Actor): boolean {
-  return actor.role === 'admin';
+  return hasPermission(actor.role, 'task:all');
 }
 
 /**

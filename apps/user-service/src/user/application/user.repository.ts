@@ -1,15 +1,16 @@
 import type { EntityManager } from 'typeorm';
-import { Profile, Role, User } from '../domain/user';
+import type { UserRole } from '@taskflow/contracts';
+import { Profile, User } from '../domain/user';
 
 export interface NewUser {
   email: string;
   passwordHash: string;
-  role: Role;
+  role: UserRole;
   profile: Profile;
 }
 
 export interface UserListFilter {
-  role?: Role;
+  role?: UserRole;
   /** An exact email (any case), or part of a first or last name. */
   search?: string;
   page: number;

@@ -8,19 +8,21 @@ import {
   ListUsersQuery,
   RecordLogoutData,
   RegisterUserData,
+  hasPermission,
   RpcContext,
   SystemActors,
   UpdateProfileData,
   UserErrorCodes,
   UserRpc,
   UserPage,
+  UserRole,
   UserView,
 } from '@taskflow/contracts';
 import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { validatePayload } from '@taskflow/nest-kit';
 import { OutboxEvent, TransactionalOutbox } from '@taskflow/outbox';
 import { DataSource, EntityManager } from 'typeorm';
-import { canEditProfile, mergeProfile, normalizeEmail, Profile, Role, User } from '../domain/user';
+import { canEditProfile, mergeProfile, normalizeEmail, Profile, User } from '../domain/user';
 import { PasswordHasher } from './password-hasher';
 import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
 import { UserRepository } from './user.repository';
@@ -34,7 +36,7 @@ export interface RoleGrant {
 
 export interface RoleGrantRequest {
   email: string;
-  role: Exclude<Role, 'user'>;
+  role: Exclude<UserRole, 'user'>;
   /** Asked only when the email is unknown; checked with the registration rules (`RegisterUserData`). */
   password: () => Promise<string>;
   /** `actorId` of the events (a `SystemActors` value). */
@@ -64,7 +66,12 @@ export class UserService {
    * registration that committed. The password is not part of the stored fingerprint (a fast hash of it would be a
    * password oracle): a replay checks it against the user's hash.
    */
-  async register(ctx: RpcContext, data: RegisterUserData, role: Role = 'user', actorId?: string): Promise<UserView> {
+  async register(
+    ctx: RpcContext,
+    data: RegisterUserData,
+    role: UserRole = 'user',
+    actorId?: string,
+  ): Promise<UserView> {
     const email = normalizeEmail(data.email);
     const passwordHash = await this.hasher.hash(data.password);
     const { password: _password, ...fingerprinted } = data;
@@ -165,7 +172,7 @@ export class UserService {
 
   async changeRole(ctx: RpcContext, data: ChangeRoleData): Promise<UserView> {
     const actor = requireActor(ctx);
-    if (actor.role !== 'admin') throw forbidden('change roles');
+    if (!hasPermission(actor.role, 'user:change-role')) throw forbidden('change roles');
     // An admin demoting themself could leave the system without any admin.
     if (actor.id === data.userId) throw forbidden('change your own role');
     return this.dataSource.transaction(async (manager) => {
@@ -183,7 +190,7 @@ export class UserService {
 
   async list(ctx: RpcContext, query: ListUsersQuery): Promise<UserPage> {
     const actor = requireActor(ctx);
-    if (actor.role !== 'admin') throw forbidden('list users');
+    if (!hasPermission(actor.role, 'user:list')) throw forbidden('list users');
     const page = query.page ?? 1;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const { items, total } = await this.users.list(this.dataSource.manager, {
@@ -223,7 +230,7 @@ export class UserService {
   }
 
   /** Creates a user unless the email exists; used by the dev seed. Returns null when it already existed. */
-  async createIfAbsent(email: string, password: string, role: Role, profile: Profile): Promise<UserView | null> {
+  async createIfAbsent(email: string, password: string, role: UserRole, profile: Profile): Promise<UserView | null> {
     const exists = await this.onPrimary((manager) => this.users.findByEmail(manager, email));
     if (exists) return null;
     try {

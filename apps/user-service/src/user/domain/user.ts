@@ -1,6 +1,4 @@
-/** The roles of seed 001 plus `auditor`, who may read the audit log (audit-service) and nothing more. */
-export const USER_ROLES = ['user', 'admin', 'auditor'] as const;
-export type Role = (typeof USER_ROLES)[number];
+import { hasPermission, UserRole } from '@taskflow/contracts';
 
 /** Free-form profile kept as JSONB; known fields are validated at the RPC edge. */
 export type Profile = Record<string, unknown>;
@@ -9,7 +7,7 @@ export interface User {
   id: string;
   email: string;
   passwordHash: string;
-  role: Role;
+  role: UserRole;
   profile: Profile;
   createdAt: Date;
   updatedAt: Date;
@@ -42,7 +40,7 @@ export function mergeProfile(
   return { profile, changed: changed.sort() };
 }
 
-/** Who may do what to a user record. */
-export function canEditProfile(actor: { id: string; role: Role }, userId: string): boolean {
-  return actor.role === 'admin' || actor.id === userId;
+/** A user may change their own record (profile, logout); a role with `user:manage` (libs/contracts roles) any. */
+export function canEditProfile(actor: { id: string; role: UserRole }, userId: string): boolean {
+  return actor.id === userId || hasPermission(actor.role, 'user:manage');
 }

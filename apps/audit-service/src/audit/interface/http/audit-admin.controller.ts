@@ -16,7 +16,7 @@ import { LegalHolds } from '../../application/legal-holds';
 import { RetentionRestamp } from '../../application/retention-restamp';
 import { LegalHold, parseScope } from '../../domain/legal-hold';
 import { AuditEventPublisher } from '../../infrastructure/messaging/audit-event-publisher';
-import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
+import { JwtAuthGuard, Principal, RequirePermission } from './jwt-auth.guard';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,7 +24,7 @@ type AdminRequest = { principal: Principal };
 
 @Controller('api/v1/audit/admin')
 @UseGuards(JwtAuthGuard)
-@Roles('admin')
+@RequirePermission('audit:admin')
 export class AuditAdminController {
   constructor(
     private readonly restamps: RetentionRestamp,

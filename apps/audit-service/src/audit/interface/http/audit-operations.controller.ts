@@ -13,15 +13,15 @@ import { AppError } from '@taskflow/nest-kit';
 import { isUUID } from 'class-validator';
 import { DeadLetterOperations } from '../../infrastructure/messaging/dead-letter-operations';
 import { ReplayRunner } from '../../infrastructure/messaging/replay';
-import { JwtAuthGuard, Principal, Roles } from './jwt-auth.guard';
+import { JwtAuthGuard, Principal, RequirePermission } from './jwt-auth.guard';
 
 /**
- * Operator recovery (admin role): dead letters (list, redrive, purge) and replay from a point in time. The
- * actor of each audited action is the verified token's subject, never a body field.
+ * Operator recovery (permission `audit:admin`): dead letters (list, redrive, purge) and replay from a point in
+ * time. The actor of each audited action is the verified token's subject, never a body field.
  */
 @Controller('api/v1/audit/admin')
 @UseGuards(JwtAuthGuard)
-@Roles('admin')
+@RequirePermission('audit:admin')
 export class AuditOperationsController {
   constructor(
     private readonly deadLetters: DeadLetterOperations,

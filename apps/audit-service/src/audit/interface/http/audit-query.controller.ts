@@ -8,10 +8,10 @@ import { JwtAuthGuard } from './jwt-auth.guard';
 import { ReadBy } from './reader.decorator';
 
 /**
- * Read-only API for analysts (admin or auditor): the routes and query rules of `AuditRoutes` (libs/contracts), the
- * ones the gateway relays. Every query hides records past their expiresAt, and every query is recorded as one
- * `audit.read` by AuditedReads (503 when it cannot be). Answers are the contract's views (EventLogPage,
- * KeyCounts, ...; dates serialised as ISO 8601).
+ * Read-only API for analysts (permission `audit:read`): the routes and query rules of `AuditRoutes`
+ * (libs/contracts), the ones the gateway relays. Every query hides records past their expiresAt, and every query is
+ * recorded as one `audit.read` by AuditedReads (503 when it cannot be). Answers are the contract's views
+ * (EventLogPage, KeyCounts, ...; dates serialised as ISO 8601).
  */
 @Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)

@@ -8,7 +8,10 @@ import { AUDIT_CONFIG } from '../../tokens';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { ReadBy } from './reader.decorator';
 
-/** Tamper evidence for analysts (admin or auditor): `GET /api/v1/audit/verify?from&to` (contract `VerifyReport`). */
+/**
+ * Tamper evidence for analysts (permission `audit:read`): `GET /api/v1/audit/verify?from&to` (contract
+ * `VerifyReport`).
+ */
 @Controller('api/v1/audit')
 @UseGuards(JwtAuthGuard)
 export class AuditVerifyController {

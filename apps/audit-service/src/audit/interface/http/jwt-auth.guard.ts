@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { UserRole } from '@taskflow/contracts';
+import { hasPermission, Permission, UserRole } from '@taskflow/contracts';
 import { ACCESS_TOKEN_AUDIENCE, AppError, JwtVerifier, TokenSubject } from '@taskflow/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuditConfig } from '../../../config/audit.config';
@@ -13,15 +13,19 @@ export interface Principal {
   sid?: string;
 }
 
-const ROLES = 'audit:roles';
-/** Roles allowed on a handler or controller; the audit API defaults to analysts (admin, auditor). */
-export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
+const PERMISSION = 'audit:permission';
+/**
+ * The permission a handler or controller needs (`hasPermission`, libs/contracts rules/roles.ts): `audit:admin` for
+ * the admin and operations routes; without it, `audit:read` (the gateway's map of the audit API's access levels).
+ */
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION, permission);
 
 /**
  * Verifies the gateway's access token (ES256, the gateway's public keys, audience `taskflow-api`: nest-kit's
  * JwtVerifier, the one the gateway uses), then its session and the user's current role in the gateway's session
- * store (@taskflow/cache checkSession, the gateway's rule): a logged-out session is 401, a demoted user 403, on this
- * port as at the gateway. Error codes are the gateway's.
+ * store (@taskflow/cache checkSession, the gateway's rule), and that the current role grants the route's permission
+ * (the gateway's check): a logged-out session is 401, a demoted user 403, on this port as at the gateway. Error codes
+ * are the gateway's.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -49,12 +53,11 @@ export class JwtAuthGuard implements CanActivate {
     }
     const role = await this.currentRole({ actor: subject.actor, sessionId: subject.sessionId });
     const claims: Principal = { sub: subject.actor.id, role, sid: subject.sessionId };
-    const allowed = this.reflector.getAllAndOverride<string[]>(ROLES, [context.getHandler(), context.getClass()]) ?? [
-      'admin',
-      'auditor',
-    ];
-    if (!allowed.includes(claims.role)) {
-      throw new AppError('forbidden', 'AUTH.FORBIDDEN', `This needs one of the roles: ${allowed.join(', ')}.`);
+    const required =
+      this.reflector.getAllAndOverride<Permission>(PERMISSION, [context.getHandler(), context.getClass()]) ??
+      'audit:read';
+    if (!hasPermission(role, required)) {
+      throw new AppError('forbidden', 'AUTH.FORBIDDEN', `This needs the permission ${required}.`);
     }
     request.principal = claims;
     return true;

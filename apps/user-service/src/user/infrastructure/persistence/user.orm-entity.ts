@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { Role, USER_ROLES } from '../../domain/user';
+import { USER_ROLES, UserRole } from '@taskflow/contracts';
 
 /**
  * `users` of seed 001, with the email encrypted (migration EncryptUserEmail): `email_ciphertext` holds it under
@@ -26,7 +26,7 @@ export class UserOrmEntity {
 
   @Index('idx_users_role')
   @Column({ type: 'enum', enum: USER_ROLES, enumName: 'user_role', default: 'user' })
-  role!: Role;
+  role!: UserRole;
 
   @Column({ type: 'jsonb', nullable: true })
   profile!: Record<string, unknown> | null;
