@@ -1,17 +1,22 @@
+import { CommonErrorCodes } from '@taskflow/contracts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { problem } from './problem-details.filter';
 
 /** What Node's HTTP parser rejects before any framework code runs, by its error code. */
 const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST.TIMEOUT', detail: 'The request was not received in time.' },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: CommonErrorCodes.timeout,
+    detail: 'The request was not received in time.',
+  },
   HPE_HEADER_OVERFLOW: {
     status: 431,
-    code: 'REQUEST.HEADERS_TOO_LARGE',
+    code: CommonErrorCodes.headersTooLarge,
     detail: 'The request line or headers are too large.',
   },
 };
-const MALFORMED = { status: 400, code: 'REQUEST.MALFORMED', detail: 'The request is not valid HTTP/1.1.' };
+const MALFORMED = { status: 400, code: CommonErrorCodes.malformed, detail: 'The request is not valid HTTP/1.1.' };
 
 /**
  * Fastify `clientErrorHandler`: answers what Node's HTTP parser refuses (408 slow request, 431 oversized URL or

@@ -1,3 +1,4 @@
+import { CommonErrorCodes } from '@taskflow/contracts';
 import { AppError } from './errors';
 
 /**
@@ -28,7 +29,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** The one answer to an unavailable database, over RPC and HTTP alike (503, retryable). */
 export function databaseUnavailable(): AppError {
-  return new AppError('unavailable', 'DATABASE.UNAVAILABLE', 'The database is unavailable, try again later.');
+  return new AppError(
+    'unavailable',
+    CommonErrorCodes.databaseUnavailable,
+    'The database is unavailable, try again later.',
+  );
 }
 
 const SOCKET_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'];

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { FieldError } from '@taskflow/contracts';
+import { CommonErrorCodes, FieldError } from '@taskflow/contracts';
 import { AppError } from './errors';
 
 /**
@@ -7,7 +7,7 @@ import { AppError } from './errors';
  * components). The decoders would replace each invalid sequence with U+FFFD and pass on text the client never
  * sent (`?q=%C3%28` searched for "\uFFFD("); these checks refuse it instead: 400 `REQUEST.INVALID_ENCODING`.
  */
-export const INVALID_ENCODING = 'REQUEST.INVALID_ENCODING';
+export const INVALID_ENCODING = CommonErrorCodes.invalidEncoding;
 
 /** The error for a JSON body that is not UTF-8. */
 export function invalidBodyEncoding(): AppError {

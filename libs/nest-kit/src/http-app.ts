@@ -1,3 +1,4 @@
+import { CommonErrorCodes } from '@taskflow/contracts';
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -67,7 +68,7 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
         .send(
           badEncoding
             ? toProblem(badEncoding)
-            : problem(status, 'REQUEST.BAD_URL', 'The request URL is malformed or too long.'),
+            : problem(status, CommonErrorCodes.badUrl, 'The request URL is malformed or too long.'),
         );
     },
   });
@@ -115,7 +116,7 @@ function installRequestHooks(app: NestFastifyApplication, logger: Logger, header
     void reply
       .status(400)
       .header('content-type', 'application/problem+json')
-      .send(problem(400, 'REQUEST.TOO_DEEP', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`));
+      .send(problem(400, CommonErrorCodes.tooDeep, `The body nests deeper than ${MAX_BODY_DEPTH} levels.`));
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import { FieldError, isRpcErrorBody } from '@taskflow/contracts';
+import { CommonErrorCodes, FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
@@ -101,7 +101,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = toProblem(exception);
-    if (body.code === 'DATABASE.UNAVAILABLE') {
+    if (body.code === CommonErrorCodes.databaseUnavailable) {
       this.logger.warn(
         { err: exception, method: request?.method, url: request?.url },
         'request failed: database unavailable',

@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_FORMAT, RpcContext, RpcDefinition } from '@taskflow/contracts';
+import { CommonErrorCodes, IDEMPOTENCY_KEY_FORMAT, RpcContext, RpcDefinition } from '@taskflow/contracts';
 import { plainToInstance } from 'class-transformer';
 import { IsIP, IsOptional, IsString, Matches, MaxLength, validateSync } from 'class-validator';
 import { JwtVerifier, TokenSubject } from './auth/jwt';
@@ -18,9 +18,6 @@ export class RpcContextDto {
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
   @IsOptional() @IsString() @Matches(IDEMPOTENCY_KEY_FORMAT) idempotencyKey?: string;
 }
-
-/** The credential was missing, forged, expired or minted for another service. */
-export const CREDENTIAL_INVALID = 'RPC.CREDENTIAL_INVALID';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -50,7 +47,7 @@ const CREDENTIAL_MAX_LENGTH = 4096;
 /**
  * Validates a request/reply message `{ context, data }` and derives the caller from `context.credential`, a token
  * the gateway minted for this service (verified by `callers`). The credential is checked first: a caller without
- * a valid one gets `unauthorized` {@link CREDENTIAL_INVALID} and nothing else — no field names, nothing about the
+ * a valid one gets `unauthorized` `RPC.CREDENTIAL_INVALID` and nothing else — no field names, nothing about the
  * request's shape. Only then is the envelope validated: AppError `validation` (field named) for a bad shape.
  */
 export function parseRpcRequest<T extends object>(
@@ -85,7 +82,8 @@ function authenticate(
     typeof credential === 'string' && credential.length <= CREDENTIAL_MAX_LENGTH
       ? callers.verify(credential)
       : undefined;
-  if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The call carries no valid credential.');
+  if (!caller)
+    throw new AppError('unauthorized', CommonErrorCodes.credentialInvalid, 'The call carries no valid credential.');
   return { caller, envelope: request as Record<string, unknown> };
 }
 

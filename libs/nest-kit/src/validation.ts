@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldError } from '@taskflow/contracts';
+import { CommonErrorCodes, FieldError } from '@taskflow/contracts';
 import { AppError } from './errors';
 
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -20,7 +20,7 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) =>
       new AppError(
         'validation',
-        'REQUEST.VALIDATION_FAILED',
+        CommonErrorCodes.validation,
         'The request is invalid.',
         flattenValidationErrors(errors),
       ),

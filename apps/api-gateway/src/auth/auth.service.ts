@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RpcContext, UserRpc, UserView } from '@taskflow/contracts';
+import { CommonErrorCodes, RpcContext, UserRpc, UserView } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -16,10 +16,10 @@ import { LoginRequestDto, RegisterRequestDto, TokenResponseDto } from './auth.dt
 import { SessionStore, SessionStoreUnavailable } from './session.store';
 
 const invalidRefreshToken = () =>
-  new ProblemException(401, 'AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is invalid or used.');
+  new ProblemException(401, CommonErrorCodes.invalidRefreshToken, 'The refresh token is invalid or used.');
 
 const sessionStoreDown = () =>
-  new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be created right now.', {
+  new ProblemException(503, CommonErrorCodes.sessionStoreUnavailable, 'Sessions cannot be created right now.', {
     'Retry-After': '5',
   });
 
@@ -46,7 +46,8 @@ export class AuthService {
     // A login that cannot be recorded as a session would hand out a token nobody can revoke.
     if (!this.sessions.available) throw sessionStoreDown();
     const sessionId = randomUUID();
-    const user = await this.clients.users.call(UserRpc.authenticate,
+    const user = await this.clients.users.call(
+      UserRpc.authenticate,
       { email: body.email, password: body.password, sessionId },
       { ...context, sessionId },
     );
@@ -68,7 +69,8 @@ export class AuthService {
     }
     if (!claimed) throw invalidRefreshToken();
     const { sessionId, session } = claimed;
-    const user = await this.clients.users.call(UserRpc.getById,
+    const user = await this.clients.users.call(
+      UserRpc.getById,
       { id: session.userId },
       { ...context, actor: { id: session.userId, role: session.role }, sessionId },
     );

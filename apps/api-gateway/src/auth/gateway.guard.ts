@@ -8,7 +8,7 @@ import {
   RateLimitRule,
   rateLimitHeaders,
 } from '@taskflow/cache';
-import { hasPermission, Permission } from '@taskflow/contracts';
+import { CommonErrorCodes, hasPermission, Permission } from '@taskflow/contracts';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -55,7 +55,10 @@ export class GatewayGuard implements CanActivate {
 
     const query = request.query as Record<string, unknown> | undefined;
     if (query && QUERY_TOKEN_NAMES.some((name) => name in query)) {
-      throw unauthorized('AUTH.TOKEN_IN_QUERY', 'Send the access token in the Authorization header, never in the URL.');
+      throw unauthorized(
+        CommonErrorCodes.tokenInQuery,
+        'Send the access token in the Authorization header, never in the URL.',
+      );
     }
     const claims = flag<boolean>(IS_PUBLIC) ? undefined : this.verifyToken(request);
     const verified = claims instanceof ProblemException ? undefined : claims;
@@ -83,7 +86,7 @@ export class GatewayGuard implements CanActivate {
     }
     const required = flag<Permission>(PERMISSION);
     if (required && !hasPermission(user.role, required)) {
-      throw new ProblemException(403, 'AUTH.FORBIDDEN', 'Your role may not use this operation.');
+      throw new ProblemException(403, CommonErrorCodes.forbidden, 'Your role may not use this operation.');
     }
     return true;
   }
@@ -91,9 +94,10 @@ export class GatewayGuard implements CanActivate {
   private verifyToken(request: AuthedRequest): AccessClaims | ProblemException {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._-]{1,4096})$/i.exec(header) : null;
-    if (!match) return unauthorized('AUTH.MISSING_TOKEN', 'A Bearer access token is required.');
+    if (!match) return unauthorized(CommonErrorCodes.missingToken, 'A Bearer access token is required.');
     return (
-      this.tokens.verify(match[1]) ?? unauthorized('AUTH.INVALID_TOKEN', 'The access token is invalid or expired.')
+      this.tokens.verify(match[1]) ??
+      unauthorized(CommonErrorCodes.invalidToken, 'The access token is invalid or expired.')
     );
   }
 
@@ -140,12 +144,17 @@ export class GatewayGuard implements CanActivate {
         }
         return user;
       }
-      throw new ProblemException(503, 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.', {
-        'Retry-After': '5',
-      });
+      throw new ProblemException(
+        503,
+        CommonErrorCodes.sessionStoreUnavailable,
+        'Sessions cannot be checked right now.',
+        {
+          'Retry-After': '5',
+        },
+      );
     }
     if (decision.outcome === 'ended') {
-      throw unauthorized('AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
+      throw unauthorized(CommonErrorCodes.sessionEnded, 'The session of this token has ended; log in again.');
     }
     return { ...user, role: decision.role };
   }
@@ -179,7 +188,12 @@ export class GatewayGuard implements CanActivate {
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       this.metrics.rateLimitRejections.inc({ scope: decision.scope });
-      throw new ProblemException(429, 'RATE_LIMIT.EXCEEDED', `Too many requests (${decision.scope} limit).`, headers);
+      throw new ProblemException(
+        429,
+        CommonErrorCodes.rateLimited,
+        `Too many requests (${decision.scope} limit).`,
+        headers,
+      );
     }
     void reply.headers(headers);
   }

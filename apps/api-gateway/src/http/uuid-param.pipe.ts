@@ -1,3 +1,4 @@
+import { CommonErrorCodes } from '@taskflow/contracts';
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { AppError } from '@taskflow/nest-kit';
 
@@ -17,7 +18,7 @@ export class UuidParam implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     if (isUuid(value)) return value.toLowerCase();
     const field = metadata.data ?? 'id';
-    throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', [
+    throw new AppError('validation', CommonErrorCodes.validation, 'The request is invalid.', [
       { field, reason: `${field} must be a UUID` },
     ]);
   }

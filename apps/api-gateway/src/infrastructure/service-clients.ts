@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { isRpcErrorBody, RpcContext, RpcDefinition, RpcRequest } from '@taskflow/contracts';
-import { AppError, CREDENTIAL_INVALID, RPC_AUDIENCE, rpcClientTlsOptions } from '@taskflow/nest-kit';
+import { CommonErrorCodes, isRpcErrorBody, RpcContext, RpcDefinition, RpcRequest } from '@taskflow/contracts';
+import { AppError, RPC_AUDIENCE, rpcClientTlsOptions } from '@taskflow/nest-kit';
 import { CallCredentials } from '../auth/call-credentials';
 import { firstValueFrom, timeout } from 'rxjs';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/gateway.config';
@@ -28,7 +28,7 @@ export class RpcClient {
     try {
       return await firstValueFrom(this.proxy.send<Res>(rpc.pattern, request).pipe(timeout(this.timeoutMs)));
     } catch (error) {
-      if (isRpcErrorBody(error) && error.code !== CREDENTIAL_INVALID) throw AppError.fromRpcBody(error);
+      if (isRpcErrorBody(error) && error.code !== CommonErrorCodes.credentialInvalid) throw AppError.fromRpcBody(error);
       throw new AppError('unavailable', 'SERVICE.UNAVAILABLE', `The ${this.name} is unavailable, try again later.`);
     }
   }

@@ -1,4 +1,4 @@
-import { TaskPage } from '@taskflow/contracts';
+import { CommonErrorCodes, TaskPage } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 
 /**
@@ -20,7 +20,7 @@ export function parsePageCursor(cursor: string | undefined): PagePosition {
   if (cursor === undefined) return { page: 1 };
   const match = PAGE_CURSOR.exec(cursor);
   if (!match || match[1] === '1') {
-    throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', [
+    throw new AppError('validation', CommonErrorCodes.validation, 'The request is invalid.', [
       { field: 'cursor', reason: 'cursor is invalid: pass back a nextCursor unchanged' },
     ]);
   }

@@ -2,6 +2,7 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
 import {
+  CommonErrorCodes,
   RpcContext,
   TaskErrorCodes,
   TaskRpc,
@@ -12,7 +13,7 @@ import {
   UserRpc,
   UserView,
 } from '@taskflow/contracts';
-import { AppError, createLogger, CREDENTIAL_INVALID, RPC_AUDIENCE, RpcErrorFilter } from '@taskflow/nest-kit';
+import { AppError, createLogger, RPC_AUDIENCE, RpcErrorFilter } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { callerVerifier, freePort } from '@taskflow/testing';
 
@@ -39,7 +40,8 @@ export class FakeBackend {
     this.calls.set(pattern, this.count(pattern) + 1);
     const { credential, ...facts } = request.context;
     const caller = credential && this.callers.map((verifier) => verifier.verify(credential)).find(Boolean);
-    if (!caller) throw new AppError('unauthorized', CREDENTIAL_INVALID, 'The credential of the call is not valid.');
+    if (!caller)
+      throw new AppError('unauthorized', CommonErrorCodes.credentialInvalid, 'The call carries no valid credential.');
     request.context = { ...facts, actor: caller.actor, sessionId: caller.sessionId };
     if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     return fn();

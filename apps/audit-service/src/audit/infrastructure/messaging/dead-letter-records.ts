@@ -1,4 +1,10 @@
-import { DeadLetterItem, FieldError, keysetCursor, MAX_LISTED_VALUE_LENGTH } from '@taskflow/contracts';
+import {
+  CommonErrorCodes,
+  DeadLetterItem,
+  FieldError,
+  keysetCursor,
+  MAX_LISTED_VALUE_LENGTH,
+} from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 
@@ -83,5 +89,5 @@ export const encodeCursor = DeadLetterCursor.encode;
 
 /** 400 `REQUEST.VALIDATION_FAILED` naming each field, as the validation pipe answers. */
 export function invalidRequest(problems: FieldError[]): AppError {
-  return new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', problems);
+  return new AppError('validation', CommonErrorCodes.validation, 'The request is invalid.', problems);
 }

@@ -1,6 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
-import { FieldError, parseDateTime, ReplayProgress, StartReplayRequest, Events } from '@taskflow/contracts';
+import {
+  CommonErrorCodes,
+  Events,
+  FieldError,
+  parseDateTime,
+  ReplayProgress,
+  StartReplayRequest,
+} from '@taskflow/contracts';
 import { AppError, databaseUnavailable } from '@taskflow/nest-kit';
 import { KafkaMessage } from 'kafkajs';
 import type { Connection } from 'mongoose';
@@ -63,7 +70,7 @@ export class ReplayRunner implements OnApplicationShutdown {
     });
     if (new Set(topics).size !== topics.length) problems.push({ field: 'topics', reason: 'each topic at most once' });
     if (problems.length > 0)
-      throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', problems);
+      throw new AppError('validation', CommonErrorCodes.validation, 'The request is invalid.', problems);
     this.store.assertReady();
 
     const ranges = await this.unavailableOnFailure(() => this.rangesOf(topics, from, to));

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import {
+  CommonErrorCodes,
   DeadLetterPage,
   ListDeadLettersQuery,
   PurgeDeadLettersRequest,
@@ -61,7 +62,7 @@ export class AuditOperationsController {
   @Get('replay/:replayId')
   replay(@Param('replayId') replayId: string): Promise<ReplayProgress> {
     if (!isUUID(replayId)) {
-      throw new AppError('validation', 'REQUEST.VALIDATION_FAILED', 'The request is invalid.', [
+      throw new AppError('validation', CommonErrorCodes.validation, 'The request is invalid.', [
         { field: 'replayId', reason: 'must be a UUID' },
       ]);
     }

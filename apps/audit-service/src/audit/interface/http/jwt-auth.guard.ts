@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { hasPermission, Permission, UserRole } from '@taskflow/contracts';
+import { CommonErrorCodes, hasPermission, Permission, UserRole } from '@taskflow/contracts';
 import { ACCESS_TOKEN_AUDIENCE, AppError, JwtVerifier, TokenSubject } from '@taskflow/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuditConfig } from '../../../config/audit.config';
@@ -45,11 +45,11 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new AppError('unauthorized', 'AUTH.MISSING_TOKEN', 'A bearer token is required.');
+      throw new AppError('unauthorized', CommonErrorCodes.missingToken, 'A bearer token is required.');
     }
     const subject = this.tokens.verify(token);
     if (!subject?.actor || !subject.sessionId) {
-      throw new AppError('unauthorized', 'AUTH.INVALID_TOKEN', 'The token is invalid or expired.');
+      throw new AppError('unauthorized', CommonErrorCodes.invalidToken, 'The token is invalid or expired.');
     }
     const role = await this.currentRole({ actor: subject.actor, sessionId: subject.sessionId });
     const claims: Principal = { sub: subject.actor.id, role, sid: subject.sessionId };
@@ -57,7 +57,7 @@ export class JwtAuthGuard implements CanActivate {
       this.reflector.getAllAndOverride<Permission>(PERMISSION, [context.getHandler(), context.getClass()]) ??
       'audit:read';
     if (!hasPermission(role, required)) {
-      throw new AppError('forbidden', 'AUTH.FORBIDDEN', `This needs the permission ${required}.`);
+      throw new AppError('forbidden', CommonErrorCodes.forbidden, `This needs the permission ${required}.`);
     }
     request.principal = claims;
     return true;
@@ -68,9 +68,17 @@ export class JwtAuthGuard implements CanActivate {
     const decision = await this.sessions.check({ userId: subject.actor.id, sessionId: subject.sessionId });
     if (decision.outcome === 'live') return decision.role;
     if (decision.outcome === 'ended') {
-      throw new AppError('unauthorized', 'AUTH.SESSION_ENDED', 'The session of this token has ended; log in again.');
+      throw new AppError(
+        'unauthorized',
+        CommonErrorCodes.sessionEnded,
+        'The session of this token has ended; log in again.',
+      );
     }
     if (this.failureMode === 'open') return subject.actor.role;
-    throw new AppError('unavailable', 'AUTH.SESSION_STORE_UNAVAILABLE', 'Sessions cannot be checked right now.');
+    throw new AppError(
+      'unavailable',
+      CommonErrorCodes.sessionStoreUnavailable,
+      'Sessions cannot be checked right now.',
+    );
   }
 }
