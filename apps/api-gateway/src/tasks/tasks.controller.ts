@@ -202,7 +202,12 @@ export class TasksController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Delete a task (soft)' })
+  @ApiOperation({
+    summary: 'Delete a task (soft)',
+    description:
+      'Its creator, its assignee or an admin may delete (and restore) a task, as they may change it; only the creator ' +
+      'or an admin may give it to someone else (PATCH /tasks/{id}/assignee).',
+  })
   @ApiResponse({ status: 204, description: 'Deleted; `POST /tasks/{id}/restore` brings it back.' })
   @ApiParam(ID_PARAM)
   @HttpCode(204)

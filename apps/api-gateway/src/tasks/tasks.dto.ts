@@ -5,8 +5,10 @@ import {
   CreateTaskData,
   DATE_TIME_TEXT,
   ListTasksQuery,
+  TASK_PRIORITIES,
   TASK_QUERY,
   TASK_SORT_FIELDS,
+  TASK_STATUSES,
   TaskFields,
   UpdateTaskData,
 } from '@taskflow/contracts';
@@ -52,8 +54,16 @@ export class AssignTaskRequestDto extends IntersectionType(
 export class ListTasksQueryDto extends OmitType(ListTasksQuery, ['q'] as const) {}
 Transform(bool)(ListTasksQueryDto.prototype, 'overdue');
 const LIST_DOCS: Record<string, Parameters<typeof ApiPropertyOptional>[0]> = {
-  status: { description: 'Comma-separated statuses.' },
-  priority: { description: 'Comma-separated priorities.' },
+  status: {
+    description: 'Comma-separated statuses, e.g. `todo,review` (any of them matches).',
+    type: 'array',
+    items: { type: 'string', enum: [...TASK_STATUSES] },
+  },
+  priority: {
+    description: 'Comma-separated priorities, e.g. `high,urgent` (any of them matches).',
+    type: 'array',
+    items: { type: 'string', enum: [...TASK_PRIORITIES] },
+  },
   dueBefore: { description: `Due strictly before; ${DATE_TIME_TEXT}.` },
   dueAfter: { description: `Due strictly after; ${DATE_TIME_TEXT}.` },
   overdue: { type: Boolean },

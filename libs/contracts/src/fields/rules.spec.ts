@@ -55,6 +55,25 @@ describe('field rules', () => {
       expect(dateTimeProblem(text)).toMatch(/^must be an RFC 3339 date-time with an offset/);
     });
 
+    it.each([
+      ['9999-12-31T23:59:59.999-01:00', 'year 10000 in UTC'],
+      ['0001-01-01T00:30:00+01:00', 'year 0 in UTC'],
+    ])('should refuse %s (%s): the offset carries it out of 0001-9999', (text) => {
+      expect(parseDateTime(text)).toBeUndefined();
+      expect(dateTimeProblem(text)).toMatch(
+        /^must name an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z/,
+      );
+    });
+
+    it.each([
+      ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+      ['9999-12-31T23:59:59.999+01:00', '9999-12-31T22:59:59.999Z'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+      ['0001-01-01T00:30:00-01:00', '0001-01-01T01:30:00.000Z'],
+    ])('should read the edge %s as %s', (text, instant) => {
+      expect(parseDateTime(text)?.toISOString()).toBe(instant);
+    });
+
     it.each(['2030-01-01T23:59:60Z', '2016-12-31t23:59:60z', '2030-06-30T01:59:60.5+02:00'])(
       'should refuse the leap second %s and say why: an instant cannot hold one',
       (text) => {
@@ -88,11 +107,21 @@ describe('field rules', () => {
     '\u3164',
     '\uFE0F',
     '\u0007',
+    '\u2800', // braille blank
+    '\u0301', // a combining accent with no base
+    '\uFFFF', // noncharacter
+    '\u{1FFFE}', // noncharacter
+    '\uE000', // private use
+    '\u00AD', // soft hyphen (format)
   ])('should refuse the title %j (nothing visible) on create and update, naming it, and not trim', (title) => {
     const reason = 'title must contain a visible character, not only white space';
     expect(errorsOf(CreateTaskData, { title }).title).toEqual([reason]);
     expect(errorsOf(UpdateTaskData, { id: ID, version: 1, title }).title).toEqual([reason]);
     expect(plainToInstance(CreateTaskData, { title: ` ${title}x ` }).title).toBe(` ${title}x `);
+  });
+
+  it.each(['é', 'e\u0301', '日本', '😀', 'ﷺ', '\u00A0x'])('should accept the title %j (something shows)', (title) => {
+    expect(errorsOf(CreateTaskData, { title })).toEqual({});
   });
 
   it('should keep a stored blank title a valid v1 snapshot (the rule is for new input only)', () => {
@@ -161,7 +190,37 @@ describe('format checks of validator.js', () => {
     );
     expect(errorsOf(UserProfileData, { avatarUrl: 'https://example.com/a.png' })).toEqual({});
     expect(errorsOf(RegisterUserData, { email: 'not-an-email', password: 'x'.repeat(8) }).email).toEqual([
-      'email must be an email address',
+      'email must be an email address in ASCII (an international domain in its xn-- form)',
+    ]);
+  });
+
+  it.each([
+    '\uff41dmin@taskflow.com', // full-width a
+    'ad\u200bmin@taskflow.com', // zero-width space
+    'u\u0308nfc@example.com', // u + combining diaeresis, displays as ü
+    '\u00fcnfc@example.com',
+    'admin@t\u0430skflow.com', // Cyrillic a in the domain
+  ])('should refuse the look-alike email %j (ASCII only)', (email) => {
+    expect(errorsOf(RegisterUserData, { email, password: 'x'.repeat(8) }).email).toHaveLength(1);
+  });
+
+  it('should accept ASCII emails, international domains in their xn-- form', () => {
+    for (const email of ['ada@example.com', 'o.brien+tag@sub.example.co.uk', 'ada@xn--bcher-kva.example']) {
+      expect(errorsOf(RegisterUserData, { email, password: 'x'.repeat(8) })).toEqual({});
+    }
+  });
+
+  it('should take IANA zone names as spelt there, and URLs without credentials', () => {
+    for (const timezone of ['Europe/Berlin', 'UTC', 'America/New_York', 'Asia/Kolkata']) {
+      expect(errorsOf(UserProfileData, { timezone })).toEqual({});
+    }
+    for (const timezone of ['Mars/Base', 'europe/berlin', 'EUROPE/BERLIN', 'Berlin']) {
+      expect(errorsOf(UserProfileData, { timezone }).timezone).toEqual([
+        'timezone must be an IANA time zone name as spelt there, e.g. Europe/Berlin',
+      ]);
+    }
+    expect(errorsOf(UserProfileData, { avatarUrl: 'https://user:pass@x.example/a.png' }).avatarUrl).toEqual([
+      'avatarUrl must be an absolute http(s) URL without credentials',
     ]);
   });
 });
@@ -190,7 +249,9 @@ describe('field schemas (OpenAPI from the same definition as the check)', () => 
     expect(TaskFields.dueDate.schema).toMatchObject({ type: 'string', format: 'date-time', nullable: true });
     expect(TaskFields.version.schema).toEqual({ type: 'integer', minimum: 1, maximum: 2_147_483_647 });
     expect(UserFields.avatarUrl.schema).toMatchObject({ maxLength: 2048, format: 'uri', nullable: true });
-    expect(UserFields.avatarUrl.schema?.description).toBe('Length in Unicode code points. Absolute http(s) URL.');
+    expect(UserFields.avatarUrl.schema?.description).toBe(
+      'Length in Unicode code points. Absolute http(s) URL, no user:password@.',
+    );
   });
 
   it('should check what the schema states: a schema-documented limit is the enforced one', () => {

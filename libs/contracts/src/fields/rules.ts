@@ -51,11 +51,12 @@ export function IsText(limits: { min?: number; max: number }, options?: Validati
 }
 
 /**
- * A character that shows: not white space (`\s`: every Unicode White_Space character, tabs, U+3000 and U+FEFF
- * included), not a default-ignorable one (zero-width space and joiners, variation selectors, the Hangul filler),
- * not a control character.
+ * A character that shows on its own: not white space (`\s`: every Unicode White_Space character, tabs, U+3000 and
+ * U+FEFF included), not a default-ignorable one (zero-width space and joiners, variation selectors, the Hangul
+ * filler), not a control or format character, not a mark (a combining accent needs a base), not unassigned or a
+ * noncharacter (U+FFFF, U+1FFFE), not private use (no standard glyph), not the blank braille pattern U+2800.
  */
-const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
+const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{M}\p{Cn}\p{Co}\u2800]/u;
 
 /**
  * Human-readable text that must say something: at least one visible character (see VISIBLE). A title of
@@ -90,6 +91,12 @@ const NOT_A_DATE_TIME =
  * PostgreSQL's `timestamptz` both count no leap seconds and would store 23:59:60 as 00:00:00 of the next day,
  * a different instant than the one sent. So it is refused, with this reason.
  */
+/** The instants every store reads back as written: years 0001-9999 in UTC (an offset can cross either end). */
+const FIRST_INSTANT = new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(1);
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const OUT_OF_RANGE =
+  'must name an instant from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z once its offset is applied ' +
+  '(a four-digit year in UTC, as PostgreSQL and the event store keep it)';
 const LEAP_SECOND =
   'must not be a leap second (second 60): RFC 3339 allows one, but an instant cannot hold it ' +
   '(JavaScript and PostgreSQL would store the next minute)';
@@ -100,7 +107,9 @@ const LEAP_SECOND =
  * §5.6 NOTE). Every other ISO 8601 form (no offset: the server's zone decides; week or ordinal dates;
  * `10:16.000`, which PostgreSQL reads as 00:10:16; more than three fraction digits, which JavaScript
  * truncates) is refused, and so is a date that does not exist (30 February: `Date` would roll it over to
- * 2 March) and a leap second (see LEAP_SECOND). Years 0001-9999. Returns the instant, or why not.
+ * 2 March) and a leap second (see LEAP_SECOND). Years 0001-9999, also in UTC: `9999-12-31T23:59:59-01:00` is
+ * year 10000 once its offset is applied, which `toISOString` writes as `+010000-…` and PostgreSQL refuses.
+ * Returns the instant, or why not.
  */
 function readDateTime(value: unknown): { instant: Date } | { problem: string } {
   const match = typeof value === 'string' ? RFC3339.exec(value) : null;
@@ -120,7 +129,9 @@ function readDateTime(value: unknown): { instant: Date } | { problem: string } {
   const fixed = new Date(local);
   fixed.setUTCFullYear(year);
   const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return { instant: new Date(fixed.getTime() - offset) };
+  const instant = fixed.getTime() - offset;
+  if (instant < FIRST_INSTANT || instant > LAST_INSTANT) return { problem: OUT_OF_RANGE };
+  return { instant: new Date(instant) };
 }
 
 /** The instant of an RFC 3339 date-time as `readDateTime` accepts it, or `undefined`. */

@@ -39,9 +39,19 @@ export const PASSWORD_MIN_LENGTH = 8;
  */
 export const UserFields = {
   id: defineField(false, uuid),
+  /**
+   * ASCII only (an international domain in its `xn--` form): Unicode lets two different strings look like one
+   * address (`ａdmin@…` in full-width letters, `ad\u200bmin@…`, `ü` composed or not), so a second account could
+   * pass for the first. Compared case-insensitively (`normalizeEmail`).
+   */
   email: defineField(false, text({ min: 1, max: 255 }), {
-    decorate: () => IsTextFormat('isEmail', (value) => isEmail(value), 'an email address'),
-    schema: { format: 'email' },
+    decorate: () =>
+      IsTextFormat(
+        'isEmail',
+        (value) => /^[\x21-\x7e]+$/.test(value) && isEmail(value, { allow_utf8_local_part: false }),
+        'an email address in ASCII (an international domain in its xn-- form)',
+      ),
+    schema: { format: 'email', description: 'ASCII; an international domain in its xn-- form.' },
   }),
   /** No NUL: bcrypt reads a C string and would ignore everything after it. */
   password: defineField(false, text({ min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH }), {
@@ -55,13 +65,37 @@ export const UserFields = {
     decorate: () =>
       IsTextFormat(
         'isUrl',
-        (value) => isURL(value, { protocols: ['http', 'https'], require_protocol: true }),
-        'an absolute http(s) URL',
+        (value) => isURL(value, { protocols: ['http', 'https'], require_protocol: true, disallow_auth: true }),
+        'an absolute http(s) URL without credentials',
       ),
-    schema: { format: 'uri', description: 'Absolute http(s) URL.' },
+    schema: { format: 'uri', description: 'Absolute http(s) URL, no user:password@.' },
   }),
-  timezone: defineField(true, text({ max: 64 }, 'IANA zone name, e.g. Europe/Berlin.')),
+  timezone: defineField(true, text({ max: 64 }), {
+    decorate: () =>
+      IsTextFormat('isTimeZone', isIanaTimeZone, 'an IANA time zone name as spelt there, e.g. Europe/Berlin'),
+    schema: { description: 'IANA time zone name as spelt there, e.g. Europe/Berlin.' },
+  }),
   bio: defineField(true, text({ max: 1000 })),
   createdAt: defineField(false, dateTime),
   updatedAt: defineField(false, dateTime),
 } as const;
+
+/** The runtime's canonical zone names (ICU), and the same in lower case, to refuse a known name spelt otherwise. */
+let canonicalZones: { exact: Set<string>; lower: Set<string> } | undefined;
+
+/**
+ * An IANA time zone name the runtime's time zone database (ICU) knows, spelt as there: `Europe/Berlin`, `UTC`,
+ * `Asia/Kolkata` (an alias); not `europe/berlin` (ICU would take it and answer another spelling) nor `Mars/Base`.
+ */
+export function isIanaTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+  } catch {
+    return false;
+  }
+  if (!canonicalZones) {
+    const exact = new Set(Intl.supportedValuesOf('timeZone'));
+    canonicalZones = { exact, lower: new Set([...exact].map((zone) => zone.toLowerCase())) };
+  }
+  return canonicalZones.exact.has(value) || !canonicalZones.lower.has(value.toLowerCase());
+}
