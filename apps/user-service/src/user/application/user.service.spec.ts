@@ -205,11 +205,10 @@ describe('UserService (use cases against an in-memory UserRepository)', () => {
       ]);
     });
 
-    it("should forbid another user's profile without user:manage, writing nothing, and let an admin", async () => {
+    it("should forbid another user's profile to a role without user:manage, writing nothing", async () => {
       const ada = await given('user', { firstName: 'Ada' });
       const bob = await given('user');
       const auditor = await given('auditor');
-      const admin = await given('admin');
       for (const actor of [bob, auditor]) {
         await expect(
           service.updateProfile(as(actor), { userId: ada.id, profile: { firstName: 'Eve' } }),
@@ -217,6 +216,11 @@ describe('UserService (use cases against an in-memory UserRepository)', () => {
       }
       expect(repository.users.get(ada.id)!.profile).toEqual({ firstName: 'Ada' });
       expect(repository.events).toEqual([]);
+    });
+
+    it("should let a role with user:manage (admin) change another user's profile", async () => {
+      const ada = await given('user', { firstName: 'Ada' });
+      const admin = await given('admin');
       await service.updateProfile(as(admin), { userId: ada.id, profile: { firstName: 'Augusta' } });
       expect(repository.users.get(ada.id)!.profile).toEqual({ firstName: 'Augusta' });
       expect(repository.events).toEqual([
@@ -243,7 +247,7 @@ describe('UserService (use cases against an in-memory UserRepository)', () => {
       expect(repository.events).toEqual([]);
     });
 
-    it('should let an admin change a role, appending exactly user.role_changed, but not their own', async () => {
+    it('should let an admin change a role, appending exactly user.role_changed', async () => {
       const ada = await given('user');
       const admin = await given('admin');
       const view = await service.changeRole(as(admin), { userId: ada.id, role: 'auditor' });
@@ -255,20 +259,39 @@ describe('UserService (use cases against an in-memory UserRepository)', () => {
           payload: { userId: ada.id, from: 'user', to: 'auditor' },
         }),
       ]);
-      repository.events = [];
+    });
+
+    it('should forbid an admin to change their own role, writing nothing', async () => {
+      const admin = await given('admin');
       await expect(service.changeRole(as(admin), { userId: admin.id, role: 'user' })).rejects.toMatchObject({
         code: UserErrorCodes.forbidden,
       });
-      await service.changeRole(as(admin), { userId: ada.id, role: 'auditor' });
+      expect(repository.users.get(admin.id)!.role).toBe('admin');
+      expect(repository.events).toEqual([]);
+    });
+
+    it('should append nothing when the role is already the one asked', async () => {
+      const auditor = await given('auditor');
+      const admin = await given('admin');
+      await expect(service.changeRole(as(admin), { userId: auditor.id, role: 'auditor' })).resolves.toMatchObject({
+        role: 'auditor',
+      });
       expect(repository.events).toEqual([]);
     });
   });
 
   describe('list', () => {
-    it('should list users, newest first, for user:list only', async () => {
+    it('should forbid listing users to a role without user:list', async () => {
       const ada = await given('user');
+      const auditor = await given('auditor');
+      for (const actor of [ada, auditor]) {
+        await expect(service.list(as(actor), {})).rejects.toMatchObject({ code: UserErrorCodes.forbidden });
+      }
+    });
+
+    it('should answer the page asked with the total of matches, for user:list', async () => {
+      await given('user');
       const admin = await given('admin');
-      await expect(service.list(as(ada), {})).rejects.toMatchObject({ code: UserErrorCodes.forbidden });
       const page = await service.list(as(admin), { limit: 1 });
       expect(page).toMatchObject({ total: 2, page: 1, limit: 1, items: [{ id: admin.id }] });
       expect(repository.events).toEqual([]);
