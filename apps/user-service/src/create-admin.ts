@@ -101,8 +101,7 @@ async function main(args: string[]): Promise<void> {
       retentionMs: config.idempotency.retentionMs,
     });
     const users = new UserService(
-      dataSource,
-      createUserRepository(config.pii),
+      createUserRepository(dataSource, config.pii),
       new PasswordHasher(config.bcryptCost),
       idempotency,
       new TransactionalOutbox(USER_OUTBOX_TABLE),

@@ -57,8 +57,7 @@ async function main(): Promise<void> {
     });
     const created = await seedDevUsers(
       new UserService(
-        dataSource,
-        createUserRepository(config.pii),
+        createUserRepository(dataSource, config.pii),
         new PasswordHasher(config.bcryptCost),
         idempotency,
         new TransactionalOutbox(USER_OUTBOX_TABLE),

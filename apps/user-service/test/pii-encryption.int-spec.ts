@@ -29,17 +29,11 @@ describe('email column encryption (PostgreSQL)', () => {
     PII_ENCRYPTION_KEY_ID: second.PII_ENCRYPTION_KEY_ID,
   };
   const service = (env: KeyEnv) => {
-    const users = new TypeOrmUserRepository(new FieldCipher(keysOf(env)));
+    const users = new TypeOrmUserRepository(dataSource, new FieldCipher(keysOf(env)));
     const idempotency = new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 });
     return {
       users,
-      service: new UserService(
-        dataSource,
-        users,
-        new PasswordHasher(4),
-        idempotency,
-        new TransactionalOutbox(USER_OUTBOX_TABLE),
-      ),
+      service: new UserService(users, new PasswordHasher(4), idempotency, new TransactionalOutbox(USER_OUTBOX_TABLE)),
     };
   };
   const stored = async (): Promise<{ id: string; email_ciphertext: string; email_lookup: string }[]> =>

@@ -59,8 +59,7 @@ describe('UserService (PostgreSQL, runtime role)', () => {
     app = await connect(dbConfig(DATABASE_URL));
     hasher = new PasswordHasher(4);
     users = new UserService(
-      app,
-      createUserRepository(fieldEncryptionKeys()),
+      createUserRepository(app, fieldEncryptionKeys()),
       hasher,
       new IdempotencyRecords({ table: USER_IDEMPOTENCY_TABLE, retentionMs: 86_400_000 }),
       new TransactionalOutbox(USER_OUTBOX_TABLE),

@@ -33,7 +33,7 @@ export class UserModule {
       providers: [
         { provide: AuthenticateThrottle, useValue: options.authenticateThrottle },
         { provide: PasswordHasher, useValue: new PasswordHasher(options.bcryptCost) },
-        { provide: UserRepository, useValue: createUserRepository(options.fieldKeys) },
+        { provide: UserRepository, useValue: createUserRepository(options.dataSource, options.fieldKeys) },
         { provide: TransactionalOutbox, useValue: new TransactionalOutbox(USER_OUTBOX_TABLE) },
         {
           provide: UserService,
@@ -42,7 +42,7 @@ export class UserModule {
             hasher: PasswordHasher,
             idempotency: IdempotencyRecords,
             outbox: TransactionalOutbox,
-          ) => new UserService(options.dataSource, users, hasher, idempotency, outbox),
+          ) => new UserService(users, hasher, idempotency, outbox),
           inject: [UserRepository, PasswordHasher, IdempotencyRecords, TransactionalOutbox],
         },
       ],

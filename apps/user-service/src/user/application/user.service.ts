@@ -21,7 +21,7 @@ import {
 import { idempotentRequest, IdempotencyRecords, idempotencyKeyReused } from '@taskflow/idempotency';
 import { validatePayload } from '@taskflow/nest-kit';
 import { OutboxEvent, TransactionalOutbox } from '@taskflow/outbox';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { canEditProfile, mergeProfile, normalizeEmail, Profile, User } from '../domain/user';
 import { PasswordHasher } from './password-hasher';
 import { emailTaken, forbidden, invalidCredentials, unauthenticated, userNotFound } from './user.errors';
@@ -44,17 +44,16 @@ export interface RoleGrantRequest {
   correlationId?: string;
 }
 
-const UNIQUE_VIOLATION = '23505';
 const DEFAULT_PAGE_SIZE = 20;
 type Actor = NonNullable<RpcContext['actor']>;
 
 /**
- * The user use cases. Every write and the event it causes commit in one transaction (outbox);
- * plain reads may be served by a read replica, reads that precede a write go to the primary.
+ * The user use cases, over the {@link UserRepository} port (no database here: unit-tested against an in-memory
+ * repository, user.service.spec.ts). Every write and the event it causes commit in one `users.transaction`
+ * (outbox); plain reads may be served by a read replica, reads that must see the latest commit go to the primary.
  */
 export class UserService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly idempotency: IdempotencyRecords,
@@ -80,39 +79,34 @@ export class UserService {
       const user = await this.users.findById(manager, stored.id);
       if (!user || !(await this.hasher.verify(data.password, user.passwordHash))) throw idempotencyKeyReused();
     };
-    try {
-      return await this.dataSource.transaction((manager) =>
-        this.idempotency.once(
-          manager,
-          keyed,
-          async () => {
-            const profile = mergeProfile({}, { ...data.profile }).profile;
-            const user = await this.users.insert(manager, { email, passwordHash, role, profile });
-            await this.emit(
-              manager,
-              ctx,
-              { definition: Events.UserRegistered, entityId: user.id, payload: { userId: user.id, email, role } },
-              actorId ?? user.id,
-            );
-            return toView(user);
-          },
-          (stored) => samePassword(manager, stored),
-        ),
-      );
-    } catch (error) {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw emailTaken();
-      throw error;
-    }
+    return this.users.transaction((manager) =>
+      this.idempotency.once(
+        manager,
+        keyed,
+        async () => {
+          const profile = mergeProfile({}, { ...data.profile }).profile;
+          const user = await this.users.insert(manager, { email, passwordHash, role, profile });
+          await this.emit(
+            manager,
+            ctx,
+            { definition: Events.UserRegistered, entityId: user.id, payload: { userId: user.id, email, role } },
+            actorId ?? user.id,
+          );
+          return toView(user);
+        },
+        (stored) => samePassword(manager, stored),
+      ),
+    );
   }
 
   async authenticate(ctx: RpcContext, data: AuthenticateData): Promise<UserView> {
     // Primary: a login right after registering must see the new row even if replicas lag.
-    const user = await this.onPrimary((manager) => this.users.findByEmail(manager, data.email));
+    const user = await this.users.read('primary', (manager) => this.users.findByEmail(manager, data.email));
     const valid = user
       ? await this.hasher.verify(data.password, user.passwordHash)
       : await this.hasher.verifyDummy(data.password);
     if (!user || !valid) throw invalidCredentials();
-    await this.dataSource.transaction((manager) =>
+    await this.users.transaction((manager) =>
       this.emit(
         manager,
         { ...ctx, sessionId: data.sessionId },
@@ -126,7 +120,7 @@ export class UserService {
   async recordLogout(ctx: RpcContext, data: RecordLogoutData): Promise<{ ok: true }> {
     const actor = requireActor(ctx);
     if (!canEditProfile(actor, data.userId)) throw forbidden("record another user's logout");
-    await this.dataSource.transaction(async (manager) => {
+    await this.users.transaction(async (manager) => {
       if (!(await this.users.findById(manager, data.userId))) throw userNotFound(data.userId);
       await this.emit(
         manager,
@@ -143,20 +137,20 @@ export class UserService {
 
   async getById(ctx: RpcContext, data: GetUserByIdData): Promise<UserView> {
     requireActor(ctx);
-    const user = await this.users.findById(this.dataSource.manager, data.id);
+    const user = await this.users.read('replica', (manager) => this.users.findById(manager, data.id));
     if (!user) throw userNotFound(data.id);
     return toView(user);
   }
 
   async getManyByIds(ctx: RpcContext, data: GetUsersByIdsData): Promise<UserView[]> {
     requireActor(ctx);
-    return (await this.users.findManyByIds(this.dataSource.manager, data.ids)).map(toView);
+    return (await this.users.read('replica', (manager) => this.users.findManyByIds(manager, data.ids))).map(toView);
   }
 
   async updateProfile(ctx: RpcContext, data: UpdateProfileData): Promise<UserView> {
     const actor = requireActor(ctx);
     if (!canEditProfile(actor, data.userId)) throw forbidden("update another user's profile");
-    return this.dataSource.transaction(async (manager) => {
+    return this.users.transaction(async (manager) => {
       const user = await this.lockUser(manager, data.userId);
       const { profile, changed } = mergeProfile(user.profile, { ...data.profile });
       if (changed.length === 0) return toView(user);
@@ -175,7 +169,7 @@ export class UserService {
     if (!hasPermission(actor.role, 'user:change-role')) throw forbidden('change roles');
     // An admin demoting themself could leave the system without any admin.
     if (actor.id === data.userId) throw forbidden('change your own role');
-    return this.dataSource.transaction(async (manager) => {
+    return this.users.transaction(async (manager) => {
       const user = await this.lockUser(manager, data.userId);
       if (user.role === data.role) return toView(user);
       const updated = await this.users.update(manager, user, { role: data.role });
@@ -193,12 +187,9 @@ export class UserService {
     if (!hasPermission(actor.role, 'user:list')) throw forbidden('list users');
     const page = query.page ?? 1;
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const { items, total } = await this.users.list(this.dataSource.manager, {
-      role: query.role,
-      search: query.search,
-      page,
-      limit,
-    });
+    const { items, total } = await this.users.read('replica', (manager) =>
+      this.users.list(manager, { role: query.role, search: query.search, page, limit }),
+    );
     return { items: items.map(toView), total, page, limit };
   }
 
@@ -231,7 +222,7 @@ export class UserService {
 
   /** Creates a user unless the email exists; used by the dev seed. Returns null when it already existed. */
   async createIfAbsent(email: string, password: string, role: UserRole, profile: Profile): Promise<UserView | null> {
-    const exists = await this.onPrimary((manager) => this.users.findByEmail(manager, email));
+    const exists = await this.users.read('primary', (manager) => this.users.findByEmail(manager, email));
     if (exists) return null;
     try {
       return await this.register({}, { email, password, profile }, role);
@@ -243,7 +234,7 @@ export class UserService {
 
   /** The role change of `grantRole`; null when the email is unknown. */
   private promote(ctx: RpcContext, request: RoleGrantRequest): Promise<RoleGrant | null> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.users.transaction(async (manager) => {
       const user = await this.users.findByEmail(manager, request.email, { lock: true });
       if (!user) return null;
       if (user.role === request.role) return { outcome: 'unchanged', user: toView(user) };
@@ -267,15 +258,6 @@ export class UserService {
     const user = await this.users.findById(manager, id, { lock: true });
     if (!user) throw userNotFound(id);
     return user;
-  }
-
-  private async onPrimary<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner('master');
-    try {
-      return await fn(runner.manager);
-    } finally {
-      await runner.release();
-    }
   }
 
   /** Appends `event` in the transaction of `manager`; its actor is the caller, else `fallbackActorId`. */

@@ -1,4 +1,5 @@
-import { EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { emailTaken } from '../../application/user.errors';
 import { NewUser, UserListFilter, UserRepository } from '../../application/user.repository';
 import { normalizeEmail, User } from '../../domain/user';
 import { FieldCipher } from '../crypto/field-cipher';
@@ -8,13 +9,31 @@ import { UserOrmEntity } from './user.orm-entity';
 export const EMAIL_COLUMN = 'users.email';
 
 /**
- * The TypeORM adapter of {@link UserRepository}. Emails are encrypted on the way in and decrypted on the way out
- * (`FieldCipher`); lookups and uniqueness use the blind index of the normalised email, so PostgreSQL never holds
- * an email in clear.
+ * The TypeORM adapter of {@link UserRepository} over user-service's `dataSource`. Emails are encrypted on the way in
+ * and decrypted on the way out (`FieldCipher`); lookups and uniqueness use the blind index of the normalised email,
+ * so PostgreSQL never holds an email in clear.
  */
 export class TypeOrmUserRepository extends UserRepository {
-  constructor(private readonly cipher: FieldCipher) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cipher: FieldCipher,
+  ) {
     super();
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async read<T>(target: 'primary' | 'replica', work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    // The data source's own manager sends TypeORM's reads to a replica (its default for reads with replication).
+    if (target === 'replica') return work(this.dataSource.manager);
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      return await work(runner.manager);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** The blind index of an email as the client sent it. */
@@ -42,15 +61,21 @@ export class TypeOrmUserRepository extends UserRepository {
 
   async insert(manager: EntityManager, user: NewUser): Promise<User> {
     const email = normalizeEmail(user.email);
-    const row = await manager.save(
-      manager.create(UserOrmEntity, {
-        emailCiphertext: this.cipher.encrypt(email, EMAIL_COLUMN),
-        emailLookup: this.cipher.blindIndex(email, EMAIL_COLUMN),
-        passwordHash: user.passwordHash,
-        role: user.role,
-        profile: user.profile,
-      }),
-    );
+    const row = await manager
+      .save(
+        manager.create(UserOrmEntity, {
+          emailCiphertext: this.cipher.encrypt(email, EMAIL_COLUMN),
+          emailLookup: this.cipher.blindIndex(email, EMAIL_COLUMN),
+          passwordHash: user.passwordHash,
+          role: user.role,
+          profile: user.profile,
+        }),
+      )
+      .catch((error: unknown) => {
+        // The only unique key a new row can break is the email's blind index (`id` is generated).
+        if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw emailTaken();
+        throw error;
+      });
     return this.toDomain(row);
   }
 
@@ -95,4 +120,5 @@ export class TypeOrmUserRepository extends UserRepository {
   }
 }
 
+const UNIQUE_VIOLATION = '23505';
 const LOCK = { lock: { mode: 'pessimistic_write' as const } };

@@ -1,8 +1,9 @@
 import { FieldEncryptionKeys } from '@taskflow/config';
+import type { DataSource } from 'typeorm';
 import { FieldCipher } from '../crypto/field-cipher';
 import { TypeOrmUserRepository } from './typeorm-user.repository';
 
-/** The user store with the configured email encryption keys (`PII_*`). */
-export function createUserRepository(keys: FieldEncryptionKeys): TypeOrmUserRepository {
-  return new TypeOrmUserRepository(new FieldCipher(keys));
+/** The user store on `dataSource` with the configured email encryption keys (`PII_*`). */
+export function createUserRepository(dataSource: DataSource, keys: FieldEncryptionKeys): TypeOrmUserRepository {
+  return new TypeOrmUserRepository(dataSource, new FieldCipher(keys));
 }
