@@ -189,6 +189,32 @@ describe('api-gateway (real Redis, fake services)', () => {
       }
     });
 
+    it('should refuse a form, text/plain or UTF-16 body with 415 REQUEST.UNSUPPORTED_MEDIA_TYPE and create nothing', async () => {
+      const before = backend.count('task.create');
+      for (const [contentType, payload] of [
+        ['application/x-www-form-urlencoded', 'title=x'],
+        ['text/plain', '{"title":"x"}'],
+        ['application/json; charset=utf-16', '{"title":"x"}'],
+      ]) {
+        const response = await gateway.inject({
+          method: 'POST',
+          url: '/api/v1/tasks',
+          headers: { ...alice.auth, 'content-type': contentType },
+          payload,
+        });
+        expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 415 });
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.json()).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+      }
+      expect(backend.count('task.create')).toBe(before);
+      const empty = await gateway.inject({
+        method: 'DELETE',
+        url: '/api/v1/tasks/00000000-0000-4000-8000-000000000000',
+        headers: { ...alice.auth, 'content-type': 'application/json', 'if-match': '"v1"' },
+      });
+      expect(empty.statusCode).not.toBe(415);
+    });
+
     it('should reject a malformed task id with 400', async () => {
       const response = await gateway.inject({ method: 'GET', url: '/api/v1/tasks/not-a-uuid', headers: alice.auth });
       expect(response.statusCode).toBe(400);
