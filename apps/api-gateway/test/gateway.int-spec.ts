@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
-import { TaskRpc, UserRpc } from '@taskflow/contracts';
+import { TASK_DESCRIPTION_MAX, TaskRpc, UserRpc } from '@taskflow/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
@@ -167,9 +167,10 @@ describe('api-gateway (real Redis, fake services)', () => {
         method: 'POST',
         url: '/api/v1/tasks',
         headers: alice.auth,
-        payload: { title: 'x'.repeat(200_000) },
+        payload: { title: 'x'.repeat(300_000) },
       });
       expect(big.statusCode).toBe(413);
+      expect(big.json()).toMatchObject({ code: 'REQUEST.TOO_LARGE', detail: expect.stringContaining('262144 bytes') });
       const xml = await gateway.inject({
         method: 'POST',
         url: '/api/v1/tasks',
@@ -187,6 +188,23 @@ describe('api-gateway (real Redis, fake services)', () => {
       for (const response of [big, xml, broken]) {
         expect(response.headers['content-type']).toContain('application/problem+json');
       }
+    });
+
+    it('should accept a description of TASK_DESCRIPTION_MAX code points written with \\u escapes (json.dumps)', async () => {
+      const description = '😀'.repeat(TASK_DESCRIPTION_MAX);
+      const escaped = JSON.stringify({ title: 'escaped', description }).replace(
+        /[\u0080-\uffff]/g,
+        (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      expect(Buffer.byteLength(escaped)).toBeGreaterThan(100_000);
+      const response = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        payload: escaped,
+      });
+      expect(response.statusCode).toBe(201);
+      expect(response.json().description).toBe(description);
     });
 
     it('should refuse a form, text/plain or UTF-16 body with 415 REQUEST.UNSUPPORTED_MEDIA_TYPE and create nothing', async () => {

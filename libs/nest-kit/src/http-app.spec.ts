@@ -138,6 +138,12 @@ describe('createHttpApp', () => {
     const big = await inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(500) } });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
+    expect(big.json()).toMatchObject({
+      status: 413,
+      code: 'REQUEST.TOO_LARGE',
+      detail: expect.stringContaining('200 bytes'),
+      limitBytes: 200,
+    });
   });
 
   it('should refuse a body that is not application/json in UTF-8 with 415 problem+json, before parsing it', async () => {
