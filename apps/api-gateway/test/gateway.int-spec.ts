@@ -436,6 +436,27 @@ describe('api-gateway (real Redis, fake services)', () => {
       expect(ok.headers.etag).toBe('"v2"');
     });
 
+    it('should match an If-Match list when any tag is the current version, and refuse a malformed one with 400', async () => {
+      const task = await createTask(alice.auth);
+      const url = `/api/v1/tasks/${task.id}`;
+      const patch = (ifMatch: string, title: string) =>
+        gateway.inject({ method: 'PATCH', url, headers: { ...alice.auth, 'if-match': ifMatch }, payload: { title } });
+      const garbage = await patch('garbage', 'x');
+      expect(garbage.statusCode).toBe(400);
+      expect(garbage.headers['content-type']).toContain('application/problem+json');
+      expect(garbage.json().errors).toEqual([expect.objectContaining({ field: 'If-Match' })]);
+      const missed = await patch('"v7", "v9"', 'x');
+      expect(missed.statusCode).toBe(412);
+      expect(missed.json()).toMatchObject({ code: 'TASK.PRECONDITION_FAILED', currentVersion: 1 });
+      const listed = await patch('"v0", "v1", "v3"', 'listed');
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toMatchObject({ title: 'listed', version: 2 });
+      expect(listed.headers.etag).toBe('"v2"');
+      const any = await patch('*', 'any');
+      expect(any.statusCode).toBe(200);
+      expect(any.headers.etag).toBe('"v3"');
+    });
+
     it('should answer a stale body version with 409 and the current version', async () => {
       const task = await createTask(alice.auth);
       const response = await gateway.inject({
