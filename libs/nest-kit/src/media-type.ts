@@ -21,7 +21,7 @@ export const JSON_BODY_TYPES: (string | RegExp)[] = [
 export function hasBody(headers: IncomingHttpHeaders): boolean {
   if (headers['transfer-encoding'] !== undefined) return true;
   const length = headers['content-length'];
-  return length !== undefined && length.trim() !== '0';
+  return length !== undefined && Number(length) !== 0;
 }
 
 /**
