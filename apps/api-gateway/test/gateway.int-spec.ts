@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { CacheKeys, CacheTtl } from '@taskflow/cache';
-import { TaskRpc, UserRpc } from '@taskflow/contracts';
+import { TASK_DESCRIPTION_MAX, TaskRpc, UserRpc } from '@taskflow/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { FakeBackend, startFakeBackend } from './support/fake-services';
@@ -167,9 +167,10 @@ describe('api-gateway (real Redis, fake services)', () => {
         method: 'POST',
         url: '/api/v1/tasks',
         headers: alice.auth,
-        payload: { title: 'x'.repeat(200_000) },
+        payload: { title: 'x'.repeat(300_000) },
       });
       expect(big.statusCode).toBe(413);
+      expect(big.json()).toMatchObject({ code: 'REQUEST.TOO_LARGE', detail: expect.stringContaining('262144 bytes') });
       const xml = await gateway.inject({
         method: 'POST',
         url: '/api/v1/tasks',
@@ -187,6 +188,49 @@ describe('api-gateway (real Redis, fake services)', () => {
       for (const response of [big, xml, broken]) {
         expect(response.headers['content-type']).toContain('application/problem+json');
       }
+    });
+
+    it('should accept a description of TASK_DESCRIPTION_MAX code points written with \\u escapes (json.dumps)', async () => {
+      const description = '😀'.repeat(TASK_DESCRIPTION_MAX);
+      const escaped = JSON.stringify({ title: 'escaped', description }).replace(
+        /[\u0080-\uffff]/g,
+        (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      expect(Buffer.byteLength(escaped)).toBeGreaterThan(100_000);
+      const response = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/tasks',
+        headers: { ...alice.auth, 'content-type': 'application/json' },
+        payload: escaped,
+      });
+      expect(response.statusCode).toBe(201);
+      expect(response.json().description).toBe(description);
+    });
+
+    it('should refuse a form, text/plain or UTF-16 body with 415 REQUEST.UNSUPPORTED_MEDIA_TYPE and create nothing', async () => {
+      const before = backend.count('task.create');
+      for (const [contentType, payload] of [
+        ['application/x-www-form-urlencoded', 'title=x'],
+        ['text/plain', '{"title":"x"}'],
+        ['application/json; charset=utf-16', '{"title":"x"}'],
+      ]) {
+        const response = await gateway.inject({
+          method: 'POST',
+          url: '/api/v1/tasks',
+          headers: { ...alice.auth, 'content-type': contentType },
+          payload,
+        });
+        expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 415 });
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.json()).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+      }
+      expect(backend.count('task.create')).toBe(before);
+      const empty = await gateway.inject({
+        method: 'DELETE',
+        url: '/api/v1/tasks/00000000-0000-4000-8000-000000000000',
+        headers: { ...alice.auth, 'content-type': 'application/json', 'if-match': '"v1"' },
+      });
+      expect(empty.statusCode).not.toBe(415);
     });
 
     it('should reject a malformed task id with 400', async () => {
@@ -390,6 +434,27 @@ describe('api-gateway (real Redis, fake services)', () => {
       });
       expect(ok.statusCode).toBe(200);
       expect(ok.headers.etag).toBe('"v2"');
+    });
+
+    it('should match an If-Match list when any tag is the current version, and refuse a malformed one with 400', async () => {
+      const task = await createTask(alice.auth);
+      const url = `/api/v1/tasks/${task.id}`;
+      const patch = (ifMatch: string, title: string) =>
+        gateway.inject({ method: 'PATCH', url, headers: { ...alice.auth, 'if-match': ifMatch }, payload: { title } });
+      const garbage = await patch('garbage', 'x');
+      expect(garbage.statusCode).toBe(400);
+      expect(garbage.headers['content-type']).toContain('application/problem+json');
+      expect(garbage.json().errors).toEqual([expect.objectContaining({ field: 'If-Match' })]);
+      const missed = await patch('"v7", "v9"', 'x');
+      expect(missed.statusCode).toBe(412);
+      expect(missed.json()).toMatchObject({ code: 'TASK.PRECONDITION_FAILED', currentVersion: 1 });
+      const listed = await patch('"v0", "v1", "v3"', 'listed');
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toMatchObject({ title: 'listed', version: 2 });
+      expect(listed.headers.etag).toBe('"v2"');
+      const any = await patch('*', 'any');
+      expect(any.statusCode).toBe(200);
+      expect(any.headers.etag).toBe('"v3"');
     });
 
     it('should answer a stale body version with 409 and the current version', async () => {

@@ -239,6 +239,16 @@ describe('user-service over TCP (end to end)', () => {
       expect(reply.err).toMatchObject({ kind: 'validation', code: 'USER.VALIDATION_FAILED' });
     });
 
+    it('should answer an unknown pattern exactly as a known one without a credential (operations not listable)', async () => {
+      const id = randomUUID();
+      const known = await rawTcpCall(rpcPort, { pattern: UserRpc.changeRole.pattern, data: {}, id });
+      expect(known.err).toMatchObject({ kind: 'unauthorized', code: 'RPC.CREDENTIAL_INVALID' });
+      for (const pattern of ['user.deleteEverything', 'task.delete', 'user.changeRole ', '']) {
+        const unknown = await rawTcpCall(rpcPort, { pattern, data: {}, id });
+        expect({ pattern, unknown }).toEqual({ pattern, unknown: known });
+      }
+    });
+
     it('should refuse a call with no credential, a forged one, or one minted for another service', async () => {
       const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
       const forged = jwt.sign({ sub: forgedAdmin.id, role: 'admin' }, otherKey, {

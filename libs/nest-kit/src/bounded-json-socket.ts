@@ -3,7 +3,10 @@ import type { Socket } from 'node:net';
 
 /** A frame over the limit: its connection is destroyed (the peer may not be trusted to read a FIN). */
 export class RpcFrameTooLargeError extends Error {
-  constructor(readonly size: number, readonly limit: number) {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
     super(`RPC frame of ${size} characters exceeds the limit of ${limit}`);
     this.name = 'RpcFrameTooLargeError';
   }

@@ -5,6 +5,10 @@ import { freePort } from '@taskflow/testing';
 import { connect, Socket } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { DrainingTcpServer } from './draining-tcp-server';
+import { createLogger } from './logger';
+import { RpcController } from './rpc-error.filter';
+import { credentialInvalid } from './rpc-request';
+import { SERVICE_LOGGER } from './service-logger';
 
 @Controller()
 class EchoController {
@@ -126,5 +130,103 @@ describe('DrainingTcpServer limits: simultaneous connections', () => {
       for (const socket of held) socket.destroy();
       await service.close();
     }
+  });
+});
+
+/**
+ * Sends raw text on a fresh connection; resolves with what the server wrote: its first whole reply frame, or
+ * everything until it closed the connection or `waitMs` passed.
+ */
+async function rawExchange(port: number, text: string, waitMs = 1000): Promise<string> {
+  const socket = await open(port);
+  let received = '';
+  socket.setEncoding('utf8');
+  const replied = new Promise<void>((resolve) =>
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const hash = received.indexOf('#');
+      if (hash !== -1 && received.length >= hash + 1 + Number(received.slice(0, hash))) resolve();
+    }),
+  );
+  const gone = closed(socket);
+  socket.write(text);
+  await Promise.race([replied, gone, new Promise((resolve) => setTimeout(resolve, waitMs))]);
+  socket.destroy();
+  return received;
+}
+
+const frame = (packet: unknown) => {
+  const json = JSON.stringify(packet);
+  return `${json.length}#${json}`;
+};
+
+/** A known operation that, like every service handler (parseRpcRequest), refuses a call without a credential. */
+@RpcController()
+class GuardedController {
+  @MessagePattern('user.changeRole')
+  changeRole() {
+    throw credentialInvalid();
+  }
+}
+
+@Module({
+  controllers: [GuardedController],
+  providers: [{ provide: SERVICE_LOGGER, useValue: createLogger('rpc-test', 'silent') }],
+})
+class GuardedModule {}
+
+describe('DrainingTcpServer towards anonymous peers', () => {
+  let port: number;
+  let service: INestMicroservice;
+  const logged: { level: string; message: string }[] = [];
+  const capture = (level: string) => (message: unknown) => logged.push({ level, message: String(message) });
+
+  beforeAll(async () => {
+    port = await freePort();
+    service = await NestFactory.createMicroservice(GuardedModule, {
+      strategy: new DrainingTcpServer({ host: '127.0.0.1', port, maxFrameBytes: MAX_FRAME, idleTimeoutMs: IDLE_MS }),
+      logger: {
+        log: capture('log'),
+        error: capture('error'),
+        warn: capture('warn'),
+        debug: capture('debug'),
+        verbose: capture('verbose'),
+      },
+    });
+    await service.listen();
+  });
+
+  afterAll(() => service?.close());
+
+  it('answers an unknown pattern byte for byte as a known one without a credential', async () => {
+    const id = 'same-id';
+    const known = await rawExchange(port, frame({ pattern: 'user.changeRole', data: {}, id }));
+    expect(JSON.parse(known.slice(known.indexOf('#') + 1))).toEqual({
+      err: { kind: 'unauthorized', code: 'RPC.CREDENTIAL_INVALID', message: 'The call carries no valid credential.' },
+      isDisposed: true,
+      id,
+    });
+    for (const pattern of ['user.nope', 'task.delete', '', { cmd: 'x' }]) {
+      const unknown = await rawExchange(port, frame({ pattern, data: {}, id }));
+      expect({ pattern, unknown }).toEqual({ pattern, unknown: known });
+    }
+    expect(known).not.toContain('no matching');
+  });
+
+  it('logs a malformed frame as one warn line with the peer address and no stack, and keeps serving', async () => {
+    logged.length = 0;
+    for (const text of ['abc#{}', '5#{nope', `${MAX_FRAME * 2}#{"pattern":"x"`]) {
+      await rawExchange(port, text, 300);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(logged.filter((line) => line.level === 'error')).toEqual([]);
+    const warnings = logged.filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(3);
+    for (const { message } of warnings) {
+      expect(message).toMatch(/^RPC connection from 127\.0\.0\.1:\d+ closed: invalid data \(\w+\)$/);
+    }
+    expect(warnings.map((line) => line.message).join('\n')).not.toMatch(/nope|abc|\n\s+at /);
+    const reply = await rawExchange(port, frame({ pattern: 'user.changeRole', data: {}, id: 'after' }));
+    expect(reply).toContain('RPC.CREDENTIAL_INVALID');
   });
 });

@@ -1,8 +1,18 @@
-import { ServerTCP, TcpSocket } from '@nestjs/microservices';
+import { MessageHandler, ServerTCP, TcpSocket } from '@nestjs/microservices';
 import type { RpcTls } from '@taskflow/config';
 import type { Socket } from 'node:net';
+import { throwError } from 'rxjs';
 import { BoundedJsonSocket } from './bounded-json-socket';
+import { credentialInvalid } from './rpc-request';
 import { rpcServerTlsOptions } from './rpc-tls';
+
+/**
+ * The handler of every pattern the service does not have: it answers what a known pattern answers a caller
+ * without a credential (RPC.CREDENTIAL_INVALID, through Nest's own reply path, so the packets are alike byte for
+ * byte), where Nest would say "There is no matching message handler" and let an anonymous peer list the
+ * operations. An event (no reply) to an unknown pattern is dropped without a log line.
+ */
+const UNKNOWN_PATTERN: MessageHandler = async () => throwError(() => credentialInvalid().toRpcBody());
 
 /** Where an RPC listener binds and what one connection may hold (libs/config rpcTransportSpec). */
 export interface RpcListenerOptions {
@@ -69,6 +79,30 @@ export class DrainingTcpServer extends ServerTCP {
   override listen(callback: (error?: unknown) => void): void {
     this.server.maxConnections = this.maxConnections;
     super.listen(callback);
+  }
+
+  /** The service's handler of `pattern`, or UNKNOWN_PATTERN's answer: unknown looks like unauthenticated. */
+  override getHandlerByPattern(pattern: string): MessageHandler {
+    return super.getHandlerByPattern(pattern) ?? UNKNOWN_PATTERN;
+  }
+
+  /**
+   * Nest's `bindHandler`, but a connection's framing or socket error (any peer can send a corrupt length, bad
+   * JSON, an oversized frame; the connection is destroyed) is one warn line naming the peer and the error's class,
+   * not an error-level InvalidTcpDataReceptionException with its stack: an anonymous peer cannot flood the error
+   * log. The error's message is not logged: it may quote the peer's bytes.
+   */
+  override bindHandler(socket: Socket): void {
+    this.trackOpenSocket(socket);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const json = this.getSocketInstance(socket);
+    json.on('message', (message: unknown) =>
+      this.handleMessage(json, message).catch((error: unknown) => this.handleError(error as string)),
+    );
+    json.on('error', (error: unknown) => {
+      const kind = error instanceof Error ? error.constructor.name : typeof error;
+      this.logger.warn(`RPC connection from ${peer} closed: invalid data (${kind})`);
+    });
   }
 
   override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<unknown> {

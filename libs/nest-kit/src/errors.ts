@@ -38,6 +38,8 @@ export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   precondition_failed: 412,
+  too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   precondition_required: 428,
   rate_limited: 429,

@@ -138,6 +138,53 @@ describe('createHttpApp', () => {
     const big = await inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(500) } });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
+    expect(big.json()).toMatchObject({
+      status: 413,
+      code: 'REQUEST.TOO_LARGE',
+      detail: expect.stringContaining('200 bytes'),
+      limitBytes: 200,
+    });
+  });
+
+  it('should refuse a body that is not application/json in UTF-8 with 415 problem+json, before parsing it', async () => {
+    for (const contentType of [
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'application/jsonx',
+      undefined,
+    ]) {
+      const response = await inject({
+        method: 'POST',
+        url: '/echo',
+        headers: contentType ? { 'content-type': contentType } : {},
+        payload: contentType?.startsWith('application/x-www') ? 'name=x' : '{"name":"x"}',
+      });
+      expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 415 });
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({
+        status: 415,
+        code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+        detail: expect.stringContaining('application/json'),
+      });
+    }
+    for (const contentType of [
+      'application/json',
+      'Application/JSON; Charset="UTF-8"',
+      'application/merge-patch+json',
+    ]) {
+      const response = await inject({
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': contentType },
+        payload: '{"name":"x"}',
+      });
+      expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 201 });
+    }
+    // No body: the media type is not looked at (an empty body with a JSON type is no body either).
+    const get = await inject({ method: 'GET', url: '/echo/x', headers: { 'content-type': 'text/plain' } });
+    expect(get.statusCode).toBe(200);
   });
 
   it('should refuse a JSON body that is not UTF-8 with 400 REQUEST.INVALID_ENCODING, not read it with U+FFFD', async () => {

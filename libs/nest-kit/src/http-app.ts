@@ -12,6 +12,7 @@ import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from '
 import { exceedsDepth } from './json-depth';
 import { nestLogger } from './logger';
 import { ListenAddress, managementServer } from './management';
+import { hasBody, JSON_BODY_TYPES, unsupportedMediaType } from './media-type';
 import { AppMetrics } from './metrics';
 import { problem, ProblemDetailsFilter, toProblem } from './problem-details.filter';
 import { acceptOrCreateCorrelationId, CORRELATION_HEADER, runWithContext } from './request-context';
@@ -75,6 +76,8 @@ export async function createHttpApp(module: Type<unknown>, options: HttpAppOptio
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: nestLogger(options.logger),
     bufferLogs: false,
+    // Nest would add a form (application/x-www-form-urlencoded) parser: the API reads JSON only (installRequestHooks).
+    bodyParser: false,
   });
   installRequestHooks(app, options.logger, headers);
   app.useGlobalFilters(new ProblemDetailsFilter(options.logger));
@@ -89,26 +92,29 @@ function installRequestHooks(app: NestFastifyApplication, logger: Logger, header
   // Many generated clients send `Content-Type: application/json` on every request, also a DELETE without a
   // body: an empty body is no body. Bytes that are not UTF-8 are refused, not decoded with U+FFFD; anything
   // else goes to Fastify's own parser (prototype-poisoning checks).
+  // The only parsers are ours: Fastify's own text/plain one would hand a string body to the handlers.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>(
-    'application/json',
-    { bodyLimit: fastify.initialConfig.bodyLimit },
-    (request, body, done) => {
+  fastify.removeAllContentTypeParsers();
+  for (const type of JSON_BODY_TYPES) {
+    app.useBodyParser<RawServerDefault>(type, { bodyLimit: fastify.initialConfig.bodyLimit }, (request, body, done) => {
       if (body.length === 0) return done(null, undefined);
       if (!isUtf8(body as unknown as Buffer)) return done(invalidBodyEncoding(), undefined);
       parseJson(request, body as unknown as string, done);
-    },
-  );
+    });
+  }
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers);
     const correlationId = acceptOrCreateCorrelationId(request.headers[CORRELATION_HEADER]);
     request.headers[CORRELATION_HEADER] = correlationId;
     void reply.header(CORRELATION_HEADER, correlationId);
     runWithContext({ correlationId }, () => {
-      // Before the query parser replaces invalid percent-encoded UTF-8 with U+FFFD.
-      const badEncoding = urlEncodingError(request.url);
-      if (!badEncoding) return done();
-      void reply.status(400).header('content-type', 'application/problem+json').send(toProblem(badEncoding));
+      // Before the query parser replaces invalid percent-encoded UTF-8 with U+FFFD, and before a body is read.
+      const refused =
+        urlEncodingError(request.url) ??
+        (hasBody(request.headers) ? unsupportedMediaType(request.headers['content-type']) : undefined);
+      if (!refused) return done();
+      const body = toProblem(refused);
+      void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
     });
   });
   fastify.addHook('preValidation', (request, reply, done) => {

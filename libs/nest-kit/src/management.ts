@@ -82,7 +82,12 @@ function routeManagement(server: FastifyInstance, registry: HealthRegistry, metr
     return reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   });
   server.addHook('onResponse', (request, reply, done) => {
-    metrics.observeHttp(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeHttp(
+      request.routeOptions.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 }

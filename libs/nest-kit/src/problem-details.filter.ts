@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { CommonErrorCodes, FieldError, isRpcErrorBody } from '@taskflow/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { bodyTooLarge } from './body-limit';
 import { databaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { databaseClientError } from './database-errors';
 import { AppError, HTTP_STATUS_BY_KIND } from './errors';
@@ -100,7 +101,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const body = toProblem(exception);
+    const body = toProblem(bodyTooLarge(exception, request) ?? exception);
     if (body.code === CommonErrorCodes.databaseUnavailable) {
       this.logger.warn(
         { err: exception, method: request?.method, url: request?.url },

@@ -82,9 +82,16 @@ function authenticate(
     typeof credential === 'string' && credential.length <= CREDENTIAL_MAX_LENGTH
       ? callers.verify(credential)
       : undefined;
-  if (!caller)
-    throw new AppError('unauthorized', CommonErrorCodes.credentialInvalid, 'The call carries no valid credential.');
+  if (!caller) throw credentialInvalid();
   return { caller, envelope: request as Record<string, unknown> };
+}
+
+/**
+ * The one answer to a call without a valid credential: `unauthorized` `RPC.CREDENTIAL_INVALID`. DrainingTcpServer
+ * answers an unknown pattern with it too, so an anonymous peer cannot tell which operations exist.
+ */
+export function credentialInvalid(): AppError {
+  return new AppError('unauthorized', CommonErrorCodes.credentialInvalid, 'The call carries no valid credential.');
 }
 
 const CORRELATION_ID = Symbol('correlationId');

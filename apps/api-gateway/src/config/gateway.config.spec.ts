@@ -1,7 +1,7 @@
 import { generateRpcCertificates } from '@taskflow/infra';
 import { signingKeyEnv } from '@taskflow/testing';
 import { generateKeyPairSync } from 'node:crypto';
-import { loadGatewayConfig } from './gateway.config';
+import { DEFAULT_BODY_LIMIT_BYTES, LARGEST_VALID_BODY_BYTES, loadGatewayConfig } from './gateway.config';
 
 const KEYS = signingKeyEnv();
 const { JWT_PRIVATE_KEY } = KEYS;
@@ -12,6 +12,23 @@ const RPC_TLS_ENV = {
   RPC_TLS_CERT: CERTS.clients['api-gateway'].cert,
   RPC_TLS_KEY: CERTS.clients['api-gateway'].key,
 };
+
+describe('the default body limit', () => {
+  it('should be 256 KiB and hold the largest valid task body with every code point escaped', () => {
+    expect(DEFAULT_BODY_LIMIT_BYTES).toBe(256 * 1024);
+    expect(loadGatewayConfig({ ...KEYS }).http.bodyLimitBytes).toBe(DEFAULT_BODY_LIMIT_BYTES);
+    const escaped = (codePoints: number) =>
+      JSON.stringify('😀'.repeat(codePoints)).replace(
+        /[\u0080-\uffff]/g,
+        (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+    const body =
+      `{"title":${escaped(255)},"description":${escaped(10_000)},"priority":"urgent",` +
+      '"assigneeId":"00000000-0000-4000-8000-000000000000","dueDate":"2026-12-31T23:59:59.999+14:00"}';
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(LARGEST_VALID_BODY_BYTES);
+    expect(LARGEST_VALID_BODY_BYTES).toBeLessThan(DEFAULT_BODY_LIMIT_BYTES);
+  });
+});
 
 describe('gateway config profiles', () => {
   it('should serve /docs and log at debug in development', () => {

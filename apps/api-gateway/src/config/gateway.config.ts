@@ -1,4 +1,5 @@
 import { KeyObject } from 'node:crypto';
+import { TASK_DESCRIPTION_MAX, TASK_TITLE_MAX } from '@taskflow/contracts';
 import {
   byProfile,
   ConfigError,
@@ -21,6 +22,24 @@ import {
   verificationKeysSpec,
 } from '@taskflow/config';
 
+/** Bytes of one code point at its longest in JSON: a surrogate pair written as two `\uXXXX` escapes. */
+const ESCAPED_CODE_POINT_BYTES = 12;
+/** Room for the other fields of a task body (ids, dates, enums, version) and the JSON punctuation. */
+const OTHER_FIELDS_BYTES = 4096;
+
+/**
+ * The largest valid request body in its longest spelling: a task with a TASK_DESCRIPTION_MAX description and a
+ * TASK_TITLE_MAX title, every code point escaped (`json.dumps` escapes all non-ASCII by default): 127,156 bytes.
+ */
+export const LARGEST_VALID_BODY_BYTES =
+  (TASK_DESCRIPTION_MAX + TASK_TITLE_MAX) * ESCAPED_CODE_POINT_BYTES + OTHER_FIELDS_BYTES;
+
+/**
+ * The default BODY_LIMIT_BYTES: twice LARGEST_VALID_BODY_BYTES (headroom for a field added later) rounded up to a
+ * power of two, 256 KiB (262,144 bytes); a larger body is refused with 413 `REQUEST.TOO_LARGE` before it is read.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 2 ** Math.ceil(Math.log2(LARGEST_VALID_BODY_BYTES * 2));
+
 /** Everything the gateway reads from the environment, validated at boot. */
 export interface GatewayConfig {
   profile: Profile;
@@ -30,6 +49,7 @@ export interface GatewayConfig {
     host: string;
     /** Health, status and metrics (MANAGEMENT_PORT), on GATEWAY_HOST; never routed by the ingress. */
     managementPort: number;
+    /** Largest request body in bytes (BODY_LIMIT_BYTES, default DEFAULT_BODY_LIMIT_BYTES); larger → 413. */
     bodyLimitBytes: number;
     /** Whole-request deadline (headers + body): slow clients get 408 and lose the socket. */
     requestTimeoutMs: number;
@@ -73,7 +93,7 @@ export function loadGatewayConfig(source: Record<string, string | undefined> = p
         port: env.int('GATEWAY_PORT', 3000, { min: 0, max: 65535 }),
         host: env.string('GATEWAY_HOST', '0.0.0.0'),
         managementPort: managementPortSpec(9000),
-        bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 100_000, { min: 1024 }),
+        bodyLimitBytes: env.int('BODY_LIMIT_BYTES', DEFAULT_BODY_LIMIT_BYTES, { min: 1024 }),
         requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, { min: 1000 }),
         trustProxy: env.proxyTrust('TRUST_PROXY', false),
         corsOrigins: env.urlList('CORS_ORIGINS', ['http', 'https'], []),

@@ -1,4 +1,6 @@
 import type { CacheResult } from '@taskflow/cache';
+import { CommonErrorCodes } from '@taskflow/contracts';
+import { AppError } from '@taskflow/nest-kit';
 
 /** RFC 9211 Cache-Status value for the gateway's cache. */
 export function cacheStatus(result: CacheResult): string {
@@ -26,14 +28,26 @@ export function noneMatch(header: string | undefined, version: number): boolean 
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === current);
 }
 
+/** One entity-tag (RFC 9110 §8.8.3): optional `W/`, then a quoted string of etagc (no `"`, space or control byte). */
+const ENTITY_TAG = String.raw`(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"`;
+/** `#entity-tag` (RFC 9110 §5.6.1): tags separated by commas and optional white space; empty elements allowed. */
+const ENTITY_TAG_LIST = new RegExp(String.raw`^[\s,]*${ENTITY_TAG}(?:\s*,[\s,]*${ENTITY_TAG})*[\s,]*$`);
+
 /**
- * The version a write must find, from If-Match: a number, `any` for `*`, undefined when absent,
- * or `unmatchable` when the header names no version of ours (the write must then fail with 412).
+ * The versions a write may find, from If-Match (RFC 9110 §13.1.1): `any` for `*` (the write proceeds whatever
+ * the version is), the versions of the strong tags listed (`"v1", "v3"`: any of them may match; weak tags and
+ * tags not of ours match nothing, so an empty list must fail with 412), or undefined when the header is absent.
+ * A header that is neither `*` nor a comma-separated list of entity-tags (`garbage`, an unclosed quote) is
+ * refused: AppError `validation` 400 `REQUEST.VALIDATION_FAILED` naming the `If-Match` header.
  */
-export function ifMatchVersion(header: string | undefined): number | 'any' | 'unmatchable' | undefined {
+export function ifMatchVersions(header: string | undefined): number[] | 'any' | undefined {
   if (header === undefined) return undefined;
   if (header.trim() === '*') return 'any';
-  const versions = header.split(',').map(versionOf);
-  const first = versions.find((v) => v !== undefined);
-  return versions.length === 1 && first !== undefined ? first : 'unmatchable';
+  if (!ENTITY_TAG_LIST.test(header)) {
+    throw new AppError('validation', CommonErrorCodes.validation, 'If-Match is not `*` or a list of entity-tags.', [
+      { field: 'If-Match', reason: 'must be * or a comma-separated list of quoted entity-tags, e.g. "v3"' },
+    ]);
+  }
+  const versions = (header.match(new RegExp(ENTITY_TAG, 'g')) ?? []).map(versionOf);
+  return [...new Set(versions.filter((version) => version !== undefined))];
 }

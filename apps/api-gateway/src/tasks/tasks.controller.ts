@@ -41,7 +41,14 @@ function taskKeyOf(request: FastifyRequest): string | undefined {
 }
 
 const ID_PARAM = { name: 'id', format: 'uuid' };
-const IF_MATCH = { name: 'If-Match', required: false, description: 'Strong ETag of the version you read, e.g. "v3".' };
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description:
+    'Strong ETag of the version you read, e.g. `"v3"`, or a list of them (`"v3", "v4"`: the write proceeds when ' +
+    'any is the current version; RFC 9110 §13.1.1). `*` skips the version check: the write applies to whatever ' +
+    'version is stored (last writer wins). Anything else is 400.',
+};
 /** The answers of a versioned write: the task, or a version problem (problem+json). */
 const VersionedWriteResponses = () =>
   applyDecorators(
@@ -51,7 +58,11 @@ const VersionedWriteResponses = () =>
       description: 'Stale body `version`; `currentVersion` holds the stored one.',
       content: PROBLEM_CONTENT,
     }),
-    ApiResponse({ status: 412, description: 'If-Match does not match the stored version.', content: PROBLEM_CONTENT }),
+    ApiResponse({
+      status: 412,
+      description: 'No tag in If-Match is the stored version.',
+      content: PROBLEM_CONTENT,
+    }),
     ApiResponse({
       status: 428,
       description: 'Neither If-Match nor a body `version` (RFC 6585).',

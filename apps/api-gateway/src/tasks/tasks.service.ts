@@ -15,7 +15,7 @@ import {
 } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { AuthUser } from '../auth/auth.decorators';
-import { ifMatchVersion } from '../http/http-caching';
+import { ifMatchVersions } from '../http/http-caching';
 import { ServiceClients } from '../infrastructure/service-clients';
 import { PagePosition, parsePageCursor, withPageCursor } from './page-cursor';
 import { ListTasksQueryDto, SearchTasksQueryDto } from './tasks.dto';
@@ -63,7 +63,9 @@ export class TasksService {
 
   /**
    * A versioned write: the expected version comes from If-Match (a mismatch is 412) or from the
-   * body's `version` (stale is 409 with the current version); neither is 428 (RFC 6585). The views
+   * body's `version` (stale is 409 with the current version); neither is 428 (RFC 6585). If-Match may list
+   * several tags (RFC 9110 §13.1.1): the write expects the current version when it is one of them. `*` writes
+   * whatever the version is. A malformed If-Match is 400 (ifMatchVersions). The views
    * invalidated are those of the users the service says the task was or is with (creator and
    * assignees before and after), whoever made the change.
    */
@@ -76,10 +78,13 @@ export class TasksService {
     context: RpcContext,
     versionRequired = true,
   ): Promise<TaskView | undefined> {
-    const precondition = ifMatchVersion(ifMatch);
-    if (precondition === 'unmatchable') throw preconditionFailed();
-    let version = typeof precondition === 'number' ? precondition : body.version;
-    if (precondition === 'any') version = (await this.get(id, user, context)).value.version;
+    const precondition = ifMatchVersions(ifMatch);
+    let version = body.version;
+    if (Array.isArray(precondition)) {
+      if (precondition.length === 0) throw preconditionFailed();
+      version =
+        precondition.length === 1 ? precondition[0] : await this.listedCurrentVersion(id, precondition, user, context);
+    } else if (precondition === 'any') version = (await this.get(id, user, context)).value.version;
     if (version === undefined && versionRequired) {
       throw new AppError(
         'precondition_required',
@@ -92,11 +97,7 @@ export class TasksService {
     try {
       result = await this.clients.tasks.call(rpc, { ...body, id, version }, context);
     } catch (error) {
-      if (
-        typeof precondition === 'number' &&
-        error instanceof AppError &&
-        error.code === TaskErrorCodes.versionConflict
-      ) {
+      if (Array.isArray(precondition) && error instanceof AppError && error.code === TaskErrorCodes.versionConflict) {
         throw preconditionFailed(error.details);
       }
       throw error;
@@ -105,6 +106,16 @@ export class TasksService {
       await this.cache.invalidateTask(id, [user.id, ...(result?.affectedUserIds ?? [])]);
     }
     return 'id' in result ? viewOf(result) : undefined;
+  }
+
+  /**
+   * The task's current version when If-Match lists it, else 412 with `currentVersion`. Read through the cache: a
+   * write that has moved on since makes the service answer a version conflict, which `write` turns into 412.
+   */
+  private async listedCurrentVersion(id: string, listed: number[], user: AuthUser, context: RpcContext) {
+    const current = (await this.get(id, user, context)).value.version;
+    if (!listed.includes(current)) throw preconditionFailed({ currentVersion: current });
+    return current;
   }
 
   async restore(id: string, user: AuthUser, context: RpcContext): Promise<TaskView> {

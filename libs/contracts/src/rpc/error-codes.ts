@@ -15,6 +15,10 @@ export type ErrorKind =
   | 'precondition_required'
   /** Too many attempts (HTTP 429); `details.retryAfterSeconds` says when to try again. */
   | 'rate_limited'
+  /** A request body in a media type the API does not read (HTTP 415). */
+  | 'unsupported_media_type'
+  /** A request body larger than the limit (HTTP 413). */
+  | 'too_large'
   | 'unavailable';
 
 export interface FieldError {
@@ -53,6 +57,10 @@ export const CommonErrorCodes = {
   malformed: 'REQUEST.MALFORMED',
   /** The JSON body nests deeper than the limit (400). */
   tooDeep: 'REQUEST.TOO_DEEP',
+  /** A request body that is not `application/json` (or `application/*+json`) in UTF-8 (415). */
+  unsupportedMediaType: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  /** A request body larger than the limit; the detail names the limit in bytes (413). */
+  tooLarge: 'REQUEST.TOO_LARGE',
   /** The request was not received in time (408). */
   timeout: 'REQUEST.TIMEOUT',
   /** A body, query string or path that is not UTF-8 (400). */
