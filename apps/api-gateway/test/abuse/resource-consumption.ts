@@ -3,6 +3,7 @@ import { TASK_DESCRIPTION_MAX, TASK_PAGE_MAX, USER_PAGE_MAX } from '@taskflow/co
 import { waitFor } from '@taskflow/testing';
 import { Redis } from 'ioredis';
 import { connect, Socket } from 'node:net';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../../src/config/gateway.config';
 import { HttpClient, HttpResult, System, TestUser } from '../support/system-harness';
 
 // OWASP API4 (unrestricted resource consumption): page-size caps, body limits, rate limits, slow clients.
@@ -96,12 +97,13 @@ export function resourceConsumptionSuite(getSystem: () => System): void {
 
     describe('body sizes', () => {
       it('should answer 413 problem+json to a body over BODY_LIMIT_BYTES, with or without Content-Length', async () => {
-        const big = JSON.stringify({ title: 'x', description: 'y'.repeat(150_000) });
+        const big = JSON.stringify({ title: 'x', description: 'y'.repeat(DEFAULT_BODY_LIMIT_BYTES) });
         expectProblem(await system.http.send('POST', '/api/v1/tasks', { token: alice.token, raw: big }), 413);
         // Chunked (no Content-Length): the limit applies while streaming.
         const stream = new ReadableStream({
           start(controller) {
-            for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(10_000)));
+            const chunks = Math.ceil(DEFAULT_BODY_LIMIT_BYTES / 10_000) + 1;
+            for (let i = 0; i < chunks; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(10_000)));
             controller.close();
           },
         });
