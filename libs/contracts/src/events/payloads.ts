@@ -19,7 +19,12 @@ import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/t
 import { USER_ROLES, UserRole } from '../rules/roles';
 import { ENTITY_TYPES, EntityType } from './entity-types';
 
-/** Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent. */
+/**
+ * Snapshot of a task after the change. Timestamps are ISO-8601 UTC; nullable fields are `null`, never absent.
+ * Declared field by field rather than derived from `TaskView` on purpose: a published version's rules must not
+ * change when the view gains a field (a new field rides along additively; a v2 declares it), and its title keeps
+ * the stored rules (`.stored()`).
+ */
 export class TaskSnapshotV1 {
   @TaskFields.id.required() id!: string;
   /** As stored: a title from before the visible-character rule stays a valid v1 snapshot. */

@@ -29,3 +29,13 @@ describe('query parameters given empty', () => {
     },
   );
 });
+
+describe('search text', () => {
+  it.each(['  ', '\u3000', '\t'])('should refuse q=%j (nothing to find), as the user search does', (q) => {
+    for (const type of [ListTasksQuery, ListUsersQuery]) {
+      const field = type === ListTasksQuery ? 'q' : 'search';
+      const errors = validateSync(plainToInstance(type as new () => object, { [field]: q }));
+      expect(errors.map((error) => error.property)).toEqual([field]);
+    }
+  });
+});

@@ -10,7 +10,7 @@ import {
   TaskStatus,
 } from '../fields/task.fields';
 import { answerOf, defineRpc } from './define-rpc';
-import { dateTime, decimalIntIn, defineField, text, uuid } from '../fields/rules';
+import { dateTime, decimalIntIn, defineField, HasVisibleCharacter, text, uuid } from '../fields/rules';
 
 /**
  * Request/response shapes of the `TaskRpc` operations (task-service). Each request is an
@@ -46,7 +46,7 @@ const PAGE_LIMIT = defineField(false, decimalIntIn({ min: 1, max: TASK_PAGE_MAX 
 const FILTER_DATE = defineField(false, dateTime);
 const FILTER_USER = defineField(false, uuid);
 /** `q` of list and search: text like a title's. */
-export const TASK_QUERY = defineField(false, text({ min: 1, max: TASK_QUERY_MAX }));
+export const TASK_QUERY = defineField(false, text({ min: 1, max: TASK_QUERY_MAX }), HasVisibleCharacter);
 export const TASK_CURSOR = defineField(false, text({ min: 1, max: 512 }));
 
 /** `task.create`. The actor becomes the creator. Answers `TaskView` (status `todo` unless given). */
