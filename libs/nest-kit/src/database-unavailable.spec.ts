@@ -11,6 +11,10 @@ describe('isDatabaseUnavailable', () => {
     ['refused', pgError('ECONNREFUSED')],
     ['node-postgres drop', new Error('Connection terminated unexpectedly')],
     ['pool timeout', new Error('timeout exceeded when trying to connect')],
+    [
+      'a query runner TypeORM released when its connection was terminated (seen in the pg_terminate_backend fault)',
+      named('QueryRunnerAlreadyReleasedError', 'Query runner already released. Cannot run queries anymore.'),
+    ],
     ['wrapped by TypeORM', Object.assign(new Error('query failed'), { driverError: pgError('57P01') })],
     ['a PostgreSQL statement timeout', pgError('57014', 'canceling statement due to statement timeout')],
     ['no MongoDB server', named('MongoServerSelectionError', 'Server selection timed out after 1500 ms')],

@@ -8,7 +8,8 @@ import { AppError } from './errors';
  * - PostgreSQL: SQLSTATE class 08 (connection exception), class 53 (insufficient resources: too many connections,
  *   out of memory, disk full), 57P01-57P03 (terminated by an administrator, crash shutdown, cannot connect now),
  *   57014 (cancelled: statement timeout), 55P03 (lock timeout), 40001/40P01 (serialization failure, deadlock:
- *   retry), node-postgres' and TypeORM's own connection errors.
+ *   retry), node-postgres' and TypeORM's own connection errors (a query runner TypeORM released because its
+ *   connection was terminated mid-transaction answers `QueryRunnerAlreadyReleasedError`).
  * - MongoDB: the driver's network, server-selection and pool errors, server codes for a deadline (50
  *   MaxTimeMSExpired, 262 ExceededTimeLimit), a shutdown or a primary change, and mongoose's "not connected yet".
  * - Either: a refused, reset or timed-out socket.
@@ -19,6 +20,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && TRANSIENT_SQLSTATE.test(code)) return true;
     if (typeof code === 'string' && SOCKET_CODES.includes(code)) return true;
     if (typeof name === 'string' && MONGO_UNAVAILABLE_ERRORS.includes(name)) return true;
+    if (name === 'QueryRunnerAlreadyReleasedError') return true; // TypeORM released it: its connection died
     if (typeof code === 'number' && name === 'MongoServerError' && MONGO_UNAVAILABLE_CODES.includes(code)) return true;
     if (typeof message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return true;
     current =
