@@ -1,4 +1,4 @@
-import { canAccess, completedAtFor, isOverdue } from './task';
+import { canAccess, completedAtFor } from './task';
 
 describe('task rules', () => {
   const now = new Date('2026-01-10T00:00:00Z');
@@ -17,12 +17,5 @@ describe('task rules', () => {
     expect(completedAtFor('done', null, now)).toBe(now);
     expect(completedAtFor('done', earlier, now)).toBe(earlier);
     expect(completedAtFor('review', earlier, now)).toBeNull();
-  });
-
-  it('should call a task overdue only when its due date passed and it is not done', () => {
-    const past = new Date('2026-01-01T00:00:00Z');
-    expect(isOverdue({ dueDate: past, status: 'todo' }, now)).toBe(true);
-    expect(isOverdue({ dueDate: past, status: 'done' }, now)).toBe(false);
-    expect(isOverdue({ dueDate: null, status: 'todo' }, now)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { canAccessTask, hasPermission, isTaskOverdue } from '@taskflow/contracts';
+import { canAccessTask, hasPermission } from '@taskflow/contracts';
 import type { TaskActor, TaskDateTimeField, TaskPriority, TaskStatus, TaskView } from '@taskflow/contracts';
 
 export type { TaskPriority, TaskStatus };
@@ -32,6 +32,3 @@ export function completedAtFor(status: TaskStatus, current: Date | null, now: Da
   if (status !== 'done') return null;
   return current ?? now;
 }
-
-/** Due date passed and not done (the contract's rule, `isTaskOverdue`). */
-export const isOverdue = isTaskOverdue;
