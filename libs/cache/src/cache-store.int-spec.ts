@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@taskflow/testing';
 import { CacheStore } from './cache-store';
 import { CacheKeys } from './keys';
 import { countAndRead, decideFromReply } from './rate-limit';
@@ -7,14 +7,6 @@ import { createRedisClient } from './redis-client';
 // Real Redis, logical DB 10 (flushed here only).
 const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 url.pathname = '/10';
-
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('CacheStore on real Redis', () => {
   const redis = createRedisClient(url.toString(), { commandTimeoutMs: 2000 });
@@ -110,7 +102,7 @@ describe('CacheStore on real Redis', () => {
   });
 
   it('should fail fast and bypass when Redis is unreachable (ioredis defaults wait ~73 s)', async () => {
-    const dead = createRedisClient(`redis://127.0.0.1:${await closedPort()}`);
+    const dead = createRedisClient(`redis://127.0.0.1:${await freePort()}`);
     dead.on('error', () => undefined);
     await dead.connect().catch(() => undefined);
     const store = new CacheStore(dead);

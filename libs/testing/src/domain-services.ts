@@ -1,4 +1,4 @@
-import { freePort } from './free-port';
+import { freePort } from '@taskflow/infra';
 import type { ServiceDatabase } from './scratch-database';
 import { ServiceProcess, startService } from './service-process';
 

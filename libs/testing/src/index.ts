@@ -4,7 +4,7 @@ export { uniqueName } from './unique-name';
 export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { requireRealMongo } from './real-mongo';
-export { freePort } from './free-port';
+export { freePort } from '@taskflow/infra';
 export { startService, stopChild } from './service-process';
 export type { ServiceProcess } from './service-process';
 export { startSystem } from './system/system';

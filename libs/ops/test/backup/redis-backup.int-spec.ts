@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '@taskflow/testing';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoPath } from '../../src/testing/repo';
@@ -17,15 +17,6 @@ const hasRedis = (() => {
 })();
 if (!hasRedis)
   process.stderr.write('SKIPPED Redis backup test: redis-server/redis-cli are not installed on this machine.\n');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A private redis-server on loopback (never the shared one): this test stops and restarts it. */
 async function startRedis(dir: string, extra: string[] = []): Promise<{ port: number; proc: ChildProcess }> {

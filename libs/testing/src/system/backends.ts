@@ -1,5 +1,6 @@
 import {
   InfraConfig,
+  freePort,
   isAlive,
   loadConfig,
   OwnedRecord,
@@ -10,7 +11,6 @@ import {
 import { Redis } from 'ioredis';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../free-port';
 
 /**
  * A server of our own (never a shared one), signalled by the pid we started. Restarting reuses its

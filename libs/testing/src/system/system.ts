@@ -1,5 +1,6 @@
 import {
   ensureKafkaTopics,
+  freePort,
   EventKeysEnv,
   generateEventKeysEnv,
   generateCheckpointKeyEnv,
@@ -9,7 +10,6 @@ import {
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../free-port';
 import { createServiceDatabase, ServiceDatabase } from '../scratch-database';
 import { AppProcess } from './app-process';
 import { PrivateBackends, startPrivateBackends } from './backends';
