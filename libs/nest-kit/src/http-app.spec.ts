@@ -127,6 +127,26 @@ describe('createHttpApp', () => {
       payload: '{"name":',
     });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({
+      code: 'REQUEST.MALFORMED',
+      detail: expect.stringMatching(/^The request body is not valid JSON \(RFC 8259\): .+\.$/),
+    });
+    for (const payload of [
+      '{"name":"a","__proto__":{"role":"admin"}}',
+      '{"name":"a","constructor":{"prototype":{}}}',
+    ]) {
+      const poisoned = await inject({
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect({ payload, status: poisoned.statusCode, body: poisoned.json() }).toMatchObject({
+        payload,
+        status: 400,
+        body: { code: 'REQUEST.MALFORMED', detail: expect.stringContaining('"__proto__"') },
+      });
+    }
     const deep = await inject({
       method: 'POST',
       url: '/echo',

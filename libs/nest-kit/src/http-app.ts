@@ -6,10 +6,12 @@ import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProxyTrust, ShutdownSettings } from '@taskflow/config';
 import { isUtf8 } from 'node:buffer';
+import { parse as parseJson } from 'secure-json-parse';
 import { clientErrorHandler } from './client-error';
 import { invalidBodyEncoding, urlEncodingError } from './encoding';
 import { drainServerOptions, enableGracefulShutdown, IMMEDIATE_SHUTDOWN } from './graceful-shutdown';
 import { exceedsDepth } from './json-depth';
+import { malformedJsonBody } from './json-body';
 import { nestLogger } from './logger';
 import { ListenAddress, managementServer } from './management';
 import { hasBody, JSON_BODY_TYPES, unsupportedMediaType } from './media-type';
@@ -91,15 +93,18 @@ function installRequestHooks(app: NestFastifyApplication, logger: Logger, header
   const metrics = findMetrics(app);
   // Many generated clients send `Content-Type: application/json` on every request, also a DELETE without a
   // body: an empty body is no body. Bytes that are not UTF-8 are refused, not decoded with U+FFFD; anything
-  // else goes to Fastify's own parser (prototype-poisoning checks).
-  // The only parsers are ours: Fastify's own text/plain one would hand a string body to the handlers.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  // else is parsed by secure-json-parse (Fastify's own parser, whose error would not say why) refusing
+  // prototype-poisoning keys. The only parsers are ours: Fastify's text/plain one would hand handlers a string.
   fastify.removeAllContentTypeParsers();
   for (const type of JSON_BODY_TYPES) {
     app.useBodyParser<RawServerDefault>(type, { bodyLimit: fastify.initialConfig.bodyLimit }, (request, body, done) => {
       if (body.length === 0) return done(null, undefined);
       if (!isUtf8(body as unknown as Buffer)) return done(invalidBodyEncoding(), undefined);
-      parseJson(request, body as unknown as string, done);
+      try {
+        done(null, parseJson(body, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (error) {
+        done(malformedJsonBody(error as Error), undefined);
+      }
     });
   }
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -228,6 +228,10 @@ export function authorizationSuite(getSystem: () => System): void {
         const raw = `{"title":"x","__proto__":{"role":"admin"}}`;
         const response = await system.http.send('POST', '/api/v1/tasks', { token: alice.token, raw });
         expect(response.status).toBe(400);
+        expect(response.json).toMatchObject({
+          code: 'REQUEST.MALFORMED',
+          detail: expect.stringContaining('__proto__'),
+        });
         const constructor = `{"title":"x","constructor":{"prototype":{"role":"admin"}}}`;
         expect((await system.http.send('POST', '/api/v1/tasks', { token: alice.token, raw: constructor })).status).toBe(
           400,

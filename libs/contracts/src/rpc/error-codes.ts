@@ -53,7 +53,7 @@ export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
 export const CommonErrorCodes = {
   /** A field is missing or breaks its rule; `fieldErrors` names each (400). */
   validation: 'REQUEST.VALIDATION_FAILED',
-  /** The body is not parseable JSON (400). */
+  /** The request is not valid HTTP/1.1, or its body not JSON or carrying a prototype-poisoning key (400). */
   malformed: 'REQUEST.MALFORMED',
   /** The JSON body nests deeper than the limit (400). */
   tooDeep: 'REQUEST.TOO_DEEP',
