@@ -5,6 +5,7 @@ import { createHttpApp, ProblemDetailsFilter } from '@taskflow/nest-kit';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
+import { closeRequestBodies } from './http/closed-request-bodies';
 import { GatewayProblemFilter } from './http/problem.exception';
 import { securityHeaders } from './http/security-headers';
 
@@ -59,18 +60,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
   });
   if (config.http.docs) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('TaskFlow API')
-        .setVersion('1')
-        .setLicense('MIT', 'https://opensource.org/license/mit')
-        .setDescription('Errors are RFC 9457 application/problem+json. POSTs accept Idempotency-Key.')
-        .addServer('/')
-        .addBearerAuth()
-        // Every operation needs the bearer token unless it says otherwise (register, login, refresh: security []).
-        .addSecurityRequirements('bearer')
-        .build(),
+    const document = closeRequestBodies(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('TaskFlow API')
+          .setVersion('1')
+          .setLicense('MIT', 'https://opensource.org/license/mit')
+          .setDescription('Errors are RFC 9457 application/problem+json. POSTs accept Idempotency-Key.')
+          .addServer('/')
+          .addBearerAuth()
+          // Every operation needs the bearer token unless it says otherwise (register, login, refresh: security []).
+          .addSecurityRequirements('bearer')
+          .build(),
+      ),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', useGlobalPrefix: false });
   }

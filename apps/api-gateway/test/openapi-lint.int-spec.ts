@@ -134,6 +134,31 @@ describe('OpenAPI document', () => {
     expect(problems).toEqual([]);
   });
 
+  it('should close every JSON request body (additionalProperties: false), as the validation pipe refuses unknown properties', async () => {
+    const document = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
+    const open: string[] = [];
+    let bodies = 0;
+    for (const [route, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const schema = operation.requestBody?.content?.['application/json']?.schema;
+        if (!schema) continue;
+        bodies += 1;
+        const resolved = schema.$ref ? document.components.schemas[schema.$ref.split('/').pop()!] : schema;
+        if (resolved?.additionalProperties !== false) open.push(`${method.toUpperCase()} ${route}`);
+      }
+    }
+    expect(bodies).toBeGreaterThan(5);
+    expect(open).toEqual([]);
+    // And the gateway does refuse one, naming it.
+    const refused = await gateway.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: 'closed-body@example.com', password: 'correct-horse-battery', role: 'admin' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors).toContainEqual({ field: 'role', reason: 'property role should not exist' });
+  });
+
   it("should state the task fields' rules as the contract defines them (TaskFields), in requests and answers", async () => {
     const { components } = (await gateway.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
     const property = (schema: string, name: string) => components.schemas[schema]?.properties?.[name];
