@@ -241,9 +241,9 @@ describe('README: operators and analysts', () => {
     expect(adminActions).toMatchObject({ code: 0, stderr: '' });
     expect(adminActions.stdout).toMatch(/^\{"updated":\d+\}$/m);
     expect(adminActions.stdout).toMatch(/^\{"eventId":"[0-9a-f-]{36}"\}$/m);
-    expect(provisioned.map((event) => [event.type, event.payload.email, event.payload.role]).sort()).toEqual([
-      ['user.registered', 'admin@example.com', 'admin'],
-      ['user.registered', 'auditor@example.com', 'auditor'],
+    expect(provisioned.map((event) => [event.type, event.payload.emailMasked, event.payload.role]).sort()).toEqual([
+      ['user.registered', 'a***@example.com', 'admin'],
+      ['user.registered', 'a***@example.com', 'auditor'],
     ]);
   });
 });

@@ -136,11 +136,12 @@ describe('UserService (PostgreSQL, runtime role)', () => {
         payload: {
           actorId: view.id,
           correlationId: 'corr-reg',
-          payload: { userId: view.id, email: address, role: 'user' },
+          payload: { userId: view.id, emailMasked: `${address[0]}***@${address.split('@')[1]}`, role: 'user' },
           metadata: { ipAddress: '10.0.0.1', userAgent: 'jest' },
         },
       });
       expect(JSON.stringify(events)).not.toContain(password_hash);
+      expect(JSON.stringify(events)).not.toContain(address); // seed 004: masked in the audit trail
     });
 
     it('should answer EMAIL_TAKEN for an email that differs only in case, and append nothing', async () => {
@@ -367,7 +368,7 @@ describe('UserService (PostgreSQL, runtime role)', () => {
         payload: {
           actorId: 'system:create-admin',
           correlationId: 'corr-grant',
-          payload: { userId: user.id, email: address, role: 'auditor' },
+          payload: { userId: user.id, emailMasked: `${address[0]}***@${address.split('@')[1]}`, role: 'auditor' },
         },
       });
     });

@@ -10,6 +10,7 @@ export * from './events/envelope.factory';
 export * from './events/actors';
 export * from './events/payloads';
 export * from './pagination/keyset-cursor';
+export * from './rules/personal-data';
 export * from './rules/roles';
 export * from './rules/task-rules';
 export * from './rpc/error-codes';

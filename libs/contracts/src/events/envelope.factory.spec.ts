@@ -7,40 +7,41 @@ import { ALL_TOPICS, belongsOnTopic, canonicalTopic, deadLetterTopic, topicForEn
 const TASK_ID = '0195f7a0-0000-7000-8000-000000000001';
 const USER_ID = '0195f7a0-0000-7000-8000-000000000002';
 
-/** One valid payload per event type: the contract fixtures. Adding an event type without one fails the build. */
-const FIXTURES: { [D in RegisteredEvent as D['type']]: EventPayload<D> } = {
-  'task.created': { task: taskSnapshot() },
-  'task.updated': { task: taskSnapshot(), changedFields: ['title'] },
-  'task.assigned': { taskId: TASK_ID, assigneeId: USER_ID, previousAssigneeId: null, version: 2 },
-  'task.status_changed': { taskId: TASK_ID, from: 'todo', to: 'done', version: 3 },
-  'task.deleted': { taskId: TASK_ID, deletedAt: '2026-01-01T00:00:00.000Z', version: 4 },
-  'task.restored': { taskId: TASK_ID, version: 5 },
-  'user.registered': { userId: USER_ID, email: 'a@example.com', role: 'user' },
-  'user.login': { userId: USER_ID, sessionId: 's-1' },
-  'user.logout': { userId: USER_ID, sessionId: 's-1' },
-  'user.profile_updated': { userId: USER_ID, changedFields: ['firstName'] },
-  'user.role_changed': { userId: USER_ID, from: 'user', to: 'admin' },
-  'system.backup.started': { backupId: 'b-1', target: 'postgres' },
-  'system.backup.completed': { backupId: 'b-1', target: 'postgres', outcome: 'succeeded', sizeBytes: 10 },
-  'system.maintenance.started': { reason: 'upgrade' },
-  'audit.read': { route: 'GET /api/v1/audit/events', filter: { actorId: USER_ID }, resultCount: 3 },
-  'audit.legal_hold.placed': { holdId: TASK_ID, scope: { actorId: USER_ID }, reason: 'case 42', heldCount: 7 },
-  'audit.legal_hold.released': { holdId: TASK_ID, scope: { entityType: 'task', entityId: TASK_ID }, restoredCount: 7 },
-  'audit.retention.changed': {
+/** One valid payload per event definition: the contract fixtures. Adding an event without one fails the build. */
+const FIXTURES: { [Name in keyof typeof Events]: EventPayload<(typeof Events)[Name]> } = {
+  TaskCreated: { task: taskSnapshot() },
+  TaskUpdated: { task: taskSnapshot(), changedFields: ['title'] },
+  TaskAssigned: { taskId: TASK_ID, assigneeId: USER_ID, previousAssigneeId: null, version: 2 },
+  TaskStatusChanged: { taskId: TASK_ID, from: 'todo', to: 'done', version: 3 },
+  TaskDeleted: { taskId: TASK_ID, deletedAt: '2026-01-01T00:00:00.000Z', version: 4 },
+  TaskRestored: { taskId: TASK_ID, version: 5 },
+  UserRegistered: { userId: USER_ID, email: 'a@example.com', role: 'user' },
+  UserRegisteredV2: { userId: USER_ID, emailMasked: 'a***@example.com', role: 'user' },
+  UserLogin: { userId: USER_ID, sessionId: 's-1' },
+  UserLogout: { userId: USER_ID, sessionId: 's-1' },
+  UserProfileUpdated: { userId: USER_ID, changedFields: ['firstName'] },
+  UserRoleChanged: { userId: USER_ID, from: 'user', to: 'admin' },
+  SystemBackupStarted: { backupId: 'b-1', target: 'postgres' },
+  SystemBackupCompleted: { backupId: 'b-1', target: 'postgres', outcome: 'succeeded', sizeBytes: 10 },
+  SystemMaintenanceStarted: { reason: 'upgrade' },
+  AuditRead: { route: 'GET /api/v1/audit/events', filter: { actorId: USER_ID }, resultCount: 3 },
+  AuditLegalHoldPlaced: { holdId: TASK_ID, scope: { actorId: USER_ID }, reason: 'case 42', heldCount: 7 },
+  AuditLegalHoldReleased: { holdId: TASK_ID, scope: { entityType: 'task', entityId: TASK_ID }, restoredCount: 7 },
+  AuditRetentionChanged: {
     previousRules: null,
     rules: { 'task.*': 30 },
     affected: { earlier: 2, later: 0, expireNow: 1, unchanged: 5, held: 0 },
   },
-  'audit.dead_letter.redriven': {
+  AuditDeadLetterRedriven: {
     redriven: [{ topic: 't.dlq', partition: 0, offset: '3', originalTopic: 't', eventId: TASK_ID }],
     notFound: 0,
   },
-  'audit.dead_letter.purged': {
+  AuditDeadLetterPurged: {
     topic: 't.dlq',
     partitions: [{ partition: 0, beforeOffset: '4', previousLowOffset: '0' }],
   },
-  'audit.replay.started': { replayId: TASK_ID, from: '2026-01-01T00:00:00.000Z', topics: ['t'], messages: 10 },
-  'audit.replay.completed': {
+  AuditReplayStarted: { replayId: TASK_ID, from: '2026-01-01T00:00:00.000Z', topics: ['t'], messages: 10 },
+  AuditReplayCompleted: {
     replayId: TASK_ID,
     status: 'completed',
     read: 10,
@@ -72,7 +73,7 @@ describe('event contracts', () => {
     const envelope = createEnvelope(definition, {
       actorId: USER_ID,
       entityId: definition.entityType === 'system' ? 'system' : TASK_ID,
-      payload: FIXTURES[definition.type] as EventPayload<RegisteredEvent>,
+      payload: FIXTURES[name] as EventPayload<RegisteredEvent>,
       correlationId: 'corr-1',
     });
     expect(envelope).toMatchObject({
@@ -88,12 +89,12 @@ describe('event contracts', () => {
     const first = createEnvelope(Events.UserLogin, {
       actorId: USER_ID,
       entityId: USER_ID,
-      payload: FIXTURES['user.login'],
+      payload: FIXTURES.UserLogin,
     });
     const second = createEnvelope(Events.UserLogin, {
       actorId: USER_ID,
       entityId: USER_ID,
-      payload: FIXTURES['user.login'],
+      payload: FIXTURES.UserLogin,
     });
     expect(first.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(second.eventId > first.eventId).toBe(true);
@@ -125,7 +126,7 @@ describe('event contracts', () => {
     const envelope = createEnvelope(Events.UserLogout, {
       actorId: USER_ID,
       entityId: USER_ID,
-      payload: FIXTURES['user.logout'],
+      payload: FIXTURES.UserLogout,
     });
     const result = parseEnvelope({ ...envelope, schemaVersion: 9 });
     expect(!result.ok && result.reason).toMatch(/unsupported schemaVersion 9/);
@@ -153,10 +154,8 @@ describe('event contracts', () => {
     expect(() => createEnvelope(definition, { ...event, payload: payload as EventPayload<RegisteredEvent> })).toThrow(
       reason,
     );
-    const valid = createEnvelope(definition, {
-      ...event,
-      payload: FIXTURES[definition.type] as EventPayload<RegisteredEvent>,
-    });
+    const name = (Object.keys(Events) as (keyof typeof Events)[]).find((key) => Events[key] === definition)!;
+    const valid = createEnvelope(definition, { ...event, payload: FIXTURES[name] as EventPayload<RegisteredEvent> });
     const result = parseEnvelope({ ...valid, payload });
     expect(!result.ok && result.reason).toMatch(reason);
   });
@@ -173,7 +172,7 @@ describe('event contracts', () => {
       const envelope = createEnvelope(Events.UserLogin, {
         actorId: USER_ID,
         entityId: USER_ID,
-        payload: FIXTURES['user.login'],
+        payload: FIXTURES.UserLogin,
       });
       const result = parseEnvelope({ ...envelope, occurredAt });
       expect(!result.ok && result.reason).toMatch(/occurredAt must be an RFC 3339 date-time/);
@@ -184,7 +183,7 @@ describe('event contracts', () => {
     const envelope = createEnvelope(Events.UserLogin, {
       actorId: USER_ID,
       entityId: USER_ID,
-      payload: FIXTURES['user.login'],
+      payload: FIXTURES.UserLogin,
     });
     const result = parseEnvelope({ ...envelope, eventId: envelope.eventId.toUpperCase() });
     expect(result.ok && result.envelope.eventId).toBe(envelope.eventId);
@@ -216,7 +215,7 @@ describe('event contracts', () => {
     const envelope = createEnvelope(Events.UserLogout, {
       actorId: USER_ID,
       entityId: USER_ID,
-      payload: FIXTURES['user.logout'],
+      payload: FIXTURES.UserLogout,
     });
     const nested = (depth: number) => {
       let value: Record<string, unknown> = {};

@@ -22,6 +22,7 @@ import {
   UserLogoutV1,
   UserProfileUpdatedV1,
   UserRegisteredV1,
+  UserRegisteredV2,
   UserRoleChangedV1,
 } from './payloads';
 
@@ -40,6 +41,7 @@ export const Events = {
   TaskRestored: defineEvent({ type: 'task.restored', version: 1, payload: TaskRestoredV1 }),
   TaskStatusChanged: defineEvent({ type: 'task.status_changed', version: 1, payload: TaskStatusChangedV1 }),
   UserRegistered: defineEvent({ type: 'user.registered', version: 1, payload: UserRegisteredV1 }),
+  UserRegisteredV2: defineEvent({ type: 'user.registered', version: 2, payload: UserRegisteredV2 }),
   UserLogin: defineEvent({ type: 'user.login', version: 1, payload: UserLoginV1 }),
   UserLogout: defineEvent({ type: 'user.logout', version: 1, payload: UserLogoutV1 }),
   UserProfileUpdated: defineEvent({ type: 'user.profile_updated', version: 1, payload: UserProfileUpdatedV1 }),

@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   MaxLength,
   Min,
   ValidateNested,
@@ -16,6 +17,7 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDateTime } from '../fields/rules';
 import { TASK_STATUSES, TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
+import { MASKED_EMAIL } from '../rules/personal-data';
 import { USER_ROLES, UserRole } from '../rules/roles';
 import { ENTITY_TYPES, EntityType } from './entity-types';
 
@@ -72,9 +74,16 @@ export class TaskRestoredV1 {
   @TaskFields.version.required() version!: number;
 }
 
+/** Emitted until v2; still accepted, so the audit store keeps reading what earlier producers wrote. */
 export class UserRegisteredV1 {
   @IsUUID() userId!: string;
   @IsEmail() email!: string;
+  @IsIn(USER_ROLES) role!: UserRole;
+}
+/** The address masked (`maskEmail`): the outbox, Kafka and the 7-year audit trail keep no clear email. */
+export class UserRegisteredV2 {
+  @IsUUID() userId!: string;
+  @Matches(MASKED_EMAIL) emailMasked!: string;
   @IsIn(USER_ROLES) role!: UserRole;
 }
 export class UserLoginV1 {

@@ -133,11 +133,13 @@ describe('UserService (use cases against an in-memory UserRepository)', () => {
       expect(repository.events).toEqual([
         expect.objectContaining({
           type: 'user.registered',
+          schemaVersion: 2,
           entityId: view.id,
           actorId: view.id,
-          payload: { userId: view.id, email: 'ada@example.com', role: 'user' },
+          payload: { userId: view.id, emailMasked: 'a***@example.com', role: 'user' },
         }),
       ]);
+      expect(JSON.stringify(repository.events)).not.toMatch(/ada@/i);
     });
 
     it('should answer conflict USER.EMAIL_TAKEN for a taken email in any case, appending nothing', async () => {

@@ -6,6 +6,7 @@ import {
   GetUserByIdData,
   GetUsersByIdsData,
   ListUsersQuery,
+  maskEmail,
   RecordLogoutData,
   RegisterUserData,
   hasPermission,
@@ -89,7 +90,11 @@ export class UserService {
           await this.emit(
             manager,
             ctx,
-            { definition: Events.UserRegistered, entityId: user.id, payload: { userId: user.id, email, role } },
+            {
+              definition: Events.UserRegisteredV2,
+              entityId: user.id,
+              payload: { userId: user.id, emailMasked: maskEmail(email), role },
+            },
             actorId ?? user.id,
           );
           return toView(user);
