@@ -8,7 +8,8 @@ export type { TopicOptions } from './topics';
 export { isMongoStandIn, mongoProvider } from './mongo-flavor';
 export { parseKafkaBrokers, probeMongo, probePostgres, probeRedis, probeKafka, redact } from './probes';
 export { dockerAvailable } from './docker';
-export { isPortOpen, waitUntil, freePort } from './net';
+export { isPortOpen, waitUntil } from './net';
+export { freePort } from './free-port';
 export { statePath, readState } from './state';
 // Private servers for fault-injection tests (libs/testing/src/system): started and signalled by pid.
 export { startLocalKafka } from './backends/kafka';

@@ -161,7 +161,10 @@ async function startLocal(name: BackendName, cfg: InfraConfig): Promise<OwnedRec
   switch (name) {
     case 'postgres': {
       const record = await startEmbeddedPostgres(cfg);
-      await ensureDatabase(record.url);
+      await ensureDatabase(record.url).catch(async (error: Error) => {
+        await stopProcess(record.pid!, { signal: 'SIGINT', group: true, timeoutMs: 10_000 }); // not recorded yet
+        throw error;
+      });
       return record;
     }
     case 'redis':

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { freePort } from '../net';
+import { freePort } from '../free-port';
 import { OwnedRecord } from '../types';
 
 /**

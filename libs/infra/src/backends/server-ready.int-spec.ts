@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { infraDir, loadConfig } from '../config';
-import { freePort } from '../net';
+import { freePort } from '../free-port';
 import { isAlive, spawnDetached } from '../proc';
 import { startMongoJavaServer } from './mongo';
 import { awaitServerReady } from './server-ready';
