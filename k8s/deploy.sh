@@ -3,7 +3,7 @@
 #   1. namespace, config, policies, services, backends, cron jobs (everything but migrations and apps);
 #      the Secret template only if no taskflow-secrets exists yet (a real Secret is never overwritten)
 #   2. the migration and topic Jobs; wait until both completed
-#   3. the apps (Deployments, HPAs, PDBs); wait for the rollout
+#   3. the apps (Deployments, Services): audit-service first and wait for it, then the others; wait for the rollout
 # Usage: k8s/deploy.sh <dev|staging|prod> [--dry-run]
 set -euo pipefail
 
@@ -59,10 +59,16 @@ if [[ "$DRY_RUN" != "--dry-run" ]]; then
     --timeout=15m
 fi
 
-echo "== 3/3 apps"
-"${APPLY[@]}" -l 'app.kubernetes.io/component=app'
+# The consumer first: audit-service must read a new event version (user.registered v2, say) before a producer
+# emits it, or the old pods would dead-letter the new events until someone redrives them.
+echo "== 3/3 apps: audit-service, then the producers and the gateway"
+"${APPLY[@]}" -l 'app.kubernetes.io/component=app,app.kubernetes.io/name=audit-service'
 if [[ "$DRY_RUN" != "--dry-run" ]]; then
-  for app in api-gateway user-service task-service audit-service; do
+  kubectl -n "$NS" rollout status deployment/audit-service --timeout=10m
+fi
+"${APPLY[@]}" -l 'app.kubernetes.io/component=app,app.kubernetes.io/name!=audit-service'
+if [[ "$DRY_RUN" != "--dry-run" ]]; then
+  for app in user-service task-service api-gateway; do
     kubectl -n "$NS" rollout status "deployment/$app" --timeout=10m
   done
 fi

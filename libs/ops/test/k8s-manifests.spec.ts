@@ -171,7 +171,8 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
       // On the management port, which the Prometheus annotations name too.
       const management = c.ports.find((p: { name: string }) => p.name === 'management');
       expect({ app, management: management?.containerPort }).toEqual({ app, management: MANAGEMENT_PORT[app] });
-      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) expect(probe.httpGet.port).toBe('management');
+      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe])
+        expect(probe.httpGet.port).toBe('management');
       expect(named('Deployment', app).spec.template.metadata.annotations).toMatchObject({
         'prometheus.io/port': String(MANAGEMENT_PORT[app]),
         'prometheus.io/path': '/metrics',
@@ -469,7 +470,21 @@ describeIfKubectl.each(ENVIRONMENTS)('k8s overlay %s', (env) => {
     );
     expect(script).toContain("-l 'taskflow.io/secret-template=true'");
     expect(script).toContain("-l 'app.kubernetes.io/component=migration'");
-    expect(script).toContain("-l 'app.kubernetes.io/component=app'");
+    // Apps: the event consumer before the producers, so no event version is emitted before its reader runs.
+    const consumerFirst = "-l 'app.kubernetes.io/component=app,app.kubernetes.io/name=audit-service'";
+    const thenTheRest = "-l 'app.kubernetes.io/component=app,app.kubernetes.io/name!=audit-service'";
+    expect(script.indexOf(consumerFirst)).toBeGreaterThan(0);
+    expect(script.indexOf(thenTheRest)).toBeGreaterThan(script.indexOf('rollout status deployment/audit-service'));
+    expect(script.indexOf('rollout status deployment/audit-service')).toBeGreaterThan(script.indexOf(consumerFirst));
+    const name = (o: K8sObject) => o.metadata.labels?.['app.kubernetes.io/name'];
+    const apps = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'app');
+    expect(
+      apps
+        .filter((o) => name(o) === 'audit-service')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['Deployment', 'Service']);
+    expect(apps.every((o) => typeof name(o) === 'string')).toBe(true);
     const component = (o: K8sObject) => o.metadata.labels?.['app.kubernetes.io/component'];
     const template = (o: K8sObject) => o.metadata.labels?.['taskflow.io/secret-template'] === 'true';
     const phases = objects.map((o) => {
