@@ -111,6 +111,16 @@ describe('audit ingest (real Kafka + MongoDB protocol server)', () => {
     expect(days(byType.get('user.registered')!)).toBe(2555);
     expect(days(byType.get('task.status_changed')!)).toBe(180);
     expect(days(byType.get('system.backup.started')!)).toBe(90);
+    // user.registered as producers write it now (v2, email masked) and as stored events from before (v1).
+    const registered = docs.filter((doc) => doc.type === 'user.registered');
+    expect(new Set(registered.map((doc) => doc.schemaVersion))).toEqual(new Set([1, 2]));
+    for (const doc of registered.filter((d) => d.schemaVersion === 2)) {
+      expect(doc.payload).toEqual({
+        userId: doc.entityId,
+        emailMasked: expect.stringMatching(/^u\*\*\*@example\.com$/),
+        role: 'user',
+      });
+    }
     expect(byType.get('user.login')).toMatchObject({
       eventId: expect.any(String),
       schemaVersion: 1,

@@ -1,6 +1,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CacheKeys, Session } from '@taskflow/cache';
-import { createEnvelope, deadLetterTopic, EntityType, EventEnvelope, Topics, Events } from '@taskflow/contracts';
+import {
+  createEnvelope,
+  deadLetterTopic,
+  EntityType,
+  EventEnvelope,
+  Events,
+  maskEmail,
+  Topics,
+} from '@taskflow/contracts';
 import { createLogger } from '@taskflow/nest-kit';
 import { accessToken, eventKeyEnv, signedMessage, signingKeyEnv } from '@taskflow/testing';
 import { Admin, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
@@ -211,12 +219,18 @@ export function sampleEvent(
         payload: { userId: actorId, sessionId: randomUUID() },
       });
     case 2:
-      return createEnvelope(Events.UserRegistered, {
-        ...common,
-
-        entityId: actorId,
-        payload: { userId: actorId, email: `u${i}@example.com`, role: 'user' },
-      });
+      // Every other one as producers wrote it before v2 (clear email): stored ones must stay readable.
+      return i % 8 === 2
+        ? createEnvelope(Events.UserRegistered, {
+            ...common,
+            entityId: actorId,
+            payload: { userId: actorId, email: `u${i}@example.com`, role: 'user' },
+          })
+        : createEnvelope(Events.UserRegisteredV2, {
+            ...common,
+            entityId: actorId,
+            payload: { userId: actorId, emailMasked: maskEmail(`u${i}@example.com`), role: 'user' },
+          });
     default:
       return createEnvelope(Events.SystemBackupStarted, {
         ...common,
