@@ -5,6 +5,7 @@ import { accessToken } from '@taskflow/testing';
 import type { InjectOptions } from 'fastify';
 import { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
+import { toEventLog } from '../src/audit/application/to-event-log';
 import { KafkaClients } from '../src/audit/infrastructure/messaging/kafka-clients';
 import {
   KafkaFixture,
@@ -525,6 +526,39 @@ describe('retention governance and audited reads (real Kafka + MongoDB protocol 
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(sends).toHaveLength(1);
       await Promise.all(sends);
+    });
+  });
+
+  // Last: its hold would change what the tests above count.
+  describe('legal hold re-sweep', () => {
+    it('should sweep a hold once more after twice the socket timeout, even when the instance that placed it is gone', async () => {
+      // Two instances with a 1 s socket timeout (re-sweep 2 s after placement), the ingest off: this test writes.
+      const fast = testConfig({
+        ...env,
+        AUDIT_INGEST_ENABLED: 'false',
+        MONGO_SOCKET_TIMEOUT_MS: '1000',
+        MONGO_QUERY_TIMEOUT_MS: '500',
+      });
+      const placing = await startApp(fast);
+      const holder = randomUUID();
+      const placed = await inject(placing, {
+        method: 'POST',
+        url: '/api/v1/audit/admin/legal-holds',
+        headers: bearer(ADMIN),
+        payload: { actorId: holder, reason: 'escaped chunk' },
+      });
+      expect(placed.statusCode).toBe(201);
+      await placing.close(); // before its re-sweep was due
+      // What an ingest chunk writes when it read the active holds just before this one was inserted: not held.
+      const escaped = taskEvent({ actorId: holder });
+      await logs().insertOne(toEventLog(escaped, fast.retention));
+      const other = await startApp(fast);
+      extraApps.push(other);
+      // The re-sweep by the other instance (or, 20 s after placement, by the first app's own round).
+      await waitFor(async () => !!(await byEventId([escaped]))[0]?.legalHoldIds, 30_000);
+      const [held] = await byEventId([escaped]);
+      expect(held.legalHoldIds).toEqual([placed.json().id]);
+      expect(held).not.toHaveProperty('expiresAt');
     });
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditLegalHoldPlacedV1, AuditLegalHoldReleasedV1, Events } from '@taskflow/contracts';
 import { AppError } from '@taskflow/nest-kit';
 import { randomUUID } from 'node:crypto';
@@ -18,13 +18,16 @@ const NOT_RECORDED = 'AUDIT.LEGAL_HOLD_NOT_RECORDED';
  *
  * Records stored later are held by the ingest, which reads the active holds once per chunk just before its
  * insert. A chunk that read them just before a hold was inserted and wrote just after the first sweep would
- * escape it, so each placement sweeps once more after twice the socket timeout (no insert outlives that).
+ * escape it, so every hold is swept once more when twice the socket timeout has passed since it was placed (no
+ * insert outlives that). That re-sweep is due in the store, not in a timer of the instance that placed the hold:
+ * every instance looks for due ones every socket timeout, so a restart or a scale-down in between loses none.
  */
 @Injectable()
-export class LegalHolds implements OnApplicationShutdown {
+export class LegalHolds implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly deadlineMs: number;
   private readonly resweepAfterMs: number;
-  private readonly resweeps = new Set<NodeJS.Timeout>();
+  private resweepTimer?: NodeJS.Timeout;
+  private resweeping?: Promise<void>;
 
   constructor(
     private readonly holds: LegalHoldStore,
@@ -49,7 +52,6 @@ export class LegalHolds implements OnApplicationShutdown {
     );
     await this.holds.insert(hold);
     await this.holds.holdRecords(hold);
-    this.scheduleResweep(hold);
     return { ...hold, heldCount };
   }
 
@@ -81,21 +83,31 @@ export class LegalHolds implements OnApplicationShutdown {
     return { ...(await this.holds.find(id))!, restoredCount };
   }
 
-  private scheduleResweep(hold: LegalHold): void {
-    const timer = setTimeout(() => {
-      this.resweeps.delete(timer);
-      this.holds
-        .find(hold.id)
-        .then((current) => (current && !current.releasedAt ? this.holds.holdRecords(current) : 0))
-        .catch((error: Error) =>
-          this.logger.error({ holdId: hold.id, err: error.message }, 'legal hold re-sweep failed'),
-        );
-    }, this.resweepAfterMs);
-    timer.unref();
-    this.resweeps.add(timer);
+  onApplicationBootstrap(): void {
+    this.resweepTimer = setInterval(() => void this.resweepDue(), this.resweepAfterMs / 2);
+    this.resweepTimer.unref();
   }
 
-  onApplicationShutdown(): void {
-    for (const timer of this.resweeps) clearTimeout(timer);
+  /**
+   * Sweeps once more every active hold placed at least twice the socket timeout ago and not re-swept yet, then
+   * records it done. A hold released meanwhile is released again from whatever this sweep held. Never rejects:
+   * a failure is logged and the next round retries; one round at a time.
+   */
+  resweepDue(): Promise<void> {
+    this.resweeping ??= (async () => {
+      for (const hold of await this.holds.dueForResweep(new Date(Date.now() - this.resweepAfterMs))) {
+        await this.holds.holdRecords(hold);
+        if ((await this.holds.find(hold.id))?.releasedAt) await this.holds.releaseRecords(hold);
+        await this.holds.markResweept(hold.id, new Date());
+      }
+    })()
+      .catch((error: Error) => this.logger.error({ err: error.message }, 'legal hold re-sweep failed'))
+      .finally(() => (this.resweeping = undefined));
+    return this.resweeping;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.resweepTimer);
+    await this.resweeping;
   }
 }

@@ -53,6 +53,10 @@ export abstract class LegalHoldStore {
   abstract insert(hold: LegalHold): Promise<void>;
   /** Holds every stored record of the hold's scope; returns how many it newly covered. */
   abstract holdRecords(hold: LegalHold): Promise<number>;
+  /** Active holds placed at or before `placedBefore` whose re-sweep has not been done yet. */
+  abstract dueForResweep(placedBefore: Date): Promise<LegalHold[]>;
+  /** Records that the hold's re-sweep is done. */
+  abstract markResweept(id: string, at: Date): Promise<void>;
   /** False when the hold was released already. */
   abstract markReleased(id: string, releasedBy: string, releasedAt: Date): Promise<boolean>;
   /** Removes the hold from its records; returns how many got their `expiresAt` back. */

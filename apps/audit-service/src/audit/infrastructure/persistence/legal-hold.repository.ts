@@ -8,7 +8,8 @@ import { LegalHold, LegalHoldScope } from '../../domain/legal-hold';
 import { AUDIT_CONFIG } from '../../tokens';
 import { EVENT_LOG_MODEL, EVENT_LOGS, LEGAL_HOLDS } from './event-log.schema';
 
-type HoldDocument = Omit<LegalHold, 'id'> & { _id: string };
+/** `resweptAt`: when the re-sweep after placement ran (application/legal-holds.ts); not part of the hold's view. */
+type HoldDocument = Omit<LegalHold, 'id'> & { _id: string; resweptAt?: Date };
 const LIST_CAP = 1000;
 
 /**
@@ -87,6 +88,20 @@ export class LegalHoldRepository implements LegalHoldStore {
     return setAside.modifiedCount + joined.modifiedCount;
   }
 
+  async dueForResweep(placedBefore: Date): Promise<LegalHold[]> {
+    const docs = await this.holds
+      .find(
+        { releasedAt: { $exists: false }, resweptAt: { $exists: false }, placedAt: { $lte: placedBefore } },
+        { maxTimeMS: this.maxTimeMS },
+      )
+      .toArray();
+    return docs.map(toHold);
+  }
+
+  async markResweept(id: string, at: Date): Promise<void> {
+    await this.holds.updateOne({ _id: id }, { $set: { resweptAt: at } });
+  }
+
   /** Marks the hold released; false when it was released already (a retried release). */
   async markReleased(id: string, releasedBy: string, releasedAt: Date): Promise<boolean> {
     const result = await this.holds.updateOne(
@@ -119,6 +134,6 @@ function scopeQuery(scope: LegalHoldScope): mongo.Filter<mongo.Document> {
   return { entityId: scope.entityId, entityType: scope.entityType };
 }
 
-function toHold({ _id, ...rest }: HoldDocument): LegalHold {
+function toHold({ _id, resweptAt: _resweptAt, ...rest }: HoldDocument): LegalHold {
   return { id: _id, ...rest };
 }
