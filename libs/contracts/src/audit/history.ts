@@ -1,19 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { TASK_PRIORITIES, TASK_STATUSES, TaskPriority, TaskStatus } from '../fields/task.fields';
+import type { TaskSnapshotV1 } from '../events/payloads';
+import { TaskFields, TaskPriority, TaskStatus } from '../fields/task.fields';
 
-/** The fields of a task whose changes a timeline reports (every snapshot field but `id` and `version`). */
-export const TASK_TIMELINE_FIELDS = [
-  'title',
-  'description',
-  'status',
-  'priority',
-  'assigneeId',
-  'creatorId',
-  'dueDate',
-  'completedAt',
-  'deletedAt',
-] as const;
-export type TaskTimelineField = (typeof TASK_TIMELINE_FIELDS)[number];
+/** The fields of a task whose changes a timeline reports: every snapshot field but `id` and `version`. */
+export type TaskTimelineField = Exclude<keyof TaskSnapshotV1, 'id' | 'version'>;
+// Each once; the compiler refuses a snapshot field missing here, or a name that is none.
+const TIMELINE_FIELDS: Record<TaskTimelineField, true> = {
+  title: true,
+  description: true,
+  status: true,
+  priority: true,
+  assigneeId: true,
+  creatorId: true,
+  dueDate: true,
+  completedAt: true,
+  deletedAt: true,
+};
+export const TASK_TIMELINE_FIELDS = Object.keys(TIMELINE_FIELDS) as readonly TaskTimelineField[];
 
 const UNKNOWN = 'null also when no stored event carried it (`complete: false`).';
 
@@ -23,17 +26,28 @@ const UNKNOWN = 'null also when no stored event carried it (`complete: false`).'
  * `TaskSnapshotV1` is one.
  */
 export class TaskStateView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ type: String, nullable: true, description: UNKNOWN }) title!: string | null;
-  @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty({ enum: TASK_STATUSES, nullable: true, description: UNKNOWN }) status!: TaskStatus | null;
-  @ApiProperty({ enum: TASK_PRIORITIES, nullable: true, description: UNKNOWN }) priority!: TaskPriority | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) assigneeId!: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: UNKNOWN }) creatorId!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) dueDate!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: string | null;
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'The task version this state is.' }) version!: number;
+  @TaskFields.id.required() id!: string;
+  @stateField('title', UNKNOWN) title!: string | null;
+  @stateField('description') description!: string | null;
+  @stateField('status', UNKNOWN) status!: TaskStatus | null;
+  @stateField('priority', UNKNOWN) priority!: TaskPriority | null;
+  @stateField('assigneeId') assigneeId!: string | null;
+  @stateField('creatorId', UNKNOWN) creatorId!: string | null;
+  @stateField('dueDate') dueDate!: string | null;
+  @stateField('completedAt') completedAt!: string | null;
+  @stateField('deletedAt') deletedAt!: string | null;
+  @ApiProperty({ ...TaskFields.version.schema, description: 'The task version this state is.' }) version!: number;
+}
+
+/** A snapshot field in a rebuilt state, documented as the contract defines it (`TaskFields`), and nullable. */
+function stateField(field: TaskTimelineField, description?: string): PropertyDecorator {
+  const schema = TaskFields[field].schema!;
+  return ApiProperty({
+    ...schema,
+    enum: schema.enum && [...schema.enum],
+    nullable: true,
+    ...(description ? { description } : {}),
+  });
 }
 
 /**

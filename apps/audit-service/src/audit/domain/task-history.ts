@@ -110,18 +110,8 @@ function apply(taskId: string, current: TaskSnapshotV1 | undefined, event: Event
   }
 }
 
+/** A task none of whose fields is known yet (null) until an event carries it (`TaskStateView`). */
 function unknownTask(taskId: string): TaskSnapshotV1 {
-  return {
-    id: taskId,
-    title: null as unknown as string,
-    description: null,
-    status: null as unknown as TaskSnapshotV1['status'],
-    priority: null as unknown as TaskSnapshotV1['priority'],
-    assigneeId: null,
-    creatorId: null as unknown as string,
-    dueDate: null,
-    completedAt: null,
-    deletedAt: null,
-    version: 0,
-  };
+  const unknown = Object.fromEntries(TASK_TIMELINE_FIELDS.map((field) => [field, null]));
+  return { ...unknown, id: taskId, version: 0 } as unknown as TaskSnapshotV1;
 }
