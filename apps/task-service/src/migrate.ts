@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { createLogger, protectMigrationHistory } from '@taskflow/nest-kit';
 import { DbConfig, loadTaskServiceConfig } from './config/task-service.config';
-import { connect, revertLastMigration, schemaStatus } from './database/data-source';
+import { runMigrateCommand } from '@taskflow/service-chassis';
+import { connect, TASK_MIGRATION_SET } from './database/data-source';
 import { TASK_MIGRATIONS_TABLE } from './migrations';
 
 /**
@@ -21,25 +22,19 @@ export async function runMigrations(db: DbConfig): Promise<string[]> {
   }
 }
 
-/** `migrate` (default: up), `migrate down [n]`, `migrate status`. */
+/** `migrate [up | down [n] | status]` (service-chassis `runMigrateCommand`; default up). */
 async function main(): Promise<void> {
   const config = loadTaskServiceConfig();
   const logger = createLogger('task-service-migrate', config.logLevel);
-  const [command = 'up', count = '1'] = process.argv.slice(2);
-  if (command === 'up') {
-    logger.info({ applied: await runMigrations(config.db) }, 'migrations up to date');
-    return;
-  }
-  const dataSource = await connect(config.db, { migration: true });
-  try {
-    if (command === 'status') logger.info(await schemaStatus(dataSource), 'schema status');
-    else if (command === 'down') {
-      for (let i = 0; i < Number(count); i++)
-        logger.info({ reverted: await revertLastMigration(dataSource) }, 'reverted');
-    } else throw new Error(`unknown command ${command}; use up, down [n] or status`);
-  } finally {
-    await dataSource.destroy();
-  }
+  await runMigrateCommand(
+    process.argv.slice(2),
+    {
+      schema: TASK_MIGRATION_SET,
+      up: () => runMigrations(config.db),
+      connect: () => connect(config.db, { migration: true }),
+    },
+    logger,
+  );
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { assertSchemaCurrent, revertLastMigration } from '../src/database/data-source';
+import { revertLastMigration } from '@taskflow/service-chassis';
+import { assertSchemaCurrent, TASK_MIGRATION_SET } from '../src/database/data-source';
 import { TASK_MIGRATIONS } from '../src/migrations';
 import { createScratchDatabase, insertUser, openDataSource, ScratchDatabase } from './fixtures/database';
 
@@ -30,7 +31,7 @@ describe('tasks schema (real PostgreSQL)', () => {
 
   it('should apply, revert and re-apply every migration, leaving no schema diff with the entities', async () => {
     expect(await dataSource.runMigrations({ transaction: 'each' })).toHaveLength(TASK_MIGRATIONS.length);
-    for (let i = 0; i < TASK_MIGRATIONS.length; i++) await revertLastMigration(dataSource);
+    for (let i = 0; i < TASK_MIGRATIONS.length; i++) await revertLastMigration(dataSource, TASK_MIGRATION_SET);
     const [{ tables }] = await dataSource.query(
       `SELECT count(*)::int AS tables FROM pg_tables WHERE tablename IN ('tasks', 'task_outbox')`,
     );

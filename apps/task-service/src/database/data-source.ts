@@ -52,28 +52,16 @@ export async function connect(
   return dataSource;
 }
 
-const SCHEMA: MigrationSet = {
+/** task-service's migrations and their table. */
+export const TASK_MIGRATION_SET: MigrationSet = {
   migrations: TASK_MIGRATIONS,
   table: TASK_MIGRATIONS_TABLE,
   migrateCommand: 'npx nx run task-service:migrate',
 };
 
-export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
+export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
+  sharedSchemaStatus(dataSource, TASK_MIGRATION_SET);
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
 export const assertSchemaCurrent = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
-  sharedAssertSchemaCurrent(dataSource, SCHEMA);
-
-/**
- * Reverts the newest applied migration. TypeORM's undo ignores a migration's `transaction = false`, so the
- * mode is chosen here: CONCURRENTLY index drops cannot run inside a transaction.
- */
-export async function revertLastMigration(dataSource: DataSource): Promise<string | undefined> {
-  const { applied } = await schemaStatus(dataSource);
-  const last = applied.at(-1);
-  if (!last) return undefined;
-  const migration = TASK_MIGRATIONS.map((type) => new type()).find((candidate) => candidate.name === last);
-  const outsideTransaction = (migration as { transaction?: boolean } | undefined)?.transaction === false;
-  await dataSource.undoLastMigration({ transaction: outsideTransaction ? 'none' : 'each' });
-  return last;
-}
+  sharedAssertSchemaCurrent(dataSource, TASK_MIGRATION_SET);

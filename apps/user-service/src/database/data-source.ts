@@ -110,14 +110,16 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   }
 }
 
-const SCHEMA: MigrationSet = {
+/** user-service's migrations and their table. */
+export const USER_MIGRATION_SET: MigrationSet = {
   migrations: USER_MIGRATIONS,
   table: USER_MIGRATIONS_TABLE,
   migrateCommand: 'npx nx run user-service:migrate',
 };
 
-export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> => sharedSchemaStatus(dataSource, SCHEMA);
+export const schemaStatus = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
+  sharedSchemaStatus(dataSource, USER_MIGRATION_SET);
 
 /** Refuses to run this code against a schema older than it (seed 000: schema version check). */
 export const assertSchemaCurrent = (dataSource: SqlQueryable): Promise<SchemaStatus> =>
-  sharedAssertSchemaCurrent(dataSource, SCHEMA);
+  sharedAssertSchemaCurrent(dataSource, USER_MIGRATION_SET);
