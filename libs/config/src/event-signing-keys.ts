@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, JsonWebKeyInput, KeyObject } from 'node:crypto';
 import { loadConfig, rawValue, Reader, Source } from './env';
+import { jwkSetEntries } from './jwk-set';
 
 /** A producer's Ed25519 event-signing key and its key id (the `x-signature-key-id` header of what it publishes). */
 export interface EventSigningKey {
@@ -71,10 +72,7 @@ export function eventVerifyKeysSpec(name: string): Reader<EventVerifyKeys> {
       return keys;
     }
     try {
-      const document = JSON.parse(raw) as { keys?: unknown };
-      if (!Array.isArray(document.keys) || document.keys.length === 0) throw new Error('no keys');
-      for (const jwk of document.keys as Array<Record<string, unknown>>) {
-        if (typeof jwk.kid !== 'string' || !jwk.kid) throw new Error('kid missing');
+      for (const jwk of jwkSetEntries(raw)) {
         const { topics } = jwk;
         if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t)) {
           throw new Error(`key ${jwk.kid}: topics must list the topics it may sign`);
@@ -82,7 +80,6 @@ export function eventVerifyKeysSpec(name: string): Reader<EventVerifyKeys> {
         const { d: _private, topics: _topics, ...publicJwk } = jwk;
         const publicKey = createPublicKey({ key: publicJwk, format: 'jwk' } as JsonWebKeyInput);
         if (!isEd25519(publicKey)) throw new Error(`key ${jwk.kid}: not Ed25519`);
-        if (keys.has(jwk.kid)) throw new Error(`kid ${jwk.kid} appears twice`);
         keys.set(jwk.kid, { publicKey, topics: new Set(topics as string[]) });
       }
     } catch (error) {

@@ -1,5 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { rawValue, Reader } from './env';
+import { jwkSetEntries } from './jwk-set';
 
 /** Keys of column-level encryption (AES-256-GCM) and of the keyed blind index (HMAC-SHA-256). */
 export interface FieldEncryptionKeys {
@@ -30,12 +31,9 @@ export function fieldEncryptionKeysSpec(): Reader<FieldEncryptionKeys> {
     if (!set) problems.push('PII_ENCRYPTION_KEYS: is required (a JWK Set of 256-bit oct keys)');
     else {
       try {
-        const document = JSON.parse(set) as { keys?: Array<{ kty?: string; kid?: string; k?: string }> };
-        if (!Array.isArray(document.keys) || document.keys.length === 0) throw new Error('no keys');
-        for (const jwk of document.keys) {
-          const bytes = Buffer.from(jwk.k ?? '', 'base64url');
-          if (jwk.kty !== 'oct' || !jwk.kid || bytes.length !== KEY_BYTES)
-            throw new Error('each key: kty oct, kid, 32 bytes');
+        for (const jwk of jwkSetEntries(set)) {
+          const bytes = Buffer.from(typeof jwk.k === 'string' ? jwk.k : '', 'base64url');
+          if (jwk.kty !== 'oct' || bytes.length !== KEY_BYTES) throw new Error('each key: kty oct, kid, 32 bytes');
           keys.set(jwk.kid, createSecretKey(bytes));
         }
       } catch (error) {

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, JsonWebKeyInput, KeyObject } from 'node:crypto';
 import { loadConfig, rawValue, Reader, Source } from './env';
+import { jwkSetEntries } from './jwk-set';
 
 /** The issuer's private key and its key id (the `kid` header of every token it signs). */
 export interface SigningKey {
@@ -62,10 +63,7 @@ export function verificationKeysSpec(name: string, { required = true } = {}): Re
       return keys;
     }
     try {
-      const document = JSON.parse(raw) as { keys?: unknown };
-      if (!Array.isArray(document.keys) || document.keys.length === 0) throw new Error('no keys');
-      for (const jwk of document.keys as Array<Record<string, unknown>>) {
-        if (typeof jwk.kid !== 'string' || !jwk.kid) throw new Error('kid missing');
+      for (const jwk of jwkSetEntries(raw)) {
         const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput);
         if (!isP256(key)) throw new Error('not P-256');
         keys.set(jwk.kid, key);
