@@ -19,6 +19,12 @@ describe('connection strings', () => {
     expect(redactCredentials(`mongodb://u:${PASSWORD}@a:1,b:2/db`)).toBe('mongodb://***@a:1,b:2/db');
     expect(redactCredentials(`postgres://u:p@ss/w@rd@db/x`)).toBe('postgres://***@db/x');
     expect(redactCredentials('redis://cache:6379')).toBe('redis://cache:6379');
+    expect(redactCredentials(`postgres://db:5432/x?sslmode=require&password=${PASSWORD}&application_name=a`)).toBe(
+      'postgres://db:5432/x?sslmode=require&password=***&application_name=a',
+    );
+    expect(redactCredentials(`mongodb://m/x?tlsCertificateKeyFilePassword=${PASSWORD}`)).toBe(
+      'mongodb://m/x?tlsCertificateKeyFilePassword=***',
+    );
   });
 
   it('MongoDB: the driver accepts replica-set host lists and SRV; rejects what it would reject at connect', () => {

@@ -1,12 +1,16 @@
 import { parse as parsePostgres } from 'pg-connection-string';
 
 /**
- * `scheme://user:password@host…` with everything between `://` and the last `@` replaced by `***`, so a
- * configuration error can show which value was wrong without printing its credentials (a password may
- * itself hold `@`, `/` or `:` when it is not percent-encoded, hence the last `@`).
+ * `scheme://user:password@host…` with everything between `://` and the last `@` replaced by `***`, and the value
+ * of every query parameter whose name holds `password` or `secret` (node-postgres reads `?password=`, the MongoDB
+ * driver `tlsCertificateKeyFilePassword=`) too, so a configuration error or a log line can show which value was
+ * wrong without printing its credentials (a password may itself hold `@`, `/` or `:` when it is not
+ * percent-encoded, hence the last `@`). Never throws, whatever the text.
  */
 export function redactCredentials(value: string): string {
-  return value.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^]*@/, '$1***@');
+  return value
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^]*@/, '$1***@')
+    .replace(/([?&][^=&#]*(?:password|secret)[^=&#]*=)[^&#]*/gi, '$1***');
 }
 
 /**

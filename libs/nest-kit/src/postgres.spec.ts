@@ -1,4 +1,4 @@
-import { postgresConnectionOptions, PostgresSettings, redactUrl, SlowQueryLogger } from './postgres';
+import { postgresConnectionOptions, PostgresSettings, SlowQueryLogger } from './postgres';
 
 const base: PostgresSettings = {
   url: 'postgres://app:secret@db:5432/taskflow',
@@ -48,9 +48,5 @@ describe('postgresConnectionOptions', () => {
       master: { url: base.url, ssl: { rejectUnauthorized: true } },
       slaves: [{ url: 'postgres://r1/taskflow', ssl: { rejectUnauthorized: true } }],
     });
-  });
-
-  it('should mask passwords in URLs it prints', () => {
-    expect(redactUrl('postgres://app:secret@db:5432/taskflow')).toBe('postgres://app:***@db:5432/taskflow');
   });
 });

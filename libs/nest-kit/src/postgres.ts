@@ -22,13 +22,6 @@ export interface PostgresSettings {
   tls: TlsSettings;
 }
 
-/** The URL with its password masked, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
 /**
  * Logs queries slower than the threshold as a pino warning: the SQL text (bind parameters stay out: they
  * carry emails and password hashes), the duration and the correlation id. TypeORM's own query logging

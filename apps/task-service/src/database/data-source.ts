@@ -1,8 +1,8 @@
+import { redactCredentials } from '@taskflow/config';
 import {
   assertSchemaCurrent as sharedAssertSchemaCurrent,
   MigrationSet,
   postgresConnectionOptions,
-  redactUrl,
   schemaStatus as sharedSchemaStatus,
   SchemaStatus,
   SqlQueryable,
@@ -45,7 +45,7 @@ export async function connect(
     await dataSource.query('SELECT 1');
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-    throw new Error(`${variable}: cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, {
+    throw new Error(`${variable}: cannot connect to ${redactCredentials(url)}: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -1,9 +1,9 @@
+import { redactCredentials } from '@taskflow/config';
 import {
   assertSchemaCurrent as sharedAssertSchemaCurrent,
   MigrationSet,
   postgresConnectionOptions,
   protectMigrationHistory,
-  redactUrl,
   schemaStatus as sharedSchemaStatus,
   SchemaStatus,
   SqlQueryable,
@@ -64,7 +64,7 @@ export async function connect(
     await dataSource.query('SELECT 1');
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-    throw new Error(`${variable}: cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, {
+    throw new Error(`${variable}: cannot connect to ${redactCredentials(url)}: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -96,9 +96,12 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`DATABASE_URL: cannot connect to ${redactUrl(admin.toString())}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `DATABASE_URL: cannot connect to ${redactCredentials(admin.toString())}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
