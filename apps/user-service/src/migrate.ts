@@ -25,6 +25,7 @@ async function main(args = process.argv.slice(2)): Promise<void> {
         return runMigrations(config.db, logger);
       },
       connect: () => connect(config.db, 'user-service-migrate', logger, { migration: true }),
+      otherCommands: ['roles'],
     },
     logger,
   );

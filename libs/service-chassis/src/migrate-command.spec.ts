@@ -82,10 +82,17 @@ describe('runMigrateCommand', () => {
     async (words) => {
       const db = fakeDatabase(['CreateTable1']);
       await expect(runMigrateCommand(words.split(' '), db.commands, logger)).rejects.toThrow(
-        /expected up \(default\), down \[n\]/,
+        /: expected up \(default\), down \[n\] \(the newest n, default 1\) or status$/,
       );
       expect(db.commands.connected).toBe(0);
       expect(db.applied).toEqual(['CreateTable1']);
     },
   );
+
+  it("names the service's own commands in the usage", async () => {
+    const db = fakeDatabase([]);
+    await expect(runMigrateCommand(['role'], { ...db.commands, otherCommands: ['roles'] }, logger)).rejects.toThrow(
+      'migrate role: expected up (default), down [n] (the newest n, default 1), status or roles',
+    );
+  });
 });

@@ -10,9 +10,9 @@ export interface MigrateCommands {
   up(): Promise<string[]>;
   /** A connection as the schema owner (DATABASE_MIGRATION_URL, else DATABASE_URL); the command destroys it. */
   connect(): Promise<DataSource>;
+  /** The service's own commands, handled before this one runs, named in the usage (e.g. `roles`). */
+  otherCommands?: string[];
 }
-
-export const MIGRATE_USAGE = 'up (default), down [n] (the newest n, default 1) or status';
 
 /**
  * `migrate [up]`, `migrate down [n]`, `migrate status`: the one implementation of both services' migration
@@ -28,7 +28,7 @@ export async function runMigrateCommand(args: string[], commands: MigrateCommand
   }
   const status = command === 'status' && rest.length === 0;
   const count = command === 'down' && rest.length <= 1 ? positiveCount(rest[0] ?? '1') : undefined;
-  if (!status && count === undefined) throw usageError(args);
+  if (!status && count === undefined) throw usageError(args, commands.otherCommands ?? []);
   const dataSource = await commands.connect();
   try {
     if (status) {
@@ -63,6 +63,7 @@ function positiveCount(text: string): number | undefined {
   return /^[1-9]\d{0,5}$/.test(text) ? Number(text) : undefined;
 }
 
-function usageError(args: string[]): Error {
-  return new Error(`migrate ${args.join(' ')}: expected ${MIGRATE_USAGE}`);
+function usageError(args: string[], otherCommands: string[]): Error {
+  const usage = ['up (default)', 'down [n] (the newest n, default 1)', 'status', ...otherCommands];
+  return new Error(`migrate ${args.join(' ')}: expected ${usage.slice(0, -1).join(', ')} or ${usage.at(-1)}`);
 }
