@@ -18,9 +18,9 @@ const NOT_RECORDED = 'AUDIT.LEGAL_HOLD_NOT_RECORDED';
  *
  * Records stored later are held by the ingest, which reads the active holds once per chunk just before its
  * insert. A chunk that read them just before a hold was inserted and wrote just after the first sweep would
- * escape it, so every hold is swept once more when twice the socket timeout has passed since it was placed (no
- * insert outlives that). That re-sweep is due in the store, not in a timer of the instance that placed the hold:
- * every instance looks for due ones every socket timeout, so a restart or a scale-down in between loses none.
+ * escape it, so every hold is swept once more when twice the socket timeout has passed since it was stored (no
+ * insert outlives that). That second sweep is due in the store, not in a timer of the instance that placed the
+ * hold: every instance looks for due ones every socket timeout, so a restart or a scale-down in between loses none.
  */
 @Injectable()
 export class LegalHolds implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +28,7 @@ export class LegalHolds implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly resweepAfterMs: number;
   private resweepTimer?: NodeJS.Timeout;
   private resweeping?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly holds: LegalHoldStore,
@@ -50,7 +51,7 @@ export class LegalHolds implements OnApplicationBootstrap, OnApplicationShutdown
       NOT_RECORDED,
       'The legal hold',
     );
-    await this.holds.insert(hold);
+    await this.holds.insert(hold, new Date(Date.now() + this.resweepAfterMs));
     await this.holds.holdRecords(hold);
     return { ...hold, heldCount };
   }
@@ -89,24 +90,31 @@ export class LegalHolds implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * Sweeps once more every active hold placed at least twice the socket timeout ago and not re-swept yet, then
-   * records it done. A hold released meanwhile is released again from whatever this sweep held. Never rejects:
-   * a failure is logged and the next round retries; one round at a time.
+   * Runs every due second sweep (the hold's records held once more), then records it done; a hold released by
+   * then, or during it, has its records released again instead, so a release racing the sweep never leaves a
+   * record held by it. Never rejects: a hold whose sweep fails is logged with its id and retried next round, and
+   * the others go on; one round at a time; stops between holds on shutdown.
    */
   resweepDue(): Promise<void> {
     this.resweeping ??= (async () => {
-      for (const hold of await this.holds.dueForResweep(new Date(Date.now() - this.resweepAfterMs))) {
-        await this.holds.holdRecords(hold);
-        if ((await this.holds.find(hold.id))?.releasedAt) await this.holds.releaseRecords(hold);
-        await this.holds.markResweept(hold.id, new Date());
+      for (const hold of await this.holds.dueForResweep(new Date())) {
+        if (this.stopping) return;
+        try {
+          if (!hold.releasedAt) await this.holds.holdRecords(hold);
+          if (hold.releasedAt || (await this.holds.find(hold.id))?.releasedAt) await this.holds.releaseRecords(hold);
+          await this.holds.markResweept(hold.id, new Date());
+        } catch (error) {
+          this.logger.error({ holdId: hold.id, err: (error as Error).message }, 'legal hold re-sweep failed');
+        }
       }
     })()
-      .catch((error: Error) => this.logger.error({ err: error.message }, 'legal hold re-sweep failed'))
+      .catch((error: Error) => this.logger.error({ err: error.message }, 'legal hold re-sweeps not read'))
       .finally(() => (this.resweeping = undefined));
     return this.resweeping;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.resweepTimer);
     await this.resweeping;
   }

@@ -50,11 +50,12 @@ export abstract class LegalHoldStore {
   abstract countCovered(scope: LegalHoldScope): Promise<number>;
   /** Records no hold but `id` covers. */
   abstract countOnlyHeldBy(id: string): Promise<number>;
-  abstract insert(hold: LegalHold): Promise<void>;
+  /** Stores a new hold whose second sweep is due at `resweepAt`. */
+  abstract insert(hold: LegalHold, resweepAt: Date): Promise<void>;
   /** Holds every stored record of the hold's scope; returns how many it newly covered. */
   abstract holdRecords(hold: LegalHold): Promise<number>;
-  /** Active holds placed at or before `placedBefore` whose re-sweep has not been done yet. */
-  abstract dueForResweep(placedBefore: Date): Promise<LegalHold[]>;
+  /** Holds, released or not, whose second sweep was due at or before `now` and is not done (or has no due time). */
+  abstract dueForResweep(now: Date): Promise<LegalHold[]>;
   /** Records that the hold's re-sweep is done. */
   abstract markResweept(id: string, at: Date): Promise<void>;
   /** False when the hold was released already. */

@@ -8,8 +8,11 @@ import { LegalHold, LegalHoldScope } from '../../domain/legal-hold';
 import { AUDIT_CONFIG } from '../../tokens';
 import { EVENT_LOG_MODEL, EVENT_LOGS, LEGAL_HOLDS } from './event-log.schema';
 
-/** `resweptAt`: when the re-sweep after placement ran (application/legal-holds.ts); not part of the hold's view. */
-type HoldDocument = Omit<LegalHold, 'id'> & { _id: string; resweptAt?: Date };
+/**
+ * `resweepAt` / `resweptAt`: when the second sweep after placement is due and when it ran (application/
+ * legal-holds.ts; holds stored before it have neither); not part of the hold's view.
+ */
+type HoldDocument = Omit<LegalHold, 'id'> & { _id: string; resweepAt?: Date; resweptAt?: Date };
 const LIST_CAP = 1000;
 
 /**
@@ -65,9 +68,9 @@ export class LegalHoldRepository implements LegalHoldStore {
     return this.events.collection.countDocuments({ legalHoldIds: [id] }, { maxTimeMS: this.maxTimeMS });
   }
 
-  async insert(hold: LegalHold): Promise<void> {
+  async insert(hold: LegalHold, resweepAt: Date): Promise<void> {
     const { id, ...rest } = hold;
-    await this.holds.insertOne({ _id: id, ...rest });
+    await this.holds.insertOne({ _id: id, ...rest, resweepAt });
   }
 
   /**
@@ -88,10 +91,10 @@ export class LegalHoldRepository implements LegalHoldStore {
     return setAside.modifiedCount + joined.modifiedCount;
   }
 
-  async dueForResweep(placedBefore: Date): Promise<LegalHold[]> {
+  async dueForResweep(now: Date): Promise<LegalHold[]> {
     const docs = await this.holds
       .find(
-        { releasedAt: { $exists: false }, resweptAt: { $exists: false }, placedAt: { $lte: placedBefore } },
+        { resweptAt: { $exists: false }, $or: [{ resweepAt: { $lte: now } }, { resweepAt: { $exists: false } }] },
         { maxTimeMS: this.maxTimeMS },
       )
       .toArray();
@@ -134,6 +137,6 @@ function scopeQuery(scope: LegalHoldScope): mongo.Filter<mongo.Document> {
   return { entityId: scope.entityId, entityType: scope.entityType };
 }
 
-function toHold({ _id, resweptAt: _resweptAt, ...rest }: HoldDocument): LegalHold {
+function toHold({ _id, resweepAt: _resweepAt, resweptAt: _resweptAt, ...rest }: HoldDocument): LegalHold {
   return { id: _id, ...rest };
 }
