@@ -15,9 +15,11 @@ function messageOf(load: () => unknown): string {
 }
 
 describe('connection strings', () => {
-  it('redacts everything between the scheme and the last @', () => {
-    expect(redactCredentials(`mongodb://u:${PASSWORD}@a:1,b:2/db`)).toBe('mongodb://***@a:1,b:2/db');
-    expect(redactCredentials(`postgres://u:p@ss/w@rd@db/x`)).toBe('postgres://***@db/x');
+  it('masks the password up to the last @ and password/secret query parameters, keeping the user name', () => {
+    expect(redactCredentials(`mongodb://u:${PASSWORD}@a:1,b:2/db`)).toBe('mongodb://u:***@a:1,b:2/db');
+    expect(redactCredentials(`postgres://u:p@ss/w@rd@db/x`)).toBe('postgres://u:***@db/x');
+    expect(redactCredentials(`redis://:${PASSWORD}@cache:6379`)).toBe('redis://:***@cache:6379');
+    expect(redactCredentials('postgres://app@db/x')).toBe('postgres://app@db/x');
     expect(redactCredentials('redis://cache:6379')).toBe('redis://cache:6379');
     expect(redactCredentials(`postgres://db:5432/x?sslmode=require&password=${PASSWORD}&application_name=a`)).toBe(
       'postgres://db:5432/x?sslmode=require&password=***&application_name=a',

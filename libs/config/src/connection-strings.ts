@@ -1,15 +1,15 @@
 import { parse as parsePostgres } from 'pg-connection-string';
 
 /**
- * `scheme://user:password@host…` with everything between `://` and the last `@` replaced by `***`, and the value
- * of every query parameter whose name holds `password` or `secret` (node-postgres reads `?password=`, the MongoDB
- * driver `tlsCertificateKeyFilePassword=`) too, so a configuration error or a log line can show which value was
- * wrong without printing its credentials (a password may itself hold `@`, `/` or `:` when it is not
- * percent-encoded, hence the last `@`). Never throws, whatever the text.
+ * `scheme://user:password@host…` as `scheme://user:***@host…` (everything from the user name's `:` to the last `@`
+ * masked: a password may itself hold `@`, `/` or `:` when it is not percent-encoded), and the value of every query
+ * parameter whose name holds `password` or `secret` (node-postgres reads `?password=`, the MongoDB driver
+ * `tlsCertificateKeyFilePassword=`) as `***`: a configuration error or a log line shows which value and which
+ * role without its secrets. Never throws, whatever the text.
  */
 export function redactCredentials(value: string): string {
   return value
-    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^]*@/, '$1***@')
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^:/@]*):[^]*@/, '$1$2:***@')
     .replace(/([?&][^=&#]*(?:password|secret)[^=&#]*=)[^&#]*/gi, '$1***');
 }
 
