@@ -72,12 +72,12 @@ export function eventVerifyKeysSpec(name: string): Reader<EventVerifyKeys> {
       return keys;
     }
     try {
-      for (const jwk of jwkSetEntries(raw)) {
+      for (const jwk of jwkSetEntries(raw, { publicOnly: true })) {
         const { topics } = jwk;
         if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t)) {
           throw new Error(`key ${jwk.kid}: topics must list the topics it may sign`);
         }
-        const { d: _private, topics: _topics, ...publicJwk } = jwk;
+        const { topics: _topics, ...publicJwk } = jwk;
         const publicKey = createPublicKey({ key: publicJwk, format: 'jwk' } as JsonWebKeyInput);
         if (!isEd25519(publicKey)) throw new Error(`key ${jwk.kid}: not Ed25519`);
         keys.set(jwk.kid, { publicKey, topics: new Set(topics as string[]) });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from './env';
 import { fieldEncryptionKeysSpec } from './field-encryption-keys';
 import { jwkSetEntries } from './jwk-set';
@@ -43,5 +44,21 @@ describe('jwkSetEntries', () => {
       expect(message).toContain('not JSON');
       expect(message).not.toContain('c2VjcmV0');
     }
+  });
+
+  it('refuses private key material in a public set (the token and event verification keys)', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'leaked' };
+    const raw = JSON.stringify({ keys: [privateJwk] });
+    expect(() => jwkSetEntries(raw, { publicOnly: true })).toThrow('key leaked holds private key material ("d")');
+    expect(jwkSetEntries(raw)).toHaveLength(1);
+    let message = '';
+    try {
+      loadConfig({ keys: verificationKeysSpec('JWT_PUBLIC_KEYS') }, { JWT_PUBLIC_KEYS: raw });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('holds private key material');
+    expect(message).not.toContain(String(privateJwk.d));
   });
 });

@@ -63,7 +63,7 @@ export function verificationKeysSpec(name: string, { required = true } = {}): Re
       return keys;
     }
     try {
-      for (const jwk of jwkSetEntries(raw)) {
+      for (const jwk of jwkSetEntries(raw, { publicOnly: true })) {
         const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput);
         if (!isP256(key)) throw new Error('not P-256');
         keys.set(jwk.kid, key);
